@@ -1,0 +1,72 @@
+// The storage seam. Services depend on these interfaces only; SQLite is the embedded
+// implementation, and a PostgreSQL (shared state) or remote-write (long-term metrics) backend
+// must be able to implement the same contracts.
+
+export type MetricKind = 'gauge' | 'counter';
+export type Labels = Record<string, string>;
+
+export interface SeriesRef {
+  id: number;
+  metric: string;
+  labels: Labels;
+  kind: MetricKind;
+}
+
+/** One series' samples within an accepted batch, already validated. */
+export interface IncomingSeries {
+  metric: string;
+  labels: Labels;
+  kind: MetricKind;
+  timestamps: number[];
+  values: number[];
+}
+
+/** A validated batch from one agent, ready to be stored. */
+export interface IncomingBatch {
+  agentId: string;
+  epoch: string;
+  seq: number;
+  series: IncomingSeries[];
+}
+
+export type AppendOutcome =
+  | { status: 'stored'; samples: number }
+  /** Already stored earlier (replay after a lost ack): nothing written, ack again. */
+  | { status: 'duplicate' };
+
+/** A stored sample, with its series resolved: what ingest listeners (rules, live feed) receive. */
+export interface StoredSeriesSamples {
+  series: SeriesRef;
+  timestamps: number[];
+  values: number[];
+}
+
+export interface SeriesFilter {
+  metric?: string;
+  /** Exact label matches. */
+  labels?: Labels;
+  limit?: number;
+}
+
+export type Point = [timestampMs: number, value: number];
+
+/** Raw samples: append (idempotent per agent, epoch and sequence) and read back. */
+export interface SampleStore {
+  /**
+   * Stores many batches in one durable commit (group commit). Resolves only after the commit,
+   * so an ack sent afterwards never acknowledges data a crash could lose. Outcomes are in input
+   * order. `stored` carries the series the samples were resolved to.
+   */
+  appendBatches(batches: IncomingBatch[]): Promise<{ outcomes: AppendOutcome[]; stored: StoredSeriesSamples[] }>;
+  /** Highest stored sequence of an agent's epoch, 0 when none. */
+  lastStoredSeq(agentId: string, epoch: string): Promise<number>;
+  findSeries(filter: SeriesFilter): Promise<SeriesRef[]>;
+  getSeries(id: number): Promise<SeriesRef | undefined>;
+  /** Samples of one series with from <= ts <= to, in time order, one per timestamp. */
+  queryRange(seriesId: number, fromMs: number, toMs: number): Promise<Point[]>;
+  /** Last sample of each given series (or of all series when omitted). */
+  latest(seriesIds?: number[]): Promise<Map<number, Point>>;
+  /** Number of stored samples (for tests and diagnostics). */
+  countSamples(): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,25 @@
+// Generates the static protobufjs module and its TypeScript declarations from vigil/v1/*.proto.
+// Output goes to src/generated (read by tests through the source alias) and dist/generated
+// (read by the compiled packages). Never edit the output by hand.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, copyFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const cliDir = dirname(require.resolve('protobufjs-cli/package.json'));
+const protos = readdirSync(join(root, 'vigil/v1')).filter((f) => f.endsWith('.proto')).map((f) => join(root, 'vigil/v1', f));
+const outDir = join(root, 'src/generated');
+const distDir = join(root, 'dist/generated');
+mkdirSync(outDir, { recursive: true });
+mkdirSync(distDir, { recursive: true });
+
+const js = join(outDir, 'telemetry.js');
+const dts = join(outDir, 'telemetry.d.ts');
+// --force-number: int64 fields (timestamps in ms) decode to plain numbers, exact up to 2^53.
+execFileSync(process.execPath, [join(cliDir, 'bin/pbjs'), '-t', 'static-module', '-w', 'es6', '--force-number', '--no-delimited', '--no-verify', '--no-convert', '-o', js, ...protos], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(cliDir, 'bin/pbts'), '-o', dts, js], { stdio: 'inherit' });
+for (const f of ['telemetry.js', 'telemetry.d.ts']) copyFileSync(join(outDir, f), join(distDir, f));
+console.log(`generated ${js}`);

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { isValidLabelName, isValidMetricName, labelSetProblem, seriesKey } from './naming.js';
+import { vigil, IngestService } from './index.js';
+
+describe('naming', () => {
+  it('accepts Prometheus metric names and rejects others', () => {
+    expect(isValidMetricName('vigil_cpu_utilization_ratio')).toBe(true);
+    expect(isValidMetricName('ns:rule:rate5m')).toBe(true);
+    expect(isValidMetricName('1bad')).toBe(false);
+    expect(isValidMetricName('bad-name')).toBe(false);
+    expect(isValidMetricName('')).toBe(false);
+  });
+  it('reserves label names starting with __', () => {
+    expect(isValidLabelName('mountpoint')).toBe(true);
+    expect(isValidLabelName('__name__')).toBe(false);
+    expect(labelSetProblem({ 'bad-label': 'x' })).toBe('invalid label name "bad-label"');
+    expect(labelSetProblem({ ok: 'x' })).toBeUndefined();
+  });
+  it('builds the same key whatever the label order', () => {
+    expect(seriesKey('m', { b: '2', a: '1' })).toBe(seriesKey('m', { a: '1', b: '2' }));
+    expect(seriesKey('m', { a: '1' })).toBe('m{a="1"}');
+  });
+});
+
+describe('generated wire code', () => {
+  it('round-trips a batch through the gRPC serializers', () => {
+    const method = IngestService.stream;
+    const message = vigil.v1.AgentMessage.create({
+      batch: { seq: 7, createdMs: 1_700_000_000_123, series: [{ metric: 'vigil_load1', labels: { host: 'a' }, timestampsMs: [1_700_000_000_000], values: [0.5] }] },
+    });
+    const decoded = method.requestDeserialize(method.requestSerialize(message));
+    expect(decoded.body).toBe('batch');
+    expect(decoded.batch?.seq).toBe(7);
+    expect(decoded.batch?.series[0]?.timestampsMs).toEqual([1_700_000_000_000]);
+    expect(decoded.batch?.series[0]?.values).toEqual([0.5]);
+    expect(decoded.batch?.series[0]?.labels).toEqual({ host: 'a' });
+  });
+});

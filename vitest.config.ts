@@ -1,0 +1,18 @@
+import { defineConfig } from 'vitest/config';
+import swc from 'unplugin-swc';
+import { fileURLToPath } from 'node:url';
+
+// SWC instead of esbuild: NestJS constructor injection needs emitted decorator metadata.
+export default defineConfig({
+  plugins: [swc.vite({ jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true } } })],
+  resolve: {
+    alias: { '@vigil/proto': fileURLToPath(new URL('./proto/src/index.ts', import.meta.url)) },
+  },
+  test: {
+    include: ['{proto,agent,collector}/src/**/*.spec.ts', '{agent,collector}/test/**/*.spec.ts', 'e2e/**/*.spec.ts', 'dashboards/**/*.spec.ts', 'charts/**/*.spec.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: process.env.CI ? ['default'] : ['default'],
+  },
+});
