@@ -1,0 +1,43 @@
+import { EventEmitter } from 'node:events';
+import type { StoredSeriesSamples } from '../storage/storage.types.js';
+
+export interface AgentConnectionEvent {
+  agentId: string;
+  hostname: string;
+  connected: boolean;
+  atMs: number;
+}
+
+interface CollectorEventMap {
+  /** Samples of committed batches, emitted after the commit and before the ack is sent. */
+  samples: [samples: StoredSeriesSamples[]];
+  agent: [event: AgentConnectionEvent];
+}
+
+/**
+ * In-process fan-out of what ingest stored and who connected. Rules, rollups and the live feed
+ * listen here; listeners must be fast and must not throw (a throwing listener is logged and skipped).
+ */
+export class CollectorEvents {
+  private readonly emitter = new EventEmitter({ captureRejections: false });
+
+  constructor() {
+    this.emitter.setMaxListeners(50);
+  }
+
+  on<K extends keyof CollectorEventMap>(event: K, listener: (...args: CollectorEventMap[K]) => void): () => void {
+    const safe = (...args: CollectorEventMap[K]) => {
+      try {
+        listener(...args);
+      } catch (error) {
+        console.error(`[events] ${event} listener failed:`, error);
+      }
+    };
+    this.emitter.on(event, safe as (...a: unknown[]) => void);
+    return () => this.emitter.off(event, safe as (...a: unknown[]) => void);
+  }
+
+  emit<K extends keyof CollectorEventMap>(event: K, ...args: CollectorEventMap[K]): void {
+    this.emitter.emit(event, ...args);
+  }
+}

@@ -1,0 +1,10 @@
+// Injection tokens for the collector's shared infrastructure (provided by CoreModule).
+export { CLOCK } from './clock.js';
+/** The validated collector configuration (`CollectorConfig`). */
+export const CONFIG = Symbol('CollectorConfig');
+/** The open `Database` (sqlite3 wrapper). */
+export const DATABASE = Symbol('Database');
+/** The `SampleStore` implementation. */
+export const SAMPLE_STORE = Symbol('SampleStore');
+/** The prom-client `Registry` for /metrics (never the global one). */
+export const METRICS_REGISTRY = Symbol('MetricsRegistry');
