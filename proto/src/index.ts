@@ -29,3 +29,4 @@ const streamMethod: MethodDefinition<vigil.v1.AgentMessage, vigil.v1.CollectorMe
 export const IngestService: ServiceDefinition<{ stream: typeof streamMethod }> = { stream: streamMethod };
 
 export * from './naming.js';
+export * from './duration.js';

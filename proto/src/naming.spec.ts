@@ -36,3 +36,16 @@ describe('generated wire code', () => {
     expect(decoded.batch?.series[0]?.labels).toEqual({ host: 'a' });
   });
 });
+
+import { formatDuration, parseDuration } from './duration.js';
+describe('durations', () => {
+  it('parses the units operators write', () => {
+    expect(parseDuration('10s')).toBe(10_000);
+    expect(parseDuration('1h30m')).toBe(5_400_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('7d')).toBe(604_800_000);
+    expect(parseDuration('10')).toBeUndefined();
+    expect(parseDuration('abc')).toBeUndefined();
+    expect(formatDuration(5_400_000)).toBe('1h30m');
+  });
+});

@@ -50,14 +50,23 @@ export interface SeriesFilter {
 
 export type Point = [timestampMs: number, value: number];
 
+/** What one commit of the group writer did; reported to metrics. */
+export interface CommitInfo {
+  batches: number;
+  samples: number;
+  durationMs: number;
+}
+
 /** Raw samples: append (idempotent per agent, epoch and sequence) and read back. */
 export interface SampleStore {
   /**
-   * Stores many batches in one durable commit (group commit). Resolves only after the commit,
-   * so an ack sent afterwards never acknowledges data a crash could lose. Outcomes are in input
-   * order. `stored` carries the series the samples were resolved to.
+   * Stores one batch. Concurrent calls are grouped into one durable commit (group commit); the
+   * promise resolves only after that commit, so an ack sent afterwards never acknowledges data a
+   * crash could lose. `stored` carries the series the samples were resolved to.
    */
-  appendBatches(batches: IncomingBatch[]): Promise<{ outcomes: AppendOutcome[]; stored: StoredSeriesSamples[] }>;
+  append(batch: IncomingBatch): Promise<{ outcome: AppendOutcome; stored: StoredSeriesSamples[] }>;
+  /** Called after every commit (for the storage write-duration metric). */
+  onCommit(listener: (info: CommitInfo) => void): void;
   /** Highest stored sequence of an agent's epoch, 0 when none. */
   lastStoredSeq(agentId: string, epoch: string): Promise<number>;
   findSeries(filter: SeriesFilter): Promise<SeriesRef[]>;
