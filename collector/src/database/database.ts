@@ -17,6 +17,11 @@ export interface DatabaseOptions {
   /** synchronous=NORMAL survives a killed process; FULL also survives a power cut. */
   durability?: Durability;
   busyTimeoutMs?: number;
+  /**
+   * A second, read-only connection to a database another connection already opened in WAL mode:
+   * its reads see the last committed state and run beside that connection's writes.
+   */
+  readOnly?: boolean;
 }
 
 /**
@@ -27,12 +32,19 @@ export class Database {
   private constructor(private readonly db: sqlite3.Database, readonly path: string) {}
 
   static async open(options: DatabaseOptions): Promise<Database> {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    if (options.readOnly && options.path === ':memory:') throw new Error('a read-only connection needs a database file, not :memory:');
+    if (options.path !== ':memory:' && !options.readOnly) mkdirSync(dirname(options.path), { recursive: true });
+    const mode = (options.readOnly ? sqlite3.OPEN_READONLY : sqlite3.OPEN_READWRITE | sqlite3.OPEN_CREATE) | sqlite3.OPEN_FULLMUTEX;
     const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
-      const db = new sqlite3.Database(options.path, (err) => (err ? reject(err) : resolve(db)));
+      const db = new sqlite3.Database(options.path, mode, (err) => (err ? reject(err) : resolve(db)));
     });
     const database = new Database(raw, options.path);
     raw.configure('busyTimeout', options.busyTimeoutMs ?? 5000);
+    if (options.readOnly) {
+      // journal_mode and synchronous belong to the writing connection.
+      await database.exec('PRAGMA temp_store = MEMORY;\nPRAGMA cache_size = -65536');
+      return database;
+    }
     await database.exec(
       [
         'PRAGMA journal_mode = WAL',

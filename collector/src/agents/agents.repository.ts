@@ -1,0 +1,71 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE } from '../common/tokens.js';
+import type { Database } from '../database/database.js';
+
+export interface AgentRow {
+  id: string;
+  hostname: string;
+  version: string;
+  labels: Record<string, string>;
+  inventory: Record<string, string>;
+  intervalMs: number;
+  firstSeenMs: number;
+  lastSeenMs: number;
+  spoolPending: number;
+  spoolDropped: number;
+}
+
+interface AgentRecord {
+  id: string;
+  hostname: string;
+  version: string;
+  labels: string;
+  inventory: string;
+  interval_ms: number;
+  first_seen_ms: number;
+  last_seen_ms: number;
+  spool_pending: number;
+  spool_dropped: number;
+}
+
+const toRow = (r: AgentRecord): AgentRow => ({
+  id: r.id,
+  hostname: r.hostname,
+  version: r.version,
+  labels: JSON.parse(r.labels) as Record<string, string>,
+  inventory: JSON.parse(r.inventory) as Record<string, string>,
+  intervalMs: r.interval_ms,
+  firstSeenMs: r.first_seen_ms,
+  lastSeenMs: r.last_seen_ms,
+  spoolPending: r.spool_pending,
+  spoolDropped: r.spool_dropped,
+});
+
+@Injectable()
+export class AgentsRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async all(): Promise<AgentRow[]> {
+    return (await this.db.all<AgentRecord>('SELECT * FROM agents ORDER BY id')).map(toRow);
+  }
+
+  async upsert(agent: AgentRow): Promise<void> {
+    await this.db.run(
+      `INSERT INTO agents (id, hostname, version, labels, inventory, interval_ms, first_seen_ms, last_seen_ms, spool_pending, spool_dropped)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, version = excluded.version, labels = excluded.labels,
+         inventory = excluded.inventory, interval_ms = excluded.interval_ms, last_seen_ms = excluded.last_seen_ms,
+         spool_pending = excluded.spool_pending, spool_dropped = excluded.spool_dropped`,
+      [agent.id, agent.hostname, agent.version, JSON.stringify(agent.labels), JSON.stringify(agent.inventory), agent.intervalMs,
+        agent.firstSeenMs, agent.lastSeenMs, agent.spoolPending, agent.spoolDropped],
+    );
+  }
+
+  async touch(updates: ReadonlyArray<{ id: string; lastSeenMs: number; spoolPending: number; spoolDropped: number }>): Promise<void> {
+    for (const u of updates) {
+      await this.db.run('UPDATE agents SET last_seen_ms = MAX(last_seen_ms, ?), spool_pending = ?, spool_dropped = ? WHERE id = ?', [
+        u.lastSeenMs, u.spoolPending, u.spoolDropped, u.id,
+      ]);
+    }
+  }
+}

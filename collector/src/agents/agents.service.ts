@@ -1,0 +1,139 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { CollectorEvents } from '../common/events.js';
+import { AgentsRepository, type AgentRow } from './agents.repository.js';
+
+export interface AgentView {
+  id: string;
+  hostname: string;
+  version: string;
+  labels: Record<string, string>;
+  connected: boolean;
+  lastSeen: number;
+  intervalMs: number;
+  inventory: Record<string, string>;
+  spoolPending: number;
+  spoolDropped: number;
+}
+
+export interface AgentHello {
+  id: string;
+  hostname: string;
+  version: string;
+  labels: Record<string, string>;
+  inventory: Record<string, string>;
+  intervalMs: number;
+}
+
+/** How often last-seen times reach the database (they are kept in memory in between). */
+const FLUSH_INTERVAL_MS = 5_000;
+
+/**
+ * The agent registry: who is connected now (in memory, per open stream) and what every agent last
+ * said (persisted). Last-seen updates are batched so heartbeats do not each cost a write.
+ */
+@Injectable()
+export class AgentsService implements OnModuleInit, OnModuleDestroy {
+  private readonly agents = new Map<string, AgentRow>();
+  private readonly streams = new Map<string, number>();
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly repository: AgentsRepository,
+    private readonly events: CollectorEvents,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    for (const row of await this.repository.all()) this.agents.set(row.id, row);
+    this.timer = setInterval(() => void this.flush().catch((e) => console.error('[agents] flush failed:', e)), FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+
+  /** A stream said hello: record the agent and count it connected. */
+  async connected(hello: AgentHello): Promise<void> {
+    const now = this.clock.now();
+    const previous = this.agents.get(hello.id);
+    const row: AgentRow = {
+      ...hello,
+      firstSeenMs: previous?.firstSeenMs ?? now,
+      lastSeenMs: now,
+      spoolPending: previous?.spoolPending ?? 0,
+      spoolDropped: previous?.spoolDropped ?? 0,
+    };
+    this.agents.set(hello.id, row);
+    await this.repository.upsert(row);
+    const streams = (this.streams.get(hello.id) ?? 0) + 1;
+    this.streams.set(hello.id, streams);
+    if (streams === 1) this.events.emit('agent', { agentId: hello.id, hostname: hello.hostname, connected: true, atMs: now });
+  }
+
+  disconnected(agentId: string): void {
+    const streams = (this.streams.get(agentId) ?? 1) - 1;
+    if (streams > 0) {
+      this.streams.set(agentId, streams);
+      return;
+    }
+    this.streams.delete(agentId);
+    const agent = this.agents.get(agentId);
+    this.events.emit('agent', { agentId, hostname: agent?.hostname ?? '', connected: false, atMs: this.clock.now() });
+  }
+
+  /** Data or a heartbeat arrived. */
+  seen(agentId: string, spool?: { pending: number; dropped: number }): void {
+    const agent = this.agents.get(agentId);
+    if (!agent) return;
+    agent.lastSeenMs = this.clock.now();
+    if (spool) {
+      agent.spoolPending = spool.pending;
+      agent.spoolDropped = spool.dropped;
+    }
+    this.dirty.add(agentId);
+  }
+
+  isConnected(agentId: string): boolean {
+    return this.streams.has(agentId);
+  }
+
+  connectedCount(): number {
+    return this.streams.size;
+  }
+
+  hostnameOf(agentId: string): string | undefined {
+    return this.agents.get(agentId)?.hostname;
+  }
+
+  list(): AgentView[] {
+    return [...this.agents.values()]
+      .sort((a, b) => a.id.localeCompare(b.id))
+      .map((a) => ({
+        id: a.id,
+        hostname: a.hostname,
+        version: a.version,
+        labels: a.labels,
+        connected: this.streams.has(a.id),
+        lastSeen: a.lastSeenMs,
+        intervalMs: a.intervalMs,
+        inventory: a.inventory,
+        spoolPending: a.spoolPending,
+        spoolDropped: a.spoolDropped,
+      }));
+  }
+
+  private async flush(): Promise<void> {
+    if (this.dirty.size === 0) return;
+    const updates = [...this.dirty].flatMap((id) => {
+      const a = this.agents.get(id);
+      return a ? [{ id, lastSeenMs: a.lastSeenMs, spoolPending: a.spoolPending, spoolDropped: a.spoolDropped }] : [];
+    });
+    this.dirty.clear();
+    await this.repository.touch(updates);
+  }
+}

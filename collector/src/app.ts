@@ -1,0 +1,60 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from './app.module.js';
+import type { Clock } from './common/clock.js';
+import type { CollectorConfig } from './config/config.schema.js';
+import { Database } from './database/database.js';
+import { migrate } from './database/migrations.js';
+import { allMigrations } from './database/all-migrations.js';
+import type { SampleStore } from './storage/storage.types.js';
+import { IngestServer, splitHostPort } from './ingest/ingest.server.js';
+import { openSampleStore } from './storage/open-store.js';
+import { ApiExceptionFilter } from './api/api-exception.filter.js';
+
+export interface StartOptions {
+  config: CollectorConfig;
+  clock?: Clock;
+  /** Replaces the SQLite sample store (unit tests of wiring only). */
+  store?: (db: Database) => Promise<SampleStore>;
+  logLevels?: LogLevel[] | false;
+  processMetrics?: boolean;
+}
+
+export interface RunningCollector {
+  app: INestApplication;
+  database: Database;
+  store: SampleStore;
+  grpcAddress: string;
+  httpAddress: string;
+  close(): Promise<void>;
+}
+
+/** Opens storage, boots every module, binds gRPC and HTTP. Used by main.ts and by tests. */
+export async function startCollector(options: StartOptions): Promise<RunningCollector> {
+  const { config } = options;
+  const database = await Database.open({ path: config.storage.path, durability: config.storage.durability });
+  await migrate(database, allMigrations);
+  const store = options.store ? await options.store(database) : await openSampleStore(database);
+  const app = await NestFactory.create(
+    AppModule.forRoot({ config, database, store, ...(options.clock ? { clock: options.clock } : {}), processMetrics: options.processMetrics ?? false }),
+    { logger: options.logLevels ?? ['log', 'warn', 'error'], bodyParser: true },
+  );
+  app.useGlobalFilters(new ApiExceptionFilter());
+  await app.init();
+  const grpcAddress = await app.get(IngestServer).start();
+  const { host, port } = splitHostPort(config.listen.http);
+  await app.listen(port, host);
+  const bound = app.getHttpServer().address() as AddressInfo;
+  const httpAddress = `${bound.family === 'IPv6' ? `[${bound.address}]` : bound.address}:${bound.port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    database,
+    store,
+    grpcAddress,
+    httpAddress,
+    close: () => (closing ??= app.close()),
+  };
+}

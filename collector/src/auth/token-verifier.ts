@@ -1,0 +1,54 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { CollectorConfig } from '../config/config.schema.js';
+
+const hash = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
+
+function matchesAny(candidate: Buffer, hashes: readonly Buffer[]): boolean {
+  let found = false;
+  // Compare against every hash so timing does not reveal which one matched.
+  for (const h of hashes) if (timingSafeEqual(candidate, h)) found = true;
+  return found;
+}
+
+/** Reads the token out of an `Authorization: Bearer …` header value. */
+export function bearerToken(header: string | undefined | null): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/**
+ * Agent and API tokens, kept only as SHA-256 hashes after start-up. Comparison is constant-time.
+ * An agent listed in `agent_token_map` must use its own token; others use a shared one.
+ */
+export class TokenVerifier {
+  private constructor(
+    private readonly sharedAgent: Buffer[],
+    private readonly perAgent: Map<string, Buffer>,
+    private readonly api: Buffer[],
+    readonly protectReads: boolean,
+  ) {}
+
+  static fromConfig(config: CollectorConfig): TokenVerifier {
+    const perAgent = new Map(Object.entries(config.auth.agent_token_map).map(([id, token]) => [id, hash(token)]));
+    return new TokenVerifier(config.auth.agent_tokens.map(hash), perAgent, config.auth.api_tokens.map(hash), config.auth.protect_reads);
+  }
+
+  /** True when some agent token (shared or per-agent) matches; the agent id is checked later, at hello. */
+  isKnownAgentToken(token: string | undefined): boolean {
+    if (!token) return false;
+    const h = hash(token);
+    return matchesAny(h, this.sharedAgent) || matchesAny(h, [...this.perAgent.values()]);
+  }
+
+  /** Whether `token` may be used by agent `agentId`. */
+  agentMayUse(agentId: string, token: string): boolean {
+    const own = this.perAgent.get(agentId);
+    const h = hash(token);
+    return own ? timingSafeEqual(own, h) : matchesAny(h, this.sharedAgent);
+  }
+
+  isApiToken(token: string | undefined): boolean {
+    return token !== undefined && matchesAny(hash(token), this.api);
+  }
+}

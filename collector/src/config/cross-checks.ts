@@ -1,0 +1,11 @@
+import type { CollectorConfig } from './config.schema.js';
+
+/**
+ * Checks that span sections (a maintenance window names an existing service, …). Each feature adds
+ * its own `validate<Feature>Config` here; each returns "key.path: message" lines.
+ */
+export function crossChecks(config: CollectorConfig): string[] {
+  const problems: string[] = [];
+  if (config.tls && !config.tls.cert) problems.push('tls.cert: required when tls is set');
+  return problems;
+}

@@ -1,0 +1,56 @@
+import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { CLOCK, systemClock, type Clock } from '../common/clock.js';
+import { CONFIG, DATABASE, METRICS_REGISTRY, SAMPLE_STORE } from '../common/tokens.js';
+import { CollectorEvents } from '../common/events.js';
+import type { CollectorConfig } from '../config/config.schema.js';
+import type { Database } from '../database/database.js';
+import type { SampleStore } from '../storage/storage.types.js';
+import { TokenVerifier } from '../auth/token-verifier.js';
+
+export interface CoreOptions {
+  config: CollectorConfig;
+  database: Database;
+  store: SampleStore;
+  clock?: Clock;
+  registry?: Registry;
+  /** Process metrics (CPU, memory, event loop) on /metrics; off in unit tests. */
+  processMetrics?: boolean;
+}
+
+/** Closes the store and the database when the application shuts down (store first: it flushes). */
+class CoreLifecycle implements OnApplicationShutdown {
+  private closed = false;
+  constructor(@Inject(SAMPLE_STORE) private readonly store: SampleStore, @Inject(DATABASE) private readonly db: Database) {}
+  async onApplicationShutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.store.close();
+    await this.db.close();
+  }
+}
+
+/** Shared infrastructure every feature module injects: config, clock, database, store, metrics, events. */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot(options: CoreOptions): DynamicModule {
+    const registry = options.registry ?? new Registry();
+    if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'vigil_collector_' });
+    const providers = [
+      { provide: CONFIG, useValue: options.config },
+      { provide: CLOCK, useValue: options.clock ?? systemClock },
+      { provide: DATABASE, useValue: options.database },
+      { provide: SAMPLE_STORE, useValue: options.store },
+      { provide: METRICS_REGISTRY, useValue: registry },
+      { provide: CollectorEvents, useValue: new CollectorEvents() },
+      { provide: TokenVerifier, useValue: TokenVerifier.fromConfig(options.config) },
+      CoreLifecycle,
+    ];
+    return {
+      module: CoreModule,
+      providers,
+      exports: providers.filter((p) => p !== CoreLifecycle).map((p) => (typeof p === 'function' ? p : p.provide)),
+    };
+  }
+}

@@ -1,0 +1,26 @@
+import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { DATABASE } from '../common/tokens.js';
+import type { Database } from '../database/database.js';
+
+@Controller()
+export class HealthController {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  /** Liveness: the process answers. */
+  @Get('healthz')
+  @HttpCode(200)
+  healthz() {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: the database answers a query. */
+  @Get('readyz')
+  async readyz() {
+    try {
+      await this.db.get('SELECT 1 AS ok');
+      return { status: 'ready' };
+    } catch (error) {
+      throw new ServiceUnavailableException({ status: 'not ready', reason: (error as Error).message });
+    }
+  }
+}

@@ -1,0 +1,108 @@
+import { RejectReason, isValidMetricName, labelSetProblem, type vigil } from '@vigil/proto';
+import type { IncomingSeries, MetricKind } from '../storage/storage.types.js';
+
+export interface ValidationContext {
+  agentId: string;
+  hostname: string;
+  nowMs: number;
+  maxFutureMs: number;
+  maxAgeMs: number;
+  maxSeriesPerBatch: number;
+}
+
+export interface SampleRejection {
+  reason: vigil.v1.RejectReason;
+  count: number;
+  /** First offending series, for the operator reading the agent's log. */
+  detail: string;
+}
+
+export type BatchValidation =
+  | { status: 'accepted'; series: IncomingSeries[]; samples: number; rejections: SampleRejection[] }
+  | { status: 'rejected'; reason: vigil.v1.RejectReason; detail: string; samples: number };
+
+/** Labels the collector sets itself; an agent may not send them. */
+export const RESERVED_LABELS = ['agent', 'host'] as const;
+
+export const REASON_NAMES: Record<number, string> = {
+  [RejectReason.REJECT_REASON_UNSPECIFIED]: 'unspecified',
+  [RejectReason.REJECT_REASON_INVALID_METRIC_NAME]: 'invalid_metric_name',
+  [RejectReason.REJECT_REASON_INVALID_LABEL]: 'invalid_label',
+  [RejectReason.REJECT_REASON_NON_FINITE_VALUE]: 'non_finite_value',
+  [RejectReason.REJECT_REASON_TIMESTAMP_TOO_NEW]: 'timestamp_too_new',
+  [RejectReason.REJECT_REASON_TIMESTAMP_TOO_OLD]: 'timestamp_too_old',
+  [RejectReason.REJECT_REASON_MALFORMED_SERIES]: 'malformed_series',
+  [RejectReason.REJECT_REASON_TOO_MANY_SERIES]: 'too_many_series',
+  [RejectReason.REJECT_REASON_SEQUENCE]: 'sequence',
+};
+
+/**
+ * Checks one batch. Policy (documented in the README): bad samples are dropped one by one and the
+ * rest of the batch is stored; the whole batch is rejected only when the batch itself is unusable
+ * (missing sequence number, too many series).
+ */
+export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): BatchValidation {
+  const inputSeries = batch.series ?? [];
+  const total = inputSeries.reduce((n, s) => n + (s.values?.length ?? 0), 0);
+  const seq = Number(batch.seq ?? 0);
+  if (!Number.isSafeInteger(seq) || seq <= 0) {
+    return { status: 'rejected', reason: RejectReason.REJECT_REASON_SEQUENCE, detail: `batch sequence must be a positive integer, got ${String(batch.seq)}`, samples: total };
+  }
+  if (inputSeries.length > ctx.maxSeriesPerBatch) {
+    return { status: 'rejected', reason: RejectReason.REJECT_REASON_TOO_MANY_SERIES, detail: `${inputSeries.length} series in one batch (limit ${ctx.maxSeriesPerBatch})`, samples: total };
+  }
+
+  const rejections = new Map<vigil.v1.RejectReason, SampleRejection>();
+  const reject = (reason: vigil.v1.RejectReason, count: number, detail: string) => {
+    if (count <= 0) return;
+    const existing = rejections.get(reason);
+    if (existing) existing.count += count;
+    else rejections.set(reason, { reason, count, detail });
+  };
+
+  const oldest = ctx.nowMs - ctx.maxAgeMs;
+  const newest = ctx.nowMs + ctx.maxFutureMs;
+  const series: IncomingSeries[] = [];
+  let accepted = 0;
+  for (const s of inputSeries) {
+    const metric = s.metric ?? '';
+    const timestamps = s.timestampsMs ?? [];
+    const values = s.values ?? [];
+    const count = values.length;
+    if (!isValidMetricName(metric)) {
+      reject(RejectReason.REJECT_REASON_INVALID_METRIC_NAME, count, `invalid metric name ${JSON.stringify(metric)}`);
+      continue;
+    }
+    if (timestamps.length !== values.length) {
+      reject(RejectReason.REJECT_REASON_MALFORMED_SERIES, Math.max(count, timestamps.length), `${metric}: ${timestamps.length} timestamps for ${values.length} values`);
+      continue;
+    }
+    const labels = { ...(s.labels ?? {}) };
+    const problem = labelSetProblem(labels) ?? RESERVED_LABELS.filter((l) => l in labels).map((l) => `label ${l} is set by the collector`)[0];
+    if (problem) {
+      reject(RejectReason.REJECT_REASON_INVALID_LABEL, count, `${metric}: ${problem}`);
+      continue;
+    }
+    labels.agent = ctx.agentId;
+    labels.host = ctx.hostname;
+
+    const keptTs: number[] = [];
+    const keptValues: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const ts = Number(timestamps[i]);
+      const value = values[i]!;
+      if (!Number.isFinite(value)) reject(RejectReason.REJECT_REASON_NON_FINITE_VALUE, 1, `${metric}: value ${value}`);
+      else if (!Number.isSafeInteger(ts) || ts < oldest) reject(RejectReason.REJECT_REASON_TIMESTAMP_TOO_OLD, 1, `${metric}: timestamp ${ts} is older than the accepted age`);
+      else if (ts > newest) reject(RejectReason.REJECT_REASON_TIMESTAMP_TOO_NEW, 1, `${metric}: timestamp ${ts} is in the future`);
+      else {
+        keptTs.push(ts);
+        keptValues.push(value);
+      }
+    }
+    if (keptTs.length === 0) continue;
+    const kind: MetricKind = s.type === 1 ? 'counter' : 'gauge';
+    series.push({ metric, labels, kind, timestamps: keptTs, values: keptValues });
+    accepted += keptTs.length;
+  }
+  return { status: 'accepted', series, samples: accepted, rejections: [...rejections.values()] };
+}

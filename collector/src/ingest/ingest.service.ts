@@ -1,0 +1,199 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
+import { vigil } from '@vigil/proto';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { CONFIG, SAMPLE_STORE } from '../common/tokens.js';
+import { CollectorEvents } from '../common/events.js';
+import type { CollectorConfig } from '../config/config.schema.js';
+import type { SampleStore } from '../storage/storage.types.js';
+import { AgentsService } from '../agents/agents.service.js';
+import { TokenVerifier, bearerToken } from '../auth/token-verifier.js';
+import { REASON_NAMES, validateBatch } from './batch-validation.js';
+import { IngestMetrics } from './ingest.metrics.js';
+
+type Stream = ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessage>;
+
+const AGENT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const HELLO_TIMEOUT_MS = 10_000;
+
+/** Errors ending a stream, mapped to gRPC status codes in this one place. */
+class StreamError extends Error {
+  constructor(readonly code: GrpcStatus, message: string, readonly reason: string) {
+    super(message);
+  }
+}
+
+/**
+ * One agent connection: hello → welcome, then batches in order. Batches are handed to the store as
+ * they arrive (the store groups concurrent batches of all agents into one commit) and acked in
+ * order once committed. A storage failure ends the stream without acking, so the agent resends.
+ */
+@Injectable()
+export class IngestService {
+  private readonly log = new Logger('ingest');
+  private readonly open = new Set<Stream>();
+
+  constructor(
+    @Inject(CONFIG) private readonly config: CollectorConfig,
+    @Inject(SAMPLE_STORE) private readonly store: SampleStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    private readonly tokens: TokenVerifier,
+    private readonly agents: AgentsService,
+    private readonly events: CollectorEvents,
+    private readonly metrics: IngestMetrics,
+  ) {}
+
+  handle(call: Stream): void {
+    const token = bearerToken(String(call.metadata.get('authorization')[0] ?? ''));
+    const peer = call.getPeer();
+    if (!this.tokens.isKnownAgentToken(token)) {
+      this.fail(call, new StreamError(GrpcStatus.UNAUTHENTICATED, 'missing or unknown agent token', 'unauthenticated'), peer);
+      return;
+    }
+    this.open.add(call);
+    let agentId: string | undefined;
+    let hostname = '';
+    let epoch = '';
+    let ended = false;
+    // Acks leave in batch order: each batch's ack waits for the previous one.
+    let chain: Promise<void> = Promise.resolve();
+    const helloTimer = setTimeout(() => abort(new StreamError(GrpcStatus.INVALID_ARGUMENT, 'no hello within 10s', 'no_hello')), HELLO_TIMEOUT_MS);
+    helloTimer.unref();
+
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      clearTimeout(helloTimer);
+      this.open.delete(call);
+      if (agentId) this.agents.disconnected(agentId);
+    };
+    const abort = (error: StreamError) => {
+      if (ended) return;
+      this.fail(call, error, peer);
+      finish();
+    };
+    // Work for one stream runs strictly in order: a batch is stored only after the previous one
+    // committed, so a failed commit can never be overtaken by a later batch (whose higher sequence
+    // number would then hide the lost one). Concurrency comes from many agents sharing a commit.
+    const enqueue = (work: () => Promise<void>) => {
+      chain = chain.then(() => (ended ? undefined : work())).catch((error: unknown) => {
+        abort(error instanceof StreamError ? error : new StreamError(GrpcStatus.UNAVAILABLE, 'storage unavailable, retry later', 'storage_error'));
+        if (!(error instanceof StreamError)) this.log.error(`agent ${agentId ?? peer}: ${(error as Error).message}`);
+      });
+    };
+    call.on('error', () => finish());
+    call.on('cancelled', () => finish());
+    call.on('close', () => finish());
+    call.on('end', () => {
+      // The agent closed its side: finish acking what is in flight, then close ours.
+      void chain.then(() => {
+        if (!ended) call.end();
+        finish();
+      });
+    });
+
+    call.on('data', (message: vigil.v1.AgentMessage) => {
+      if (ended) return;
+      try {
+        if (message.body === 'hello') {
+          if (agentId) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'hello sent twice', 'protocol');
+          const hello = message.hello!;
+          const id = this.checkHello(hello, token!);
+          agentId = id;
+          hostname = hello.hostname!;
+          epoch = hello.streamEpoch!;
+          clearTimeout(helloTimer);
+          enqueue(async () => {
+            await this.agents.connected({
+              id, hostname, version: hello.version ?? '', labels: { ...(hello.labels ?? {}) }, inventory: { ...(hello.inventory ?? {}) }, intervalMs: hello.intervalMs ?? 0,
+            });
+            const lastStoredSeq = await this.store.lastStoredSeq(id, epoch);
+            this.write(call, { welcome: { lastStoredSeq, maxMessageBytes: this.config.ingest.max_message_bytes } });
+            this.log.log(`agent ${id} (${hostname}) connected from ${peer}; resumes after seq ${lastStoredSeq}`);
+          });
+          return;
+        }
+        if (!agentId) throw new StreamError(GrpcStatus.FAILED_PRECONDITION, 'the first message must be hello', 'protocol');
+        const id = agentId;
+        if (message.body === 'heartbeat') {
+          const hb = message.heartbeat!;
+          this.agents.seen(id, { pending: Number(hb.spoolPending ?? 0), dropped: Number(hb.spoolDropped ?? 0) });
+          return;
+        }
+        if (message.body === 'batch') {
+          const receivedAt = performance.now();
+          const batch = message.batch!;
+          enqueue(async () => {
+            const seq = await this.ingestBatch(call, id, hostname, epoch, batch);
+            if (ended) return;
+            this.write(call, { ack: { seq } });
+            this.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
+          });
+          return;
+        }
+        throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'empty message', 'protocol');
+      } catch (error) {
+        abort(error instanceof StreamError ? error : new StreamError(GrpcStatus.INTERNAL, String(error), 'internal'));
+      }
+    });
+  }
+
+  /** Ends every open stream (shutdown): agents reconnect elsewhere or later and resend unacked batches. */
+  closeAll(): void {
+    for (const call of this.open) this.fail(call, new StreamError(GrpcStatus.UNAVAILABLE, 'collector shutting down', 'shutdown'), call.getPeer());
+  }
+
+  private checkHello(hello: vigil.v1.IHello, token: string): string {
+    const id = hello.agentId ?? '';
+    if (!AGENT_ID_RE.test(id)) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, `invalid agent id ${JSON.stringify(id)}`, 'invalid_hello');
+    if (!hello.hostname || hello.hostname.length > 255) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'hello needs a hostname (at most 255 characters)', 'invalid_hello');
+    if (!hello.streamEpoch || hello.streamEpoch.length > 64) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'hello needs a stream epoch (at most 64 characters)', 'invalid_hello');
+    if (!this.tokens.agentMayUse(id, token)) throw new StreamError(GrpcStatus.UNAUTHENTICATED, `token not valid for agent ${id}`, 'unauthenticated');
+    return id;
+  }
+
+  /** Validates and stores one batch; resolves to the sequence number to ack. */
+  private async ingestBatch(call: Stream, agentId: string, hostname: string, epoch: string, batch: vigil.v1.IBatch): Promise<number> {
+    this.agents.seen(agentId);
+    const now = this.clock.now();
+    const ingest = this.config.ingest;
+    const result = validateBatch(batch, { agentId, hostname, nowMs: now, maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch });
+    const seq = Number(batch.seq ?? 0);
+    if (result.status === 'rejected') {
+      this.metrics.batches.inc({ outcome: 'rejected' });
+      this.metrics.rejectedSamples.inc({ reason: REASON_NAMES[result.reason] ?? 'unspecified' }, result.samples);
+      this.write(call, { rejection: { seq, reason: result.reason, detail: result.detail, rejectedSamples: result.samples, wholeBatch: true } });
+      // Nothing of it is stored; acking it lets the agent drop it instead of resending forever.
+      return seq;
+    }
+    for (const r of result.rejections) {
+      this.metrics.rejectedSamples.inc({ reason: REASON_NAMES[r.reason] ?? 'unspecified' }, r.count);
+    }
+    const { outcome, stored } = await this.store.append({ agentId, epoch, seq, series: result.series });
+    if (outcome.status === 'duplicate') {
+      this.metrics.batches.inc({ outcome: 'duplicate' });
+      return seq;
+    }
+    this.metrics.batches.inc({ outcome: 'stored' });
+    this.metrics.samples.inc(outcome.samples);
+    for (const r of result.rejections) {
+      this.write(call, { rejection: { seq, reason: r.reason, detail: r.detail, rejectedSamples: r.count, wholeBatch: false } });
+    }
+    if (stored.length) this.events.emit('samples', stored);
+    return seq;
+  }
+
+  private write(call: Stream, message: vigil.v1.ICollectorMessage): void {
+    if (!call.writable || call.destroyed) return;
+    call.write(vigil.v1.CollectorMessage.create(message as vigil.v1.CollectorMessage));
+  }
+
+  private fail(call: Stream, error: StreamError, peer: string): void {
+    this.metrics.rejectedStreams.inc({ reason: error.reason });
+    if (error.code === GrpcStatus.UNAUTHENTICATED) this.log.warn(`refused agent stream from ${peer}: ${error.message}`);
+    else if (error.reason !== 'shutdown') this.log.warn(`ending agent stream from ${peer}: ${error.message}`);
+    this.open.delete(call);
+    if (call.destroyed) return;
+    call.emit('error', { code: error.code, details: error.message, message: error.message });
+  }
+}

@@ -1,0 +1,89 @@
+import { seriesKey } from '@vigil/proto';
+/** An in-memory SampleStore fake for unit tests of services (not for integration tests). */
+export class MemorySampleStore {
+    series = new Map();
+    byId = new Map();
+    points = new Map();
+    seqs = new Map();
+    listeners = [];
+    async append(batch) {
+        const key = `${batch.agentId}/${batch.epoch}`;
+        if ((this.seqs.get(key) ?? 0) >= batch.seq)
+            return { outcome: { status: 'duplicate' }, stored: [] };
+        this.seqs.set(key, batch.seq);
+        const stored = [];
+        let samples = 0;
+        for (const s of batch.series) {
+            const ref = this.resolve(s.metric, s.labels, s.kind);
+            const map = this.points.get(ref.id);
+            s.timestamps.forEach((ts, i) => map.set(ts, s.values[i]));
+            samples += s.values.length;
+            stored.push({ series: ref, timestamps: s.timestamps, values: s.values });
+        }
+        for (const l of this.listeners)
+            l({ batches: 1, samples, durationMs: 0 });
+        return { outcome: { status: 'stored', samples }, stored };
+    }
+    /** Test helper: put points for a series directly. */
+    put(metric, labels, points, kind = 'gauge') {
+        const ref = this.resolve(metric, labels, kind);
+        const map = this.points.get(ref.id);
+        for (const [ts, v] of points)
+            map.set(ts, v);
+        return ref;
+    }
+    resolve(metric, labels, kind) {
+        const key = seriesKey(metric, labels);
+        let ref = this.series.get(key);
+        if (!ref) {
+            ref = { id: this.series.size + 1, metric, labels: { ...labels }, kind };
+            this.series.set(key, ref);
+            this.byId.set(ref.id, ref);
+            this.points.set(ref.id, new Map());
+        }
+        return ref;
+    }
+    onCommit(listener) {
+        this.listeners.push(listener);
+    }
+    async lastStoredSeq(agentId, epoch) {
+        return this.seqs.get(`${agentId}/${epoch}`) ?? 0;
+    }
+    async findSeries(filter) {
+        const out = [...this.byId.values()].filter((s) => (!filter.metric || s.metric === filter.metric) && Object.entries(filter.labels ?? {}).every(([k, v]) => s.labels[k] === v));
+        return out.slice(0, filter.limit ?? out.length);
+    }
+    async getSeries(id) {
+        return this.byId.get(id);
+    }
+    async queryRange(seriesId, fromMs, toMs) {
+        return [...(this.points.get(seriesId) ?? new Map())]
+            .filter(([ts]) => ts >= fromMs && ts <= toMs)
+            .sort((a, b) => a[0] - b[0]);
+    }
+    async latest(seriesIds) {
+        const out = new Map();
+        for (const id of seriesIds ?? [...this.byId.keys()]) {
+            const pts = await this.queryRange(id, -Infinity, Infinity);
+            if (pts.length)
+                out.set(id, pts[pts.length - 1]);
+        }
+        return out;
+    }
+    async deleteBefore(cutoffMs) {
+        let n = 0;
+        for (const map of this.points.values())
+            for (const ts of [...map.keys()])
+                if (ts < cutoffMs)
+                    (map.delete(ts), n++);
+        return n;
+    }
+    async countSamples() {
+        let n = 0;
+        for (const map of this.points.values())
+            n += map.size;
+        return n;
+    }
+    async close() { }
+}
+//# sourceMappingURL=memory-sample-store.js.map
