@@ -1,0 +1,84 @@
+// Ingest benchmark: many simulated agents stream batches over real gRPC to a real collector
+// process writing to SQLite; prints durable samples/s and ack latency, next to the raw SQLite
+// ceilings measured in the same run.
+//   BENCH_STREAMS (default 1000)  BENCH_SERIES (100 per batch)  BENCH_SECONDS (20)  BENCH_WINDOW (2 batches in flight per stream)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { credentials, makeGenericClientConstructor, Metadata } from '@grpc/grpc-js';
+import { IngestService, vigil } from '@vigil/proto';
+import { startCollector, processUsage, percentile, fmt } from './lib/processes.mjs';
+import { measureSqliteCeilings } from './lib/sqlite-ceiling.mjs';
+
+const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
+const SERIES = Number(process.env.BENCH_SERIES ?? 100);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 2);
+const CHANNELS = 8;
+const TOKEN = 'bench-token-1';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
+try {
+  const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
+  const { child, grpc } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
+  const Client = makeGenericClientConstructor(IngestService, 'Ingest');
+  const clients = Array.from({ length: CHANNELS }, (_, i) => new Client(grpc, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'channel-id': i }));
+  const latencies = [];
+  let ackedSamples = 0;
+  let running = true;
+  const startCpu = processUsage(child.pid);
+  const t0 = performance.now();
+
+  const streams = Array.from({ length: STREAMS }, (_, s) =>
+    new Promise((resolve, reject) => {
+      const md = new Metadata();
+      md.set('authorization', `Bearer ${TOKEN}`);
+      const call = clients[s % CHANNELS].stream(md);
+      const labels = Array.from({ length: SERIES }, (_, i) => ({ cpu: String(i) }));
+      const sentAt = new Map();
+      let seq = 0;
+      let ts = Date.now() - 60_000;
+      const sendOne = () => {
+        seq += 1;
+        ts += 10;
+        const series = labels.map((l, i) => ({ metric: 'vigil_bench_value', labels: l, timestampsMs: [ts], values: [i + seq] }));
+        sentAt.set(seq, performance.now());
+        call.write(vigil.v1.AgentMessage.create({ batch: { seq, series, createdMs: ts } }));
+      };
+      call.on('data', (m) => {
+        if (m.body === 'welcome') for (let i = 0; i < WINDOW; i++) sendOne();
+        if (m.body !== 'ack') return;
+        const seqAcked = Number(m.ack.seq);
+        latencies.push(performance.now() - sentAt.get(seqAcked));
+        sentAt.delete(seqAcked);
+        ackedSamples += SERIES;
+        if (running) sendOne();
+        else if (sentAt.size === 0) call.end();
+      });
+      call.on('error', (e) => (running ? reject(e) : resolve()));
+      call.on('end', resolve);
+      call.write(vigil.v1.AgentMessage.create({ hello: { agentId: `bench-${s}`, hostname: `bench-${s}`, version: 'bench', streamEpoch: 'e1', intervalMs: 10_000 } }));
+    }),
+  );
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  running = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  const samplesAtStop = ackedSamples;
+  const endCpu = processUsage(child.pid);
+  await Promise.race([Promise.allSettled(streams), new Promise((r) => setTimeout(r, 10_000))]);
+  for (const c of clients) c.close();
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+
+  latencies.sort((a, b) => a - b);
+  const rate = samplesAtStop / elapsed;
+  console.log(`streams ${STREAMS} x ${SERIES} series per batch, window ${WINDOW}, ${fmt(elapsed, 1)} s`);
+  console.log(`durable ingest          ${fmt(rate)} samples/s  (${fmt(rate / SERIES)} batches/s)`);
+  console.log(`ack latency             p50 ${fmt(percentile(latencies, 50), 1)} ms   p99 ${fmt(percentile(latencies, 99), 1)} ms`);
+  console.log(`collector CPU           ${fmt(((endCpu.cpuSeconds - startCpu.cpuSeconds) / elapsed) * 100, 0)} % of one core, RSS ${fmt(endCpu.rssBytes / 2 ** 20)} MiB`);
+  console.log(`raw SQLite ceilings     row per sample (ingest pattern) ${fmt(ceilings.rowPerSample)} samples/s; row per batch blob ${fmt(ceilings.rowPerBatch)} samples/s`);
+  console.log(`ratio ingest/ceiling    ${fmt(rate / ceilings.rowPerSample, 2)}x row-per-sample, ${fmt(rate / ceilings.rowPerBatch, 2)}x row-per-batch`);
+  console.log(`target                  >= 100,000 samples/s: ${rate >= 100_000 ? 'met' : 'NOT met'} (stretch 500,000: ${rate >= 500_000 ? 'met' : 'not met'})`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

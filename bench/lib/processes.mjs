@@ -1,0 +1,48 @@
+// Helpers shared by benchmarks: start the real collector binary and read process CPU and memory.
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/** Starts `vigil-collector` with the given flags; resolves once it printed its addresses. */
+export function startCollector(args, { env = {} } = {}) {
+  const child = spawn(process.execPath, [join(root, 'collector/bin/vigil-collector.js'), ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`collector did not start: ${stderr}`)), 30_000);
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      const grpc = /grpc=(\S+)/.exec(line)?.[1];
+      const http = /http=(\S+)/.exec(line)?.[1];
+      if (grpc && http) {
+        clearTimeout(timer);
+        resolve({ child, grpc, http });
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`collector exited with ${code}: ${stderr}`)));
+  });
+}
+
+/** CPU seconds (own + reaped children) and resident memory of a process, from /proc. */
+export function processUsage(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const [utime, stime, cutime, cstime] = [fields[11], fields[12], fields[13], fields[14]].map(Number);
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { cpuSeconds: (utime + stime + cutime + cstime) / CLOCK_TICKS, rssBytes: kb('VmRSS') * 1024, hwmBytes: kb('VmHWM') * 1024 };
+}
+
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
