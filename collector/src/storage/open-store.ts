@@ -1,7 +1,9 @@
-// Lead-owned seam: which SampleStore the collector runs on. Replaced when the SQLite engine lands.
+// Which SampleStore the collector runs on. The embedded default is SQLite; a PostgreSQL or
+// remote-write backend would be chosen here from the storage config.
 import type { Database } from '../database/database.js';
-import type { SampleStore } from './storage.types.js';
+import { SqliteSampleStore } from './sqlite-sample-store.js';
+import type { Clock } from '../common/clock.js';
 
-export async function openSampleStore(_db: Database): Promise<SampleStore> {
-  throw new Error('SQLite sample store not wired yet');
+export async function openSampleStore(db: Database, clock?: Clock): Promise<SqliteSampleStore> {
+  return SqliteSampleStore.open(db, { clock });
 }

@@ -79,3 +79,17 @@ export interface SampleStore {
   countSamples(): Promise<number>;
   close(): Promise<void>;
 }
+
+/**
+ * Retention and bulk reads over raw samples (capacity engineering, rollups). Separate from
+ * SampleStore so implementations and fakes of the ingest seam need not provide it.
+ */
+export interface SampleRetention {
+  /**
+   * Removes samples with timestamp < cutoffMs stored before the call, in bounded steps that
+   * interleave with ingest. Resolves to the number of samples removed.
+   */
+  deleteBefore(cutoffMs: number): Promise<number>;
+  /** Samples of each matching series within [from, to] (as queryRange), one series at a time. */
+  scanRange(fromMs: number, toMs: number, filter?: SeriesFilter): AsyncIterable<StoredSeriesSamples>;
+}

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { PendingLog } from './pending-log.js';
+
+function entry(seriesId: number, ts: number[]) {
+  return { seriesId, timestamps: ts, values: ts.map((t) => t / 10) };
+}
+
+describe('PendingLog', () => {
+  it('indexes rows per series and hands out a round series by series', () => {
+    const log = new PendingLog();
+    log.add(1, 1000, [entry(2, [10, 20]), entry(1, [10])]);
+    log.add(2, 2000, [entry(2, [30]), entry(2, [40])]);
+    log.add(5, 3000, [entry(1, [5, 50, 60]), entry(3, [1])]);
+    expect([log.samples, log.rowCount, log.lastRowId, log.oldestCreatedMs, log.seriesCount]).toEqual([9, 3, 5, 1000, 3]);
+    expect(log.hasRowsUpTo(0)).toBe(false);
+    expect(log.hasRowsUpTo(1)).toBe(true);
+    expect(log.seriesUpTo(2)).toEqual([1, 2]);
+    expect(log.seriesUpTo(5)).toEqual([1, 2, 3]);
+    expect([log.countUpTo(1, 2), log.countUpTo(1, 5), log.countUpTo(2, 2), log.countUpTo(9, 5)]).toEqual([1, 4, 4, 0]);
+    expect(log.samplesUpTo(2, 1)).toEqual({ timestamps: [10, 20], values: [1, 2] });
+    expect(log.samplesUpTo(1, 5)).toEqual({ timestamps: [10, 5, 50, 60], values: [1, 0.5, 5, 6] });
+    expect(log.range(2, 15, 40)).toEqual({ timestamps: [20, 30, 40], values: [2, 3, 4] });
+
+    // Round over rows <= 2: series 1 then series 2.
+    expect(log.dropSeries(1, 2)).toBe(1);
+    expect(log.range(1, 0, 100)).toEqual({ timestamps: [5, 50, 60], values: [0.5, 5, 6] });
+    expect(log.seriesUpTo(2)).toEqual([2]);
+    expect(log.dropSeries(2, 2)).toBe(4);
+    expect(log.dropSeries(2, 2)).toBe(0);
+    expect(log.series(2)).toBeUndefined();
+    log.dropRows(2);
+    expect([log.samples, log.rowCount, log.oldestCreatedMs, log.seriesCount]).toEqual([4, 1, 3000, 2]);
+    expect(log.dropSeries(1, 5) + log.dropSeries(3, 5)).toBe(4);
+    log.dropRows(5);
+    expect([log.samples, log.rowCount, log.lastRowId, log.oldestCreatedMs]).toEqual([0, 0, 0, undefined]);
+  });
+
+  it('refuses rows out of order', () => {
+    const log = new PendingLog();
+    log.add(3, 0, [entry(1, [1])]);
+    expect(() => log.add(3, 0, [])).toThrow('log row 3 added after row 3');
+  });
+});
