@@ -10,7 +10,11 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 /** Starts `vigil-collector` with the given flags; resolves once it printed its addresses. */
 export function startCollector(args, { env = {} } = {}) {
-  const child = spawn(process.execPath, [join(root, 'collector/bin/vigil-collector.js'), ...args], {
+  // BENCH_COLLECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the collector under load.
+  const nodeArgs = (process.env.BENCH_COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // Run the bin itself (not `node bin`), so its shebang's V8 flags apply as they do for users.
+  const bin = join(root, 'collector/bin/vigil-collector.js');
+  const child = spawn(nodeArgs.length ? process.execPath : bin, nodeArgs.length ? [...nodeArgs, '--max-semi-space-size=64', bin, ...args] : args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

@@ -78,7 +78,8 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
       continue;
     }
     const labels = { ...(s.labels ?? {}) };
-    const problem = labelSetProblem(labels) ?? RESERVED_LABELS.filter((l) => l in labels).map((l) => `label ${l} is set by the collector`)[0];
+    const reserved = RESERVED_LABELS.find((l) => l in labels);
+    const problem = labelSetProblem(labels) ?? (reserved && `label ${reserved} is set by the collector`);
     if (problem) {
       reject(RejectReason.REJECT_REASON_INVALID_LABEL, count, `${metric}: ${problem}`);
       continue;
@@ -86,6 +87,14 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
     labels.agent = ctx.agentId;
     labels.host = ctx.hostname;
 
+    const kind: MetricKind = s.type === 1 ? 'counter' : 'gauge';
+    if (allSamplesValid(timestamps, values, oldest, newest)) {
+      // The common case: keep the decoded arrays instead of copying them (less garbage at 100k samples/s).
+      if (count === 0) continue;
+      series.push({ metric, labels, kind, timestamps: timestamps as number[], values });
+      accepted += count;
+      continue;
+    }
     const keptTs: number[] = [];
     const keptValues: number[] = [];
     for (let i = 0; i < count; i++) {
@@ -100,9 +109,16 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
       }
     }
     if (keptTs.length === 0) continue;
-    const kind: MetricKind = s.type === 1 ? 'counter' : 'gauge';
     series.push({ metric, labels, kind, timestamps: keptTs, values: keptValues });
     accepted += keptTs.length;
   }
   return { status: 'accepted', series, samples: accepted, rejections: [...rejections.values()] };
+}
+
+function allSamplesValid(timestamps: ReadonlyArray<number | { toNumber(): number }>, values: readonly number[], oldest: number, newest: number): boolean {
+  for (let i = 0; i < values.length; i++) {
+    const ts = timestamps[i];
+    if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < oldest || ts > newest || !Number.isFinite(values[i]!)) return false;
+  }
+  return true;
 }
