@@ -2,6 +2,7 @@
 // process writing to SQLite; prints durable samples/s and ack latency, next to the raw SQLite
 // ceilings measured in the same run.
 //   BENCH_STREAMS (default 1000)  BENCH_SERIES (100 per batch)  BENCH_SECONDS (20)  BENCH_WINDOW (2 batches in flight per stream)
+//   BENCH_PACED_RATE (50000 samples/s offered in the second, paced phase that measures ack latency below saturation)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,21 +15,23 @@ const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const SERIES = Number(process.env.BENCH_SERIES ?? 100);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 2);
+const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 50_000);
 const CHANNELS = 8;
 const TOKEN = 'bench-token-1';
 
-const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
-try {
-  const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
-  const { child, grpc } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
+/**
+ * Streams batches from STREAMS simulated agents for `seconds`. Closed loop (each stream keeps WINDOW
+ * batches in flight) when `offeredRate` is undefined, else each stream sends on a timer so that all
+ * together offer `offeredRate` samples/s. Returns acked samples/s and sorted ack latencies (ms).
+ */
+async function runPhase(grpc, name, seconds, offeredRate) {
   const Client = makeGenericClientConstructor(IngestService, 'Ingest');
   const clients = Array.from({ length: CHANNELS }, (_, i) => new Client(grpc, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'channel-id': i }));
   const latencies = [];
+  const timers = [];
   let ackedSamples = 0;
   let running = true;
-  const startCpu = processUsage(child.pid);
   const t0 = performance.now();
-
   const streams = Array.from({ length: STREAMS }, (_, s) =>
     new Promise((resolve, reject) => {
       const md = new Metadata();
@@ -46,35 +49,54 @@ try {
         call.write(vigil.v1.AgentMessage.create({ batch: { seq, series, createdMs: ts } }));
       };
       call.on('data', (m) => {
-        if (m.body === 'welcome') for (let i = 0; i < WINDOW; i++) sendOne();
+        if (m.body === 'welcome') {
+          if (offeredRate === undefined) for (let i = 0; i < WINDOW; i++) sendOne();
+          else {
+            const everyMs = (STREAMS * SERIES * 1000) / offeredRate;
+            // Spread the streams' first sends over one period so the load is even.
+            timers.push(setTimeout(() => timers.push(setInterval(() => running && sendOne(), everyMs)), Math.random() * everyMs));
+          }
+        }
         if (m.body !== 'ack') return;
         const seqAcked = Number(m.ack.seq);
         latencies.push(performance.now() - sentAt.get(seqAcked));
         sentAt.delete(seqAcked);
         ackedSamples += SERIES;
-        if (running) sendOne();
-        else if (sentAt.size === 0) call.end();
+        if (running && offeredRate === undefined) sendOne();
+        else if (!running && sentAt.size === 0) call.end();
       });
       call.on('error', (e) => (running ? reject(e) : resolve()));
       call.on('end', resolve);
-      call.write(vigil.v1.AgentMessage.create({ hello: { agentId: `bench-${s}`, hostname: `bench-${s}`, version: 'bench', streamEpoch: 'e1', intervalMs: 10_000 } }));
+      call.write(vigil.v1.AgentMessage.create({ hello: { agentId: `bench-${name}-${s}`, hostname: `bench-${s}`, version: 'bench', streamEpoch: 'e1', intervalMs: 10_000 } }));
     }),
   );
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  await new Promise((r) => setTimeout(r, seconds * 1000));
   running = false;
+  for (const t of timers) clearInterval(t);
   const elapsed = (performance.now() - t0) / 1000;
   const samplesAtStop = ackedSamples;
-  const endCpu = processUsage(child.pid);
   await Promise.race([Promise.allSettled(streams), new Promise((r) => setTimeout(r, 10_000))]);
   for (const c of clients) c.close();
+  latencies.sort((a, b) => a - b);
+  return { rate: samplesAtStop / elapsed, elapsed, latencies };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
+try {
+  const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
+  const { child, grpc } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
+  const startCpu = processUsage(child.pid);
+  const saturated = await runPhase(grpc, 'saturated', SECONDS);
+  const endCpu = processUsage(child.pid);
+  const paced = await runPhase(grpc, 'paced', Math.min(SECONDS, 10), PACED_RATE);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
 
-  latencies.sort((a, b) => a - b);
-  const rate = samplesAtStop / elapsed;
+  const { rate, elapsed, latencies } = saturated;
   console.log(`streams ${STREAMS} x ${SERIES} series per batch, window ${WINDOW}, ${fmt(elapsed, 1)} s`);
   console.log(`durable ingest          ${fmt(rate)} samples/s  (${fmt(rate / SERIES)} batches/s)`);
-  console.log(`ack latency             p50 ${fmt(percentile(latencies, 50), 1)} ms   p99 ${fmt(percentile(latencies, 99), 1)} ms`);
+  console.log(`ack latency (saturated) p50 ${fmt(percentile(latencies, 50), 1)} ms   p99 ${fmt(percentile(latencies, 99), 1)} ms  (closed loop: mostly queueing behind ${fmt(STREAMS * WINDOW)} batches in flight)`);
+  console.log(`ack latency (paced)     p50 ${fmt(percentile(paced.latencies, 50), 1)} ms   p99 ${fmt(percentile(paced.latencies, 99), 1)} ms  at ${fmt(PACED_RATE)} samples/s offered, ${fmt(paced.rate)} acked`);
   console.log(`collector CPU           ${fmt(((endCpu.cpuSeconds - startCpu.cpuSeconds) / elapsed) * 100, 0)} % of one core, RSS ${fmt(endCpu.rssBytes / 2 ** 20)} MiB`);
   console.log(`raw SQLite ceilings     row per sample (ingest pattern) ${fmt(ceilings.rowPerSample)} samples/s; row per batch blob ${fmt(ceilings.rowPerBatch)} samples/s`);
   console.log(`ratio ingest/ceiling    ${fmt(rate / ceilings.rowPerSample, 2)}x row-per-sample, ${fmt(rate / ceilings.rowPerBatch, 2)}x row-per-batch`);
