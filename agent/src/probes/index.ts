@@ -1,14 +1,9 @@
-// PLACEHOLDER owned by the probes work: replaced by the real probe runner.
-import { z } from 'zod';
-import type { SampleSink } from '../pipeline/types.js';
-
-export const probeListSchema = z.array(z.object({ name: z.string() }).passthrough()).default([]);
-export type ProbeConfig = z.infer<typeof probeListSchema>[number];
-
-export interface ProbeRunner {
-  stop(): Promise<void>;
-}
-
-export function startProbes(_configs: ProbeConfig[], _sink: SampleSink, _options: { hostRoot: string }): ProbeRunner {
-  return { stop: async () => undefined };
-}
+// Availability probes (http, tcp, dns, process): config schema, runner, and the pieces other
+// agent components may reuse for diagnostics.
+export { probeListSchema, PROBE_LIMITS, PROBE_TYPES, HTTP_METHODS, DNS_RECORD_TYPES } from './probe.config.js';
+export type { ProbeConfig, HttpProbeConfig, TcpProbeConfig, DnsProbeConfig, ProcessProbeConfig, ProbeType } from './probe.config.js';
+export { startProbes, runProbeOnce } from './probe.runner.js';
+export type { ProbeRunner, StartProbesOptions, ProbeStatus, ProbeRunSummary, ProbeLogger } from './probe.runner.js';
+export { PROBE_METRICS, probeSamples, probeLabels } from './probe.samples.js';
+export { FAILURE_REASONS } from './probe.types.js';
+export type { FailureReason, ProbeResult, ProbeOutcome, ProbeFacts } from './probe.types.js';

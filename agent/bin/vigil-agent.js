@@ -1,0 +1,15 @@
+#!/usr/bin/env -S node --max-semi-space-size=1
+// Launcher for the compiled agent (npm runs `tsc --build` on install via the root `prepare` script).
+//
+// Memory: the agent's per-tick work is small and short-lived, so V8's optimising compilers (TurboFan, Maglev) buy
+// nothing measurable but cost about 6 MiB of resident memory and some CPU; the interpreter and the baseline compiler
+// suffice (bench/agent-footprint.mjs). They are switched off here, before any agent code loads, so that this holds
+// however the agent is started (`npx vigil-agent`, `node bin/vigil-agent.js`, systemd, Docker). The shebang's 1 MiB
+// young generation also lowers the start-up peak; it only applies when this file is executed directly.
+import { setFlagsFromString } from 'node:v8';
+
+setFlagsFromString('--no-opt');
+setFlagsFromString('--no-maglev');
+const { main } = await import('../dist/main.js');
+
+process.exit(await main(process.argv.slice(2), process.env));

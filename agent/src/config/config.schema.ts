@@ -1,0 +1,183 @@
+// The agent's configuration: one zod schema for the merged YAML/env/flag input (snake_case keys, unknown keys
+// rejected), producing the typed camelCase AgentConfig the rest of the agent receives.
+import path from 'node:path';
+import { z } from 'zod';
+import { formatDuration, labelSetProblem, parseDuration } from '@vigil/proto';
+import { probeListSchema } from '../probes/index.js';
+import { LOG_LEVELS } from '../log.js';
+import { formatBytes, parseBytes } from './units.js';
+
+/** A duration field ("10s", "5m"), parsed to milliseconds. */
+function duration(options: { min?: number; max?: number } = {}) {
+  return z.unknown().transform((value, ctx): number => {
+    const ms = typeof value === 'string' ? parseDuration(value) : undefined;
+    if (ms === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'is not a duration (use a number with a unit: 500ms, 10s, 5m, 2h, 7d)' });
+      return z.NEVER;
+    }
+    if (options.min !== undefined && ms < options.min) {
+      ctx.addIssue({ code: 'custom', message: `is below the minimum ${formatDuration(options.min)}` });
+      return z.NEVER;
+    }
+    if (options.max !== undefined && ms > options.max) {
+      ctx.addIssue({ code: 'custom', message: `is above the maximum ${formatDuration(options.max)}` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+}
+
+/** A byte size field ("256MiB", "1GB" or a plain number of bytes). */
+function byteSize(min: number) {
+  return z.unknown().transform((value, ctx): number => {
+    const bytes = typeof value === 'string' || typeof value === 'number' ? parseBytes(value) : undefined;
+    if (bytes === undefined) {
+      ctx.addIssue({ code: 'custom', message: 'is not a byte size (examples: 64MiB, 1GiB, 500MB)' });
+      return z.NEVER;
+    }
+    if (bytes < min) {
+      ctx.addIssue({ code: 'custom', message: `is below the minimum ${formatBytes(min)}` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
+
+const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
+
+/** host:port, with IPv6 hosts in brackets ([::1]:7070). */
+const collectorAddress = z.string().refine(
+  (value) => {
+    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(value);
+    return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65535;
+  },
+  { error: 'is not a HOST:PORT address (examples: 127.0.0.1:7070, collector.example.com:7070, [::1]:7070)' },
+);
+
+const labelMap = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  const problem = labelSetProblem(labels);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const patternList = z.array(nonEmpty);
+
+/** Filesystem types never worth reporting: kernel and virtual filesystems, container layers, read-only images. */
+export const DEFAULT_EXCLUDED_FS_TYPES = [
+  'autofs', 'binfmt_misc', 'bpf', 'cgroup', 'cgroup2', 'configfs', 'debugfs', 'devpts', 'devtmpfs', 'efivarfs',
+  'fuse.lxcfs', 'fuse.portal', 'fusectl', 'hugetlbfs', 'iso9660', 'mqueue', 'nsfs', 'overlay', 'proc', 'procfs',
+  'pstore', 'ramfs', 'rpc_pipefs', 'securityfs', 'selinuxfs', 'squashfs', 'erofs', 'sysfs', 'tmpfs', 'tracefs',
+];
+export const DEFAULT_EXCLUDED_MOUNTPOINTS = [
+  '/dev', '/dev/*', '/proc', '/proc/*', '/sys', '/sys/*', '/run/credentials/*', '/var/lib/docker/*',
+  '/var/lib/containers/storage/*', '/var/lib/kubelet/pods/*', '/snap/*',
+];
+export const DEFAULT_EXCLUDED_DEVICES = ['loop*', 'ram*', 'zram*', 'fd*'];
+export const DEFAULT_EXCLUDED_INTERFACES = ['lo'];
+
+export const rawConfigSchema = z.strictObject({
+  collector: collectorAddress.optional(),
+  token: nonEmpty.optional(),
+  interval: duration({ min: 1000, max: 3_600_000 }).prefault('10s'),
+  spool_dir: nonEmpty.default('./data/spool'),
+  id: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"' }).optional(),
+  hostname: nonEmpty.optional(),
+  labels: labelMap.default({}),
+  host_root: nonEmpty.default('/'),
+  tls: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      ca: nonEmpty.optional(),
+      cert: nonEmpty.optional(),
+      key: nonEmpty.optional(),
+      server_name: nonEmpty.optional(),
+    })
+    .prefault({}),
+  spool: z
+    .strictObject({
+      max_bytes: byteSize(1 << 20).prefault('256MiB'),
+      max_age: duration({ min: 60_000 }).prefault('7d'),
+    })
+    .prefault({}),
+  batch: z
+    .strictObject({
+      max_samples: z.number().int().min(100).max(1_000_000).default(10_000),
+      max_age: duration({ min: 100 }).prefault('10s'),
+    })
+    .prefault({}),
+  shutdown_grace: duration({ max: 600_000 }).prefault('5s'),
+  log_level: z.enum(LOG_LEVELS).default('info'),
+  filesystems: z
+    .strictObject({
+      exclude_types: patternList.default(DEFAULT_EXCLUDED_FS_TYPES),
+      exclude_mountpoints: patternList.default(DEFAULT_EXCLUDED_MOUNTPOINTS),
+    })
+    .prefault({}),
+  disks: z.strictObject({ exclude_devices: patternList.default(DEFAULT_EXCLUDED_DEVICES) }).prefault({}),
+  network: z
+    .strictObject({ exclude_interfaces: patternList.default(DEFAULT_EXCLUDED_INTERFACES) })
+    .prefault({}),
+  probes: probeListSchema,
+});
+
+export type RawConfig = z.input<typeof rawConfigSchema>;
+type ParsedConfig = z.output<typeof rawConfigSchema>;
+
+export interface TlsConfig {
+  enabled: boolean;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  serverName?: string;
+}
+
+export interface AgentConfig {
+  collector: string;
+  token: string;
+  intervalMs: number;
+  /** Absolute path. */
+  spoolDir: string;
+  id?: string;
+  hostname?: string;
+  labels: Record<string, string>;
+  /** Absolute path; "/" unless the host is mounted elsewhere (container). */
+  hostRoot: string;
+  tls: TlsConfig;
+  spool: { maxBytes: number; maxAgeMs: number };
+  batch: { maxSamples: number; maxAgeMs: number };
+  shutdownGraceMs: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+  filesystems: { excludeTypes: string[]; excludeMountpoints: string[] };
+  disks: { excludeDevices: string[] };
+  network: { excludeInterfaces: string[] };
+  probes: ParsedConfig['probes'];
+}
+
+/** Maps the validated snake_case input to AgentConfig; relative paths resolve against `cwd`. */
+export function toAgentConfig(parsed: ParsedConfig & { collector: string; token: string }, cwd: string): AgentConfig {
+  const abs = (p: string) => path.resolve(cwd, p);
+  return {
+    collector: parsed.collector,
+    token: parsed.token,
+    intervalMs: parsed.interval,
+    spoolDir: abs(parsed.spool_dir),
+    id: parsed.id,
+    hostname: parsed.hostname,
+    labels: parsed.labels,
+    hostRoot: abs(parsed.host_root),
+    tls: {
+      enabled: parsed.tls.enabled,
+      ca: parsed.tls.ca && abs(parsed.tls.ca),
+      cert: parsed.tls.cert && abs(parsed.tls.cert),
+      key: parsed.tls.key && abs(parsed.tls.key),
+      serverName: parsed.tls.server_name,
+    },
+    spool: { maxBytes: parsed.spool.max_bytes, maxAgeMs: parsed.spool.max_age },
+    batch: { maxSamples: parsed.batch.max_samples, maxAgeMs: parsed.batch.max_age },
+    shutdownGraceMs: parsed.shutdown_grace,
+    logLevel: parsed.log_level,
+    filesystems: { excludeTypes: parsed.filesystems.exclude_types, excludeMountpoints: parsed.filesystems.exclude_mountpoints },
+    disks: { excludeDevices: parsed.disks.exclude_devices },
+    network: { excludeInterfaces: parsed.network.exclude_interfaces },
+    probes: parsed.probes,
+  };
+}

@@ -1,0 +1,27 @@
+// The agent's own health: memory, CPU, spool backlog and drops, skipped ticks, rejected samples.
+import { sample, type ReasonCounter, type Sample, type Sampler } from '../pipeline/types.js';
+
+export interface SelfStats {
+  spoolPendingBatches(): number;
+  spoolDropped: ReasonCounter;
+  rejectedSamples: ReasonCounter;
+  skippedTicks(): number;
+}
+
+export class SelfSampler implements Sampler {
+  readonly name = 'self';
+  constructor(private readonly stats: SelfStats) {}
+
+  async collect(nowMs: number): Promise<Sample[]> {
+    const cpu = process.cpuUsage();
+    const out = [
+      sample('vigil_agent_resident_memory_bytes', 'gauge', process.memoryUsage.rss(), nowMs),
+      sample('vigil_agent_cpu_seconds_total', 'counter', (cpu.user + cpu.system) / 1e6, nowMs),
+      sample('vigil_agent_spool_pending_batches', 'gauge', this.stats.spoolPendingBatches(), nowMs),
+      sample('vigil_agent_skipped_ticks_total', 'counter', this.stats.skippedTicks(), nowMs),
+    ];
+    for (const [reason, n] of this.stats.spoolDropped.entries()) out.push(sample('vigil_agent_spool_dropped_batches_total', 'counter', n, nowMs, { reason }));
+    for (const [reason, n] of this.stats.rejectedSamples.entries()) out.push(sample('vigil_agent_rejected_samples_total', 'counter', n, nowMs, { reason }));
+    return out;
+  }
+}

@@ -1,0 +1,28 @@
+// Channel credentials and options from the TLS config: plaintext, TLS (optionally with a private CA) or mutual TLS.
+import { readFileSync } from 'node:fs';
+import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import type { TlsConfig } from '../config/config.schema.js';
+
+export function channelCredentials(tls: TlsConfig): ChannelCredentials {
+  if (!tls.enabled) return credentials.createInsecure();
+  const read = (file: string | undefined) => (file ? readFileSync(file) : null);
+  return credentials.createSsl(read(tls.ca), read(tls.key), read(tls.cert));
+}
+
+export function channelOptions(tls: TlsConfig, userAgent: string): ChannelOptions {
+  const options: ChannelOptions = {
+    'grpc.primary_user_agent': userAgent,
+    // Detect a dead connection (half-open TCP) without waiting for kernel timeouts.
+    'grpc.keepalive_time_ms': 60_000,
+    'grpc.keepalive_timeout_ms': 20_000,
+    // Reconnects are paced by the sender's own backoff.
+    'grpc.initial_reconnect_backoff_ms': 500,
+    'grpc.max_reconnect_backoff_ms': 30_000,
+  };
+  if (tls.enabled && tls.serverName) {
+    // Verify the certificate against this name instead of the host in the address (e.g. connecting by IP).
+    options['grpc.ssl_target_name_override'] = tls.serverName;
+    options['grpc.default_authority'] = tls.serverName;
+  }
+  return options;
+}

@@ -1,0 +1,32 @@
+// The one place where transport failures are classified. Every outcome the sender acts on comes from here.
+import { status, type ServiceError } from '@grpc/grpc-js';
+
+export type FailureClass =
+  /** The collector refused our credentials: log clearly, keep the data, retry slowly. */
+  | 'auth'
+  /** Will not fix itself by retrying soon (bad request, unimplemented): retry slowly, loudly. */
+  | 'permanent'
+  /** Network trouble, restarts, overload: retry with backoff. */
+  | 'retryable';
+
+export interface ClassifiedFailure {
+  kind: FailureClass;
+  code: status;
+  codeName: string;
+  message: string;
+}
+
+const AUTH = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED]);
+const PERMANENT = new Set([status.INVALID_ARGUMENT, status.UNIMPLEMENTED, status.FAILED_PRECONDITION, status.OUT_OF_RANGE, status.NOT_FOUND]);
+
+export function classifyStreamError(error: Partial<ServiceError> | undefined): ClassifiedFailure {
+  const code = typeof error?.code === 'number' ? (error.code as status) : status.UNAVAILABLE;
+  const kind: FailureClass = AUTH.has(code) ? 'auth' : PERMANENT.has(code) ? 'permanent' : 'retryable';
+  return { kind, code, codeName: status[code] ?? String(code), message: error?.details || error?.message || 'stream ended' };
+}
+
+/** RejectReason enum value -> short snake_case reason used in counters and logs. */
+export function rejectReasonName(reason: number | null | undefined, names: Record<number, string>): string {
+  const name = names[reason ?? 0] ?? 'REJECT_REASON_UNSPECIFIED';
+  return name.replace(/^REJECT_REASON_/, '').toLowerCase();
+}

@@ -1,0 +1,360 @@
+// Delivers spooled batches over one bidirectional IngestService stream per connection.
+//
+// Per connection: Hello -> Welcome{lastStoredSeq, maxMessageBytes} -> batches in seq order with at most `window`
+// unacknowledged, plus a Heartbeat every interval. Ack{seq} is cumulative and deletes from the spool; a whole-batch
+// Rejection is permanent (counted and deleted). When the stream fails the sender reconnects with exponential
+// backoff and full jitter and resends everything not acked, from the spool.
+import { Metadata, makeGenericClientConstructor, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
+import { IngestService, RejectReason, vigil } from '@vigil/proto';
+import type { TlsConfig } from '../config/config.schema.js';
+import type { Logger } from '../log.js';
+import { OnceLog, silentLogger } from '../log.js';
+import { splitSeries } from '../pipeline/split.js';
+import type { Spool } from '../pipeline/spool.js';
+import { systemClock, type Clock, type ReasonCounter } from '../pipeline/types.js';
+import { AGENT_VERSION } from '../version.js';
+import { Backoff } from './backoff.js';
+import { channelCredentials, channelOptions } from './credentials.js';
+import { classifyStreamError, rejectReasonName } from './errors.js';
+
+/** gRPC's default receive limit, assumed when the collector does not announce one. */
+const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+/** AgentMessage framing around a Batch: field tag plus length varint. */
+const ENVELOPE_BYTES = 6;
+
+const IngestClient = makeGenericClientConstructor(IngestService, 'Ingest');
+type IngestStream = ClientDuplexStream<vigil.v1.AgentMessage.$Properties, vigil.v1.CollectorMessage>;
+
+export interface SenderOptions {
+  address: string;
+  token: string;
+  tls: TlsConfig;
+  spool: Spool;
+  hello: vigil.v1.Hello.$Properties;
+  /** Samples the collector (or the batcher) refused, by reason. */
+  rejected: ReasonCounter;
+  heartbeatIntervalMs: number;
+  window?: number;
+  backoff?: { initialMs: number; maxMs: number; random?: () => number };
+  welcomeTimeoutMs?: number;
+  /** Without an ack for this long while batches are in flight, the connection is considered dead. */
+  ackTimeoutMs?: number;
+  /** A connection that stayed up this long resets the backoff. */
+  healthyAfterMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+export type SenderState = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'stopped';
+
+interface Connection {
+  call: IngestStream;
+  openedAt: number;
+  welcomedAt?: number;
+  maxMessageBytes: number;
+  lastSent: number;
+  inflight: Map<number, number>;
+  pumping: boolean;
+  pumpAgain: boolean;
+  timers: NodeJS.Timeout[];
+}
+
+export class Sender {
+  private readonly client: Client & { stream(metadata: Metadata): IngestStream };
+  private readonly backoff: Backoff;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly once = new OnceLog();
+  private readonly window: number;
+  private conn: Connection | undefined;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private currentState: SenderState = 'idle';
+  private stopping: Promise<void> | undefined;
+  private readonly idleWaiters = new Set<() => void>();
+  private unsubscribe: (() => void) | undefined;
+  /** Connections that reached Welcome; for logs and tests. */
+  connections = 0;
+
+  constructor(private readonly options: SenderOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.window = options.window ?? 32;
+    this.backoff = new Backoff(options.backoff ?? { initialMs: 500, maxMs: 30_000 });
+    this.client = new IngestClient(
+      options.address,
+      channelCredentials(options.tls),
+      channelOptions(options.tls, `vigil-agent/${AGENT_VERSION}`),
+    ) as unknown as Client & { stream(metadata: Metadata): IngestStream };
+  }
+
+  get state(): SenderState {
+    return this.currentState;
+  }
+
+  start(): void {
+    if (this.currentState !== 'idle') return;
+    this.unsubscribe = this.options.spool.onAppend(() => {
+      if (this.conn) void this.pump(this.conn);
+    });
+    this.connect();
+  }
+
+  /** Resolves true once the spool is empty (everything acked), false after `timeoutMs`. */
+  drain(timeoutMs: number): Promise<boolean> {
+    if (this.options.spool.pendingBatches === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        this.idleWaiters.delete(onIdle);
+        resolve(ok);
+      };
+      const onIdle = () => done(true);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      timer.unref();
+      this.idleWaiters.add(onIdle);
+    });
+  }
+
+  /** Closes the stream (half-close first, so the collector sees a clean end) and the channel. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.currentState = 'stopped';
+      this.unsubscribe?.();
+      clearTimeout(this.reconnectTimer);
+      const conn = this.conn;
+      this.conn = undefined;
+      if (conn) {
+        this.clearTimers(conn);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            conn.call.cancel();
+            resolve();
+          }, 1000);
+          timer.unref();
+          conn.call.once('status', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          conn.call.once('error', () => undefined);
+          conn.call.end();
+        });
+      }
+      this.client.close();
+    })();
+    return this.stopping;
+  }
+
+  // ---- connection lifecycle ----
+
+  private connect(): void {
+    if (this.currentState === 'stopped') return;
+    this.currentState = 'connecting';
+    const metadata = new Metadata();
+    metadata.set('authorization', `Bearer ${this.options.token}`);
+    const call = this.client.stream(metadata);
+    const conn: Connection = {
+      call,
+      openedAt: this.clock.now(),
+      maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
+      lastSent: 0,
+      inflight: new Map(),
+      pumping: false,
+      pumpAgain: false,
+      timers: [],
+    };
+    this.conn = conn;
+    call.on('data', (message: vigil.v1.CollectorMessage) => this.onMessage(conn, message));
+    call.on('error', (error: ServiceError) => this.onClosed(conn, error));
+    call.on('end', () => this.onClosed(conn, undefined));
+    call.write({ hello: this.options.hello });
+    this.addTimer(conn, this.options.welcomeTimeoutMs ?? 10_000, () => {
+      if (conn.welcomedAt === undefined) this.abort(conn, 'no Welcome from the collector in time');
+    });
+  }
+
+  private onMessage(conn: Connection, message: vigil.v1.CollectorMessage): void {
+    if (conn !== this.conn) return;
+    if (message.welcome) void this.onWelcome(conn, message.welcome);
+    else if (message.ack) void this.onAck(conn, Number(message.ack.seq ?? 0));
+    else if (message.rejection) void this.onRejection(conn, message.rejection);
+  }
+
+  private async onWelcome(conn: Connection, welcome: vigil.v1.Welcome.$Properties): Promise<void> {
+    const spool = this.options.spool;
+    const lastStored = Number(welcome.lastStoredSeq ?? 0);
+    conn.maxMessageBytes = welcome.maxMessageBytes ? Number(welcome.maxMessageBytes) : DEFAULT_MAX_MESSAGE_BYTES;
+    if (lastStored > spool.lastSeq) {
+      // The collector knows seqs we never produced in this epoch (state restored from a backup, or a cloned host).
+      // Continue above them, or new batches would be taken for duplicates.
+      this.logger.warn('collector has stored sequence numbers beyond ours; continuing above them', { collector_seq: lastStored, agent_seq: spool.lastSeq });
+      await spool.skipTo(lastStored + 1);
+    }
+    if (lastStored > 0) await spool.ackUpTo(lastStored);
+    if (conn !== this.conn) return;
+    conn.welcomedAt = this.clock.now();
+    conn.lastSent = lastStored;
+    this.connections++;
+    this.currentState = 'streaming';
+    this.logger.info('connected to collector', { collector: this.options.address, last_stored_seq: lastStored, pending: spool.pendingBatches });
+    const heartbeat = setInterval(() => this.onHeartbeatTick(conn), this.options.heartbeatIntervalMs);
+    heartbeat.unref();
+    conn.timers.push(heartbeat);
+    this.notifyIfIdle();
+    await this.pump(conn);
+  }
+
+  private async onAck(conn: Connection, seq: number): Promise<void> {
+    for (const sent of conn.inflight.keys()) if (sent <= seq) conn.inflight.delete(sent);
+    await this.options.spool.ackUpTo(seq);
+    this.notifyIfIdle();
+    if (conn === this.conn) await this.pump(conn);
+  }
+
+  private async onRejection(conn: Connection, rejection: vigil.v1.Rejection.$Properties): Promise<void> {
+    const seq = Number(rejection.seq ?? 0);
+    const reason = rejectReasonName(rejection.reason, RejectReason as unknown as Record<number, string>);
+    const samples = Number(rejection.rejectedSamples ?? 0);
+    this.options.rejected.add(reason, samples);
+    if (this.once.first(`${reason}:${rejection.wholeBatch ? 'whole' : 'partial'}`)) {
+      this.logger.warn(rejection.wholeBatch ? 'collector rejected a whole batch; dropping it' : 'collector rejected part of a batch', {
+        seq,
+        reason,
+        samples,
+        detail: rejection.detail ?? '',
+      });
+    }
+    if (!rejection.wholeBatch) return;
+    conn.inflight.delete(seq);
+    await this.options.spool.discard(seq, 'rejected');
+    this.notifyIfIdle();
+    if (conn === this.conn) await this.pump(conn);
+  }
+
+  private onHeartbeatTick(conn: Connection): void {
+    if (conn !== this.conn) return;
+    const now = this.clock.now();
+    let oldest = Infinity;
+    for (const sentAt of conn.inflight.values()) oldest = Math.min(oldest, sentAt);
+    if (now - oldest > (this.options.ackTimeoutMs ?? 60_000)) {
+      this.abort(conn, 'no ack from the collector in time');
+      return;
+    }
+    const spool = this.options.spool;
+    conn.call.write({ heartbeat: { timeMs: now, spoolPending: spool.pendingBatches, spoolDropped: spool.dropped.total() } });
+  }
+
+  private onClosed(conn: Connection, error: ServiceError | undefined): void {
+    if (conn !== this.conn) return;
+    this.conn = undefined;
+    this.clearTimers(conn);
+    conn.call.removeAllListeners('data');
+    conn.call.on('error', () => undefined);
+    if (this.currentState === 'stopped') return;
+    // A server that closes the stream cleanly is as good as gone: reconnect the same way.
+    const failure = classifyStreamError(error ?? { code: 14, details: 'collector closed the stream' });
+    const upFor = conn.welcomedAt === undefined ? 0 : this.clock.now() - conn.welcomedAt;
+    if (upFor >= (this.options.healthyAfterMs ?? 10_000)) this.backoff.reset();
+    let delay: number;
+    if (failure.kind === 'auth') {
+      delay = this.backoff.slow();
+      this.logger.error('collector rejected the token; data stays in the spool, retrying', { code: failure.codeName, detail: failure.message, retry_in_ms: delay });
+    } else if (failure.kind === 'permanent') {
+      delay = this.backoff.slow();
+      this.logger.error('collector refused the stream', { code: failure.codeName, detail: failure.message, retry_in_ms: delay });
+    } else {
+      delay = this.backoff.next();
+      this.logger.warn('collector connection lost; reconnecting', { code: failure.codeName, detail: failure.message, retry_in_ms: delay, pending: this.options.spool.pendingBatches });
+    }
+    this.currentState = 'waiting';
+    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    this.reconnectTimer.unref();
+  }
+
+  private abort(conn: Connection, why: string): void {
+    this.logger.warn(`${why}; reconnecting`, { collector: this.options.address });
+    conn.call.cancel();
+  }
+
+  // ---- sending ----
+
+  /** Sends pending batches in order while the window has room. Re-entrant calls coalesce. */
+  private async pump(conn: Connection): Promise<void> {
+    if (conn.welcomedAt === undefined) return;
+    if (conn.pumping) {
+      conn.pumpAgain = true;
+      return;
+    }
+    conn.pumping = true;
+    try {
+      do {
+        conn.pumpAgain = false;
+        while (conn === this.conn && conn.inflight.size < this.window) {
+          const [seq] = this.options.spool.pendingAfter(conn.lastSent, 1);
+          if (seq === undefined) break;
+          const read = await this.options.spool.read(seq);
+          if (conn !== this.conn) return;
+          if (read.status !== 'ok') {
+            conn.lastSent = Math.max(conn.lastSent, seq);
+            continue;
+          }
+          if (read.payloadBytes + ENVELOPE_BYTES > conn.maxMessageBytes) {
+            await this.split(conn, read.batch);
+            continue;
+          }
+          conn.lastSent = seq;
+          conn.inflight.set(seq, this.clock.now());
+          if (!conn.call.write({ batch: read.batch })) await waitForDrain(conn.call);
+        }
+      } while (conn.pumpAgain && conn === this.conn);
+    } finally {
+      conn.pumping = false;
+    }
+  }
+
+  /** Replaces an oversized batch in the spool by parts that fit the collector's limit. */
+  private async split(conn: Connection, batch: vigil.v1.Batch): Promise<void> {
+    const limit = conn.maxMessageBytes - ENVELOPE_BYTES;
+    const createdMs = Number(batch.createdMs);
+    const fits = (series: vigil.v1.Series.$Properties[]) => vigil.v1.Batch.encode({ seq: Number.MAX_SAFE_INTEGER, series, createdMs }).len <= limit;
+    const parts = splitSeries(batch.series, fits);
+    const seq = Number(batch.seq);
+    if (!parts) {
+      this.logger.error('a single sample exceeds the collector message limit; dropping the batch', { seq, limit });
+      await this.options.spool.discard(seq, 'too_large');
+      return;
+    }
+    const seqs = await this.options.spool.replace(
+      seq,
+      parts.map((series) => ({ createdMs, series, sampleCount: series.reduce((n, s) => n + (s.values?.length ?? 0), 0) })),
+    );
+    this.logger.info('split a batch larger than the collector accepts', { seq, parts: seqs.length, limit });
+  }
+
+  private notifyIfIdle(): void {
+    if (this.options.spool.pendingBatches > 0) return;
+    for (const waiter of [...this.idleWaiters]) waiter();
+  }
+
+  private addTimer(conn: Connection, ms: number, fn: () => void): void {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    conn.timers.push(timer);
+  }
+
+  private clearTimers(conn: Connection): void {
+    for (const timer of conn.timers) clearTimeout(timer);
+    conn.timers.length = 0;
+  }
+}
+
+function waitForDrain(call: IngestStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      call.off('drain', done);
+      call.off('close', done);
+      resolve();
+    };
+    call.once('drain', done);
+    call.once('close', done);
+  });
+}

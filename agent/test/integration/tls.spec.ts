@@ -1,0 +1,114 @@
+// The agent's TLS options against a real gRPC server on 127.0.0.1 serving TLS and mutual TLS, with a private CA and
+// certificates made by openssl for this run.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TlsConfig } from '../../src/config/config.schema.js';
+import { createLogger } from '../../src/log.js';
+import { Spool } from '../../src/pipeline/spool.js';
+import { ReasonCounter } from '../../src/pipeline/types.js';
+import { Sender } from '../../src/transport/sender.js';
+import { FakeCollector } from '../support/fake-collector.mjs';
+
+const TOKEN = 'tls-token';
+
+/** A CA, a server certificate for `subjectAltName` and a client certificate, as PEM files in `dir`. */
+function makeCertificates(dir: string): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'otherCa', string> {
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  const selfSignedCa = (name: string) => openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', file(`${name}.key`), '-out', file(`${name}.pem`));
+  const signed = (name: string, ext: string) => {
+    writeFileSync(file(`${name}.ext`), ext);
+    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`));
+    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', file(`${name}.ext`), '-out', file(`${name}.pem`));
+  };
+  selfSignedCa('ca');
+  selfSignedCa('other-ca');
+  // The server certificate names collector.test only: connecting by IP needs tls.server_name.
+  signed('server', 'subjectAltName=DNS:collector.test\nextendedKeyUsage=serverAuth\n');
+  signed('client', 'extendedKeyUsage=clientAuth\n');
+  return { ca: file('ca.pem'), serverCert: file('server.pem'), serverKey: file('server.key'), clientCert: file('client.pem'), clientKey: file('client.key'), otherCa: file('other-ca.pem') };
+}
+
+describe('agent transport over TLS', () => {
+  let dir: string;
+  let certs: ReturnType<typeof makeCertificates>;
+  let collector: FakeCollector | undefined;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  beforeAll(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-tls-'));
+    certs = makeCertificates(dir);
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    await collector?.stop();
+  });
+
+  async function startCollector(mutual: boolean): Promise<FakeCollector> {
+    collector = new FakeCollector({
+      token: TOKEN,
+      tls: { cert: readFileSync(certs.serverCert), key: readFileSync(certs.serverKey), clientCa: mutual ? readFileSync(certs.ca) : undefined },
+    });
+    await collector.start();
+    return collector;
+  }
+
+  /** A sender with one spooled batch, started against `target`. */
+  async function sendOneBatch(target: FakeCollector, tls: TlsConfig) {
+    const spool = await Spool.open({ dir: mkdtempSync(path.join(dir, 'spool-')), maxBytes: 1 << 20, maxAgeMs: 86_400_000 });
+    const lines: string[] = [];
+    const sender = new Sender({
+      address: target.address,
+      token: TOKEN,
+      tls,
+      spool,
+      rejected: new ReasonCounter(),
+      heartbeatIntervalMs: 1000,
+      hello: { agentId: spool.agentId, hostname: 'tls-test', version: '0.0.0', labels: {}, streamEpoch: spool.streamEpoch, intervalMs: 1000, inventory: {} },
+      backoff: { initialMs: 20, maxMs: 100 },
+      welcomeTimeoutMs: 2000,
+      logger: createLogger('debug', (line) => lines.push(line)),
+    });
+    cleanups.push(async () => {
+      await sender.stop();
+      await spool.close();
+    });
+    await spool.append({ createdMs: Date.now(), sampleCount: 1, series: [{ metric: 'vigil_test_value', labels: {}, type: 0, timestampsMs: [Date.now()], values: [42] }] });
+    sender.start();
+    return { spool, sender, lines };
+  }
+
+  it('delivers over TLS, verifying the collector against a private CA and tls.server_name', async () => {
+    const target = await startCollector(false);
+    const { spool, sender } = await sendOneBatch(target, { enabled: true, ca: certs.ca, serverName: 'collector.test' });
+    expect(await sender.drain(5000)).toBe(true);
+    expect(target.batches.map((b) => b.series[0]!.values)).toEqual([[42]]);
+    expect(spool.pendingBatches).toBe(0);
+  });
+
+  it('refuses a collector whose certificate does not match (wrong CA, or a name the certificate lacks), keeping the data', async () => {
+    const target = await startCollector(false);
+    const wrongCa = await sendOneBatch(target, { enabled: true, ca: certs.otherCa, serverName: 'collector.test' });
+    const wrongName = await sendOneBatch(target, { enabled: true, ca: certs.ca, serverName: 'other.test' });
+    for (const attempt of [wrongCa, wrongName]) {
+      await target.waitFor(() => attempt.lines.filter((l) => l.includes('collector connection lost')).length >= 2, 5000, 'failed TLS handshakes');
+      expect(attempt.spool.pendingBatches).toBe(1);
+      expect(attempt.sender.state).not.toBe('streaming');
+    }
+    expect(target.hellos).toHaveLength(0);
+  });
+
+  it('delivers over mutual TLS with a client certificate; without one the collector never sees the agent', async () => {
+    const target = await startCollector(true);
+    const anonymous = await sendOneBatch(target, { enabled: true, ca: certs.ca, serverName: 'collector.test' });
+    const withCert = await sendOneBatch(target, { enabled: true, ca: certs.ca, cert: certs.clientCert, key: certs.clientKey, serverName: 'collector.test' });
+    expect(await withCert.sender.drain(5000)).toBe(true);
+    await target.waitFor(() => anonymous.lines.filter((l) => l.includes('collector connection lost')).length >= 2, 5000, 'refused handshakes');
+    expect(target.hellos.map((h) => h.agentId)).toEqual([withCert.spool.agentId]);
+    expect(anonymous.spool.pendingBatches).toBe(1);
+  });
+});
