@@ -1,0 +1,349 @@
+import 'reflect-metadata';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NestFactory } from '@nestjs/core';
+import { Module, type INestApplication } from '@nestjs/common';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { ManualClock } from '../../src/common/clock.js';
+import { CollectorEvents } from '../../src/common/events.js';
+import { CoreModule } from '../../src/core/core.module.js';
+import { buildConfig } from '../../src/config/config.loader.js';
+import { Database } from '../../src/database/database.js';
+import { migrate } from '../../src/database/migrations.js';
+import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
+import { SlaModule } from '../../src/sla/sla.module.js';
+import { slaMigrations } from '../../src/sla/sla.migrations.js';
+import { SlaService, PROBE_DURATION, PROBE_SUCCESS } from '../../src/sla/sla.service.js';
+import { SlaReportService } from '../../src/reports/sla-report.js';
+import { parseCsv } from '../../src/reports/render/csv.js';
+import { MemorySampleStore } from '../support/memory-sample-store.js';
+import type { StoredSeriesSamples } from '../../src/storage/storage.types.js';
+
+const API = 'api-token-123';
+
+@Module({})
+class TestRoot {}
+const MIN = 60_000;
+const utc = (t: string) => Date.parse(`${t}Z`);
+
+const RAW_CONFIG = {
+  auth: { api_tokens: [API] },
+  services: [
+    {
+      id: 'shop',
+      name: 'Web shop',
+      owner: 'ops@example.com',
+      probes: ['shop-http', 'shop-tcp'],
+      sla: {
+        availability: 99.9,
+        latency: { threshold: '300ms', target: 95 },
+        windows: ['7d', '30d'],
+        period: 'month',
+        timezone: 'Europe/Berlin',
+        service_hours: 'Mon-Fri 08:00-18:00',
+      },
+    },
+    { id: 'db', name: 'Database', probes: ['db-tcp'], depends_on: [] },
+  ],
+  maintenance: [{ id: 'patch-night', services: ['shop'], schedule: '0 2 * * SUN', duration: '2h', timezone: 'Europe/Berlin', change: 'CHG-1042' }],
+};
+
+/**
+ * Monday 2026-11-16, shop-http from three agents, one result per agent and minute (UTC times;
+ * Berlin is UTC+1, service hours 07:00-17:00 UTC):
+ *  08:00-08:20 a1+a2 fail (majority: bad)   09:00-09:10 only a1 fails (good: disagreement)
+ *  10:00-10:30 slow (500 ms)                 11:00-11:05 no data (unknown)
+ *  16:50-17:10 all fail (10 in hours)
+ */
+function resultsFor(minuteMs: number): { agent: string; ok: boolean; seconds: number }[] | undefined {
+  const t = new Date(minuteMs).toISOString().slice(11, 16);
+  if (t >= '11:00' && t < '11:05') return undefined;
+  return ['a1', 'a2', 'a3'].map((agent) => {
+    let ok = true;
+    if (t >= '08:00' && t < '08:20' && agent !== 'a3') ok = false;
+    if (t >= '09:00' && t < '09:10' && agent === 'a1') ok = false;
+    if (t >= '16:50' && t < '17:10') ok = false;
+    return { agent, ok, seconds: t >= '10:00' && t < '10:30' ? 0.5 : 0.1 };
+  });
+}
+
+describe('SLA module over a real SQLite file and real HTTP', () => {
+  let dir: string;
+  let db: Database;
+  let store: MemorySampleStore;
+  let clock: ManualClock;
+  let app: INestApplication | undefined;
+  let base: string;
+  let registry: Registry;
+  const config = buildConfig(RAW_CONFIG);
+
+  async function boot(): Promise<void> {
+    registry = new Registry();
+    // @nestjs/testing is not installed: a plain root module does the same job.
+    app = await NestFactory.create({ module: TestRoot, imports: [CoreModule.forRoot({ config, clock, database: db, store, registry }), SlaModule] }, { logger: false });
+    app.useGlobalFilters(new ApiExceptionFilter());
+    await app.listen(0, '127.0.0.1');
+    const addr = app.getHttpServer().address() as { port: number };
+    base = `http://127.0.0.1:${addr.port}`;
+  }
+
+  async function shutdown(): Promise<void> {
+    // CoreModule closes the database at shutdown; keep ours open across restarts.
+    const closeDb = db.close.bind(db);
+    db.close = async () => undefined;
+    await app?.close();
+    app = undefined;
+    db.close = closeDb;
+  }
+
+  /** Stores a block of probe results in the raw store and announces them like ingest does. */
+  function ingest(fromMs: number, toMs: number): void {
+    const out: StoredSeriesSamples[] = [];
+    const series = new Map<string, { ts: number[]; v: number[]; labels: Record<string, string>; metric: string }>();
+    for (let m = fromMs; m < toMs; m += MIN) {
+      for (const r of resultsFor(m) ?? []) {
+        for (const [metric, value] of [[PROBE_SUCCESS, r.ok ? 1 : 0], [PROBE_DURATION, r.seconds]] as const) {
+          const key = `${metric}/${r.agent}`;
+          let s = series.get(key);
+          if (!s) series.set(key, (s = { ts: [], v: [], metric, labels: { probe: 'shop-http', type: 'http', target: 'https://shop', agent: r.agent, host: `h-${r.agent}` } }));
+          s.ts.push(m + 30_000);
+          s.v.push(value);
+        }
+      }
+    }
+    for (const s of series.values()) {
+      const ref = store.put(s.metric, s.labels, s.ts.map((t, i) => [t, s.v[i]!]));
+      out.push({ series: ref, timestamps: s.ts, values: s.v });
+    }
+    app!.get(CollectorEvents).emit('samples', out);
+  }
+
+  /** Feeds Monday 06:00-18:00 UTC in 10-minute blocks, as agents would in real time. */
+  function feedMonday(sla: SlaService): void {
+    for (let t = utc('2026-11-16T06:00'); t < utc('2026-11-16T18:00'); t += 10 * MIN) {
+      clock.set(t + 10 * MIN + 5_000);
+      ingest(t, t + 10 * MIN);
+      sla.tick();
+    }
+  }
+
+  const get = async (path: string) => {
+    const res = await fetch(base + path);
+    return { status: res.status, type: res.headers.get('content-type'), text: await res.text() };
+  };
+  const json = async (path: string) => JSON.parse((await get(path)).text);
+  const send = async (method: string, path: string, body?: unknown, token: string | null = API) => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-sla-'));
+    db = await Database.open({ path: join(dir, 'vigil.db') });
+    await migrate(db, slaMigrations);
+    store = new MemorySampleStore();
+    clock = new ManualClock(utc('2026-11-16T06:00'));
+    await boot();
+  });
+
+  afterEach(async () => {
+    await shutdown();
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('computes exact figures from ingest, survives a restart and a crash, and serves them over HTTP', async () => {
+    const sla = app!.get(SlaService);
+    feedMonday(sla);
+    clock.set(utc('2026-11-17T00:00'));
+    sla.tick();
+
+    // Retroactive maintenance 08:10-08:30 UTC (09:10-09:30 Berlin) over half of the first outage.
+    const window = { id: 'hotfix', services: ['shop'], start: '2026-11-16T09:10', end: '2026-11-16T09:30', timezone: 'Europe/Berlin', change: 'CHG-7' };
+    expect(await send('POST', '/api/maintenance', window, null)).toMatchObject({ status: 401 });
+    expect(await send('POST', '/api/maintenance', window, 'wrong-token-1')).toMatchObject({ status: 401 });
+    expect(await send('POST', '/api/maintenance', window)).toEqual({
+      status: 400,
+      body: { error: 'invalid request', issues: ['reason: required because the window covers time in the past, so it changes SLA history (retroactive)'] },
+    });
+    const created = await send('POST', '/api/maintenance', { ...window, reason: 'emergency fix, ticket logged late', created_by: 'alice' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'hotfix', source: 'api', retroactive: true, created_by: 'alice' });
+    expect(created.body.audit).toEqual([
+      { action: 'create', at: '2026-11-17T00:00:00.000Z', actor: 'alice', token: expect.stringMatching(/^sha256:[0-9a-f]{12}$/), reason: 'emergency fix, ticket logged late', retroactive: true },
+    ]);
+
+    const expectMonday = (body: Record<string, unknown>) => {
+      expect(body).toMatchObject({
+        service: 'shop',
+        window: '2026-11-16',
+        kind: 'day',
+        from: '2026-11-15T23:00:00.000Z',
+        to: '2026-11-16T23:00:00.000Z',
+        objective: 0.999,
+        availability: Math.round((555 / 575) * 1e9) / 1e9,
+        met: false,
+        breach: true,
+        minutes: { service_hours: 600, counted: 580, good: 555, bad: 20, unknown: 5, planned_maintenance: 20, planned_downtime: 10, unplanned_downtime: 20 },
+        error_budget: { total_minutes: 0.575, consumed_minutes: 20 },
+        latency: { threshold_ms: 300, target: 0.95, fast_results: 1635, results: 1725, attainment: Math.round((1635 / 1725) * 1e9) / 1e9, met: false },
+        outages: [
+          { start: '2026-11-16T08:00:00.000Z', end: '2026-11-16T08:20:00.000Z', minutes: 20, unplanned_minutes: 10, planned_minutes: 10 },
+          { start: '2026-11-16T16:50:00.000Z', end: '2026-11-16T17:10:00.000Z', minutes: 20, unplanned_minutes: 10, planned_minutes: 0 },
+        ],
+        problems: ['probe shop-http has not reported since 2026-11-16T17:59:30.000Z', 'probe shop-tcp has never reported'],
+      });
+    };
+    expectMonday(await json('/api/services/shop/sla?period=2026-11-16'));
+
+    // The calendar month in Berlin, evaluated up to now: 11 working days so far = 6,600 minutes.
+    const month = await json('/api/services/shop/sla?period=2026-11');
+    expect(month).toMatchObject({ from: '2026-10-31T23:00:00.000Z', to: '2026-11-30T23:00:00.000Z', evaluated_to: '2026-11-17T00:00:00.000Z' });
+    expect(month.minutes).toEqual({ service_hours: 6600, counted: 6580, good: 555, bad: 20, unknown: 6005, planned_maintenance: 20, planned_downtime: 10, unplanned_downtime: 20 });
+
+    // Restart: figures come back from SQLite.
+    await shutdown();
+    await boot();
+    expectMonday(await json('/api/services/shop/sla?period=2026-11-16'));
+
+    // Crash: nothing of Monday was flushed. The restart re-reads raw samples from the last flush on.
+    await shutdown();
+    await db.run('DELETE FROM sla_service_days');
+    await db.run("UPDATE sla_state SET value = ? WHERE key = 'last_flush_ms'", [String(utc('2026-11-16T05:00'))]);
+    await boot();
+    expectMonday(await json('/api/services/shop/sla?period=2026-11-16'));
+
+    // Service view: problems, current windows, burn rates.
+    const shop = await json('/api/services/shop');
+    expect(shop.problems).toEqual(['probe shop-http has not reported since 2026-11-16T17:59:30.000Z', 'probe shop-tcp has never reported']);
+    expect(shop.status.map((s: { window: string }) => s.window)).toEqual(['7d', '30d', 'month']);
+    expect(Object.keys(shop.burn_rates)).toEqual(['1h', '5m', '6h', '30m', '1d', '2h', '3d']);
+    for (const w of ['5m', '30m', '1h', '2h', '6h']) expect(shop.burn_rates[w]).toBe(0); // outside service hours
+    expect(shop.burn_rates['1d']).toBeCloseTo((20 / 575) * 1000, 9);
+    expect(shop.burn_rates['3d']).toBeCloseTo((20 / 575) * 1000, 9);
+
+    // Metrics on the injected registry, exact names and labels.
+    const metrics = await registry.metrics();
+    expect(metrics).toContain('vigil_sla_objective_ratio{service="shop"} 0.999');
+    expect(metrics).toContain('vigil_sla_downtime_seconds{service="shop",window="7d",kind="planned"} 600');
+    expect(metrics).toContain('vigil_sla_downtime_seconds{service="shop",window="month",kind="unplanned"} 1200');
+    expect(metrics).toContain(`vigil_sla_availability_ratio{service="shop",window="30d"} ${555 / 575}`);
+    expect(metrics).toContain('vigil_sla_unknown_seconds{service="shop",window="7d"} 144300'); // 5 working days Tue-Mon: (3000 - 20 - 575) minutes
+    expect(metrics).toContain(`vigil_sla_latency_attainment_ratio{service="shop",window="7d"} ${1635 / 1725}`);
+    expect(metrics).toContain('vigil_sla_burn_rate{service="shop",window="1d"}');
+    expect(metrics).not.toContain('service="db"'); // no sla section: no figures
+  });
+
+  it('manages services and maintenance through the API with clear errors', async () => {
+    expect((await json('/api/services')).map((s: { id: string; source: string }) => [s.id, s.source])).toEqual([['db', 'config'], ['shop', 'config']]);
+    expect(await send('PUT', '/api/services/shop', { id: 'shop', name: 'x', probes: ['p'] })).toMatchObject({
+      status: 409,
+      body: { message: 'service "shop" is defined in collector.yaml and is read-only' },
+    });
+    expect(await send('POST', '/api/services', { id: 'api', name: 'API', probes: ['bad probe!'], depends_on: ['nope'], sla: { availability: 100 } })).toEqual({
+      status: 400,
+      body: {
+        error: 'invalid request',
+        issues: [
+          'probes.0: must be 1-128 letters, digits, ".", "_", ":", "/" or "-", starting with a letter or digit',
+          'sla.availability: must be below 100 (a 100 % objective leaves no error budget)',
+        ],
+      },
+    });
+    expect(await send('POST', '/api/services', { id: 'api', name: 'API', probes: ['api-http'], depends_on: ['nope'] })).toEqual({
+      status: 400,
+      body: { error: 'invalid request', issues: ['depends_on[0]: unknown service "nope"'] },
+    });
+    const created = await send('POST', '/api/services', { id: 'api', name: 'API', probes: ['api-http'], depends_on: ['db'], sla: { availability: 99.5 } });
+    expect(created).toMatchObject({ status: 201, body: { id: 'api', source: 'api', problems: ['probe api-http has never reported'] } });
+    // A cycle through an API-managed service is refused.
+    expect(await send('POST', '/api/services', { id: 'edge', name: 'Edge', probes: ['e'], depends_on: ['api'] })).toMatchObject({ status: 201 });
+    expect(await send('PUT', '/api/services/api', { name: 'API', probes: ['api-http'], depends_on: ['edge'] })).toEqual({
+      status: 400,
+      body: { error: 'invalid request', issues: ['depends_on: dependency cycle api -> edge -> api'] },
+    });
+    expect(await send('DELETE', '/api/services/api')).toMatchObject({ status: 409, body: { message: 'service "api" is a dependency of edge' } });
+    expect(await send('GET', '/api/services/nope')).toMatchObject({ status: 404, body: { message: 'service "nope" does not exist' } });
+    expect(await send('GET', '/api/services/api/sla?window=fortnight')).toMatchObject({
+      status: 400,
+      body: { issues: ['window: invalid window "fortnight" (use e.g. 7d, 30d, 1h, or month)'] },
+    });
+    expect(await send('GET', '/api/services/db/sla')).toMatchObject({ status: 400, body: { issues: ['service: service "db" has no sla section'] } });
+
+    // Maintenance: future recurring window, no reason needed; config windows are read-only.
+    const weekly = { id: 'api-weekly', services: ['api'], weekly: 'Sun 03:00-04:00', timezone: 'Europe/Berlin' };
+    const w = await send('POST', '/api/maintenance', weekly);
+    expect(w).toMatchObject({ status: 201, body: { retroactive: false, valid_from: '2026-11-16T06:00:00Z' } });
+    expect(await send('POST', '/api/maintenance', weekly)).toMatchObject({ status: 409 });
+    expect(await send('POST', '/api/maintenance', { ...weekly, id: 'x', services: ['ghost'] })).toEqual({
+      status: 400,
+      body: { error: 'invalid request', issues: ['services[0]: unknown service "ghost"'] },
+    });
+    expect(await send('POST', '/api/maintenance', { id: 'y', services: ['api'], schedule: '0 2 * * MON' })).toEqual({
+      status: 400,
+      body: { error: 'invalid request', issues: ['duration: required with schedule'] },
+    });
+    expect(await send('DELETE', '/api/maintenance/patch-night')).toMatchObject({ status: 409 });
+    expect((await send('DELETE', '/api/services/edge')).status).toBe(204);
+    expect(await send('DELETE', '/api/services/api')).toMatchObject({ status: 409, body: { message: 'service "api" is used by maintenance window(s) api-weekly' } });
+    // Once the window has covered past time, deleting it rewrites history: a reason is required.
+    clock.set(utc('2026-11-23T12:00'));
+    expect(await send('DELETE', '/api/maintenance/api-weekly')).toMatchObject({ status: 400, body: { issues: ['reason: required because deleting a window that already covered past time changes SLA history'] } });
+    expect((await send('DELETE', '/api/maintenance/api-weekly?reason=cancelled%20change')).status).toBe(204);
+    const audit = await db.all<{ action: string; reason: string | null; retroactive: number }>("SELECT action, reason, retroactive FROM sla_audit WHERE entity_id = 'api-weekly' ORDER BY seq");
+    expect(audit).toEqual([
+      { action: 'create', reason: null, retroactive: 0 },
+      { action: 'delete', reason: 'cancelled change', retroactive: 1 },
+    ]);
+    expect((await send('DELETE', '/api/services/api')).status).toBe(204);
+    expect((await json('/api/services')).map((s: { id: string }) => s.id)).toEqual(['db', 'shop']);
+  });
+
+  it('renders the SLA review report as JSON, CSV and self-contained HTML', async () => {
+    const sla = app!.get(SlaService);
+    feedMonday(sla);
+    clock.set(utc('2026-12-01T08:00'));
+    sla.tick();
+
+    const jsonReport = await get('/api/reports/sla?period=2026-11&format=json');
+    expect(jsonReport.status).toBe(200);
+    const report = JSON.parse(jsonReport.text);
+    expect(report.unmeasured_services).toEqual(['db']);
+    expect(report.services).toHaveLength(1);
+    expect(report.services[0]).toMatchObject({ service: 'shop', name: 'Web shop', owner: 'ops@example.com', breach: true, minutes: { service_hours: 12600, good: 565, bad: 30, unknown: 12005 } });
+    expect(report.services[0].daily).toHaveLength(30);
+    expect(report.services[0].daily[15]).toEqual({ date: '2026-11-16', availability: Math.round((565 / 595) * 1e9) / 1e9, good: 565, bad: 30, unknown: 5, planned_downtime: 0 });
+    expect(report.services[0].incidents).toBeUndefined();
+
+    const csv = await get('/api/reports/sla?period=2026-11&format=csv&service=shop');
+    expect(csv.type).toBe('text/csv; charset=utf-8');
+    const rows = parseCsv(csv.text);
+    expect(rows[0]!.slice(0, 8)).toEqual(['record', 'service', 'name', 'owner', 'period', 'timezone', 'objective', 'availability']);
+    expect(rows.map((r) => r[0])).toEqual(['record', 'service', 'outage', 'outage']);
+    expect(rows.every((r) => r.length === rows[0]!.length)).toBe(true);
+    expect(rows[1]!.slice(9, 14)).toEqual(['12600', '565', '30', '0', '12005']);
+
+    // Incidents appear once a provider exists.
+    app!.get(SlaReportService).setIncidentsProvider({
+      incidentsForReport: async ({ services }) => [{ id: 'INC-1', title: 'Checkout <down>', service: services[0]!, severity: 'page', status: 'resolved', openedAtMs: utc('2026-11-16T08:01'), resolvedAtMs: utc('2026-11-16T08:25') }],
+    });
+    const page = await get('/api/reports/sla?period=2026-11&format=html');
+    expect(page.type).toBe('text/html; charset=utf-8');
+    expect(page.text).toMatch(/^<!DOCTYPE html>/);
+    expect(page.text).toContain('<svg');
+    expect(page.text).toContain('Checkout &lt;down&gt;');
+    expect(page.text).toContain('<span class="bad">breached</span>');
+    // Self-contained: no external URL of any kind.
+    expect(page.text).not.toMatch(/(src|href)\s*=\s*["']?(https?:|\/\/)/i);
+    expect(page.text).not.toMatch(/@import|url\(/i);
+    expect((await get('/api/reports/sla?period=2026-13&format=html')).status).toBe(400);
+    expect((await get('/api/reports/sla?format=html')).status).toBe(400);
+  });
+});
