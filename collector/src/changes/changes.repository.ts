@@ -1,0 +1,143 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE } from '../common/tokens.js';
+import type { Database, SqlValue } from '../database/database.js';
+
+export const CHANGE_OUTCOMES = ['success', 'failed', 'rolled_back'] as const;
+export type ChangeOutcome = (typeof CHANGE_OUTCOMES)[number];
+
+export interface ChangeRecord {
+  id: string;
+  services: string[];
+  description: string;
+  plannedStartMs: number | null;
+  plannedEndMs: number | null;
+  actualStartMs: number | null;
+  actualEndMs: number | null;
+  outcome: ChangeOutcome | null;
+  createdMs: number;
+  updatedMs: number;
+  /** Incidents linked to this change (opened on one of its services within the change window). */
+  incidentIds: number[];
+}
+
+interface ChangeRow {
+  id: string;
+  description: string;
+  planned_start_ms: number | null;
+  planned_end_ms: number | null;
+  actual_start_ms: number | null;
+  actual_end_ms: number | null;
+  outcome: ChangeOutcome | null;
+  created_ms: number;
+  updated_ms: number;
+  services: string | null;
+  incident_ids: string | null;
+}
+
+const SELECT = `SELECT c.*,
+  (SELECT json_group_array(service) FROM change_services s WHERE s.change_id = c.id) AS services,
+  (SELECT json_group_array(id) FROM (SELECT id FROM incidents i WHERE i.change_id = c.id ORDER BY id)) AS incident_ids
+  FROM changes c`;
+/** When a change took (or takes) effect: actual start, else planned start. */
+const START = 'COALESCE(c.actual_start_ms, c.planned_start_ms)';
+const END = 'COALESCE(c.actual_end_ms, c.planned_end_ms, c.actual_start_ms, c.planned_start_ms)';
+
+function toRecord(row: ChangeRow): ChangeRecord {
+  return {
+    id: row.id,
+    services: (JSON.parse(row.services ?? '[]') as string[]).sort(),
+    description: row.description,
+    plannedStartMs: row.planned_start_ms,
+    plannedEndMs: row.planned_end_ms,
+    actualStartMs: row.actual_start_ms,
+    actualEndMs: row.actual_end_ms,
+    outcome: row.outcome,
+    createdMs: row.created_ms,
+    updatedMs: row.updated_ms,
+    incidentIds: JSON.parse(row.incident_ids ?? '[]') as number[],
+  };
+}
+
+/** SQL of change records, nothing else. */
+@Injectable()
+export class ChangesRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  async insert(change: ChangeRecord): Promise<void> {
+    await this.db.run(
+      `INSERT INTO changes (id, description, planned_start_ms, planned_end_ms, actual_start_ms, actual_end_ms, outcome, created_ms, updated_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [change.id, change.description, change.plannedStartMs, change.plannedEndMs, change.actualStartMs, change.actualEndMs, change.outcome, change.createdMs, change.updatedMs],
+    );
+    for (const service of new Set(change.services)) await this.db.run('INSERT INTO change_services (change_id, service) VALUES (?, ?)', [change.id, service]);
+  }
+
+  async update(id: string, fields: Partial<Pick<ChangeRecord, 'actualStartMs' | 'actualEndMs' | 'outcome' | 'description'>>, nowMs: number): Promise<void> {
+    const map: Record<string, string> = { actualStartMs: 'actual_start_ms', actualEndMs: 'actual_end_ms', outcome: 'outcome', description: 'description' };
+    const columns = Object.keys(fields).filter((k) => k in map);
+    await this.db.run(`UPDATE changes SET ${[...columns.map((k) => `${map[k]} = ?`), 'updated_ms = ?'].join(', ')} WHERE id = ?`, [
+      ...columns.map((k) => (fields as Record<string, SqlValue>)[k] ?? null),
+      nowMs,
+      id,
+    ]);
+  }
+
+  async get(id: string): Promise<ChangeRecord | undefined> {
+    const row = await this.db.get<ChangeRow>(`${SELECT} WHERE c.id = ?`, [id]);
+    return row && toRecord(row);
+  }
+
+  async list(filter: { service?: string; sinceMs?: number; untilMs?: number; limit: number }): Promise<ChangeRecord[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    if (filter.service !== undefined) {
+      where.push('EXISTS (SELECT 1 FROM change_services s WHERE s.change_id = c.id AND s.service = ?)');
+      params.push(filter.service);
+    }
+    if (filter.sinceMs !== undefined) {
+      where.push(`COALESCE(${START}, c.created_ms) >= ?`);
+      params.push(filter.sinceMs);
+    }
+    if (filter.untilMs !== undefined) {
+      where.push(`COALESCE(${START}, c.created_ms) < ?`);
+      params.push(filter.untilMs);
+    }
+    params.push(filter.limit);
+    const rows = await this.db.all<ChangeRow>(`${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY COALESCE(${START}, c.created_ms) DESC, c.id LIMIT ?`, params);
+    return rows.map(toRecord);
+  }
+
+  /**
+   * The change an incident of `service` opening at `atMs` is attributed to: the latest one on that
+   * service that had started by then and ended no more than `windowMs` before.
+   */
+  async suspectFor(service: string, atMs: number, windowMs: number): Promise<ChangeRecord | undefined> {
+    const row = await this.db.get<ChangeRow>(
+      `${SELECT} JOIN change_services s ON s.change_id = c.id
+        WHERE s.service = ? AND ${START} <= ? AND ${END} + ? >= ?
+        ORDER BY ${START} DESC LIMIT 1`,
+      [service, atMs, windowMs, atMs],
+    );
+    return row && toRecord(row);
+  }
+
+  outcomeCounts(): Promise<Array<{ outcome: ChangeOutcome | null; n: number }>> {
+    return this.db.all('SELECT outcome, COUNT(*) AS n FROM changes GROUP BY outcome');
+  }
+
+  async causingIncidents(fromMs = -Infinity, toMs = Infinity): Promise<number> {
+    const row = await this.db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM changes c WHERE COALESCE(${START}, c.created_ms) >= ? AND COALESCE(${START}, c.created_ms) < ?
+         AND EXISTS (SELECT 1 FROM incidents i WHERE i.change_id = c.id)`,
+      [Number.isFinite(fromMs) ? fromMs : -8.64e15, Number.isFinite(toMs) ? toMs : 8.64e15],
+    );
+    return row?.n ?? 0;
+  }
+
+  async periodOutcomes(fromMs: number, toMs: number): Promise<Array<{ outcome: ChangeOutcome | null; n: number }>> {
+    return this.db.all(`SELECT outcome, COUNT(*) AS n FROM changes c WHERE COALESCE(${START}, c.created_ms) >= ? AND COALESCE(${START}, c.created_ms) < ? GROUP BY outcome`, [
+      fromMs,
+      toMs,
+    ]);
+  }
+}

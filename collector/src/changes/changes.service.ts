@@ -1,0 +1,88 @@
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { DATABASE } from '../common/tokens.js';
+import type { Database } from '../database/database.js';
+import type { z } from 'zod';
+import { ChangesRepository, type ChangeRecord } from './changes.repository.js';
+import type { createChangeBody, patchChangeBody } from './changes.dto.js';
+import { refusableTransaction } from '../incidents/refusable-transaction.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function changeView(c: ChangeRecord) {
+  return {
+    id: c.id,
+    services: c.services,
+    description: c.description,
+    planned_start: iso(c.plannedStartMs),
+    planned_end: iso(c.plannedEndMs),
+    actual_start: iso(c.actualStartMs),
+    actual_end: iso(c.actualEndMs),
+    outcome: c.outcome,
+    created_at: iso(c.createdMs),
+    updated_at: iso(c.updatedMs),
+    incidents: c.incidentIds,
+  };
+}
+export type ChangeView = ReturnType<typeof changeView>;
+
+/** Change records (ISO/IEC 20000 change management); incidents link to them by service and time. */
+@Injectable()
+export class ChangesService {
+  constructor(
+    private readonly repo: ChangesRepository,
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async create(input: z.infer<typeof createChangeBody>): Promise<ChangeView> {
+    const now = this.clock.now();
+    const record: ChangeRecord = {
+      id: input.id,
+      services: [...new Set(input.services)].sort(),
+      description: input.description,
+      plannedStartMs: input.planned_start ?? null,
+      plannedEndMs: input.planned_end ?? null,
+      actualStartMs: input.actual_start ?? null,
+      actualEndMs: input.actual_end ?? null,
+      outcome: input.outcome ?? null,
+      createdMs: now,
+      updatedMs: now,
+      incidentIds: [],
+    };
+    await refusableTransaction(this.db, async () => {
+      if (await this.repo.get(record.id)) return new ConflictException({ error: 'conflict', message: `change ${record.id} already exists` });
+      await this.repo.insert(record);
+      return undefined;
+    });
+    return changeView(record);
+  }
+
+  async update(id: string, patch: z.infer<typeof patchChangeBody>): Promise<ChangeView> {
+    const now = this.clock.now();
+    return refusableTransaction(this.db, async () => {
+      const current = await this.repo.get(id);
+      if (!current) return new NotFoundException({ error: 'not found', message: `change ${id} does not exist` });
+      const fields: Parameters<ChangesRepository['update']>[1] = {};
+      if (patch.description !== undefined) fields.description = patch.description;
+      if (patch.actual_start !== undefined) fields.actualStartMs = patch.actual_start;
+      if (patch.actual_end !== undefined) fields.actualEndMs = patch.actual_end;
+      if (patch.outcome !== undefined) fields.outcome = patch.outcome;
+      const start = fields.actualStartMs !== undefined ? fields.actualStartMs : current.actualStartMs;
+      const end = fields.actualEndMs !== undefined ? fields.actualEndMs : current.actualEndMs;
+      if (start !== null && end !== null && end < start) return new BadRequestException({ error: 'invalid request', issues: ['actual_end: is before actual_start'] });
+      await this.repo.update(id, fields, now);
+      return changeView((await this.repo.get(id))!);
+    });
+  }
+
+  async get(id: string): Promise<ChangeView> {
+    const c = await this.repo.get(id);
+    if (!c) throw new NotFoundException({ error: 'not found', message: `change ${id} does not exist` });
+    return changeView(c);
+  }
+
+  async list(filter: Parameters<ChangesRepository['list']>[0]): Promise<ChangeView[]> {
+    return (await this.repo.list(filter)).map(changeView);
+  }
+}

@@ -1,0 +1,233 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE } from '../common/tokens.js';
+import type { Database, SqlValue } from '../database/database.js';
+import type { IncidentState } from './domain/lifecycle.js';
+import type { NotifyEvent } from './domain/notification-policy.js';
+
+export interface IncidentRow {
+  id: number;
+  fingerprint: string;
+  rule: string;
+  severity: string;
+  service: string | null;
+  title: string;
+  description: string;
+  labels: string;
+  state: IncidentState;
+  value: number | null;
+  started_ms: number;
+  opened_ms: number;
+  acknowledged_ms: number | null;
+  acknowledged_by: string | null;
+  resolved_ms: number | null;
+  resolved_by: string | null;
+  closed_ms: number | null;
+  reopen_count: number;
+  suppressed_by: string | null;
+  flapping: number;
+  flap_changes: string;
+  notified: NotifyEvent | null;
+  notify_seq: number;
+  last_notified_ms: number | null;
+  change_id: string | null;
+  problem_id: number | null;
+}
+
+export type NewIncident = Omit<IncidentRow, 'id'>;
+export type IncidentUpdate = Partial<Omit<IncidentRow, 'id' | 'fingerprint' | 'rule'>>;
+
+export interface IncidentEventRow {
+  id: number;
+  incident_id: number;
+  at_ms: number;
+  type: string;
+  actor: string | null;
+  detail: string | null;
+}
+
+export interface IncidentFilter {
+  states?: IncidentState[];
+  severities?: string[];
+  rules?: string[];
+  service?: string;
+  sinceMs?: number;
+  untilMs?: number;
+  limit: number;
+  beforeId?: number;
+}
+
+const ACTIVE = `('open', 'acknowledged', 'suppressed')`;
+const UPDATABLE = new Set([
+  'severity', 'service', 'title', 'description', 'labels', 'state', 'value', 'started_ms', 'opened_ms', 'acknowledged_ms', 'acknowledged_by',
+  'resolved_ms', 'resolved_by', 'closed_ms', 'reopen_count', 'suppressed_by', 'flapping', 'flap_changes', 'notified', 'notify_seq',
+  'last_notified_ms', 'change_id', 'problem_id',
+]);
+
+/** SQL of incidents and their timelines, nothing else. */
+@Injectable()
+export class IncidentsRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  findActive(fingerprint: string): Promise<IncidentRow | undefined> {
+    return this.db.get<IncidentRow>(`SELECT * FROM incidents WHERE fingerprint = ? AND state IN ${ACTIVE}`, [fingerprint]);
+  }
+
+  /** The most recent incident of a condition, if it is resolved (not closed). */
+  async findLatestResolved(fingerprint: string): Promise<IncidentRow | undefined> {
+    const row = await this.db.get<IncidentRow>(`SELECT * FROM incidents WHERE fingerprint = ? ORDER BY id DESC LIMIT 1`, [fingerprint]);
+    return row?.state === 'resolved' ? row : undefined;
+  }
+
+  async insert(row: NewIncident): Promise<number> {
+    const columns = Object.keys(row);
+    const result = await this.db.run(
+      `INSERT INTO incidents (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      columns.map((c) => (row as unknown as Record<string, SqlValue>)[c] ?? null),
+    );
+    return result.lastID;
+  }
+
+  async update(id: number, fields: IncidentUpdate): Promise<void> {
+    const columns = Object.keys(fields).filter((c) => UPDATABLE.has(c));
+    if (columns.length === 0) return;
+    await this.db.run(`UPDATE incidents SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [
+      ...columns.map((c) => (fields as Record<string, SqlValue>)[c] ?? null),
+      id,
+    ]);
+  }
+
+  async addEvent(incidentId: number, atMs: number, type: string, actor: string | null, detail: string | null): Promise<void> {
+    await this.db.run('INSERT INTO incident_events (incident_id, at_ms, type, actor, detail) VALUES (?, ?, ?, ?, ?)', [incidentId, atMs, type, actor, detail]);
+  }
+
+  get(id: number): Promise<IncidentRow | undefined> {
+    return this.db.get<IncidentRow>('SELECT * FROM incidents WHERE id = ?', [id]);
+  }
+
+  events(incidentId: number): Promise<IncidentEventRow[]> {
+    return this.db.all<IncidentEventRow>('SELECT * FROM incident_events WHERE incident_id = ? ORDER BY id', [incidentId]);
+  }
+
+  list(filter: IncidentFilter): Promise<IncidentRow[]> {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    const inList = (column: string, values: readonly string[]) => {
+      where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
+    if (filter.states?.length) inList('state', filter.states);
+    if (filter.severities?.length) inList('severity', filter.severities);
+    if (filter.rules?.length) inList('rule', filter.rules);
+    if (filter.service !== undefined) {
+      where.push('service = ?');
+      params.push(filter.service);
+    }
+    if (filter.sinceMs !== undefined) {
+      // Incidents still active, or resolved since then, or opened since then.
+      where.push(`(opened_ms >= ? OR resolved_ms >= ? OR state IN ${ACTIVE})`);
+      params.push(filter.sinceMs, filter.sinceMs);
+    }
+    if (filter.untilMs !== undefined) {
+      where.push('opened_ms < ?');
+      params.push(filter.untilMs);
+    }
+    if (filter.beforeId !== undefined) {
+      where.push('id < ?');
+      params.push(filter.beforeId);
+    }
+    params.push(filter.limit);
+    return this.db.all<IncidentRow>(`SELECT * FROM incidents ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, params);
+  }
+
+  /** Incidents of a service that overlap [fromMs, toMs) (for SLA reports). */
+  overlapping(service: string, fromMs: number, toMs: number): Promise<IncidentRow[]> {
+    return this.db.all<IncidentRow>(
+      `SELECT * FROM incidents WHERE service = ? AND state <> 'suppressed' AND started_ms < ? AND (resolved_ms IS NULL OR resolved_ms >= ?) ORDER BY started_ms`,
+      [service, toMs, fromMs],
+    );
+  }
+
+  byState(states: readonly IncidentState[]): Promise<IncidentRow[]> {
+    return this.db.all<IncidentRow>(`SELECT * FROM incidents WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY id`, [...states]);
+  }
+
+  resolvedBefore(resolvedBeforeMs: number, limit: number): Promise<IncidentRow[]> {
+    return this.db.all<IncidentRow>(`SELECT * FROM incidents WHERE state = 'resolved' AND resolved_ms <= ? ORDER BY resolved_ms LIMIT ?`, [resolvedBeforeMs, limit]);
+  }
+
+  flapping(): Promise<IncidentRow[]> {
+    return this.db.all<IncidentRow>(`SELECT * FROM incidents WHERE flapping = 1 AND state <> 'closed'`);
+  }
+
+  repeatDue(lastNotifiedBeforeMs: number): Promise<IncidentRow[]> {
+    return this.db.all<IncidentRow>(
+      `SELECT * FROM incidents WHERE state = 'open' AND flapping = 0 AND notified = 'trigger' AND last_notified_ms <= ?`,
+      [lastNotifiedBeforeMs],
+    );
+  }
+
+  /** Times a condition opened or reopened since `sinceMs` (problem detection). */
+  async openingsSince(fingerprint: string, sinceMs: number): Promise<number> {
+    const row = await this.db.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM incident_events e JOIN incidents i ON i.id = e.incident_id
+        WHERE i.fingerprint = ? AND e.type IN ('opened', 'reopened') AND e.at_ms >= ?`,
+      [fingerprint, sinceMs],
+    );
+    return row?.n ?? 0;
+  }
+
+  async linkProblem(fingerprint: string, sinceMs: number, problemId: number): Promise<number[]> {
+    const rows = await this.db.all<{ id: number }>(
+      `SELECT id FROM incidents WHERE fingerprint = ? AND problem_id IS NULL AND (opened_ms >= ? OR resolved_ms >= ? OR state IN ${ACTIVE})`,
+      [fingerprint, sinceMs, sinceMs],
+    );
+    for (const r of rows) await this.db.run('UPDATE incidents SET problem_id = ? WHERE id = ?', [problemId, r.id]);
+    return rows.map((r) => r.id);
+  }
+
+  byProblem(problemId: number): Promise<IncidentRow[]> {
+    return this.db.all<IncidentRow>('SELECT * FROM incidents WHERE problem_id = ? ORDER BY id', [problemId]);
+  }
+
+  openCounts(): Promise<Array<{ severity: string; service: string | null; n: number }>> {
+    return this.db.all(`SELECT severity, service, COUNT(*) AS n FROM incidents WHERE state IN ('open', 'acknowledged') GROUP BY severity, service`);
+  }
+
+  openedCounts(): Promise<Array<{ severity: string; service: string | null; n: number }>> {
+    return this.db.all(`SELECT severity, service, COUNT(*) AS n FROM incidents WHERE suppressed_by IS NULL GROUP BY severity, service`);
+  }
+
+  /** Figures of incidents opened in [fromMs, toMs). */
+  async periodFigures(fromMs: number, toMs: number) {
+    const totals = await this.db.get<{
+      opened: number;
+      suppressed: number;
+      reopened: number;
+      resolved: number;
+      acknowledged: number;
+      tta_sum: number | null;
+      ttr_sum: number | null;
+      ttr_n: number;
+      linked_changes: number;
+      linked_problems: number;
+    }>(
+      `SELECT COALESCE(SUM(suppressed_by IS NULL), 0) AS opened,
+              COALESCE(SUM(suppressed_by IS NOT NULL), 0) AS suppressed,
+              COALESCE(SUM(reopen_count), 0) AS reopened,
+              COALESCE(SUM(resolved_ms IS NOT NULL), 0) AS resolved,
+              COALESCE(SUM(acknowledged_ms IS NOT NULL), 0) AS acknowledged,
+              SUM(acknowledged_ms - opened_ms) AS tta_sum,
+              SUM(CASE WHEN resolved_ms IS NOT NULL THEN resolved_ms - opened_ms END) AS ttr_sum,
+              COALESCE(SUM(resolved_ms IS NOT NULL), 0) AS ttr_n,
+              COALESCE(SUM(change_id IS NOT NULL), 0) AS linked_changes,
+              COALESCE(SUM(problem_id IS NOT NULL), 0) AS linked_problems
+         FROM incidents WHERE opened_ms >= ? AND opened_ms < ?`,
+      [fromMs, toMs],
+    );
+    const bySeverity = await this.db.all<{ severity: string; n: number }>(
+      `SELECT severity, COUNT(*) AS n FROM incidents WHERE opened_ms >= ? AND opened_ms < ? AND suppressed_by IS NULL GROUP BY severity ORDER BY severity`,
+      [fromMs, toMs],
+    );
+    return { totals: totals!, bySeverity };
+  }
+}
