@@ -1,0 +1,71 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { ServerResponse } from 'node:http';
+import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
+import { parseInput } from '../api/validation.js';
+import { CapacityReportService } from '../reports/capacity-report.js';
+import { capacityChartView, capacityEntryView, capacityListQuerySchema, capacityReportQuerySchema } from './capacity.dto.js';
+import { CapacityService, type CapacityRunInfo } from './capacity.service.js';
+
+@Controller('api')
+export class CapacityController {
+  constructor(
+    private readonly capacity: CapacityService,
+    private readonly reports: CapacityReportService,
+  ) {}
+
+  /** GET /api/capacity[?sort=exhaustion|earliest|growth|utilization|host][&limit=N][&within_days=D][&host=H][&resource=R] */
+  @Get('capacity')
+  @UseGuards(ReadAccessGuard)
+  list(@Query() query: unknown): Record<string, unknown> {
+    const q = parseInput(capacityListQuerySchema, query);
+    const resources = this.capacity.list({ sort: q.sort, limit: q.limit, withinDays: q.within_days, host: q.host, resource: q.resource });
+    const computedAt = this.capacity.computedAt;
+    return {
+      computed_at: computedAt === null ? null : new Date(computedAt).toISOString(),
+      horizon_days: this.capacity.horizonDays,
+      sort: q.sort,
+      resources: resources.map(capacityEntryView),
+    };
+  }
+
+  /** GET /api/capacity/{host}: the host's resources with hourly history and forecast points for charts. */
+  @Get('capacity/:host')
+  @UseGuards(ReadAccessGuard)
+  async host(@Param('host') host: string): Promise<Record<string, unknown>> {
+    const view = await this.capacity.host(host);
+    return {
+      host: view.host,
+      computed_at: view.computedAt === null ? null : new Date(view.computedAt).toISOString(),
+      horizon_days: this.capacity.horizonDays,
+      resources: view.resources.map(capacityChartView),
+    };
+  }
+
+  /** POST /api/capacity/recompute: recomputes every forecast now (API token). */
+  @Post('capacity/recompute')
+  @HttpCode(200)
+  @UseGuards(ApiTokenGuard)
+  async recompute(): Promise<Record<string, unknown>> {
+    const run: CapacityRunInfo = await this.capacity.recompute();
+    return {
+      started_at: new Date(run.startedMs).toISOString(),
+      duration_ms: Math.round(run.durationMs),
+      resources: run.resources,
+      forecasts: run.forecasts,
+      insufficient: run.insufficient,
+      failures: run.failures,
+    };
+  }
+
+  /** GET /api/reports/capacity?format=json|csv|html */
+  @Get('reports/capacity')
+  @UseGuards(ReadAccessGuard)
+  async report(@Query() query: unknown, @Res() res: ServerResponse): Promise<void> {
+    const q = parseInput(capacityReportQuerySchema, query);
+    const { contentType, body } = await this.reports.renderCapacityReport(q);
+    res.statusCode = 200;
+    res.setHeader('Content-Type', contentType);
+    if (q.format !== 'json') res.setHeader('Content-Disposition', `inline; filename="capacity.${q.format}"`);
+    res.end(body);
+  }
+}

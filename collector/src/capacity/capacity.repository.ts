@@ -1,0 +1,26 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE } from '../common/tokens.js';
+import type { Database } from '../database/database.js';
+import type { CapacityEntry } from './domain/resources.js';
+
+@Injectable()
+export class CapacityRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  /** Replaces the stored forecasts with the given set (resources that disappeared are removed). */
+  async replaceAll(entries: readonly CapacityEntry[]): Promise<void> {
+    await this.db.transaction(async () => {
+      await this.db.run('DELETE FROM capacity_forecasts');
+      for (const e of entries) {
+        await this.db.run('INSERT INTO capacity_forecasts (key, host, resource, mountpoint, computed_ms, entry) VALUES (?, ?, ?, ?, ?, ?)', [
+          e.key, e.host, e.resource, e.mountpoint, e.computedMs, JSON.stringify(e),
+        ]);
+      }
+    });
+  }
+
+  async all(): Promise<CapacityEntry[]> {
+    const rows = await this.db.all<{ entry: string }>('SELECT entry FROM capacity_forecasts ORDER BY key');
+    return rows.map((r) => JSON.parse(r.entry) as CapacityEntry);
+  }
+}

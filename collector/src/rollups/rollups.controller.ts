@@ -1,0 +1,26 @@
+import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { ReadAccessGuard } from '../api/api-token.guard.js';
+import { parseInput } from '../api/validation.js';
+import { rollupQuerySchema } from './rollups.dto.js';
+import { RollupsService, type TieredResult } from './rollups.service.js';
+
+@Controller('api')
+@UseGuards(ReadAccessGuard)
+export class RollupsController {
+  constructor(
+    private readonly rollups: RollupsService,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /**
+   * GET /api/rollups?series=ID&step=1h[&from=MS][&to=MS]: one series aggregated per step (avg, min, max,
+   * last, count; counters as per-second rates) from the tier that fits the step and still holds `from`.
+   */
+  @Get('rollups')
+  query(@Query() params: unknown): Promise<TieredResult> {
+    const q = parseInput(rollupQuerySchema, params);
+    const to = q.to ?? this.clock.now();
+    return this.rollups.queryTiered(q.series, q.from ?? to - 24 * 3_600_000, to, q.step);
+  }
+}

@@ -1,0 +1,147 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DATABASE } from '../common/tokens.js';
+import type { Database, SqlValue } from '../database/database.js';
+import type { Bucket, TierName } from './domain/buckets.js';
+import type { PendingBucket } from './domain/accumulator.js';
+
+const TABLE: Record<TierName, string> = { '1m': 'rollup_1m', '1h': 'rollup_1h' };
+/** Rows per INSERT statement (8 parameters each, far below SQLite's variable limit). */
+const CHUNK = 200;
+/** Series per hourly-averages query. */
+const HOURLY_IDS = 500;
+
+/** Hourly rows of one series as columns, in time order. */
+export interface HourlyColumns {
+  t: Float64Array;
+  sum: Float64Array;
+  count: Float64Array;
+}
+
+function numbers(csv: string): Float64Array {
+  const parts = csv.split(',');
+  const out = new Float64Array(parts.length);
+  for (let i = 0; i < parts.length; i++) out[i] = Number(parts[i]);
+  return out;
+}
+
+function sortedColumns(t: Float64Array, sum: Float64Array, count: Float64Array): HourlyColumns {
+  let ordered = true;
+  for (let i = 1; i < t.length && ordered; i++) ordered = t[i - 1]! < t[i]!;
+  if (ordered) return { t, sum, count };
+  const order = Array.from(t.keys()).sort((a, b) => t[a]! - t[b]!);
+  return { t: Float64Array.from(order, (k) => t[k]!), sum: Float64Array.from(order, (k) => sum[k]!), count: Float64Array.from(order, (k) => count[k]!) };
+}
+
+interface BucketRow {
+  start_ms: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+  last_ms: number;
+}
+
+const toBucket = (r: BucketRow): [number, Bucket] => [r.start_ms, { count: r.count, sum: r.sum, min: r.min, max: r.max, last: r.last, lastMs: r.last_ms }];
+
+function values(count: number): string {
+  return Array.from({ length: count }, () => '(?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+}
+
+/** SQL of the rollup tiers. The upsert performs mergeBucket: partial buckets add up. */
+@Injectable()
+export class RollupsRepository {
+  constructor(@Inject(DATABASE) private readonly db: Database) {}
+
+  /** Merges partial buckets into the stored rows, in one transaction. */
+  async merge(items: readonly PendingBucket[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.db.transaction(async () => {
+      for (const tier of Object.keys(TABLE) as TierName[]) {
+        const rows = items.filter((i) => i.tier === tier);
+        for (let i = 0; i < rows.length; i += CHUNK) {
+          const chunk = rows.slice(i, i + CHUNK);
+          await this.db.run(
+            `INSERT INTO ${TABLE[tier]} (series_id, start_ms, count, sum, min, max, last, last_ms) VALUES ${values(chunk.length)}
+             ON CONFLICT(series_id, start_ms) DO UPDATE SET
+               count = count + excluded.count,
+               sum = sum + excluded.sum,
+               min = MIN(min, excluded.min),
+               max = MAX(max, excluded.max),
+               last = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last ELSE last END,
+               last_ms = MAX(last_ms, excluded.last_ms)`,
+            chunk.flatMap((r) => params(r.seriesId, r.start, r.bucket)),
+          );
+        }
+      }
+    });
+  }
+
+  /** Replaces every bucket of a series at or after fromMs, in each tier, with the given ones. */
+  async replaceFrom(seriesId: number, fromMs: number, tiers: Record<TierName, ReadonlyMap<number, Bucket>>): Promise<void> {
+    await this.db.transaction(async () => {
+      for (const tier of Object.keys(TABLE) as TierName[]) {
+        await this.db.run(`DELETE FROM ${TABLE[tier]} WHERE series_id = ? AND start_ms >= ?`, [seriesId, fromMs]);
+        const rows = [...tiers[tier]];
+        for (let i = 0; i < rows.length; i += CHUNK) {
+          const chunk = rows.slice(i, i + CHUNK);
+          await this.db.run(
+            `INSERT INTO ${TABLE[tier]} (series_id, start_ms, count, sum, min, max, last, last_ms) VALUES ${values(chunk.length)}`,
+            chunk.flatMap(([start, bucket]) => params(seriesId, start, bucket)),
+          );
+        }
+      }
+    });
+  }
+
+  /** Stored buckets of one series with from <= start <= to, in time order. */
+  async range(tier: TierName, seriesId: number, fromMs: number, toMs: number): Promise<Array<[number, Bucket]>> {
+    const rows = await this.db.all<BucketRow>(
+      `SELECT start_ms, count, sum, min, max, last, last_ms FROM ${TABLE[tier]} WHERE series_id = ? AND start_ms BETWEEN ? AND ? ORDER BY start_ms`,
+      [seriesId, fromMs, toMs],
+    );
+    return rows.map(toBucket);
+  }
+
+  /**
+   * Hourly sums and counts of many series at once (capacity forecasts read thousands of series of
+   * hundreds of hours): one row per series with the values concatenated, which node-sqlite3 hands over
+   * three times faster than a row per hour. Time order per series.
+   */
+  async hourlySums(seriesIds: readonly number[], fromMs: number, toMs: number): Promise<Map<number, HourlyColumns>> {
+    const out = new Map<number, HourlyColumns>();
+    for (let i = 0; i < seriesIds.length; i += HOURLY_IDS) {
+      const ids = seriesIds.slice(i, i + HOURLY_IDS);
+      // No ORDER BY inside the aggregates (it doubles the query time): rows come in primary-key order,
+      // which is time order; checked below all the same.
+      const rows = await this.db.all<{ id: number; t: string; sum: string; count: string }>(
+        `SELECT series_id AS id, group_concat(start_ms) AS t, group_concat(sum) AS sum, group_concat(count) AS count
+         FROM rollup_1h WHERE series_id IN (${ids.map(() => '?').join(', ')}) AND start_ms BETWEEN ? AND ? GROUP BY series_id`,
+        [...ids, fromMs, toMs],
+      );
+      // Sums print with 17 significant digits (SQLite's round-trip format): no precision is lost.
+      for (const r of rows) out.set(r.id, sortedColumns(numbers(r.t), numbers(r.sum), numbers(r.count)));
+    }
+    for (const id of seriesIds) if (!out.has(id)) out.set(id, { t: new Float64Array(0), sum: new Float64Array(0), count: new Float64Array(0) });
+    return out;
+  }
+
+  /** The smallest series id above `afterId` with rows in the tier (an index seek, for retention passes). */
+  async nextSeriesId(tier: TierName, afterId: number): Promise<number | undefined> {
+    const row = await this.db.get<{ id: number | null }>(`SELECT MIN(series_id) AS id FROM ${TABLE[tier]} WHERE series_id > ?`, [afterId]);
+    return row?.id ?? undefined;
+  }
+
+  /** Deletes a series' buckets that start before the cutoff. */
+  async deleteBefore(tier: TierName, seriesId: number, cutoffMs: number): Promise<number> {
+    return (await this.db.run(`DELETE FROM ${TABLE[tier]} WHERE series_id = ? AND start_ms < ?`, [seriesId, cutoffMs])).changes;
+  }
+
+  async countRows(tier: TierName): Promise<number> {
+    return (await this.db.get<{ n: number }>(`SELECT COUNT(*) AS n FROM ${TABLE[tier]}`))!.n;
+  }
+}
+
+function params(seriesId: number, start: number, b: Bucket): SqlValue[] {
+  return [seriesId, start, b.count, b.sum, b.min, b.max, b.last, b.lastMs];
+}

@@ -1,0 +1,431 @@
+import { BadRequestException, Inject, Injectable, NotFoundException, Optional, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { CollectorEvents } from '../common/events.js';
+import { CONFIG, SAMPLE_STORE } from '../common/tokens.js';
+import type { CollectorConfig } from '../config/config.schema.js';
+import type { MetricKind, SampleRetention, SampleStore, SeriesRef, StoredSeriesSamples } from '../storage/storage.types.js';
+import { RollupAccumulator, type RecomputeReason, type RecomputeRequest } from './domain/accumulator.js';
+import { bucketStart, mergeBucket, rollupPoints, TIERS, type Bucket, type TierName } from './domain/buckets.js';
+import { chooseResolution, type Resolution } from './domain/tier-choice.js';
+import { RollupsRepository } from './rollups.repository.js';
+
+const HOUR_MS = 3_600_000;
+
+export interface RollupsOptions {
+  /** How often closed buckets are written. */
+  flushIntervalMs: number;
+  /** A bucket is written once it ended this long ago (samples of a batch arrive together, a bit late). */
+  closeGraceMs: number;
+  /** Bound on buckets held in memory; beyond it, samples are left to a recompute from raw. */
+  maxPendingBuckets: number;
+  /** Bound on queued recomputes (one per series). */
+  maxQueuedRecomputes: number;
+  /** Recomputes running at once (each reads one series' raw samples). */
+  recomputeConcurrency: number;
+  /** On start, buckets from this far back are rebuilt from raw samples (what a crash may not have written). */
+  recoveryWindowMs: number;
+  /** How far before a recompute's start to look for the counter sample preceding it. */
+  counterLookbackMs: number;
+  /** Series handled per retention step; steps are spaced by retentionPauseMs. */
+  retentionBatch: number;
+  retentionPauseMs: number;
+  /** Most points a tiered query returns. */
+  maxQueryPoints: number;
+  /**
+   * Listener, flush and retention timers and start-up recovery. Off for `vigil-collector report`: it
+   * only reads, and a recovery rewriting buckets under a running collector would double-count them.
+   */
+  background: boolean;
+}
+
+export const DEFAULT_ROLLUPS_OPTIONS: RollupsOptions = {
+  flushIntervalMs: 5_000,
+  closeGraceMs: 15_000,
+  maxPendingBuckets: 2_000_000,
+  maxQueuedRecomputes: 100_000,
+  recomputeConcurrency: 4,
+  recoveryWindowMs: 2 * HOUR_MS,
+  counterLookbackMs: HOUR_MS,
+  retentionBatch: 500,
+  retentionPauseMs: 20,
+  maxQueryPoints: 11_000,
+  background: true,
+};
+
+/** Optional provider overriding DEFAULT_ROLLUPS_OPTIONS (tests, benches). */
+export const ROLLUPS_OPTIONS = Symbol('RollupsOptions');
+
+export interface TieredPoint {
+  /** Start of the step. */
+  t: number;
+  avg: number;
+  min: number;
+  max: number;
+  last: number;
+  count: number;
+}
+
+export interface TieredResult {
+  series: { id: number; metric: string; labels: Record<string, string>; kind: MetricKind };
+  /** Which stored resolution answered. */
+  resolution: Resolution;
+  stepMs: number;
+  /** Counters are answered as per-second rates. */
+  unit: 'value' | 'per_second';
+  points: TieredPoint[];
+}
+
+/** Hourly averages of one series as columns, in time order. */
+export interface HourlyAverages {
+  t: Float64Array;
+  v: Float64Array;
+}
+
+/** Counts for metrics and tests. */
+export interface RollupsStats {
+  flushedBuckets: Record<TierName, number>;
+  flushes: number;
+  writeFailures: number;
+  recomputes: Record<RecomputeReason, number>;
+  recomputeFailures: number;
+  recomputeDropped: number;
+  retentionDeleted: Record<'raw' | TierName, number>;
+  rawRetentionUnsupported: boolean;
+  /** CPU time spent in the ingest listener (what rollups cost ingest). */
+  listenerCpuMicros: number;
+}
+
+function hasRetention(store: SampleStore): store is SampleStore & Pick<SampleRetention, 'deleteBefore'> {
+  return typeof (store as Partial<SampleRetention>).deleteBefore === 'function';
+}
+
+/**
+ * Continuous rollups of raw samples into 1-minute and 1-hour tiers, and retention of every tier.
+ * Samples are aggregated in memory from the ingest event and written when their bucket closes;
+ * late samples become deltas merged into the stored row. Counters become per-second rates, and a
+ * late counter sample (or memory pressure) triggers a recompute from the raw store. On start, the
+ * last hours are recomputed from raw so a crash loses nothing.
+ */
+@Injectable()
+export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  readonly options: RollupsOptions;
+  private readonly accumulator: RollupAccumulator;
+  private readonly queue = new Map<number, RecomputeRequest>();
+  private running = 0;
+  private writes: Promise<unknown> = Promise.resolve();
+  private unsubscribe: (() => void) | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private retentionTimer: NodeJS.Timeout | undefined;
+  private retentionRun: Promise<void> | undefined;
+  private recovery: Promise<void> | undefined;
+  private stopped = false;
+  private destroyed: Promise<void> | undefined;
+  readonly stats: RollupsStats = {
+    flushedBuckets: { '1m': 0, '1h': 0 },
+    flushes: 0,
+    writeFailures: 0,
+    recomputes: { late_counter_sample: 0, backlog: 0, recovery: 0 },
+    recomputeFailures: 0,
+    recomputeDropped: 0,
+    retentionDeleted: { raw: 0, '1m': 0, '1h': 0 },
+    rawRetentionUnsupported: false,
+    listenerCpuMicros: 0,
+  };
+
+  constructor(
+    private readonly repository: RollupsRepository,
+    private readonly events: CollectorEvents,
+    @Inject(SAMPLE_STORE) private readonly store: SampleStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(CONFIG) private readonly config: CollectorConfig,
+    @Optional() @Inject(ROLLUPS_OPTIONS) options?: Partial<RollupsOptions>,
+  ) {
+    this.options = { ...DEFAULT_ROLLUPS_OPTIONS, ...options };
+    this.accumulator = new RollupAccumulator({ maxPendingBuckets: this.options.maxPendingBuckets });
+  }
+
+  onModuleInit(): void {
+    if (!this.options.background) return;
+    this.unsubscribe = this.events.on('samples', (samples) => this.onSamples(samples));
+    this.flushTimer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
+    this.flushTimer.unref();
+    this.retentionTimer = setInterval(() => void this.enforceRetention(), this.config.retention.interval);
+    this.retentionTimer.unref();
+  }
+
+  /** Starts rebuilding the recent buckets from raw samples, in the background. */
+  onApplicationBootstrap(): void {
+    if (!this.options.background) return;
+    this.recovery = this.recover().catch((error) => console.error('[rollups] recovery failed:', error));
+  }
+
+  /** Stops timers and listener, lets running work finish, writes every pending bucket. Idempotent. */
+  onModuleDestroy(): Promise<void> {
+    this.destroyed ??= (async () => {
+      this.stopped = true;
+      this.unsubscribe?.();
+      clearInterval(this.flushTimer);
+      clearInterval(this.retentionTimer);
+      await this.recovery;
+      await this.retentionRun;
+      while (this.running > 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      await this.flush(true);
+      await this.writes.catch(() => undefined);
+    })();
+    return this.destroyed;
+  }
+
+  /** The ingest listener: in-memory aggregation only, never I/O. */
+  onSamples(samples: readonly StoredSeriesSamples[]): void {
+    const started = process.cpuUsage();
+    this.accumulator.ingest(samples);
+    this.schedule(this.accumulator.drainRequests());
+    const used = process.cpuUsage(started);
+    this.stats.listenerCpuMicros += used.user + used.system;
+  }
+
+  get pendingBuckets(): number {
+    return this.accumulator.pendingBuckets;
+  }
+
+  get queuedRecomputes(): number {
+    return this.queue.size;
+  }
+
+  get deferredSamples(): Readonly<Record<'backlog' | 'late_counter_sample', number>> {
+    return this.accumulator.deferred;
+  }
+
+  /** Writes closed buckets (all of them with `all`). Writes are serialised with recompute writes. */
+  flush(all = false): Promise<void> {
+    const items = all ? this.accumulator.takeAll() : this.accumulator.takeClosed(this.clock.now(), this.options.closeGraceMs);
+    if (items.length === 0) return this.writes.then(() => undefined, () => undefined);
+    return this.write(async () => {
+      try {
+        await this.repository.merge(items);
+        this.stats.flushes++;
+        for (const item of items) this.stats.flushedBuckets[item.tier]++;
+      } catch (error) {
+        this.stats.writeFailures++;
+        console.error(`[rollups] writing ${items.length} buckets failed, kept for the next flush:`, error);
+        this.accumulator.restore(items);
+      }
+    });
+  }
+
+  /** Runs `work` after every earlier write: a recompute's replacement must land before later merges. */
+  private write(work: () => Promise<void>): Promise<void> {
+    const next = this.writes.then(work, work);
+    this.writes = next.catch(() => undefined);
+    return next;
+  }
+
+  private schedule(requests: readonly RecomputeRequest[]): void {
+    for (const request of requests) {
+      const queued = this.queue.get(request.seriesId);
+      if (queued) {
+        if (request.fromMs < queued.fromMs) queued.fromMs = request.fromMs;
+        continue;
+      }
+      if (this.queue.size >= this.options.maxQueuedRecomputes) {
+        this.stats.recomputeDropped++;
+        continue;
+      }
+      this.queue.set(request.seriesId, { ...request });
+    }
+    if (this.queue.size) this.pump();
+  }
+
+  /** Starts queued recomputes up to the concurrency bound. */
+  private pump(): void {
+    while (!this.stopped && this.running < this.options.recomputeConcurrency && this.queue.size) {
+      const [seriesId, request] = this.queue.entries().next().value as [number, RecomputeRequest];
+      this.queue.delete(seriesId);
+      if (!this.accumulator.beginRecompute(request)) continue; // in flight: it re-queues itself when done
+      this.running++;
+      void this.recompute(request).finally(() => {
+        this.running--;
+        this.schedule(this.accumulator.drainRequests());
+        this.pump();
+      });
+    }
+  }
+
+  private async recompute(request: RecomputeRequest): Promise<void> {
+    const lookback = request.kind === 'counter' ? this.options.counterLookbackMs : 0;
+    let raw;
+    try {
+      raw = await this.store.queryRange(request.seriesId, request.fromMs - lookback, Number.MAX_SAFE_INTEGER);
+    } catch (error) {
+      this.stats.recomputeFailures++;
+      console.error(`[rollups] reading raw samples of series ${request.seriesId} failed:`, error);
+      this.accumulator.abortRecompute(request.seriesId);
+      return;
+    }
+    // Synchronously after the read: samples arriving from now on are deltas, written after this.
+    const result = this.accumulator.finishRecompute(request.seriesId, raw);
+    this.stats.recomputes[request.reason]++;
+    await this.write(async () => {
+      try {
+        await this.repository.replaceFrom(result.seriesId, result.fromMs, result.tiers);
+      } catch (error) {
+        this.stats.recomputeFailures++;
+        console.error(`[rollups] writing recomputed buckets of series ${request.seriesId} failed, queued again:`, error);
+        this.schedule([{ ...request, reason: 'recovery' }]);
+      }
+    });
+  }
+
+  /** Resolves when no recompute is queued or running and every write has landed (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.running > 0 || (this.queue.size > 0 && !this.stopped)) await new Promise((resolve) => setTimeout(resolve, 2));
+    await this.writes;
+  }
+
+  /** Resolves when the start-up recovery has queued its recomputes (see idle() for their completion). */
+  whenRecovered(): Promise<void> {
+    return this.recovery ?? Promise.resolve();
+  }
+
+  /** Rebuilds the buckets of the recovery window for every series with recent samples. */
+  async recover(): Promise<void> {
+    const now = this.clock.now();
+    const fromMs = bucketStart(now - this.options.recoveryWindowMs, HOUR_MS);
+    const latest = await this.store.latest();
+    const recent = [...latest].filter(([, [ts]]) => ts >= fromMs).map(([id]) => id);
+    for (const id of recent) {
+      if (this.stopped) return;
+      const series = await this.store.getSeries(id);
+      if (!series) continue;
+      this.schedule([{ seriesId: id, kind: series.kind, fromMs, reason: 'recovery' }]);
+      // Bounded work per step: wait while the queue is long instead of queueing everything at once.
+      while (!this.stopped && this.queue.size >= this.options.recomputeConcurrency * 4) await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+  }
+
+  /**
+   * Deletes what is older than each tier's retention: raw samples through the store, rollup rows series
+   * by series in small steps so ingest and queries interleave.
+   */
+  enforceRetention(): Promise<void> {
+    this.retentionRun ??= this.runRetention().finally(() => (this.retentionRun = undefined));
+    return this.retentionRun;
+  }
+
+  private async runRetention(): Promise<void> {
+    const now = this.clock.now();
+    const retention = this.config.retention;
+    if (hasRetention(this.store)) {
+      try {
+        this.stats.retentionDeleted.raw += await this.store.deleteBefore(now - retention.raw);
+      } catch (error) {
+        console.error('[rollups] raw retention failed:', error);
+      }
+    } else if (!this.stats.rawRetentionUnsupported) {
+      this.stats.rawRetentionUnsupported = true;
+      console.warn('[rollups] the sample store has no deleteBefore(): raw samples are kept forever');
+    }
+    for (const tier of TIERS) {
+      const cutoff = now - retention[tier.name];
+      let after = 0;
+      let handled = 0;
+      for (;;) {
+        if (this.stopped) return;
+        const id = await this.repository.nextSeriesId(tier.name, after);
+        if (id === undefined) break;
+        after = id;
+        await this.write(async () => {
+          this.stats.retentionDeleted[tier.name] += await this.repository.deleteBefore(tier.name, id, cutoff);
+        }).catch((error) => console.error(`[rollups] ${tier.name} retention failed for series ${id}:`, error));
+        if (++handled % this.options.retentionBatch === 0) await new Promise((resolve) => setTimeout(resolve, this.options.retentionPauseMs));
+      }
+    }
+  }
+
+  /**
+   * Samples of one series between from and to aggregated per step, from the tier that fits the step and
+   * still holds data from `from` (raw when the step is below a minute). Pending buckets not yet written
+   * are included, so recent data shows at once.
+   */
+  async queryTiered(seriesId: number, fromMs: number, toMs: number, stepMs: number): Promise<TieredResult> {
+    const problems: string[] = [];
+    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || fromMs > toMs) problems.push(`from/to: need from <= to, got from=${fromMs} to=${toMs}`);
+    if (!(Number.isFinite(stepMs) && stepMs >= 1000)) problems.push(`step: must be at least 1000 ms, got ${stepMs}`);
+    else if ((toMs - fromMs) / stepMs > this.options.maxQueryPoints)
+      problems.push(`step: ${stepMs} ms gives more than ${this.options.maxQueryPoints} points over this range; use a step of at least ${Math.ceil((toMs - fromMs) / this.options.maxQueryPoints)} ms`);
+    if (problems.length) throw new BadRequestException({ error: 'invalid request', issues: problems });
+    const series = await this.store.getSeries(seriesId);
+    if (!series) throw new NotFoundException({ error: 'not found', message: `no series with id ${seriesId}` });
+    const retention = this.config.retention;
+    const resolution = chooseResolution(fromMs, stepMs, this.clock.now(), { raw: retention.raw, '1m': retention['1m'], '1h': retention['1h'] });
+    const steps = resolution === 'raw' ? await this.rawSteps(series, fromMs, toMs, stepMs) : await this.tierSteps(series.id, resolution, fromMs, toMs, stepMs);
+    const points: TieredPoint[] = [];
+    for (const [t, b] of [...steps].sort((a, b) => a[0] - b[0])) {
+      if (t + stepMs <= fromMs || t > toMs) continue;
+      points.push({ t, avg: b.sum / b.count, min: b.min, max: b.max, last: b.last, count: b.count });
+    }
+    return {
+      series: { id: series.id, metric: series.metric, labels: series.labels, kind: series.kind },
+      resolution,
+      stepMs,
+      unit: series.kind === 'counter' ? 'per_second' : 'value',
+      points,
+    };
+  }
+
+  private async rawSteps(series: SeriesRef, fromMs: number, toMs: number, stepMs: number): Promise<Map<number, Bucket>> {
+    const lookback = series.kind === 'counter' ? this.options.counterLookbackMs : 0;
+    const points = await this.store.queryRange(series.id, fromMs - lookback, toMs);
+    let split = 0;
+    while (split < points.length && points[split]![0] < fromMs) split++;
+    return rollupPoints(points.slice(split), series.kind, stepMs, split > 0 ? points[split - 1] : undefined);
+  }
+
+  private async tierSteps(seriesId: number, tier: TierName, fromMs: number, toMs: number, stepMs: number): Promise<Map<number, Bucket>> {
+    const width = TIERS.find((t) => t.name === tier)!.widthMs;
+    const from = bucketStart(fromMs, width);
+    const rows = await this.repository.range(tier, seriesId, from, toMs);
+    const steps = new Map<number, Bucket>();
+    for (const [start, bucket] of [...rows, ...this.accumulator.pendingOf(seriesId, tier, from, toMs)]) {
+      const t = bucketStart(start, stepMs);
+      const existing = steps.get(t);
+      if (existing) mergeBucket(existing, bucket);
+      else steps.set(t, { ...bucket });
+    }
+    return steps;
+  }
+
+  /** Hourly averages of many series (capacity forecasts), written and pending, each in time order. */
+  async hourlyAverages(seriesIds: readonly number[], fromMs: number, toMs: number): Promise<Map<number, HourlyAverages>> {
+    const from = bucketStart(fromMs, HOUR_MS);
+    const out = new Map<number, HourlyAverages>();
+    for (const [id, stored] of await this.repository.hourlySums(seriesIds, from, toMs)) {
+      let { t, sum, count } = stored;
+      const pending = this.accumulator.pendingOf(id, '1h', from, toMs);
+      if (pending.length) {
+        // Pending deltas (the open hour, late samples) add to the written row of their hour.
+        const rows = Array.from(t, (start, k) => ({ start, sum: sum[k]!, count: count[k]! }));
+        const byStart = new Map(rows.map((r) => [r.start, r]));
+        for (const [start, b] of pending) {
+          const row = byStart.get(start);
+          if (row) {
+            row.sum += b.sum;
+            row.count += b.count;
+          } else rows.push({ start, sum: b.sum, count: b.count });
+        }
+        rows.sort((a, b) => a.start - b.start);
+        t = Float64Array.from(rows, (r) => r.start);
+        sum = Float64Array.from(rows, (r) => r.sum);
+        count = Float64Array.from(rows, (r) => r.count);
+      }
+      out.set(id, { t, v: sum.map((s, k) => s / count[k]!) });
+    }
+    return out;
+  }
+
+  /** Hourly buckets of one series, written and pending, in time order. */
+  async hourly(seriesId: number, fromMs: number, toMs: number): Promise<Array<[number, Bucket]>> {
+    const steps = await this.tierSteps(seriesId, '1h', fromMs, toMs, HOUR_MS);
+    return [...steps].sort((a, b) => a[0] - b[0]);
+  }
+}

@@ -1,0 +1,166 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NestFactory } from '@nestjs/core';
+import { Module, type INestApplicationContext } from '@nestjs/common';
+import { ManualClock } from '../../src/common/clock.js';
+import { CollectorEvents } from '../../src/common/events.js';
+import { buildConfig } from '../../src/config/config.loader.js';
+import { CoreModule } from '../../src/core/core.module.js';
+import { Database } from '../../src/database/database.js';
+import { migrate } from '../../src/database/migrations.js';
+import { RollupsModule } from '../../src/rollups/rollups.module.js';
+import { rollupsMigrations } from '../../src/rollups/rollups.migrations.js';
+import { RollupsRepository } from '../../src/rollups/rollups.repository.js';
+import { RollupsService } from '../../src/rollups/rollups.service.js';
+import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
+import type { IncomingSeries, MetricKind } from '../../src/storage/storage.types.js';
+
+const M = 60_000;
+const H = 3_600_000;
+const D = 86_400_000;
+const T0 = Date.UTC(2026, 10, 2, 10); // a whole hour
+
+describe('rollups on a real SQLite file', () => {
+  let dir: string;
+  let db: Database;
+  let store: SqliteSampleStore;
+  let clock: ManualClock;
+  let app: INestApplicationContext | undefined;
+  let seq = 0;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-rollups-'));
+    db = await Database.open({ path: join(dir, 'vigil.db') });
+    await migrate(db, rollupsMigrations);
+    store = await SqliteSampleStore.open(db, { compaction: { auto: false } });
+    clock = new ManualClock(T0);
+    seq = 0;
+  });
+
+  afterEach(async () => {
+    if (app) await app.close(); // closes store and database (CoreModule)
+    else {
+      await store.close();
+      await db.close();
+    }
+    app = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function start(retention: Record<string, string> = {}): Promise<{ rollups: RollupsService; events: CollectorEvents; repo: RollupsRepository }> {
+    const config = buildConfig({ retention });
+    @Module({ imports: [CoreModule.forRoot({ config, clock, database: db, store }), RollupsModule] })
+    class TestRoot {}
+    const context = await NestFactory.createApplicationContext(TestRoot, { logger: false });
+    app = context;
+    return { rollups: context.get(RollupsService), events: context.get(CollectorEvents), repo: context.get(RollupsRepository) };
+  }
+
+  /** What ingest does: store durably, then tell the listeners. */
+  async function ingest(events: CollectorEvents | undefined, metric: string, kind: MetricKind, points: Array<[number, number]>): Promise<number> {
+    const series: IncomingSeries = { metric, labels: { host: 'web-1' }, kind, timestamps: points.map((p) => p[0]), values: points.map((p) => p[1]) };
+    const { stored } = await store.append({ agentId: 'agent-1', epoch: 'e1', seq: ++seq, series: [series] });
+    events?.emit('samples', stored);
+    return stored[0]!.series.id;
+  }
+
+  it('writes 1m and 1h buckets when they close and answers queries from the tier that fits', async () => {
+    const { rollups, events, repo } = await start();
+    const id = await ingest(events, 'vigil_memory_used_ratio', 'gauge', [[T0 + 10_000, 0.5], [T0 + 20_000, 0.7], [T0 + M + 5_000, 0.6]]);
+    clock.set(T0 + 2 * M + 15_000);
+    await rollups.flush();
+    expect(await repo.range('1m', id, 0, T0 + H)).toEqual([
+      [T0, { count: 2, sum: 1.2, min: 0.5, max: 0.7, last: 0.7, lastMs: T0 + 20_000 }],
+      [T0 + M, { count: 1, sum: 0.6, min: 0.6, max: 0.6, last: 0.6, lastMs: T0 + M + 5_000 }],
+    ]);
+    expect(await repo.range('1h', id, 0, T0 + H)).toEqual([]); // the hour is still open...
+    const hourly = await rollups.queryTiered(id, T0, T0 + H, H); // ...but queries see it
+    expect(hourly.resolution).toBe('1h');
+    expect(hourly.points).toEqual([{ t: T0, avg: expect.closeTo(0.6, 12), min: 0.5, max: 0.7, last: 0.6, count: 3 }]);
+    const minutes = await rollups.queryTiered(id, T0, T0 + 2 * M, M);
+    expect(minutes.resolution).toBe('1m');
+    expect(minutes.points.map((p) => [p.t, p.count])).toEqual([[T0, 2], [T0 + M, 1]]);
+    const raw = await rollups.queryTiered(id, T0, T0 + 2 * M, 10_000);
+    expect(raw.resolution).toBe('raw');
+    expect(raw.points.map((p) => [p.t, p.avg])).toEqual([[T0 + 10_000, 0.5], [T0 + 20_000, 0.7], [T0 + M, 0.6]]);
+
+    // A late sample for the written minute is merged into its row.
+    await ingest(events, 'vigil_memory_used_ratio', 'gauge', [[T0 + 30_000, 0.9]]);
+    clock.set(T0 + H + 15_000);
+    await rollups.flush();
+    expect((await repo.range('1m', id, T0, T0))[0]![1]).toEqual({ count: 3, sum: expect.closeTo(2.1, 12), min: 0.5, max: 0.9, last: 0.9, lastMs: T0 + 30_000 });
+    expect(await repo.range('1h', id, T0, T0)).toEqual([[T0, { count: 4, sum: expect.closeTo(2.7, 12), min: 0.5, max: 0.9, last: 0.6, lastMs: T0 + M + 5_000 }]]);
+  });
+
+  it('stores counters as rates across a reset, and recomputes when a counter sample arrives late', async () => {
+    const { rollups, events, repo } = await start();
+    const id = await ingest(events, 'vigil_network_receive_bytes_total', 'counter', [[T0, 1000], [T0 + 10_000, 2000], [T0 + 20_000, 500], [T0 + 40_000, 1500]]);
+    // 100 B/s, reset (500 over 10 s) = 50 B/s, then 1000 over 20 s = 50 B/s.
+    let q = await rollups.queryTiered(id, T0, T0 + M - 1, M);
+    expect(q.unit).toBe('per_second');
+    expect(q.points).toEqual([{ t: T0, avg: expect.closeTo(200 / 3, 9), min: 50, max: 100, last: 50, count: 3 }]);
+    // A sample at T0+30 s arrives after T0+40 s: rates become 100, 50 (reset), 50 (500 over 10 s), 50 (500 over 10 s).
+    await ingest(events, 'vigil_network_receive_bytes_total', 'counter', [[T0 + 30_000, 1000]]);
+    expect(rollups.deferredSamples.late_counter_sample).toBe(1);
+    await rollups.idle();
+    expect(rollups.stats.recomputes.late_counter_sample).toBe(1);
+    q = await rollups.queryTiered(id, T0, T0 + M - 1, M);
+    expect(q.points).toEqual([{ t: T0, avg: 62.5, min: 50, max: 100, last: 50, count: 4 }]);
+    expect(await repo.range('1h', id, T0, T0)).toEqual([[T0, { count: 4, sum: 250, min: 50, max: 100, last: 50, lastMs: T0 + 40_000 }]]);
+    // Later samples continue from the newest one.
+    await ingest(events, 'vigil_network_receive_bytes_total', 'counter', [[T0 + 50_000, 2500]]);
+    q = await rollups.queryTiered(id, T0, T0 + M - 1, M);
+    expect(q.points[0]!.count).toBe(5);
+    expect(q.points[0]!.last).toBe(100);
+  });
+
+  it('rebuilds after a crash what was never written, without counting twice what was', async () => {
+    // Before the "crash": samples stored raw; only the first minute's bucket made it to the tier table.
+    const id = await ingest(undefined, 'vigil_cpu_utilization_ratio', 'gauge', [[T0 - H + 5_000, 0.1], [T0 + 5_000, 0.2], [T0 + M + 5_000, 0.4]]);
+    await db.run('INSERT INTO rollup_1m VALUES (?, ?, 1, 0.2, 0.2, 0.2, 0.2, ?)', [id, T0, T0 + 5_000]);
+    clock.set(T0 + 2 * M);
+    const { rollups, events, repo } = await start();
+    // Samples keep arriving while the recovery reads raw data.
+    await ingest(events, 'vigil_cpu_utilization_ratio', 'gauge', [[T0 + 2 * M + 5_000, 0.6]]);
+    await rollups.whenRecovered();
+    await rollups.idle();
+    await rollups.flush(true);
+    expect(rollups.stats.recomputes.recovery).toBe(1);
+    expect((await repo.range('1m', id, 0, T0 + H)).map(([t, b]) => [t, b.count, b.sum])).toEqual([
+      [T0 - H, 1, 0.1],
+      [T0, 1, 0.2],
+      [T0 + M, 1, 0.4],
+      [T0 + 2 * M, 1, 0.6],
+    ]);
+    expect((await repo.range('1h', id, 0, T0 + H)).map(([t, b]) => [t, b.count, b.max])).toEqual([[T0 - H, 1, 0.1], [T0, 3, 0.6]]);
+  });
+
+  it('enforces retention per tier and on raw samples', async () => {
+    const { rollups, events, repo } = await start({ raw: '1d', '1m': '2d', '1h': '10d' });
+    const id = await ingest(events, 'vigil_swap_used_ratio', 'gauge', [[T0, 0.1], [T0 + 1.5 * D, 0.2], [T0 + 5 * D, 0.3]]);
+    await rollups.flush(true);
+    clock.set(T0 + 5 * D + H);
+    await rollups.enforceRetention();
+    // Raw: older than 1 day before now goes; 1m: older than 2 days; 1h: older than 10 days (nothing).
+    expect(rollups.stats.retentionDeleted).toEqual({ raw: 2, '1m': 2, '1h': 0 });
+    expect(await store.queryRange(id, 0, Number.MAX_SAFE_INTEGER)).toEqual([[T0 + 5 * D, 0.3]]);
+    expect((await repo.range('1m', id, 0, T0 + 10 * D)).map(([t]) => t)).toEqual([T0 + 5 * D]);
+    expect((await repo.range('1h', id, 0, T0 + 10 * D)).length).toBe(3);
+    // Older than raw retention: a minute step is answered from the 1m tier, older still from 1h.
+    expect((await rollups.queryTiered(id, T0 + 3.5 * D, T0 + 4 * D, 10_000)).resolution).toBe('1m');
+    expect((await rollups.queryTiered(id, T0, T0 + 2 * D, M)).resolution).toBe('1h');
+  });
+
+  it('rejects bad query parameters and unknown series with clear messages', async () => {
+    const { rollups, events } = await start();
+    const id = await ingest(events, 'vigil_memory_used_ratio', 'gauge', [[T0, 0.5]]);
+    await expect(rollups.queryTiered(id, T0, T0 - 1, M)).rejects.toMatchObject({ response: { issues: [`from/to: need from <= to, got from=${T0} to=${T0 - 1}`] } });
+    await expect(rollups.queryTiered(id, T0, T0 + D, 1000)).rejects.toMatchObject({
+      response: { issues: ['step: 1000 ms gives more than 11000 points over this range; use a step of at least 7855 ms'] },
+    });
+    await expect(rollups.queryTiered(id, T0, T0 + D, 0)).rejects.toMatchObject({ response: { issues: ['step: must be at least 1000 ms, got 0'] } });
+    await expect(rollups.queryTiered(999, T0, T0 + D, M)).rejects.toMatchObject({ status: 404, response: { message: 'no series with id 999' } });
+  });
+});
