@@ -1,10 +1,18 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CoreModule, type CoreOptions } from './core/core.module.js';
 import { AgentsModule } from './agents/agents.module.js';
+import { AgentsService } from './agents/agents.service.js';
+import { CapacityModule } from './capacity/capacity.module.js';
+import { CapacityService } from './capacity/capacity.service.js';
 import { HealthModule } from './health/health.module.js';
+import { IncidentsModule } from './incidents/incidents.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { QueryModule } from './query/query.module.js';
+import { RollupsModule } from './rollups/rollups.module.js';
+import { MaintenanceService } from './sla/maintenance.service.js';
+import { SlaModule } from './sla/sla.module.js';
+import { SlaService } from './sla/sla.service.js';
 
 /** The whole collector: shared core plus every feature module. */
 @Module({})
@@ -12,7 +20,21 @@ export class AppModule {
   static forRoot(core: CoreOptions): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(core), AgentsModule, IngestModule, QueryModule, MetricsModule, HealthModule],
+      imports: [
+        CoreModule.forRoot(core),
+        AgentsModule,
+        IngestModule,
+        QueryModule,
+        MetricsModule,
+        HealthModule,
+        RollupsModule,
+        CapacityModule,
+        SlaModule,
+        IncidentsModule.register({
+          imports: [AgentsModule, SlaModule, CapacityModule],
+          sources: { agents: AgentsService, burnRates: SlaService, exhaustion: CapacityService, maintenance: MaintenanceService },
+        }),
+      ],
     };
   }
 }

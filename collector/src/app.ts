@@ -36,7 +36,7 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
   const { config } = options;
   const database = await Database.open({ path: config.storage.path, durability: config.storage.durability });
   await migrate(database, allMigrations);
-  const store = options.store ? await options.store(database) : await openSampleStore(database);
+  const store = options.store ? await options.store(database) : await openSampleStore(database, options.clock ? { clock: options.clock } : {});
   const app = await NestFactory.create(
     AppModule.forRoot({ config, database, store, ...(options.clock ? { clock: options.clock } : {}), processMetrics: options.processMetrics ?? false }),
     { logger: options.logLevels ?? ['log', 'warn', 'error'], bodyParser: true },

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { z } from 'zod';
 import type { ConfigOverrides } from './config/config.loader.js';
 
 export const USAGE = `Usage:
@@ -23,6 +24,16 @@ export interface CliArgs {
 }
 
 export class UsageError extends Error {}
+
+/**
+ * Parses flag values with the schema of the matching API query (field = flag name); problems become
+ * one UsageError naming the flags: "--format: must be one of json, csv, html".
+ */
+export function parseCliInput<S extends z.ZodType>(schema: S, flags: Record<string, unknown>): z.infer<S> {
+  const result = schema.safeParse(flags);
+  if (!result.success) throw new UsageError(result.error.issues.map((issue) => `--${issue.path.map(String).join('.')}: ${issue.message}`).join('; '));
+  return result.data;
+}
 
 export function parseCli(argv: string[]): CliArgs {
   let parsed;

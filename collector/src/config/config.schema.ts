@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { parseDuration } from '@vigil/proto';
-import { maintenanceSchema, servicesSchema } from '../sla/sla.config.js';
-import { notifiersSchema, rulesSchema } from '../incidents/incidents.config.js';
+import { maintenanceSchema, servicesSchema, slaSettingsSchema } from '../sla/sla.config.js';
+import { incidentsSettingsSchema, notifiersSchema, rulesSchema } from '../incidents/incidents.config.js';
 import { capacitySchema, retentionSchema } from '../capacity/capacity.config.js';
 
 /** HOST:PORT, IPv6 in brackets; port 0 picks a free port. */
@@ -76,8 +76,12 @@ export const collectorConfigSchema = z.strictObject({
     .prefault({}),
   services: servicesSchema,
   maintenance: maintenanceSchema,
+  /** SLA engine settings: default time zone, burn-rate alert rules, flush and evaluation intervals. */
+  sla: slaSettingsSchema,
   rules: rulesSchema,
   notifiers: notifiersSchema,
+  /** Incident lifecycle and notification timing: group_wait, repeat_interval, reopen_within, flapping, delivery. */
+  incidents: incidentsSettingsSchema,
   capacity: capacitySchema,
   retention: retentionSchema,
 });

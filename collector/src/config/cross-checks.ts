@@ -1,4 +1,7 @@
 import type { CollectorConfig } from './config.schema.js';
+import { validateSlaConfig } from '../sla/sla.config.js';
+import { validateCapacityConfig } from '../capacity/capacity.config.js';
+import { validateIncidentsConfig } from '../incidents/incidents.config.js';
 
 /**
  * Checks that span sections (a maintenance window names an existing service, …). Each feature adds
@@ -7,5 +10,8 @@ import type { CollectorConfig } from './config.schema.js';
 export function crossChecks(config: CollectorConfig): string[] {
   const problems: string[] = [];
   if (config.tls && !config.tls.cert) problems.push('tls.cert: required when tls is set');
+  problems.push(...validateSlaConfig(config));
+  problems.push(...validateCapacityConfig(config));
+  problems.push(...validateIncidentsConfig(config));
   return problems;
 }

@@ -36,7 +36,12 @@ class CoreLifecycle implements OnApplicationShutdown {
 export class CoreModule {
   static forRoot(options: CoreOptions): DynamicModule {
     const registry = options.registry ?? new Registry();
-    if (options.processMetrics) collectDefaultMetrics({ register: registry, prefix: 'vigil_collector_' });
+    if (options.processMetrics) {
+      collectDefaultMetrics({ register: registry, prefix: 'vigil_collector_' });
+      // prom-client names these gauges *_total, which promtool check metrics rejects (a *_total is a
+      // counter); the same figures stay exposed without the suffix (nodejs_active_handles, ...).
+      for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) registry.removeSingleMetric(`vigil_collector_nodejs_${name}`);
+    }
     const providers = [
       { provide: CONFIG, useValue: options.config },
       { provide: CLOCK, useValue: options.clock ?? systemClock },

@@ -1,5 +1,12 @@
 import type { Migration } from './migrations.js';
 import { agentsMigrations } from '../agents/agents.migrations.js';
+import { capacityMigrations } from '../capacity/capacity.migrations.js';
+import { incidentsAllMigrations } from '../incidents/incidents.migrations.js';
+import { rollupsMigrations } from '../rollups/rollups.migrations.js';
+import { slaMigrations } from '../sla/sla.migrations.js';
 
-/** Every feature's schema steps, in the order they are applied. */
-export const allMigrations: Migration[] = [...agentsMigrations];
+/**
+ * Every feature's schema steps, in the order they are applied. The sample store applies its own
+ * (storage.migrations.ts) when it opens, since another backend would keep samples elsewhere.
+ */
+export const allMigrations: Migration[] = [...agentsMigrations, ...slaMigrations, ...incidentsAllMigrations, ...rollupsMigrations, ...capacityMigrations];

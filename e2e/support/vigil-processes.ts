@@ -1,0 +1,85 @@
+// Starts the real `vigil-collector` and `vigil-agent` binaries as child processes for end-to-end
+// tests. The bins load dist/: `npm install` (prepare) or `npx tsc --build` compiles it first.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const COLLECTOR_BIN = path.join(REPO_ROOT, 'collector/bin/vigil-collector.js');
+export const AGENT_BIN = path.join(REPO_ROOT, 'agent/bin/vigil-agent.js');
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A child process with its whole stdout+stderr kept (tests parse it) and its exit awaited. */
+export class VigilProcess {
+  output = '';
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+
+  constructor(readonly name: string, readonly child: ChildProcess) {
+    const append = (chunk: Buffer) => (this.output += chunk.toString());
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+    this.exited = once(child, 'exit').then(([code, signal]) => ({ code: code as number | null, signal: signal as NodeJS.Signals | null }));
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Sends `signal` and waits for the exit; SIGKILL after `graceMs`. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', graceMs = 15_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    if (!this.running) return this.exited;
+    this.child.kill(signal);
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  tail(chars = 4_000): string {
+    return `--- ${this.name} ---\n${this.output.slice(-chars)}`;
+  }
+}
+
+export function spawnNode(name: string, bin: string, args: string[]): VigilProcess {
+  return new VigilProcess(name, spawn(process.execPath, [bin, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+/** Polls `check` until it returns a value other than undefined; throws with `what` on timeout. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, intervalMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+export interface RunningCollectorProcess extends VigilProcess {
+  grpc: string;
+  http: string;
+}
+
+/** Starts the collector binary; resolves when it printed `grpc=HOST:PORT http=HOST:PORT`. */
+export async function startCollectorProcess(args: string[], name = 'collector'): Promise<RunningCollectorProcess> {
+  const proc = spawnNode(name, COLLECTOR_BIN, args);
+  const match = await waitFor(`${name} to report its ports`, () => {
+    if (!proc.running) throw new Error(`${name} exited before it was ready\n${proc.tail()}`);
+    return /grpc=(\S+:\d+)\s+http=(\S+:\d+)/.exec(proc.output) ?? undefined;
+  });
+  return Object.assign(proc, { grpc: match[1]!, http: match[2]! });
+}
+
+/** GET on the collector's HTTP API, parsed as JSON; throws on a non-2xx status. */
+export async function getJson<T>(http: string, pathAndQuery: string, token?: string): Promise<T> {
+  const response = await fetch(`http://${http}${pathAndQuery}`, {
+    headers: token ? { authorization: `Bearer ${token}` } : {},
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!response.ok) throw new Error(`GET ${pathAndQuery}: ${response.status} ${await response.text()}`);
+  return (await response.json()) as T;
+}
