@@ -1,18 +1,14 @@
 // Availability end to end: a real `vigil-agent` process probes a real HTTP server on loopback and
 // streams the results over gRPC to a real collector (SQLite file); the server is switched to
 // failing and the SLA API must show the downtime, good minutes before it, and the outage.
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startCollector, type RunningCollector } from '../collector/src/app.js';
 import { buildConfig } from '../collector/src/config/config.loader.js';
-import { AGENT_BIN, getJson, REPO_ROOT, spawnNode, waitFor, type VigilProcess } from './support/vigil-processes.js';
+import { AGENT_BIN, compileWorkspace, getJson, spawnNode, startProbeTarget, waitFor, type ProbeTarget, type VigilProcess } from './support/vigil-processes.js';
 
 const AGENT_TOKEN = 'sla-e2e-agent-token';
 const MINUTE_MS = 60_000;
@@ -27,22 +23,14 @@ interface SlaView {
 
 describe.runIf(process.platform === 'linux')('probe → agent process → collector → SLA API', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-sla-e2e-'));
-  let failing = false;
-  let server: Server;
+  let target: ProbeTarget;
   let collector: RunningCollector;
   let agent: VigilProcess | undefined;
 
   beforeAll(async () => {
-    // The agent bin loads agent/dist: compile (incremental, fast when up to date).
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '--build', path.join(REPO_ROOT, 'tsconfig.json')], { stdio: 'pipe' });
-
-    server = createServer((_req, res) => {
-      res.statusCode = failing ? 503 : 200;
-      res.end(failing ? 'down' : 'ok');
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const port = (server.address() as AddressInfo).port;
+    compileWorkspace();
+    target = await startProbeTarget();
+    const port = target.port;
 
     const config = buildConfig({
       storage: { path: path.join(dir, 'vigil.db') },
@@ -76,7 +64,7 @@ describe.runIf(process.platform === 'linux')('probe → agent process → collec
   afterAll(async () => {
     await agent?.stop();
     await collector?.close();
-    await new Promise((resolve) => server?.close(resolve));
+    await target?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -97,7 +85,7 @@ describe.runIf(process.platform === 'linux')('probe → agent process → collec
     expect(up.outages).toEqual([]);
     expect(up.problems).toEqual([]);
 
-    failing = true;
+    target.failing = true;
     const switchedAt = Date.now();
     const down = await waitFor(
       'the downtime in the SLA',

@@ -1,6 +1,9 @@
 // Starts the real `vigil-collector` and `vigil-agent` binaries as child processes for end-to-end
 // tests. The bins load dist/: `npm install` (prepare) or `npx tsc --build` compiles it first.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { once } from 'node:events';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -82,4 +85,37 @@ export async function getJson<T>(http: string, pathAndQuery: string, token?: str
   });
   if (!response.ok) throw new Error(`GET ${pathAndQuery}: ${response.status} ${await response.text()}`);
   return (await response.json()) as T;
+}
+
+/** Compiles the workspace (incremental, fast when up to date): the bins load dist/. */
+export function compileWorkspace(): void {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, [tsc, '--build', path.join(REPO_ROOT, 'tsconfig.json')], { stdio: 'pipe' });
+}
+
+/** An HTTP server on 127.0.0.1 for probes to measure: 200 "ok", or 503 "down" while `failing`. */
+export interface ProbeTarget {
+  failing: boolean;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startProbeTarget(): Promise<ProbeTarget> {
+  const state = { failing: false };
+  const server: Server = createServer((_req, res) => {
+    res.statusCode = state.failing ? 503 : 200;
+    res.end(state.failing ? 'down' : 'ok');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    get failing() {
+      return state.failing;
+    },
+    set failing(value: boolean) {
+      state.failing = value;
+    },
+    port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
 }

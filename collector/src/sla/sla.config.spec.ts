@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import { buildConfig, ConfigError, loadConfigFile } from '../config/config.loader.js';
+import { buildConfig, loadConfigFile } from '../config/config.loader.js';
+import { configProblems as problemsOf } from '../../test/support/config-problems.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../../examples/collector.yaml', import.meta.url));
-
-function problemsOf(raw: unknown): string[] {
-  try {
-    buildConfig(raw, {}, 'collector.yaml');
-  } catch (error) {
-    if (error instanceof ConfigError) return error.problems;
-    throw error;
-  }
-  return [];
-}
 
 describe('catalogue and SLA configuration', () => {
   it('accepts the example collector.yaml as written, with the SRE workbook burn-rate defaults', () => {

@@ -3,12 +3,8 @@
 // failing must open an incident by itself, deliver a signed webhook to a real local receiver, show up
 // on the live feed (a real WebSocket client), link the change recorded just before, and resolve
 // automatically once the server recovers. Stopping the agent then opens agent_down.
-import { execFileSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +12,7 @@ import { WebSocket } from 'ws';
 import { stringify } from 'yaml';
 import { startCollector, type RunningCollector } from '../../src/app.js';
 import { buildConfig } from '../../src/config/config.loader.js';
-import { AGENT_BIN, REPO_ROOT, spawnNode, waitFor, type VigilProcess } from '../../../e2e/support/vigil-processes.js';
+import { AGENT_BIN, compileWorkspace, spawnNode, startProbeTarget, waitFor, type ProbeTarget, type VigilProcess } from '../../../e2e/support/vigil-processes.js';
 import { Receiver } from './incidents.support.js';
 
 const AGENT_TOKEN = 'incidents-e2e-agent';
@@ -32,8 +28,7 @@ interface LiveMessage {
 
 describe.runIf(process.platform === 'linux')('probe failure â†’ agent process â†’ collector â†’ incident â†’ webhook and live feed', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-incidents-e2e-'));
-  let failing = false;
-  let target: Server;
+  let target: ProbeTarget;
   let hook: Receiver;
   let collector: RunningCollector;
   let agent: VigilProcess | undefined;
@@ -43,15 +38,8 @@ describe.runIf(process.platform === 'linux')('probe failure â†’ agent process â†
   const warningFeed: LiveMessage[] = [];
 
   beforeAll(async () => {
-    // The agent bin loads agent/dist: compile (incremental, fast when up to date).
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '--build', path.join(REPO_ROOT, 'tsconfig.json')], { stdio: 'pipe' });
-
-    target = createServer((_req, res) => {
-      res.statusCode = failing ? 503 : 200;
-      res.end(failing ? 'down' : 'ok');
-    });
-    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    compileWorkspace();
+    target = await startProbeTarget();
     hook = await Receiver.start();
 
     const config = buildConfig({
@@ -91,7 +79,7 @@ describe.runIf(process.platform === 'linux')('probe failure â†’ agent process â†
         interval: '1s',
         spool_dir: path.join(dir, 'spool'),
         batch: { max_age: '100ms' },
-        probes: [{ name: 'web-http', type: 'http', url: `http://127.0.0.1:${(target.address() as AddressInfo).port}/health`, interval: '1s', timeout: '500ms', expect_status: [200] }],
+        probes: [{ name: 'web-http', type: 'http', url: `http://127.0.0.1:${target.port}/health`, interval: '1s', timeout: '500ms', expect_status: [200] }],
       }),
     );
     agent = spawnNode('agent', AGENT_BIN, ['--config', agentConfig]);
@@ -103,7 +91,7 @@ describe.runIf(process.platform === 'linux')('probe failure â†’ agent process â†
     await agent?.stop();
     await collector?.close();
     await hook?.close();
-    await new Promise((resolve) => target?.close(resolve));
+    await target?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -134,7 +122,7 @@ describe.runIf(process.platform === 'linux')('probe failure â†’ agent process â†
     // A change on the service right before the failure: the incident must be linked to it.
     expect((await api('POST', '/api/changes', { id: 'CHG-7', services: ['web'], actual_start: new Date().toISOString(), description: 'deploy' })).status).toBe(201);
 
-    failing = true;
+    target.failing = true;
     const failedAt = Date.now();
     await waitFor('the trigger webhook', () => (webhooks('trigger', 'web-down').length > 0 ? true : undefined), 15_000, 20);
     const [trigger] = webhooks('trigger', 'web-down');
@@ -151,7 +139,7 @@ describe.runIf(process.platform === 'linux')('probe failure â†’ agent process â†
     // The SLA burn-rate incidents below may have been linked already too.
     expect((await api('GET', '/api/changes/CHG-7')).body.incidents).toContain(open!.id);
 
-    failing = false;
+    target.failing = false;
     await waitFor('the resolve webhook', () => (webhooks('resolve', 'web-down').length > 0 ? true : undefined), 15_000, 20);
     // The SLA engine's page-level burn-rate alerts (a bad minute among few burns > 14.4x) opened
     // incidents of their own, one per window pair of the page rules.
