@@ -43,18 +43,23 @@ export function incidentPayload(m: NotificationMessage) {
   };
 }
 
-export class WebhookNotifier implements Notifier {
-  readonly type = 'webhook';
+/** What every notifier shares: name, timeout and the config's severity/service filters. */
+abstract class ConfiguredNotifier<C extends NotifierConfig> {
   readonly name: string;
   readonly timeoutMs: number;
-  constructor(private readonly config: Extract<NotifierConfig, { type: 'webhook' }>) {
+  constructor(protected readonly config: C) {
     this.name = config.name;
     this.timeoutMs = config.timeout;
   }
 
+  /** Refreshes (re-sends of an unchanged incident) only matter to receivers that expire alerts. */
   accepts(message: NotificationMessage): boolean {
     return !message.refresh && passesFilters(this.config, message);
   }
+}
+
+export class WebhookNotifier extends ConfiguredNotifier<Extract<NotifierConfig, { type: 'webhook' }>> implements Notifier {
+  readonly type = 'webhook';
 
   render(message: NotificationMessage, context: RenderContext): OutgoingRequest {
     const body = JSON.stringify({
@@ -81,20 +86,18 @@ export class WebhookNotifier implements Notifier {
  * so firing incidents are re-sent every resend_interval with endsAt four intervals ahead (as
  * Prometheus does) and resolved ones carry their resolution time as endsAt.
  */
-export class AlertmanagerNotifier implements Notifier {
+export class AlertmanagerNotifier extends ConfiguredNotifier<Extract<NotifierConfig, { type: 'alertmanager' }>> implements Notifier {
   readonly type = 'alertmanager';
-  readonly name: string;
-  readonly timeoutMs: number;
   readonly resendIntervalMs: number;
   private readonly url: string;
-  constructor(private readonly config: Extract<NotifierConfig, { type: 'alertmanager' }>) {
-    this.name = config.name;
-    this.timeoutMs = config.timeout;
+  constructor(config: Extract<NotifierConfig, { type: 'alertmanager' }>) {
+    super(config);
     this.resendIntervalMs = config.resend_interval;
     this.url = `${config.url.replace(/\/+$/, '')}/api/v2/alerts`;
   }
 
-  accepts(message: NotificationMessage): boolean {
+  /** Alertmanager expires alerts, so refreshes go out; it has no notion of acknowledgement. */
+  override accepts(message: NotificationMessage): boolean {
     return message.event !== 'acknowledge' && passesFilters(this.config, message);
   }
 
@@ -124,18 +127,8 @@ export class AlertmanagerNotifier implements Notifier {
 const PD_ACTION = { trigger: 'trigger', acknowledge: 'acknowledge', resolve: 'resolve' } as const;
 
 /** PagerDuty Events API v2; dedup_key is the fingerprint, so PagerDuty dedupes like Vigil does. */
-export class PagerDutyNotifier implements Notifier {
+export class PagerDutyNotifier extends ConfiguredNotifier<Extract<NotifierConfig, { type: 'pagerduty' }>> implements Notifier {
   readonly type = 'pagerduty';
-  readonly name: string;
-  readonly timeoutMs: number;
-  constructor(private readonly config: Extract<NotifierConfig, { type: 'pagerduty' }>) {
-    this.name = config.name;
-    this.timeoutMs = config.timeout;
-  }
-
-  accepts(message: NotificationMessage): boolean {
-    return !message.refresh && passesFilters(this.config, message);
-  }
 
   render(message: NotificationMessage, context: RenderContext): OutgoingRequest {
     const event: Record<string, unknown> = {
