@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CoreModule, type CoreOptions } from './core/core.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { AgentsModule } from './agents/agents.module.js';
 import { AgentsService } from './agents/agents.service.js';
 import { CapacityModule } from './capacity/capacity.module.js';
@@ -18,6 +19,10 @@ import { SlaService } from './sla/sla.service.js';
 @Module({})
 export class AppModule {
   static forRoot(core: CoreOptions): DynamicModule {
+    const incidents = IncidentsModule.register({
+      imports: [AgentsModule, SlaModule, CapacityModule],
+      sources: { agents: AgentsService, burnRates: SlaService, exhaustion: CapacityService, maintenance: MaintenanceService },
+    });
     return {
       module: AppModule,
       imports: [
@@ -30,10 +35,9 @@ export class AppModule {
         RollupsModule,
         CapacityModule,
         SlaModule,
-        IncidentsModule.register({
-          imports: [AgentsModule, SlaModule, CapacityModule],
-          sources: { agents: AgentsService, burnRates: SlaService, exhaustion: CapacityService, maintenance: MaintenanceService },
-        }),
+        incidents,
+        // The console reads incidents and publishes on the live feed of that same instance.
+        ConsoleModule.register({ incidents }),
       ],
     };
   }

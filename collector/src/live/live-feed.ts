@@ -11,12 +11,16 @@ import { IncidentsMetrics } from '../incidents/incidents.metrics.js';
 import { IncidentsService, type IncidentView } from '../incidents/incidents.service.js';
 
 export const LIVE_PATH = '/ws';
-export const LIVE_TYPES = ['incident', 'agent'] as const;
+export const LIVE_TYPES = ['incident', 'agent', 'service'] as const;
+/** Browsers cannot set headers on a WebSocket: they send the token as a subprotocol `vigil-token.<base64url>`. */
+export const LIVE_PROTOCOL = 'vigil';
+const TOKEN_PROTOCOL_PREFIX = 'vigil-token.';
 type LiveType = (typeof LIVE_TYPES)[number];
 
 export type LiveMessage =
   | { type: 'incident'; event: string; at: string; incident: IncidentView }
-  | { type: 'agent'; event: 'connected' | 'disconnected'; at: string; agent: { id: string; hostname: string } };
+  | { type: 'agent'; event: 'connected' | 'disconnected'; at: string; agent: { id: string; hostname: string } }
+  | { type: 'service'; event: 'state'; at: string; service: { id: string; name: string; state: string; previous: string | null } };
 
 interface Filters {
   types: ReadonlySet<LiveType>;
@@ -57,10 +61,17 @@ export function parseFilters(params: URLSearchParams): Filters | string {
 /** Severity and service filters apply to incident messages; agent messages carry neither. */
 export function matches(filters: Filters, message: LiveMessage): boolean {
   if (!filters.types.has(message.type)) return false;
+  if (message.type === 'service') return !filters.services || filters.services.has(message.service.id);
   if (message.type !== 'incident') return true;
   if (filters.severities && !filters.severities.has(message.incident.severity)) return false;
   if (filters.services && (message.incident.service === null || !filters.services.has(message.incident.service))) return false;
   return true;
+}
+
+/** The API token a browser sent as subprotocol `vigil-token.<base64url token>`, if any. */
+function protocolToken(header: string | undefined): string | undefined {
+  const offered = header?.split(',').map((p) => p.trim()).find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
+  return offered === undefined ? undefined : Buffer.from(offered.slice(TOKEN_PROTOCOL_PREFIX.length), 'base64url').toString('utf8');
 }
 
 function reject(socket: Duplex, status: number, reason: string, text: string): void {
@@ -75,7 +86,7 @@ function reject(socket: Duplex, status: number, reason: string, text: string): v
 @Injectable()
 export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private readonly log = new Logger('live');
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096, handleProtocols: (offered) => (offered.has(LIVE_PROTOCOL) ? LIVE_PROTOCOL : false) });
   private readonly clients = new Set<Client>();
   private readonly attached = new Map<Server, (req: IncomingMessage, socket: Duplex, head: Buffer) => void>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -143,8 +154,10 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
       if (server.listeners('upgrade').every((l) => l === self)) reject(socket, 404, 'Not Found', `no WebSocket endpoint at ${url.pathname}; use ${LIVE_PATH}`);
       return;
     }
-    const token = url.searchParams.get('token') ?? bearerToken(req.headers.authorization);
-    if (!this.tokens.isApiToken(token ?? undefined)) {
+    const token = url.searchParams.get('token') ?? bearerToken(req.headers.authorization) ?? protocolToken(req.headers['sec-websocket-protocol']);
+    // Without any token the feed follows the API's read rule; a token given must be valid.
+    const anonymousRead = token === undefined && !this.tokens.protectReads;
+    if (!anonymousRead && !this.tokens.isApiToken(token ?? undefined)) {
       this.metrics.liveDropped.inc({ reason: 'unauthorized' });
       return reject(socket, 401, 'Unauthorized', 'a valid API token is required (?token= or Authorization: Bearer <token>)');
     }
@@ -169,6 +182,11 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
         }),
       );
     });
+  }
+
+  /** Sends a message from another feature (e.g. service state changes) to matching clients. */
+  publish(message: LiveMessage): void {
+    this.broadcast(message);
   }
 
   private broadcast(message: LiveMessage): void {

@@ -80,6 +80,8 @@ export const serviceSchema = z.strictObject({
   owner: z.string().min(1).max(200).optional(),
   tier: z.union([z.string().min(1).max(50), z.number()]).optional(),
   description: z.string().max(4000).optional(),
+  /** Shown on the public status page (/status) without a token. */
+  public: z.boolean().default(false),
   probes: uniqueList(probeName, 'probe').min(1, 'a service needs at least one probe'),
   /** Only results from these agents (ids) count; default: every agent running the probe. */
   agents: uniqueList(z.string().min(1), 'agent').optional(),

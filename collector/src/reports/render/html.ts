@@ -1,5 +1,6 @@
 // Self-contained HTML for reports: no external URL (no CDN, font or image), so a report archived
 // as evidence renders the same years later and offline.
+import { BASE_STYLESHEET } from '../../console/stylesheet.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -33,19 +34,8 @@ function fragment(value: unknown): string {
   return escapeHtml(value);
 }
 
-const BASE_CSS = `
-:root { color-scheme: light; --fg: #1b1f24; --muted: #5b6470; --line: #d8dde3; --ok: #1a7f37; --bad: #c62828; --warn: #9a6700; --accent: #0969da; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); margin: 2rem auto; max-width: 1100px; padding: 0 1rem; }
-h1 { font-size: 1.5rem; margin: 0 0 .25rem; } h2 { font-size: 1.15rem; margin: 2rem 0 .5rem; border-bottom: 1px solid var(--line); padding-bottom: .25rem; }
-.meta { color: var(--muted); margin: 0 0 1.5rem; }
-table { border-collapse: collapse; width: 100%; margin: .5rem 0 1rem; }
-th, td { border-bottom: 1px solid var(--line); padding: .35rem .5rem; text-align: left; vertical-align: top; }
-th { background: #f6f8fa; font-weight: 600; } td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-.ok { color: var(--ok); font-weight: 600; } .bad { color: var(--bad); font-weight: 600; } .warn { color: var(--warn); } .muted { color: var(--muted); }
-svg { max-width: 100%; height: auto; } svg text { font: 11px system-ui, sans-serif; fill: var(--muted); }
-@media print { body { margin: 0; max-width: none; } h2 { break-after: avoid; } table, svg { break-inside: avoid; } }
-`;
+// The console's base stylesheet: reports and console look alike from one source.
+const BASE_CSS = BASE_STYLESHEET;
 
 /** A complete HTML document with inline CSS. `body` must be trusted (built with `html`). */
 export function htmlPage(options: { title: string; body: Html; generatedAt?: string; extraCss?: string }): string {

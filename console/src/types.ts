@@ -1,0 +1,134 @@
+// The API shapes the console reads (snake_case as the API returns them).
+import type { Day } from './components/uptime-bars';
+
+export interface OverviewService {
+  id: string;
+  name: string;
+  public: boolean;
+  owner: string | null;
+  state: string;
+  state_since: string | null;
+  objective: number | null;
+  windows: { window: string; availability: number | null; met: boolean | null; budget_remaining_ratio: number; budget_remaining_minutes: number }[];
+  burning: { severity: string; long_window: string; short_window: string; rate: number }[];
+}
+
+export interface Incident {
+  id: number;
+  rule: string;
+  severity: string;
+  service: string | null;
+  title: string;
+  description: string;
+  labels: Record<string, string>;
+  state: string;
+  value: number | null;
+  flapping: boolean;
+  started_at: string;
+  opened_at: string;
+  acknowledged_at: string | null;
+  acknowledged_by: string | null;
+  resolved_at: string | null;
+  resolved_by: string | null;
+  change_id: string | null;
+  problem_id: number | null;
+}
+
+export interface Overview {
+  generated_at: string;
+  evaluated_at: string | null;
+  services: OverviewService[];
+  incidents: Incident[];
+  agents: { total: number; connected: number; lost: number; lost_agents: { id: string; hostname: string; last_seen: string }[] };
+}
+
+export interface Agent {
+  id: string;
+  hostname: string;
+  version: string;
+  labels: Record<string, string>;
+  connected: boolean;
+  lastSeen: number;
+  intervalMs: number;
+}
+
+export interface Uptime {
+  service: string;
+  objective: number;
+  timezone: string;
+  days: Day[];
+}
+
+export interface SeriesRef {
+  id: number;
+  metric: string;
+  labels: Record<string, string>;
+}
+
+export interface Rollup {
+  series: SeriesRef & { kind: string };
+  resolution: string;
+  stepMs: number;
+  unit: 'value' | 'per_second';
+  points: { t: number; avg: number; min: number; max: number; last: number; count: number }[];
+}
+
+export interface CapacityEntry {
+  host: string;
+  agent: string;
+  resource: string;
+  mountpoint: string | null;
+  title: string;
+  unit: string;
+  status: string;
+  message?: string;
+  current: number | null;
+  threshold: number | null;
+  growth_per_day: number | null;
+  exhaustion: { exceeded: boolean; days_left: number | null; expected_at: string | null; earliest_days_left: number | null; latest_days_left: number | null } | null;
+  model: string | null;
+  history?: [number, number][];
+  forecast?: { t: number; mean: number; lower: number; upper: number }[];
+}
+
+export interface Maintenance {
+  id: string;
+  title?: string;
+  services: string[];
+  timezone: string;
+  start?: string;
+  end?: string;
+  schedule?: string;
+  duration?: string;
+  weekly?: string;
+  change?: string;
+  reason?: string;
+  source: string;
+  created_by?: string;
+  audit?: { action: string; at: string; actor: string | null; token: string | null; reason: string | null; retroactive: boolean }[];
+}
+
+export interface Change {
+  id: string;
+  services: string[];
+  description: string;
+  planned_start: string | null;
+  planned_end: string | null;
+  actual_start: string | null;
+  actual_end: string | null;
+  outcome: string | null;
+}
+
+export interface Problem {
+  id: number;
+  rule: string;
+  service: string | null;
+  title: string;
+  status: string;
+  known_error: boolean;
+  workaround: string | null;
+  root_cause: string | null;
+  created_at: string;
+  updated_at: string;
+  incidents?: { id: number; state: string; title: string; opened_at: string }[];
+}
