@@ -395,7 +395,7 @@ export class IncidentsService implements OnModuleInit {
       acknowledgedMs: row.acknowledged_ms,
       acknowledgedBy: row.acknowledged_by,
       resolvedMs: row.resolved_ms,
-      url: `${this.baseUrl}/api/incidents/${row.id}`,
+      url: `${this.baseUrl}/incidents/${row.id}`, // the console's incident page
     };
   }
 
