@@ -30,7 +30,7 @@ nav.main a { padding: .35rem .6rem; border-radius: 6px; color: var(--fg); text-d
 nav.main a[aria-current="page"] { background: var(--bg); box-shadow: inset 0 -2px 0 var(--accent); font-weight: 600; }
 .session { display: flex; gap: .5rem; align-items: center; font-size: .9rem; }
 main { padding: 1rem; max-width: 1280px; margin: 0 auto; }
-h1 { margin-top: .25rem; }
+h1 { margin-top: .25rem; overflow-wrap: anywhere; } dd { overflow-wrap: anywhere; }
 .live { font-size: .85rem; color: var(--muted); } .live.on::before { content: "● "; color: var(--ok); } .live.off::before { content: "○ "; color: var(--bad); }
 .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr)); margin: 1rem 0; }
 .card { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; background: var(--bg); }
@@ -70,7 +70,7 @@ form.stack { display: grid; gap: .75rem; max-width: 36rem; } form.stack label { 
 .timeline { list-style: none; padding: 0; margin: 0; border-left: 2px solid var(--line); }
 .timeline li { padding: .35rem 0 .35rem 1rem; position: relative; }
 .timeline li::before { content: ""; position: absolute; left: -6px; top: .8rem; width: 10px; height: 10px; border-radius: 50%; background: var(--line); }
-.timeline li.failed::before { background: var(--bad); } .timeline li.ok::before { background: var(--ok); }
+.timeline li.t-failed::before { background: var(--bad); } .timeline li.t-ok::before { background: var(--ok); }
 .actions { display: flex; flex-wrap: wrap; gap: .5rem; margin: .75rem 0; }
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; margin: .5rem 0 1rem; } dl.facts dt { color: var(--muted); } dl.facts dd { margin: 0; }
 .table-wrap { overflow-x: auto; }
@@ -81,7 +81,9 @@ dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1r
 .uplot { font-family: inherit; } .u-legend { font-size: .8rem; }
 @media (max-width: 700px) {
   main { padding: .75rem; }
-  header.top { padding: .5rem .75rem; }
+  header.top { display: grid; grid-template-columns: 1fr auto; padding: .5rem .75rem; }
+  nav.main { grid-column: 1 / -1; grid-row: 2; flex-wrap: nowrap; overflow-x: auto; padding-bottom: .25rem; }
+  nav.main a { white-space: nowrap; }
   .svc-row { grid-template-columns: minmax(6rem, 1fr) 7.5rem 4.5rem; }
   .svc-row > .wide { display: none; }
   .host-row { grid-template-columns: minmax(6rem, 1fr) 6.5rem 5.5rem; }

@@ -11,7 +11,9 @@ export interface ChartSeries {
   fill?: string;
 }
 
-export function Chart({ title, times, series, format, height = 220, yMin }: { title: string; times: number[]; series: ChartSeries[]; format: (v: number) => string; height?: number; yMin?: number }) {
+/** `xRange` (ms) shows the whole asked-for period even when few points exist; `yRange` fixes the value axis. */
+export function Chart(props: { title: string; times: number[]; series: ChartSeries[]; format: (v: number) => string; height?: number; xRange?: [number, number]; yRange?: [number, number] }) {
+  const { title, times, series, format, height = 220, xRange, yRange } = props;
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = box.current;
@@ -24,7 +26,10 @@ export function Chart({ title, times, series, format, height = 220, yMin }: { ti
         ...series.map((s) => ({ label: s.label, stroke: s.color, width: s.dash ? 1 : 2, dash: s.dash ? [4, 4] : undefined, fill: s.fill, spanGaps: false, value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)) })),
       ],
       axes: [{}, { values: (_u, vals) => vals.map(format), size: 70 }],
-      scales: yMin === undefined ? {} : { y: { range: (_u, _min, max) => [yMin, Math.max(max, yMin + 1e-9)] } },
+      scales: {
+        x: { time: true, ...(xRange ? { range: (): uPlot.Range.MinMax => [xRange[0] / 1000, xRange[1] / 1000] } : {}) },
+        ...(yRange ? { y: { range: (): uPlot.Range.MinMax => yRange } } : {}),
+      },
       cursor: { drag: { x: true, y: false } },
     };
     const plot = new uPlot(opts, [times.map((t) => t / 1000), ...series.map((s) => s.values)] as uPlot.AlignedData, el);
@@ -34,7 +39,7 @@ export function Chart({ title, times, series, format, height = 220, yMin }: { ti
       resize.disconnect();
       plot.destroy();
     };
-  }, [times, series, height]);
+  }, [times, series, height, xRange?.[0], xRange?.[1], yRange?.[0], yRange?.[1]]);
   return (
     <figure class="chart" style={{ margin: 0 }}>
       <figcaption>

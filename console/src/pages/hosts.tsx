@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'preact/hooks';
-import { get, query } from '../api';
+import { ApiError, get, query } from '../api';
 import { Async, Empty } from '../components/common';
 import { Chart } from '../components/chart';
 import { VirtualRows } from '../components/virtual-rows';
@@ -103,15 +103,14 @@ interface Panel {
   metrics: string[];
   format: (v: number) => string;
   label: (s: SeriesRef) => string;
-  yMin?: number;
 }
 
 const PANELS: Panel[] = [
-  { title: 'CPU utilisation', metrics: ['vigil_cpu_utilization_ratio'], format: (v) => pct(v, 0), label: () => 'cpu', yMin: 0 },
-  { title: 'Memory used', metrics: ['vigil_memory_used_ratio'], format: (v) => pct(v, 0), label: () => 'memory', yMin: 0 },
-  { title: 'Filesystems used', metrics: ['vigil_filesystem_used_ratio'], format: (v) => pct(v, 0), label: (s) => s.labels.mountpoint ?? s.labels.device ?? '?', yMin: 0 },
-  { title: 'Disk throughput', metrics: ['vigil_disk_read_bytes_total', 'vigil_disk_written_bytes_total'], format: (v) => `${bytes(v)}/s`, label: (s) => `${s.labels.device ?? '?'} ${s.metric.includes('read') ? 'read' : 'write'}`, yMin: 0 },
-  { title: 'Network traffic', metrics: ['vigil_network_receive_bytes_total', 'vigil_network_transmit_bytes_total'], format: (v) => `${bytes(v)}/s`, label: (s) => `${s.labels.device ?? s.labels.interface ?? '?'} ${s.metric.includes('receive') ? 'in' : 'out'}`, yMin: 0 },
+  { title: 'CPU utilisation', metrics: ['vigil_cpu_utilization_ratio'], format: (v) => pct(v, 0), label: () => 'cpu' },
+  { title: 'Memory used', metrics: ['vigil_memory_used_ratio'], format: (v) => pct(v, 0), label: () => 'memory' },
+  { title: 'Filesystems used', metrics: ['vigil_filesystem_used_ratio'], format: (v) => pct(v, 0), label: (s) => s.labels.mountpoint ?? s.labels.device ?? '?' },
+  { title: 'Disk throughput', metrics: ['vigil_disk_read_bytes_total', 'vigil_disk_written_bytes_total'], format: (v) => `${bytes(v)}/s`, label: (s) => `${s.labels.device ?? '?'} ${s.metric.includes('read') ? 'read' : 'write'}` },
+  { title: 'Network traffic', metrics: ['vigil_network_receive_bytes_total', 'vigil_network_transmit_bytes_total'], format: (v) => `${bytes(v)}/s`, label: (s) => `${s.labels.device ?? s.labels.interface ?? '?'} ${s.metric.includes('receive') ? 'in' : 'out'}` },
 ];
 /** Devices shown per chart at most (a host may have dozens of interfaces). */
 const MAX_SERIES = 6;
@@ -119,7 +118,8 @@ const MAX_SERIES = 6;
 export function HostPage({ host }: { host: string }) {
   const [range, setRange] = useState('24h');
   const agents = useLoad(() => get<Agent[]>('/api/agents'), [host]);
-  const capacity = useLoad(() => get<{ resources: CapacityEntry[] }>(`/api/capacity/${encodeURIComponent(host)}`), [host]);
+  // 404: no forecast has been computed for this host yet.
+  const capacity = useLoad(() => get<{ resources: CapacityEntry[] }>(`/api/capacity/${encodeURIComponent(host)}`).catch((e: unknown) => (e instanceof ApiError && e.status === 404 ? { resources: [] } : Promise.reject(e))), [host]);
   const mine = agents.data?.filter((a) => a.hostname === host) ?? [];
   return (
     <>
@@ -164,15 +164,16 @@ function MetricPanel({ host, panel, range }: { host: string; panel: Panel; range
     const { ms, step } = RANGES[range]!;
     const to = Date.now();
     const series = (await Promise.all(panel.metrics.map((metric) => get<SeriesRef[]>(`/api/series${query({ metric, host, limit: MAX_SERIES })}`)))).flat().slice(0, MAX_SERIES);
-    return Promise.all(series.map((s) => get<Rollup>(`/api/rollups${query({ series: s.id, step, from: to - ms, to })}`)));
+    const rollups = await Promise.all(series.map((s) => get<Rollup>(`/api/rollups${query({ series: s.id, step, from: to - ms, to })}`)));
+    return { rollups, range: [to - ms, to] as [number, number] };
   }, [host, range]);
   return (
     <section>
       <Async loaded={loaded}>
-        {(rollups) => {
+        {({ rollups, range: xRange }) => {
           if (!rollups.some((r) => r.points.length)) return <p class="muted">{panel.title}: no data in the last {range}.</p>;
           const data = alignRollups(rollups, (r) => panel.label(r.series));
-          return <Chart title={`${panel.title} (${rollups[0]!.resolution} tier)`} times={data.times} series={data.series} format={panel.format} yMin={panel.yMin} />;
+          return <Chart title={`${panel.title} (${rollups[0]!.resolution} tier)`} times={data.times} series={data.series} format={panel.format} xRange={xRange} />;
         }}
       </Async>
     </section>
@@ -206,6 +207,8 @@ export function ForecastPanel({ entry: e }: { entry: CapacityEntry }) {
           <strong class={x.days_left < 14 ? 'bad' : 'warn'}>
             reaches it in {days(x.days_left)} (between {days(x.earliest_days_left)} and {days(x.latest_days_left)})
           </strong>
+        ) : e.status === 'insufficient_data' ? (
+          <span class="muted">no forecast yet</span>
         ) : (
           <span class="ok">✓ not within the horizon</span>
         )}

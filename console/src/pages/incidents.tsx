@@ -205,7 +205,7 @@ export function IncidentPage({ id }: { id: string }) {
           <h2>Timeline</h2>
           <ol class="timeline">
             {i.timeline.map((e, n) => (
-              <li key={n} class={FAILED.test(e.type) ? 'failed' : e.type === 'resolved' || e.type.startsWith('notified') ? 'ok' : ''}>
+              <li key={n} class={FAILED.test(e.type) ? 't-failed' : e.type === 'resolved' || e.type === 'notified' || e.type === 'delivered' ? 't-ok' : ''}>
                 <strong>{e.type.replace(/_/g, ' ')}</strong> <span class="muted">{time(e.at)}</span>
                 {e.actor ? <span> · {e.actor}</span> : null}
                 {e.detail ? <div>{e.detail}</div> : null}

@@ -1,7 +1,6 @@
 import { useMemo, useState } from 'preact/hooks';
-import { ErrorBox } from '../components/common';
 import { get, query, request } from '../api';
-import { Async, Empty } from '../components/common';
+import { Async, Empty, ErrorBox } from '../components/common';
 import { Chart } from '../components/chart';
 import { StateBadge } from '../components/state';
 import { UptimeBars } from '../components/uptime-bars';
@@ -150,7 +149,9 @@ function AvailabilityChart({ uptime }: { uptime: Uptime }) {
       ],
     };
   }, [uptime]);
-  return <Chart title="Daily availability (%)" times={data.times} series={data.series} format={(v) => `${v.toFixed(2)} %`} />;
+  const measured = uptime.days.flatMap((d) => (d.availability === null ? [] : [d.availability * 100]));
+  const low = Math.floor(Math.min(uptime.objective * 100, ...measured) - 0.5);
+  return <Chart title="Daily availability (%)" times={data.times} series={data.series} format={(v) => `${v.toFixed(2)} %`} yRange={[Math.max(0, low), 100]} />;
 }
 
 function Outages({ id, windows }: { id: string; windows: string[] }) {
@@ -224,6 +225,7 @@ interface ProbeData {
   probe: string;
   reporters: SeriesRef[];
   latency: Rollup[];
+  range: [number, number];
 }
 
 function Probes({ probes }: { probes: string[] }) {
@@ -234,7 +236,7 @@ function Probes({ probes }: { probes: string[] }) {
         const reporters = await get<SeriesRef[]>(`/api/series${query({ metric: 'vigil_probe_success', probe, limit: 200 })}`);
         const durations = await get<SeriesRef[]>(`/api/series${query({ metric: 'vigil_probe_duration_seconds', probe, limit: 20 })}`);
         const latency = await Promise.all(durations.map((s) => get<Rollup>(`/api/rollups${query({ series: s.id, step: '1m', from: to - 6 * HOUR, to })}`)));
-        return { probe, reporters, latency };
+        return { probe, reporters, latency, range: [to - 6 * HOUR, to] as [number, number] };
       }),
     );
   }, [probes.join(',')]);
@@ -260,7 +262,7 @@ function Probes({ probes }: { probes: string[] }) {
                 ) : (
                   <p class="warn">No agent has reported this probe.</p>
                 )}
-                {p.latency.some((r) => r.points.length) ? <LatencyChart rollups={p.latency} /> : <p class="muted">No latency in the last 6 hours.</p>}
+                {p.latency.some((r) => r.points.length) ? <LatencyChart rollups={p.latency} range={p.range} /> : <p class="muted">No latency in the last 6 hours.</p>}
               </div>
             ))}
           </>
@@ -272,9 +274,9 @@ function Probes({ probes }: { probes: string[] }) {
 
 const PALETTE = ['#0969da', '#1a7f37', '#8250df', '#bf3989', '#9a6700', '#c62828'];
 
-function LatencyChart({ rollups }: { rollups: Rollup[] }) {
+function LatencyChart({ rollups, range }: { rollups: Rollup[]; range: [number, number] }) {
   const data = useMemo(() => alignRollups(rollups, (r) => r.series.labels.host ?? r.series.labels.agent ?? String(r.series.id), (v) => v * 1000), [rollups]);
-  return <Chart title="Latency, 1-minute average (ms), last 6 hours" times={data.times} series={data.series} format={(v) => `${v.toFixed(0)} ms`} yMin={0} />;
+  return <Chart title="Latency, 1-minute average (ms), last 6 hours" times={data.times} series={data.series} format={(v) => `${v.toFixed(0)} ms`} xRange={range} />;
 }
 
 /** Several rollup answers on one time axis (uPlot needs aligned columns). */

@@ -107,4 +107,6 @@ function StatusPage() {
   );
 }
 
-render(<StatusPage />, document.getElementById('app')!);
+const root = document.getElementById('app')!;
+root.textContent = ''; // the static "Loading…" placeholder
+render(<StatusPage />, root);
