@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const out = path.join(here, '../collector/public');
 const assets = path.join(out, 'assets');
-const { BASE_STYLESHEET, CONSOLE_STYLESHEET } = await import('../collector/dist/console/stylesheet.js');
+const { BASE_STYLESHEET, CONSOLE_STYLESHEET } = await import('../collector/dist/style/stylesheet.js');
 
 rmSync(out, { recursive: true, force: true });
 mkdirSync(assets, { recursive: true });

@@ -1,5 +1,14 @@
-// The API shapes the console reads (snake_case as the API returns them).
-import type { Day } from './components/uptime-bars';
+// The API shapes the console reads. Where the collector declares a shape, it is imported from its
+// compiled declarations (type-only: nothing of the collector reaches the bundle).
+import type { IncidentView } from '../../collector/dist/incidents/incidents.service.js';
+import type { DailyUptime } from '../../collector/dist/console/overview.service.js';
+
+export type { IncidentView as Incident } from '../../collector/dist/incidents/incidents.service.js';
+export type { AgentView as Agent } from '../../collector/dist/agents/agents.service.js';
+export type { ChangeView as Change } from '../../collector/dist/changes/changes.service.js';
+export type { PublicStatus } from '../../collector/dist/console/status.service.js';
+export type { DailyUptime as Day } from '../../collector/dist/console/overview.service.js';
+type Incident = IncidentView;
 
 export interface OverviewService {
   id: string;
@@ -13,27 +22,6 @@ export interface OverviewService {
   burning: { severity: string; long_window: string; short_window: string; rate: number }[];
 }
 
-export interface Incident {
-  id: number;
-  rule: string;
-  severity: string;
-  service: string | null;
-  title: string;
-  description: string;
-  labels: Record<string, string>;
-  state: string;
-  value: number | null;
-  flapping: boolean;
-  started_at: string;
-  opened_at: string;
-  acknowledged_at: string | null;
-  acknowledged_by: string | null;
-  resolved_at: string | null;
-  resolved_by: string | null;
-  change_id: string | null;
-  problem_id: number | null;
-}
-
 export interface Overview {
   generated_at: string;
   evaluated_at: string | null;
@@ -42,21 +30,11 @@ export interface Overview {
   agents: { total: number; connected: number; lost: number; lost_agents: { id: string; hostname: string; last_seen: string }[] };
 }
 
-export interface Agent {
-  id: string;
-  hostname: string;
-  version: string;
-  labels: Record<string, string>;
-  connected: boolean;
-  lastSeen: number;
-  intervalMs: number;
-}
-
 export interface Uptime {
   service: string;
   objective: number;
   timezone: string;
-  days: Day[];
+  days: DailyUptime[];
 }
 
 export interface SeriesRef {
@@ -106,17 +84,6 @@ export interface Maintenance {
   source: string;
   created_by?: string;
   audit?: { action: string; at: string; actor: string | null; token: string | null; reason: string | null; retroactive: boolean }[];
-}
-
-export interface Change {
-  id: string;
-  services: string[];
-  description: string;
-  planned_start: string | null;
-  planned_end: string | null;
-  actual_start: string | null;
-  actual_end: string | null;
-  outcome: string | null;
 }
 
 export interface Problem {

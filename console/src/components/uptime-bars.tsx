@@ -2,15 +2,8 @@
 // text line under the bars names the chosen day (arrow keys or pointer), so nothing relies on colour.
 import { useState } from 'preact/hooks';
 import { minutes, pct } from '../format';
+import type { Day } from '../types';
 
-export interface Day {
-  date: string;
-  availability: number | null;
-  good: number;
-  bad: number;
-  unknown: number;
-  planned_downtime: number;
-}
 
 export function dayKind(d: Day, objective: number | null): { cls: string; label: string } {
   if (d.availability === null || d.good + d.bad === 0) return { cls: 'nodata', label: 'No data' };

@@ -1,7 +1,7 @@
-import { useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, get, query } from '../api';
-import { Async, Empty, ErrorBox } from '../components/common';
+import { Async, Empty } from '../components/common';
+import { ActionResult, useAction } from '../components/form';
 import { Severity } from '../components/state';
 import { ago, time } from '../format';
 import { useLive, useLoad } from '../hooks';
@@ -97,21 +97,12 @@ const FAILED = /failed|error/;
 export function IncidentPage({ id }: { id: string }) {
   const loaded = useLoad(() => get<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}`), [id]);
   useLive(loaded.reload, (m) => m.type === 'incident' && String(m.incident.id) === id);
-  const [error, setError] = useState<string | undefined>();
-  const [busy, setBusy] = useState(false);
-  const act = async (action: 'ack' | 'resolve' | 'comments', body: Record<string, string>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await api('POST', `/api/incidents/${encodeURIComponent(id)}/${action}`, { by: session.name, ...body });
-      loaded.reload();
-      return true;
-    } catch (e) {
-      setError(e instanceof Error ? e.message : String(e));
-      return false;
-    } finally {
-      setBusy(false);
-    }
+  const action = useAction();
+  const busy = action.busy;
+  const act = async (what: 'ack' | 'resolve' | 'comments', body: Record<string, string>) => {
+    const ok = await action.run(() => api('POST', `/api/incidents/${encodeURIComponent(id)}/${what}`, { by: session.name, ...body }), what === 'comments' ? 'comment added' : what === 'ack' ? 'acknowledged' : 'resolved');
+    if (ok) loaded.reload();
+    return ok;
   };
   return (
     <Async loaded={loaded}>
@@ -182,7 +173,7 @@ export function IncidentPage({ id }: { id: string }) {
               Resolve
             </button>
           </div>
-          <ErrorBox error={error} />
+          <ActionResult error={action.error} done={action.done} />
           <form
             class="stack"
             onSubmit={async (e) => {

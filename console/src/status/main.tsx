@@ -5,13 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { StateBadge, stateLabel } from '../components/state';
 import { UptimeBars } from '../components/uptime-bars';
 import { pct, time } from '../format';
-
-interface PublicStatus {
-  generated_at: string;
-  services: { id: string; name: string; state: string; objective: number | null; uptime: number | null; days: import('../components/uptime-bars').Day[] }[];
-  incidents: { service: string; service_name: string; severity: string; phase: string; started_at: string }[];
-  maintenance: { services: string[]; start: string; end: string; in_progress: boolean }[];
-}
+import type { PublicStatus } from '../types';
 
 const REFRESH_MS = 30_000;
 

@@ -1,6 +1,6 @@
 // Self-contained HTML for reports: no external URL (no CDN, font or image), so a report archived
 // as evidence renders the same years later and offline.
-import { BASE_STYLESHEET } from '../../console/stylesheet.js';
+import { BASE_STYLESHEET } from '../../style/stylesheet.js';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
