@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { chromiumUnavailable, launchBrowser, reportSkip, type Browser } from './support/browser.js';
+import { chromiumUnavailable, ensureConsoleBuilt, launchBrowser, reportSkip, type Browser } from './support/browser.js';
 import { AGENT_BIN, compileWorkspace, getJson, spawnNode, startCollectorProcess, startProbeTarget, waitFor, type ProbeTarget, type RunningCollectorProcess, type VigilProcess } from './support/vigil-processes.js';
 
 const AGENT_TOKEN = 'console-e2e-agent-token';
@@ -77,6 +77,7 @@ describe.runIf(!unavailable)('web console in Chromium against a collector and an
 
   beforeAll(async () => {
     compileWorkspace();
+    ensureConsoleBuilt();
     target = await startProbeTarget();
     wiki = await startProbeTarget();
     hook = await startHookReceiver();
@@ -285,6 +286,7 @@ describe.runIf(!unavailable)('web console with protect_reads: true', () => {
 
   beforeAll(async () => {
     compileWorkspace();
+    ensureConsoleBuilt();
     collector = await startCollectorProcess(['--config', writeCollectorConfig(dir, { auth: { api_tokens: [API_TOKEN], protect_reads: true } })], 'protected-collector');
     browser = await launchBrowser();
   }, 120_000);

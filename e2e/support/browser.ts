@@ -37,6 +37,11 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+/** Builds the console's pages when a plain `tsc --build` left them out (`npm install` builds them). */
+export function ensureConsoleBuilt(): void {
+  if (!existsSync(path.join(REPO_ROOT, 'collector/public/index.html'))) execFileSync('npm', ['run', 'build', '-w', '@vigil/console', '--silent'], { cwd: REPO_ROOT, stdio: 'pipe' });
+}
+
 /** A fresh profile in a temp dir (removed on close). */
 export async function launchBrowser(): Promise<Browser> {
   const profile = mkdtempSync(path.join(os.tmpdir(), 'vigil-chromium-'));
