@@ -77,7 +77,7 @@ try {
       probes: Array.from({ length: FLIPS }, (_, i) => ({ name: `probe-${i}`, type: 'http', url: `http://127.0.0.1:${port}/probe-${i}`, interval: '1s', timeout: '500ms', expect_status: [200] })),
     }),
   );
-  const agent = spawn(process.execPath, [join(root, 'agent/bin/vigil-agent.js'), '--config', agentConfig], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const agent = spawn(process.execPath, [join(root, 'agent/bin/vigil-agent.js'), '--config', agentConfig], { stdio: 'ignore' });
   cleanup.push(() => agent.kill('SIGTERM'));
 
   const profile = mkdtempSync(join(tmpdir(), 'vigil-bench-chromium-'));
