@@ -5,7 +5,7 @@ import type { Database } from '../database/database.js';
 import type { z } from 'zod';
 import { ChangesRepository, type ChangeRecord } from './changes.repository.js';
 import type { createChangeBody, patchChangeBody } from './changes.dto.js';
-import { refusableTransaction } from '../incidents/refusable-transaction.js';
+import { refusableTransaction } from '../api/refusable-transaction.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -17,7 +17,7 @@ import { IncidentsRepository, type IncidentEventRow, type IncidentFilter, type I
 import { MAINTENANCE_SOURCE, type MaintenanceSource } from './incidents.sources.js';
 import { expandMaintenance } from '../sla/domain/maintenance.js';
 import { INCIDENTS_SETTINGS } from './incidents.tokens.js';
-import { refusableTransaction } from './refusable-transaction.js';
+import { refusableTransaction } from '../api/refusable-transaction.js';
 import type { ConditionTransition } from './rule-engine.js';
 
 export interface IncidentView {

@@ -6,7 +6,7 @@ import type { Database } from '../database/database.js';
 import { IncidentsRepository } from '../incidents/incidents.repository.js';
 import type { patchProblemBody } from './problems.dto.js';
 import { ProblemsRepository, type ProblemRow, type ProblemStatus } from './problems.repository.js';
-import { refusableTransaction } from '../incidents/refusable-transaction.js';
+import { refusableTransaction } from '../api/refusable-transaction.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
