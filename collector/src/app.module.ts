@@ -4,10 +4,14 @@ import { AgentsModule } from './agents/agents.module.js';
 import { AgentsService } from './agents/agents.service.js';
 import { CapacityModule } from './capacity/capacity.module.js';
 import { CapacityService } from './capacity/capacity.service.js';
+import { ChangesModule } from './changes/changes.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IncidentsModule } from './incidents/incidents.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
+import { LiveModule } from './live/live.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { NotifyModule } from './notify/notify.module.js';
+import { ProblemsModule } from './problems/problems.module.js';
 import { QueryModule } from './query/query.module.js';
 import { RollupsModule } from './rollups/rollups.module.js';
 import { MaintenanceService } from './sla/maintenance.service.js';
@@ -30,10 +34,14 @@ export class AppModule {
         RollupsModule,
         CapacityModule,
         SlaModule,
+        ChangesModule,
+        ProblemsModule,
+        NotifyModule,
         IncidentsModule.register({
           imports: [AgentsModule, SlaModule, CapacityModule],
           sources: { agents: AgentsService, burnRates: SlaService, exhaustion: CapacityService, maintenance: MaintenanceService },
         }),
+        LiveModule,
       ],
     };
   }

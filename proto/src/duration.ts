@@ -33,3 +33,16 @@ export function formatDuration(ms: number): string {
   }
   return out;
 }
+
+/**
+ * Formats milliseconds in a single unit, as people say them in a sentence: whole days, hours or
+ * minutes when `ms` is a whole number of one (largest first), otherwise seconds with one decimal.
+ * 86400000 -> "1d", 5400000 -> "90m", 1500 -> "1.5s", 0 -> "0s".
+ */
+export function formatDurationInOneUnit(ms: number): string {
+  for (const unit of ['d', 'h', 'm']) {
+    const size = UNIT_MS[unit]!;
+    if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${Math.round(ms / 100) / 10}s`;
+}

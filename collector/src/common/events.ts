@@ -8,15 +8,21 @@ export interface AgentConnectionEvent {
   atMs: number;
 }
 
-interface CollectorEventMap {
+/**
+ * Events and their arguments. A feature that publishes its own events adds them here by module
+ * augmentation next to its event type (see incidents/incident-events.ts), so common/ stays free of
+ * feature imports while listeners stay typed.
+ */
+export interface CollectorEventMap {
   /** Samples of committed batches, emitted after the commit and before the ack is sent. */
   samples: [samples: StoredSeriesSamples[]];
   agent: [event: AgentConnectionEvent];
 }
 
 /**
- * In-process fan-out of what ingest stored and who connected. Rules, rollups and the live feed
- * listen here; listeners must be fast and must not throw (a throwing listener is logged and skipped).
+ * In-process fan-out of what ingest stored, who connected and how incidents changed. Rules,
+ * rollups and the live feed listen here; listeners must be fast and must not throw (a throwing
+ * listener is logged and skipped).
  */
 export class CollectorEvents {
   private readonly emitter = new EventEmitter({ captureRejections: false });

@@ -4,13 +4,13 @@ import { parseInput } from '../api/validation.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { resolveTime } from '../api/query-params.js';
 import { ackBody, commentBody, incidentIdParam, kpiQuery, listIncidentsQuery, resolveBody } from './incidents.dto.js';
-import { IncidentsService } from './incidents.service.js';
+import { IncidentActions } from './incident-actions.service.js';
 import { KpisService } from './kpis.service.js';
 
 @Controller('api/incidents')
 export class IncidentsController {
   constructor(
-    private readonly incidents: IncidentsService,
+    private readonly incidents: IncidentActions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

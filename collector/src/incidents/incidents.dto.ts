@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { csv, csvOf, limitParam, timeParam } from '../api/query-params.js';
 import { INCIDENT_STATES } from './domain/lifecycle.js';
-import { SEVERITIES } from './incidents.config.js';
+import { SEVERITIES } from '../common/severity.js';
 
 export const listIncidentsQuery = z.strictObject({
   state: csvOf(INCIDENT_STATES).optional(),

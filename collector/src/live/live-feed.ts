@@ -6,9 +6,9 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, TokenVerifier } from '../auth/token-verifier.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
-import { SEVERITIES } from '../incidents/incidents.config.js';
-import { IncidentsMetrics } from '../incidents/incidents.metrics.js';
-import { IncidentsService, type IncidentView } from '../incidents/incidents.service.js';
+import { SEVERITIES } from '../common/severity.js';
+import type { IncidentView } from '../incidents/incident-view.js';
+import { LiveMetrics } from './live.metrics.js';
 
 export const LIVE_PATH = '/ws';
 export const LIVE_TYPES = ['incident', 'agent'] as const;
@@ -85,16 +85,15 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
   constructor(
     private readonly tokens: TokenVerifier,
     private readonly events: CollectorEvents,
-    private readonly incidents: IncidentsService,
-    private readonly metrics: IncidentsMetrics,
+    private readonly metrics: LiveMetrics,
     @Inject(CLOCK) private readonly clock: Clock,
     @Optional() private readonly http?: HttpAdapterHost,
   ) {}
 
   onModuleInit(): void {
-    this.metrics.bindLiveClients(() => this.clients.size);
+    this.metrics.bindClients(() => this.clients.size);
     this.unsubscribe.push(
-      this.incidents.onEvent((e) => this.broadcast({ type: 'incident', event: e.change, at: new Date(e.atMs).toISOString(), incident: e.incident })),
+      this.events.on('incident', (e) => this.broadcast({ type: 'incident', event: e.change, at: new Date(e.atMs).toISOString(), incident: e.incident })),
       this.events.on('agent', (e) =>
         this.broadcast({ type: 'agent', event: e.connected ? 'connected' : 'disconnected', at: new Date(e.atMs).toISOString(), agent: { id: e.agentId, hostname: e.hostname } }),
       ),
@@ -145,13 +144,13 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
     }
     const token = url.searchParams.get('token') ?? bearerToken(req.headers.authorization);
     if (!this.tokens.isApiToken(token ?? undefined)) {
-      this.metrics.liveDropped.inc({ reason: 'unauthorized' });
+      this.metrics.droppedOne('unauthorized');
       return reject(socket, 401, 'Unauthorized', 'a valid API token is required (?token= or Authorization: Bearer <token>)');
     }
     const filters = parseFilters(url.searchParams);
     if (typeof filters === 'string') return reject(socket, 400, 'Bad Request', filters);
     if (this.clients.size >= MAX_CLIENTS) {
-      this.metrics.liveDropped.inc({ reason: 'too_many_clients' });
+      this.metrics.droppedOne('too_many_clients');
       return reject(socket, 503, 'Service Unavailable', `too many live clients (${MAX_CLIENTS})`);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -177,7 +176,7 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
     for (const c of this.clients) {
       if (c.ws.readyState !== WebSocket.OPEN || !matches(c.filters, message)) continue;
       if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        this.metrics.liveDropped.inc({ reason: 'slow_client' });
+        this.metrics.droppedOne('slow_client');
         continue;
       }
       json ??= JSON.stringify(message);

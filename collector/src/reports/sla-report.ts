@@ -1,8 +1,7 @@
 // Monthly (or any period) SLA review report: objective vs achieved, downtime, budget, latency,
 // outages and incidents per service, as JSON, CSV or a self-contained HTML page.
-import { BadRequestException, Inject, Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { IncidentsService } from '../incidents/incidents.service.js';
+import { BadRequestException, Inject, Injectable, Optional } from '@nestjs/common';
+import { INCIDENT_HISTORY, type IncidentHistory } from '../incidents/incidents.ports.js';
 import { incidentsForReportFrom } from './sla-report.incidents.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { SlaService } from '../sla/sla.service.js';
@@ -10,7 +9,7 @@ import { figuresView } from '../sla/sla.dto.js';
 import { parsePeriod } from '../sla/domain/periods.js';
 import type { SlaFigures } from '../sla/domain/figures.js';
 import type { ServiceModel } from '../sla/sla.model.js';
-import { INCIDENTS_FOR_REPORT, type IncidentsForReport, type RenderedReport, type ReportFormat, type ReportIncident } from './sla-report.types.js';
+import { type IncidentsForReport, type RenderedReport, type ReportFormat, type ReportIncident } from './sla-report.types.js';
 import { formatIso, formatMinutes, formatPercent, html, htmlPage, htmlTable, Html, svgChart, toCsv, type CsvCell } from './render/index.js';
 
 export interface SlaReportRequest {
@@ -35,26 +34,16 @@ export interface SlaReportModel {
 }
 
 @Injectable()
-export class SlaReportService implements OnApplicationBootstrap {
+export class SlaReportService {
+  private readonly incidents: IncidentsForReport | undefined;
+
   constructor(
     private readonly sla: SlaService,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly moduleRef: ModuleRef,
-    @Optional() @Inject(INCIDENTS_FOR_REPORT) private incidents?: IncidentsForReport,
-  ) {}
-
-  /** Uses the incidents feature when the application includes it (the CLI report boots without it). */
-  onApplicationBootstrap(): void {
-    if (this.incidents) return;
-    try {
-      this.incidents = incidentsForReportFrom(this.moduleRef.get(IncidentsService, { strict: false }));
-    } catch {
-      // Not part of this application: the report has no incidents section.
-    }
-  }
-
-  setIncidentsProvider(provider: IncidentsForReport | undefined): void {
-    this.incidents = provider;
+    /** The incidents module's port, when the application includes it (the CLI report boots without it: no incidents section). */
+    @Optional() @Inject(INCIDENT_HISTORY) history?: IncidentHistory,
+  ) {
+    this.incidents = history && incidentsForReportFrom(history);
   }
 
   async build(period: string, serviceId?: string): Promise<SlaReportModel> {
