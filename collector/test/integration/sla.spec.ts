@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NestFactory } from '@nestjs/core';
-import { Module, type INestApplication } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,8 @@ import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
 import { SlaModule } from '../../src/sla/sla.module.js';
 import { slaMigrations } from '../../src/sla/sla.migrations.js';
 import { SlaService, PROBE_DURATION, PROBE_SUCCESS } from '../../src/sla/sla.service.js';
-import { SlaReportService } from '../../src/reports/sla-report.js';
+import { INCIDENT_HISTORY, type IncidentHistory } from '../../src/incidents/incidents.ports.js';
+import type { IncidentView } from '../../src/incidents/incident-view.js';
 import { parseCsv } from '../../src/reports/render/csv.js';
 import { MemorySampleStore } from '../support/memory-sample-store.js';
 import type { StoredSeriesSamples } from '../../src/storage/storage.types.js';
@@ -79,10 +80,10 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
   let registry: Registry;
   const config = buildConfig(RAW_CONFIG);
 
-  async function boot(): Promise<void> {
+  async function boot(extra: NonNullable<DynamicModule['imports']> = []): Promise<void> {
     registry = new Registry();
     // @nestjs/testing is not installed: a plain root module does the same job.
-    app = await NestFactory.create({ module: TestRoot, imports: [CoreModule.forRoot({ config, clock, database: db, store, registry }), SlaModule] }, { logger: false });
+    app = await NestFactory.create({ module: TestRoot, imports: [CoreModule.forRoot({ config, clock, database: db, store, registry }), SlaModule, ...extra] }, { logger: false });
     app.useGlobalFilters(new ApiExceptionFilter());
     await app.listen(0, '127.0.0.1');
     const addr = app.getHttpServer().address() as { port: number };
@@ -330,10 +331,17 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     expect(rows.every((r) => r.length === rows[0]!.length)).toBe(true);
     expect(rows[1]!.slice(9, 14)).toEqual(['12600', '565', '30', '0', '12005']);
 
-    // Incidents appear once a provider exists.
-    app!.get(SlaReportService).setIncidentsProvider({
-      incidentsForReport: async ({ services }) => [{ id: 'INC-1', title: 'Checkout <down>', service: services[0]!, severity: 'page', status: 'resolved', openedAtMs: utc('2026-11-16T08:01'), resolvedAtMs: utc('2026-11-16T08:25') }],
-    });
+    // Incidents appear once the application has an incident history (the incidents module's port).
+    const history: IncidentHistory = {
+      incidentsForService: async (service) => [
+        { id: 1, title: 'Checkout <down>', service, severity: 'page', state: 'resolved', opened_at: '2026-11-16T08:01:00.000Z', resolved_at: '2026-11-16T08:25:00.000Z', url: '' } as IncidentView,
+      ],
+    };
+    @Global()
+    @Module({ providers: [{ provide: INCIDENT_HISTORY, useValue: history }], exports: [INCIDENT_HISTORY] })
+    class FakeIncidents {}
+    await shutdown();
+    await boot([FakeIncidents]);
     const page = await get('/api/reports/sla?period=2026-11&format=html');
     expect(page.type).toBe('text/html; charset=utf-8');
     expect(page.text).toMatch(/^<!DOCTYPE html>/);
