@@ -1,31 +1,20 @@
 // The one mapping of a stored incident row: to the API's view and to a notification message.
 import type { NotificationMessage, NotifyEvent } from '../notify/notify.types.js';
-import type { IncidentState } from './domain/lifecycle.js';
 import type { IncidentRow } from './incidents.repository.js';
 
-export interface IncidentView {
-  id: number;
-  fingerprint: string;
-  rule: string;
-  severity: string;
-  service: string | null;
-  title: string;
-  description: string;
+/** An incident as the API shows it: the row's plain fields, labels decoded, times as ISO 8601. */
+export interface IncidentView
+  extends Pick<
+    IncidentRow,
+    'id' | 'fingerprint' | 'rule' | 'severity' | 'service' | 'title' | 'description' | 'state' | 'value' | 'acknowledged_by' | 'resolved_by' | 'reopen_count' | 'suppressed_by' | 'change_id' | 'problem_id'
+  > {
   labels: Record<string, string>;
-  state: IncidentState;
-  value: number | null;
   flapping: boolean;
   started_at: string;
   opened_at: string;
   acknowledged_at: string | null;
-  acknowledged_by: string | null;
   resolved_at: string | null;
-  resolved_by: string | null;
   closed_at: string | null;
-  reopen_count: number;
-  suppressed_by: string | null;
-  change_id: string | null;
-  problem_id: number | null;
   url: string;
 }
 
