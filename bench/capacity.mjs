@@ -26,7 +26,7 @@ const { ManualClock } = await import(new URL('common/clock.js', dist));
 const { buildConfig } = await import(new URL('config/config.loader.js', dist));
 const { Database } = await import(new URL('database/database.js', dist));
 const { migrate } = await import(new URL('database/migrations.js', dist));
-const { allMigrations } = await import(new URL('database/all-migrations.js', dist));
+const { allMigrations } = await import(new URL('all-migrations.js', dist));
 const { openSampleStore } = await import(new URL('storage/open-store.js', dist));
 
 const H = 3_600_000;

@@ -18,12 +18,28 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
+export type DurationUnit = 'w' | 'd' | 'h' | 'm' | 's' | 'ms';
+
+const UNITS: readonly DurationUnit[] = ['w', 'd', 'h', 'm', 's', 'ms'];
+
+export interface FormatDurationOptions {
+  /** Largest unit used (default 'w'): with 'd', 14 days is "14d" rather than "2w". */
+  largestUnit?: DurationUnit;
+  /** One unit only: the largest that divides the duration exactly ("90m" rather than "1h30m"). */
+  singleUnit?: boolean;
+}
+
 /** Formats milliseconds in the largest whole units, e.g. 5400000 -> "1h30m". */
-export function formatDuration(ms: number): string {
+export function formatDuration(ms: number, options: FormatDurationOptions = {}): string {
+  const units = UNITS.slice(UNITS.indexOf(options.largestUnit ?? 'w'));
+  if (options.singleUnit) {
+    const unit = units.find((u) => ms % UNIT_MS[u]! === 0) ?? 'ms';
+    return `${ms / UNIT_MS[unit]!}${unit}`;
+  }
   if (ms === 0) return '0s';
   let rest = ms;
   let out = '';
-  for (const unit of ['w', 'd', 'h', 'm', 's', 'ms']) {
+  for (const unit of units) {
     const size = UNIT_MS[unit]!;
     if (rest >= size) {
       const count = Math.floor(rest / size);

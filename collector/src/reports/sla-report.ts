@@ -1,17 +1,17 @@
 // Monthly (or any period) SLA review report: objective vs achieved, downtime, budget, latency,
 // outages and incidents per service, as JSON, CSV or a self-contained HTML page.
-import { BadRequestException, Inject, Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Optional, type OnApplicationBootstrap } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import { incidentsForReportFrom } from './sla-report.incidents.js';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { SlaService } from '../sla/sla.service.js';
-import { figuresView } from '../sla/sla.dto.js';
-import { parsePeriod } from '../sla/domain/periods.js';
+import { ServicesService } from '../sla/services.service.js';
+import { SlaEvaluator } from '../sla/sla-evaluator.js';
+import { figuresView, periodRange, requireSla } from '../sla/sla.dto.js';
 import type { SlaFigures } from '../sla/domain/figures.js';
 import type { ServiceModel } from '../sla/sla.model.js';
-import { INCIDENTS_FOR_REPORT, type IncidentsForReport, type RenderedReport, type ReportFormat, type ReportIncident } from './sla-report.types.js';
-import { formatIso, formatMinutes, formatPercent, html, htmlPage, htmlTable, Html, svgChart, toCsv, type CsvCell } from './render/index.js';
+import { INCIDENTS_FOR_REPORT, type IncidentsForReport, type ReportIncident } from './sla-report.types.js';
+import { formatIso, formatMinutes, formatPercent, html, htmlPage, htmlTable, Html, svgChart, toCsv, type CsvCell, type RenderedReport, type ReportFormat } from './render/index.js';
 
 export interface SlaReportRequest {
   period: string;
@@ -37,7 +37,8 @@ export interface SlaReportModel {
 @Injectable()
 export class SlaReportService implements OnApplicationBootstrap {
   constructor(
-    private readonly sla: SlaService,
+    private readonly catalogue: ServicesService,
+    private readonly evaluator: SlaEvaluator,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly moduleRef: ModuleRef,
     @Optional() @Inject(INCIDENTS_FOR_REPORT) private incidents?: IncidentsForReport,
@@ -61,20 +62,19 @@ export class SlaReportService implements OnApplicationBootstrap {
     const now = this.clock.now();
     let targets: ServiceModel[];
     if (serviceId !== undefined) {
-      const svc = this.sla.catalogue.get(serviceId);
-      this.sla.requireSla(svc);
+      const svc = this.catalogue.get(serviceId);
+      requireSla(svc);
       targets = [svc];
-    } else targets = this.sla.catalogue.list().filter((s) => s.sla);
+    } else targets = this.catalogue.list().filter((s) => s.sla);
     const services: ServiceReport[] = [];
     for (const svc of targets) {
-      const range = parsePeriod(period, svc.sla!.zone, now);
-      if (!range) throw new BadRequestException({ error: 'invalid request', issues: [`period: invalid period ${JSON.stringify(period)} (use e.g. 2026-11, 2026-Q4, 2026-W45, 2026-11-03 or 2026)`] });
-      const figures = await this.sla.figures(svc, range, { outages: true, daily: true });
+      const range = periodRange(period, svc.sla!.zone, now);
+      const figures = await this.evaluator.figures(svc, range, { outages: true, daily: true });
       const report: ServiceReport = { service: svc, figures };
       if (this.incidents) report.incidents = await this.incidents.incidentsForReport({ services: [svc.id], fromMs: range.startMs, toMs: range.endMs });
       services.push(report);
     }
-    const unmeasured = serviceId !== undefined ? [] : this.sla.catalogue.list().filter((s) => !s.sla).map((s) => s.id);
+    const unmeasured = serviceId !== undefined ? [] : this.catalogue.list().filter((s) => !s.sla).map((s) => s.id);
     return { period, generatedAtMs: now, services, unmeasured, incidentsAvailable: this.incidents !== undefined };
   }
 

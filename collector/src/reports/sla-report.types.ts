@@ -21,10 +21,3 @@ export interface IncidentsForReport {
 }
 
 export const INCIDENTS_FOR_REPORT = Symbol('IncidentsForReport');
-
-export type ReportFormat = 'json' | 'csv' | 'html';
-
-export interface RenderedReport {
-  contentType: string;
-  body: string;
-}
