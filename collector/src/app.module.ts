@@ -13,10 +13,11 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { NotifyModule } from './notify/notify.module.js';
 import { ProblemsModule } from './problems/problems.module.js';
 import { QueryModule } from './query/query.module.js';
+import { CapacityReportModule, SlaReportModule } from './reports/reports.module.js';
 import { RollupsModule } from './rollups/rollups.module.js';
 import { MaintenanceService } from './sla/maintenance.service.js';
 import { SlaModule } from './sla/sla.module.js';
-import { SlaService } from './sla/sla.service.js';
+import { SlaEvaluator } from './sla/sla-evaluator.js';
 
 /** The whole collector: shared core plus every feature module. */
 @Module({})
@@ -34,12 +35,14 @@ export class AppModule {
         RollupsModule,
         CapacityModule,
         SlaModule,
+        SlaReportModule,
+        CapacityReportModule,
         ChangesModule,
         ProblemsModule,
         NotifyModule,
         IncidentsModule.register({
           imports: [AgentsModule, SlaModule, CapacityModule],
-          sources: { agents: AgentsService, burnRates: SlaService, exhaustion: CapacityService, maintenance: MaintenanceService },
+          sources: { agents: AgentsService, burnRates: SlaEvaluator, exhaustion: CapacityService, maintenance: MaintenanceService },
         }),
         LiveModule,
       ],

@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { StoredSeriesSamples } from '../storage/storage.types.js';
+import { Logger } from '@nestjs/common';
+import { describeError } from './errors.js';
+import type { StoredSeriesSamples } from './samples.js';
 
 export interface AgentConnectionEvent {
   agentId: string;
@@ -26,6 +28,7 @@ export interface CollectorEventMap {
  */
 export class CollectorEvents {
   private readonly emitter = new EventEmitter({ captureRejections: false });
+  private readonly log = new Logger('events');
 
   constructor() {
     this.emitter.setMaxListeners(50);
@@ -36,7 +39,7 @@ export class CollectorEvents {
       try {
         listener(...args);
       } catch (error) {
-        console.error(`[events] ${event} listener failed:`, error);
+        this.log.error(`${event} listener failed: ${describeError(error)}`);
       }
     };
     this.emitter.on(event, safe as (...a: unknown[]) => void);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, Optional, type OnModuleInit } from '@nestjs/common';
-import { formatDurationInOneUnit } from '@vigil/proto';
+import { formatDuration } from '@vigil/proto';
 import { CHANGE_RECORDS, type ChangeRecords } from '../changes/changes.ports.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
@@ -22,7 +22,7 @@ import { INCIDENTS_SETTINGS } from './incidents.tokens.js';
 /** The actor of changes Vigil makes itself. */
 export const SYSTEM = 'vigil';
 /** "2h", "10m", "1.5s": durations in timeline texts. */
-export const ago = formatDurationInOneUnit;
+export const ago = (ms: number): string => formatDuration(ms, { largestUnit: 'd', singleUnit: true });
 
 /**
  * What a committed change leaves to do once it is durable: publish its events and, when it queued

@@ -8,8 +8,7 @@ import type { CapacityEntry } from '../capacity/domain/resources.js';
 import { capacityEntryView } from '../capacity/capacity.dto.js';
 import type { ForecastPoint } from '../capacity/domain/forecast.js';
 import type { Point } from '../storage/storage.types.js';
-import type { RenderedReport, ReportFormat } from './sla-report.types.js';
-import { formatIso, formatPercent, html, htmlPage, htmlTable, Html, svgChart, toCsv, type CsvCell } from './render/index.js';
+import { formatIso, formatPercent, html, htmlPage, htmlTable, Html, svgChart, toCsv, type CsvCell, type RenderedReport, type ReportFormat } from './render/index.js';
 
 const HOUR_MS = 3_600_000;
 /** Chart resolution: history and forecast in 12-hour points keep a page of hundreds of charts light. */

@@ -1,16 +1,16 @@
 // Monthly (or any period) SLA review report: objective vs achieved, downtime, budget, latency,
 // outages and incidents per service, as JSON, CSV or a self-contained HTML page.
-import { BadRequestException, Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { INCIDENT_HISTORY, type IncidentHistory } from '../incidents/incidents.ports.js';
 import { incidentsForReportFrom } from './sla-report.incidents.js';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { SlaService } from '../sla/sla.service.js';
-import { figuresView } from '../sla/sla.dto.js';
-import { parsePeriod } from '../sla/domain/periods.js';
+import { ServicesService } from '../sla/services.service.js';
+import { SlaEvaluator } from '../sla/sla-evaluator.js';
+import { figuresView, periodRange, requireSla } from '../sla/sla.dto.js';
 import type { SlaFigures } from '../sla/domain/figures.js';
 import type { ServiceModel } from '../sla/sla.model.js';
-import { type IncidentsForReport, type RenderedReport, type ReportFormat, type ReportIncident } from './sla-report.types.js';
-import { formatIso, formatMinutes, formatPercent, html, htmlPage, htmlTable, Html, svgChart, toCsv, type CsvCell } from './render/index.js';
+import { type IncidentsForReport, type ReportIncident } from './sla-report.types.js';
+import { formatIso, formatMinutes, formatPercent, html, htmlPage, htmlTable, Html, svgChart, toCsv, type CsvCell, type RenderedReport, type ReportFormat } from './render/index.js';
 
 export interface SlaReportRequest {
   period: string;
@@ -38,7 +38,8 @@ export class SlaReportService {
   private readonly incidents: IncidentsForReport | undefined;
 
   constructor(
-    private readonly sla: SlaService,
+    private readonly catalogue: ServicesService,
+    private readonly evaluator: SlaEvaluator,
     @Inject(CLOCK) private readonly clock: Clock,
     /** The incidents module's port, when the application includes it (the CLI report boots without it: no incidents section). */
     @Optional() @Inject(INCIDENT_HISTORY) history?: IncidentHistory,
@@ -50,20 +51,19 @@ export class SlaReportService {
     const now = this.clock.now();
     let targets: ServiceModel[];
     if (serviceId !== undefined) {
-      const svc = this.sla.catalogue.get(serviceId);
-      this.sla.requireSla(svc);
+      const svc = this.catalogue.get(serviceId);
+      requireSla(svc);
       targets = [svc];
-    } else targets = this.sla.catalogue.list().filter((s) => s.sla);
+    } else targets = this.catalogue.list().filter((s) => s.sla);
     const services: ServiceReport[] = [];
     for (const svc of targets) {
-      const range = parsePeriod(period, svc.sla!.zone, now);
-      if (!range) throw new BadRequestException({ error: 'invalid request', issues: [`period: invalid period ${JSON.stringify(period)} (use e.g. 2026-11, 2026-Q4, 2026-W45, 2026-11-03 or 2026)`] });
-      const figures = await this.sla.figures(svc, range, { outages: true, daily: true });
+      const range = periodRange(period, svc.sla!.zone, now);
+      const figures = await this.evaluator.figures(svc, range, { outages: true, daily: true });
       const report: ServiceReport = { service: svc, figures };
       if (this.incidents) report.incidents = await this.incidents.incidentsForReport({ services: [svc.id], fromMs: range.startMs, toMs: range.endMs });
       services.push(report);
     }
-    const unmeasured = serviceId !== undefined ? [] : this.sla.catalogue.list().filter((s) => !s.sla).map((s) => s.id);
+    const unmeasured = serviceId !== undefined ? [] : this.catalogue.list().filter((s) => !s.sla).map((s) => s.id);
     return { period, generatedAtMs: now, services, unmeasured, incidentsAvailable: this.incidents !== undefined };
   }
 

@@ -1,6 +1,5 @@
-// The seam between SLA reports and incidents: the incidents feature implements
-// IncidentsForReport and provides it under INCIDENTS_FOR_REPORT (or calls
-// SlaReportService.setIncidentsProvider). Without a provider the report has no incidents section.
+// What the SLA report shows of incidents. The report service adapts the incidents module's
+// INCIDENT_HISTORY port to IncidentsForReport; without that port the report has no incidents section.
 
 export interface ReportIncident {
   id: string;
@@ -18,13 +17,4 @@ export interface ReportIncident {
 export interface IncidentsForReport {
   /** Incidents of the given services that overlap [fromMs, toMs). */
   incidentsForReport(query: { services: string[]; fromMs: number; toMs: number }): Promise<ReportIncident[]>;
-}
-
-export const INCIDENTS_FOR_REPORT = Symbol('IncidentsForReport');
-
-export type ReportFormat = 'json' | 'csv' | 'html';
-
-export interface RenderedReport {
-  contentType: string;
-  body: string;
 }

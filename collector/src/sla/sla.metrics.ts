@@ -1,7 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '../common/tokens.js';
-import { SlaService } from './sla.service.js';
+import { ServicesService } from './services.service.js';
+import { SlaEvaluator } from './sla-evaluator.js';
+import { SlaState } from './sla-state.js';
 import type { SlaFigures } from './domain/figures.js';
 
 /**
@@ -10,7 +12,7 @@ import type { SlaFigures } from './domain/figures.js';
  */
 @Injectable()
 export class SlaMetrics {
-  constructor(@Inject(METRICS_REGISTRY) registry: Registry, sla: SlaService) {
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry, catalogue: ServicesService, sla: SlaEvaluator, state: SlaState) {
     const each = (fn: (service: string, window: string, f: SlaFigures) => void) => {
       for (const [service, windows] of sla.lastSnapshot().windows) for (const [window, f] of windows) fn(service, window, f);
     };
@@ -21,7 +23,7 @@ export class SlaMetrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const s of sla.catalogue.list()) if (s.sla) this.set({ service: s.id }, s.sla.objective);
+        for (const s of catalogue.list()) if (s.sla) this.set({ service: s.id }, s.sla.objective);
       },
     });
     /** A gauge per service and window of the last evaluation; `null` leaves the series out. */
@@ -77,7 +79,7 @@ export class SlaMetrics {
         for (const s of sla.burnRateSignals()) this.set({ service: s.service, severity: s.severity, long_window: s.longWindow, short_window: s.shortWindow }, s.firing ? 1 : 0);
       },
     });
-    const c = sla.counters;
+    const c = state.counters;
     new Counter({
       name: 'vigil_sla_samples_deferred_total',
       help: 'Probe results folded in by re-reading raw samples instead of incrementally, by reason.',

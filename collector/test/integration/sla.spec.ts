@@ -15,7 +15,9 @@ import { migrate } from '../../src/database/migrations.js';
 import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
 import { SlaModule } from '../../src/sla/sla.module.js';
 import { slaMigrations } from '../../src/sla/sla.migrations.js';
-import { SlaService, PROBE_DURATION, PROBE_SUCCESS } from '../../src/sla/sla.service.js';
+import { SlaService } from '../../src/sla/sla.service.js';
+import { PROBE_DURATION, PROBE_SUCCESS } from '../../src/sla/probe-metrics.js';
+import { SlaReportModule } from '../../src/reports/reports.module.js';
 import { INCIDENT_HISTORY, type IncidentHistory } from '../../src/incidents/incidents.ports.js';
 import type { IncidentView } from '../../src/incidents/incident-view.js';
 import { parseCsv } from '../../src/reports/render/csv.js';
@@ -83,7 +85,7 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
   async function boot(extra: NonNullable<DynamicModule['imports']> = []): Promise<void> {
     registry = new Registry();
     // @nestjs/testing is not installed: a plain root module does the same job.
-    app = await NestFactory.create({ module: TestRoot, imports: [CoreModule.forRoot({ config, clock, database: db, store, registry }), SlaModule, ...extra] }, { logger: false });
+    app = await NestFactory.create({ module: TestRoot, imports: [CoreModule.forRoot({ config, clock, database: db, store, registry }), SlaModule, SlaReportModule, ...extra] }, { logger: false });
     app.useGlobalFilters(new ApiExceptionFilter());
     await app.listen(0, '127.0.0.1');
     const addr = app.getHttpServer().address() as { port: number };
