@@ -8,6 +8,7 @@ export type UnknownPolicy = 'exclude' | 'as_good' | 'as_bad';
 export const UNKNOWN_POLICIES: readonly UnknownPolicy[] = ['exclude', 'as_good', 'as_bad'];
 
 export type SlaStatus = 'met' | 'breached' | 'insufficient_data';
+export const SLA_STATUSES: readonly SlaStatus[] = ['met', 'breached', 'insufficient_data'];
 
 /** The good and bad minutes a figure is computed from, after the unknown policy is applied. */
 export interface EffectiveMinutes {
