@@ -131,6 +131,8 @@ export const METRIC_GROUPS = [
       m('vigil_sla_burn_rate', 'gauge', SLA, 'Error budget burn rate over the window (1 = spending exactly the budget).'),
       m('vigil_sla_latency_attainment_ratio', 'gauge', SLA, 'Share of measurements within the latency objective, 0-1.'),
       m('vigil_sla_unknown_seconds', 'gauge', SLA, 'Time of the window without data.'),
+      m('vigil_sla_coverage_ratio', 'gauge', SLA, 'Measured minutes over counted minutes elapsed in the window, 0-1.'),
+      m('vigil_sla_status', 'gauge', [...SLA, 'status'], '1 on the current verdict of the window: met, breached or insufficient_data.'),
       m('vigil_sla_downtime_seconds', 'gauge', [...SLA, 'kind'], 'Downtime over the window, by kind.'),
       m('vigil_sla_burn_alert_firing', 'gauge', ['service', 'severity', 'long_window', 'short_window'], '1 while a multi-window burn-rate condition (sla.burn_alerts) holds.'),
     ],

@@ -88,6 +88,9 @@ export function figuresView(service: string, f: SlaFigures): Record<string, unkn
     timezone: f.zone,
     objective: f.objective,
     availability: f.availability === null ? null : round(f.availability),
+    coverage: f.coverage === null ? null : round(f.coverage),
+    status: f.status,
+    unknown_policy: f.unknownPolicy,
     met: f.met,
     breach: f.met === null ? null : !f.met,
     minutes: {
@@ -126,7 +129,7 @@ export function figuresView(service: string, f: SlaFigures): Record<string, unkn
       unplanned_minutes: o.unplannedMinutes,
       planned_minutes: o.plannedMinutes,
     }));
-  if (f.daily) view.daily = f.daily.map((d) => ({ date: d.date, availability: d.availability === null ? null : round(d.availability), good: d.good, bad: d.bad, unknown: d.unknown, planned_downtime: d.plannedDown }));
+  if (f.daily) view.daily = f.daily.map((d) => ({ date: d.date, availability: d.availability === null ? null : round(d.availability), coverage: d.coverage === null ? null : round(d.coverage), good: d.good, bad: d.bad, unknown: d.unknown, planned_downtime: d.plannedDown }));
   return view;
 }
 

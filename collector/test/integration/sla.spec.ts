@@ -322,7 +322,7 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     expect(report.services).toHaveLength(1);
     expect(report.services[0]).toMatchObject({ service: 'shop', name: 'Web shop', owner: 'ops@example.com', breach: true, minutes: { service_hours: 12600, good: 565, bad: 30, unknown: 12005 } });
     expect(report.services[0].daily).toHaveLength(30);
-    expect(report.services[0].daily[15]).toEqual({ date: '2026-11-16', availability: Math.round((565 / 595) * 1e9) / 1e9, good: 565, bad: 30, unknown: 5, planned_downtime: 0 });
+    expect(report.services[0].daily[15]).toEqual({ date: '2026-11-16', availability: Math.round((565 / 595) * 1e9) / 1e9, coverage: Math.round((595 / 600) * 1e9) / 1e9, good: 565, bad: 30, unknown: 5, planned_downtime: 0 });
     expect(report.services[0].incidents).toBeUndefined();
 
     const csv = await get('/api/reports/sla?period=2026-11&format=csv&service=shop');
