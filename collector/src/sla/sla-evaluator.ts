@@ -10,10 +10,11 @@ import { burnRate, countMinutes, evaluateBurnRules, type BurnRule, type MinuteMa
 import { minuteMasks, ScheduleMaskCache } from './domain/masks.js';
 import { parseRollingWindow, periodContaining, rollingRange, type SlaRange } from './domain/periods.js';
 import { slaFigures, type SlaFigures } from './domain/figures.js';
+import { effectiveMinutes } from './domain/verdict.js';
 import { ServicesService } from './services.service.js';
 import { MaintenanceService } from './maintenance.service.js';
 import { SlaState } from './sla-state.js';
-import type { ServiceModel } from './sla.model.js';
+import { objectivesOf, type ServiceModel } from './sla.model.js';
 
 /** A multi-window burn-rate alert condition of one service (Google SRE workbook). */
 export interface BurnSignal {
@@ -55,7 +56,6 @@ type NamedBurnRule = BurnRule & { long: string; short: string };
 /** A burn window's label: its length in the one largest unit up to days that divides it ("90m", "6h", "3d"). */
 const windowLabel = (minutes: number): string => formatDuration(minutes * MINUTE_MS, { largestUnit: 'd', singleUnit: true });
 
-const objectivesOf = (sla: NonNullable<ServiceModel['sla']>) => ({ objective: sla.objective, ...(sla.latency ? { latency: sla.latency } : {}), zone: sla.zone });
 
 @Injectable()
 export class SlaEvaluator {
@@ -129,7 +129,7 @@ export class SlaEvaluator {
       const end = minuteOf(now);
       const masks = this.masksFor(svc, { startMs: (end - longest) * MINUTE_MS, endMs: end * MINUTE_MS });
       const rates = new Map<number, number>();
-      for (const m of burnWindows) rates.set(m, burnRate(countMinutes(end - m, end, days, masks), sla.objective));
+      for (const m of burnWindows) rates.set(m, burnRate(effectiveMinutes(countMinutes(end - m, end, days, masks), sla.unknownPolicy), sla.objective));
       burnRates.set(svc.id, new Map([...rates].map(([m, r]) => [windowLabel(m), r])));
       for (const e of evaluateBurnRules(this.burnRules, (m) => rates.get(m)!)) {
         const rule = e.rule as NamedBurnRule;
