@@ -20,6 +20,9 @@ export function durationValue(options: { examples: string; allowZero: boolean })
   });
 }
 
+/** A duration from zero up, as rules, notifiers and incident timing write them. */
+export const duration = durationValue({ examples: '30s, 5m, 2h, 7d', allowZero: true });
+
 /** A duration above zero. */
 export const positiveDuration = (examples: string) => durationValue({ examples, allowZero: false });
 
@@ -43,3 +46,8 @@ export const byteSize = z.union([z.number().int().positive(), z.string()]).trans
 export function formatDays(ms: number): string {
   return `${Math.round((ms / DAY_MS) * 100) / 100}d`;
 }
+
+export const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+/** Names of rules and notifiers: letters, digits, _ . : - (at most 100 characters). */
+export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;

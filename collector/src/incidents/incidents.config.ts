@@ -7,7 +7,7 @@ import { compileTemplate, TemplateError } from './domain/template.js';
 import { recoveryProblem, type Comparison } from './domain/rule-state.js';
 import type { LabelMatcher } from './domain/matchers.js';
 import { SEVERITIES, type Severity } from '../common/severity.js';
-import { duration, httpUrl, NAME_RE } from '../common/config-fields.js';
+import { duration, httpUrl, NAME_RE } from '../common/config-values.js';
 import { deliverySettingsSchema } from '../notify/notify.config.js';
 
 

@@ -1,7 +1,7 @@
 // The `notifiers` section of collector.yaml and the delivery settings (kept, for compatibility,
 // under `incidents.delivery`). Validated once at start; NotifyModule receives the typed result.
 import { z } from 'zod';
-import { duration, httpUrl, NAME_RE } from '../common/config-fields.js';
+import { duration, httpUrl, NAME_RE } from '../common/config-values.js';
 import { SEVERITIES } from '../common/severity.js';
 
 const notifierCommon = {
