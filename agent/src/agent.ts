@@ -49,8 +49,17 @@ export interface RunningAgent {
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
-  const spool = await Spool.open({ dir: config.spoolDir, maxBytes: config.spool.maxBytes, maxAgeMs: config.spool.maxAgeMs, agentId: config.id, clock, logger });
+  const spool = await Spool.open({
+    dir: config.spoolDir,
+    maxBytes: config.spool.maxBytes,
+    maxAgeMs: config.spool.maxAgeMs,
+    memoryMaxBytes: config.spool.memoryMaxBytes,
+    agentId: config.id,
+    clock,
+    logger,
+  });
   const rejectedSamples = new ReasonCounter(REJECT_REASONS);
+  const rejections = new ReasonCounter();
 
   const pendingAppends = new Set<Promise<unknown>>();
   const onBatch = (batch: ClosedBatch) => {
@@ -63,6 +72,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const write = spool
       .append(batch)
       .then((seq) => seq !== undefined && logger.debug('spooled batch', { seq, samples: batch.sampleCount }))
+      .catch((error: unknown) => logger.error('spool append failed', { error: error instanceof Error ? error.message : String(error) }))
       .finally(() => pendingAppends.delete(write));
     pendingAppends.add(write);
   };
@@ -76,6 +86,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     spoolDropped: spool.dropped,
     rejectedSamples,
     skippedTicks: () => scheduler?.skippedTicks ?? 0,
+    spoolErrors: spool.errors,
+    rejections,
   });
   const samplers: Sampler[] = [hostSampler, selfSampler];
   scheduler = new Scheduler({
@@ -101,6 +113,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     tls: config.tls,
     spool,
     rejected: rejectedSamples,
+    rejections,
     heartbeatIntervalMs: config.intervalMs,
     hello: {
       agentId: spool.agentId,

@@ -96,6 +96,7 @@ export const rawConfigSchema = z.strictObject({
     .strictObject({
       max_bytes: byteSize(1 << 20).prefault('256MiB'),
       max_age: duration({ min: 60_000 }).prefault('7d'),
+      memory_max_bytes: byteSize(64 << 10).prefault('8MiB'),
     })
     .prefault({}),
   batch: z
@@ -142,7 +143,8 @@ export interface AgentConfig {
   /** Absolute path; "/" unless the host is mounted elsewhere (container). */
   hostRoot: string;
   tls: TlsConfig;
-  spool: { maxBytes: number; maxAgeMs: number };
+  /** memoryMaxBytes bounds what is held in memory while the spool's disk refuses writes. */
+  spool: { maxBytes: number; maxAgeMs: number; memoryMaxBytes: number };
   batch: { maxSamples: number; maxAgeMs: number };
   shutdownGraceMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -171,7 +173,7 @@ export function toAgentConfig(parsed: ParsedConfig & { collector: string; token:
       key: parsed.tls.key && abs(parsed.tls.key),
       serverName: parsed.tls.server_name,
     },
-    spool: { maxBytes: parsed.spool.max_bytes, maxAgeMs: parsed.spool.max_age },
+    spool: { maxBytes: parsed.spool.max_bytes, maxAgeMs: parsed.spool.max_age, memoryMaxBytes: parsed.spool.memory_max_bytes },
     batch: { maxSamples: parsed.batch.max_samples, maxAgeMs: parsed.batch.max_age },
     shutdownGraceMs: parsed.shutdown_grace,
     logLevel: parsed.log_level,
