@@ -3,7 +3,7 @@
 // Ctrl-C stops everything cleanly.
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
@@ -14,6 +14,13 @@ mkdirSync('data', { recursive: true });
 
 const children = [];
 let stopping = false;
+
+/** Node flags from a script's `#!/usr/bin/env -S node FLAGS` line. */
+function shebangNodeFlags(file) {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0];
+  const match = /^#!\S*env -S node((?:\s+--\S+)*)\s*$/.exec(first);
+  return match ? match[1].trim().split(/\s+/).filter(Boolean) : [];
+}
 
 function start(name, args) {
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -53,7 +60,8 @@ const collector = start('collector', ['collector/bin/vigil-collector.js', '--con
 createInterface({ input: collector.stdout }).on('line', (line) => {
   const http = /http=(\S+)/.exec(line)?.[1];
   if (!http || children.length > 1) return;
-  start('agent', ['agent/bin/vigil-agent.js', '--config', 'examples/agent.yaml']);
+  // The agent runs with the node flags of its installed binary (its shebang), as `npx vigil-agent` would.
+  start('agent', [...shebangNodeFlags('agent/bin/vigil-agent.js'), 'agent/bin/vigil-agent.js', '--config', 'examples/agent.yaml']);
   console.log(`
 Vigil is running (collector + local agent, SQLite at ./data/vigil.db):
   Prometheus metrics  http://${http}/metrics

@@ -49,12 +49,15 @@ export interface RunningAgent {
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
+  const hostname = config.hostname ?? hostHostname(config.hostRoot);
   const spool = await Spool.open({
     dir: config.spoolDir,
     maxBytes: config.spool.maxBytes,
     maxAgeMs: config.spool.maxAgeMs,
     memoryMaxBytes: config.spool.memoryMaxBytes,
     agentId: config.id,
+    // A new spool without a configured id takes the host name; existing spools keep the id they hold (a UUID).
+    defaultAgentId: agentIdFromHostname(hostname),
     clock,
     logger,
   });
@@ -92,6 +95,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   const samplers: Sampler[] = [hostSampler, selfSampler];
   scheduler = new Scheduler({
     intervalMs: config.intervalMs,
+    // The first sample at start, not an interval later.
+    runAtStart: true,
     clock,
     logger,
     task: async (nowMs) => {
@@ -105,7 +110,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     },
   });
 
-  const hostname = config.hostname ?? hostHostname(config.hostRoot);
   const inventory = deps.inventory ?? (await collectInventory({ hostRoot: config.hostRoot, logger }));
   const sender = new Sender({
     address: config.collector,
@@ -159,6 +163,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     })());
 
   return { agentId: spool.agentId, streamEpoch: spool.streamEpoch, hostname, spool, sender, scheduler, rejectedSamples, summary, shutdown };
+}
+
+/** The host name as an agent id (letters, digits, ".", "_", ":", "-", at most 128); undefined when nothing is left. */
+export function agentIdFromHostname(hostname: string): string | undefined {
+  const id = hostname.trim().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128);
+  return /[A-Za-z0-9]/.test(id) ? id : undefined;
 }
 
 /** The host's name: its /etc/hostname under a non-default host root (in a container), else the kernel's. */

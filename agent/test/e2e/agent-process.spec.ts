@@ -1,5 +1,6 @@
 // Runs the compiled agent as a child process (`node agent/bin/vigil-agent.js`), the way operators start it.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -67,7 +68,8 @@ describe.runIf(process.platform === 'linux')('vigil-agent process', () => {
   it('delivers host metrics every second without spawning processes, and exits 0 on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--require', SPAWN_PROBE, BIN, '--collector', collector.address, '--token', 'e2e-token', '--interval', '1s', '--spool-dir', path.join(dir, 'spool')],
+      // An id as installs before the host-name default hold (the default itself: first-hour.spec.ts).
+      ['--require', SPAWN_PROBE, BIN, '--collector', collector.address, '--token', 'e2e-token', '--interval', '1s', '--spool-dir', path.join(dir, 'spool'), '--id', randomUUID()],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
