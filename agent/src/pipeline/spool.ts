@@ -1,12 +1,7 @@
 // Durable spool: every closed batch is written and fsynced here before it is sent, and deleted only when its
-// outcome is known (acked, permanently rejected, or dropped by the bounds, each drop counted by reason).
-//
-// The agent never dies of its own disk: when the spool directory refuses an operation (read-only, full, I/O error,
-// permissions), the spool switches to memory mode: new batches are held in memory, bounded by memoryMaxBytes
-// (oldest dropped first, counted as memory_full), and delivered from there. Every failed operation is counted by
-// reason; one warning is logged per change of mode. Writes are retried with a growing pause; once the disk accepts
-// them again, what memory holds is moved to disk and the spool is back in disk mode. Files and formats:
-// spool.files.ts. A torn or corrupt file fails the length or checksum test and is deleted and counted, never fatal.
+// outcome is known (acked, permanently rejected, or dropped by the bounds, each drop counted by reason). When the
+// disk refuses (read-only, full, I/O error), batches are held in memory, bounded, until it accepts writes again
+// (spool.disk.ts). Index: spool.index.ts; files and formats: spool.files.ts.
 import { promises as fsp } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { vigil } from '@vigil/proto';
