@@ -1,17 +1,13 @@
 // A new user's first hour with the compiled agent (`node agent/bin/vigil-agent.js`): check-config, the default
 // agent id, the first sample right at start, and logs a log shipper can read.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeCollector } from '../support/fake-collector.mjs';
+import { describe, expect, it } from 'vitest';
+import { AGENT_BIN as BIN, useAgentProcessSetup } from '../support/agent-process.js';
 
-const AGENT_DIR = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = path.join(AGENT_DIR, 'bin/vigil-agent.js');
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -22,24 +18,10 @@ function run(args: string[]): Promise<{ code: number; stdout: string; stderr: st
 }
 
 describe.runIf(process.platform === 'linux')('vigil-agent: the first hour', () => {
-  let dir: string;
-  let collector: FakeCollector;
-
-  beforeAll(async () => {
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '--build', path.join(AGENT_DIR, 'tsconfig.json')], { stdio: 'pipe' });
-    dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-first-hour-'));
-    collector = new FakeCollector({ token: 'first-hour-token' });
-    await collector.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await collector?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const context = useAgentProcessSetup('first-hour-token', 'vigil-first-hour-');
 
   it('check-config: exit 0 and a summary for a valid file, exit 1 and every bad key otherwise', async () => {
-    const good = path.join(dir, 'good.yaml');
+    const good = path.join(context.dir, 'good.yaml');
     writeFileSync(good, 'collector: 127.0.0.1:7070\ntoken: t0ken\nspool_dir: /var/lib/vigil-agent/spool\n');
     expect(await run(['check-config', '--config', good])).toEqual({
       code: 0,
@@ -47,7 +29,7 @@ describe.runIf(process.platform === 'linux')('vigil-agent: the first hour', () =
       stderr: '',
     });
 
-    const bad = path.join(dir, 'bad.yaml');
+    const bad = path.join(context.dir, 'bad.yaml');
     writeFileSync(bad, 'collector: 127.0.0.1:7070\ntoken: t0ken\ninterval: 0.5s\nspool: { memory_max_bytes: lots }\nlog: { format: xml }\n');
     expect(await run(['check-config', '--config', bad])).toEqual({
       code: 1,
@@ -61,19 +43,19 @@ describe.runIf(process.platform === 'linux')('vigil-agent: the first hour', () =
   });
 
   it('sends its first sample at start, names itself after the host, and logs one JSON object per line', async () => {
-    const config = path.join(dir, 'agent.yaml');
+    const config = path.join(context.dir, 'agent.yaml');
     // A one-hour interval: waiting for the first aligned tick would take up to an hour.
-    writeFileSync(config, `collector: ${collector.address}\ntoken: first-hour-token\ninterval: 1h\nspool_dir: ${path.join(dir, 'spool')}\nlog: { format: json }\n`);
+    writeFileSync(config, `collector: ${context.collector.address}\ntoken: first-hour-token\ninterval: 1h\nspool_dir: ${path.join(context.dir, 'spool')}\nlog: { format: json }\n`);
     const started = Date.now();
     const child = spawn(process.execPath, [BIN, '--config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
-      await collector.waitFor(() => collector.batches.length >= 1, 15_000, 'the first batch');
+      await context.collector.waitFor(() => context.collector.batches.length >= 1, 15_000, 'the first batch');
       expect(Date.now() - started).toBeLessThan(15_000);
-      expect(collector.batches[0]!.series.some((s: { metric: string }) => s.metric === 'vigil_memory_total_bytes')).toBe(true);
-      expect(collector.hellos[0]!.agentId).toBe(os.hostname());
+      expect(context.collector.batches[0]!.series.some((s: { metric: string }) => s.metric === 'vigil_memory_total_bytes')).toBe(true);
+      expect(context.collector.hellos[0]!.agentId).toBe(os.hostname());
     } finally {
       child.kill('SIGTERM');
     }
@@ -86,14 +68,14 @@ describe.runIf(process.platform === 'linux')('vigil-agent: the first hour', () =
   });
 
   it('keeps the UUID an existing install holds in its spool', async () => {
-    const spool = path.join(dir, 'old-spool');
+    const spool = path.join(context.dir, 'old-spool');
     mkdirSync(spool);
     const uuid = randomUUID();
     writeFileSync(path.join(spool, 'state.json'), JSON.stringify({ version: 1, agentId: uuid, streamEpoch: randomUUID(), nextSeq: 1 }) + '\n');
-    const child = spawn(process.execPath, [BIN, '--collector', collector.address, '--token', 'first-hour-token', '--interval', '1h', '--spool-dir', spool], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [BIN, '--collector', context.collector.address, '--token', 'first-hour-token', '--interval', '1h', '--spool-dir', spool], { stdio: 'ignore' });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
-      await collector.waitFor(() => collector.hellos.some((h: { agentId: string }) => h.agentId === uuid), 15_000, 'a hello with the stored id');
+      await context.collector.waitFor(() => context.collector.hellos.some((h: { agentId: string }) => h.agentId === uuid), 15_000, 'a hello with the stored id');
     } finally {
       child.kill('SIGTERM');
     }
