@@ -87,6 +87,8 @@ export const METRIC_GROUPS = [
       m('vigil_agent_spool_pending_batches', 'gauge', HOST, 'Batches in the agent spool not yet acknowledged.'),
       m('vigil_agent_spool_dropped_batches_total', 'counter', [...HOST, 'reason'], 'Batches the agent dropped, by reason.'),
       m('vigil_agent_rejected_samples_total', 'counter', [...HOST, 'reason'], 'Samples the collector rejected, by reason, as the agent counted them.'),
+      m('vigil_agent_rejections_total', 'counter', [...HOST, 'reason'], 'Rejection messages the agent received from the collector, by reason.'),
+      m('vigil_agent_spool_errors_total', 'counter', [...HOST, 'reason'], 'Failed spool I/O operations (lower-case errno or other); the agent delivers from memory meanwhile.'),
       m('vigil_agent_skipped_ticks_total', 'counter', HOST, 'Sampling ticks skipped because the previous one was still running.'),
       m('vigil_agent_resident_memory_bytes', 'gauge', HOST, 'Resident memory of the agent process.'),
       m('vigil_agent_cpu_seconds_total', 'counter', HOST, 'CPU time of the agent process.'),
