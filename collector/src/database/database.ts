@@ -35,8 +35,8 @@ export interface SqlReader {
 // PRAGMA reads (no "="). Leading comments are skipped.
 const READ_SQL = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:SELECT|WITH|VALUES|EXPLAIN|PRAGMA\s+[\w.]+\s*(?:$|;|\((?![^)]*=)))/i;
 
-function assertRead(sql: string): void {
-  if (!READ_SQL.test(sql)) throw new Error(`Database.get/all run reads only; write through transaction((tx) => tx.run(...)): ${sql.slice(0, 80)}`);
+function notARead(sql: string): Error | undefined {
+  return READ_SQL.test(sql) ? undefined : new Error(`Database.get/all run reads only; write through transaction((tx) => tx.run(...)): ${sql.slice(0, 80)}`);
 }
 
 /**
@@ -78,13 +78,13 @@ export class Database implements SqlReader {
   }
 
   get<T = Record<string, unknown>>(sql: string, params: SqlParams = []): Promise<T | undefined> {
-    assertRead(sql);
-    return getRaw<T>(this.db, sql, params);
+    const refused = notARead(sql);
+    return refused ? Promise.reject(refused) : getRaw<T>(this.db, sql, params);
   }
 
   all<T = Record<string, unknown>>(sql: string, params: SqlParams = []): Promise<T[]> {
-    assertRead(sql);
-    return allRaw<T>(this.db, sql, params);
+    const refused = notARead(sql);
+    return refused ? Promise.reject(refused) : allRaw<T>(this.db, sql, params);
   }
 
   /**
