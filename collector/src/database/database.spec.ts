@@ -95,4 +95,14 @@ describe('Database: writes only through transactions', () => {
     await stmt.finalize();
     expect(await names()).toEqual(['alone']);
   });
+
+  it('runs VACUUM and WAL checkpoints between transactions (SQLite refuses them inside one)', async () => {
+    await db.transaction((tx) => tx.run('INSERT INTO t (name) VALUES (?)', ['a']));
+    await db.maintenance('PRAGMA wal_checkpoint(TRUNCATE)');
+    await db.maintenance('VACUUM');
+    // The legacy run() routes them there too, instead of into a transaction where they fail.
+    await db.run('PRAGMA wal_checkpoint(TRUNCATE)');
+    await expect(db.transaction((tx) => tx.exec('PRAGMA wal_checkpoint(TRUNCATE)'))).rejects.toThrow('locked');
+    expect(await names()).toEqual(['a']);
+  });
 });

@@ -35,6 +35,10 @@ export interface SqlReader {
 // PRAGMA reads (no "="). Leading comments are skipped.
 const READ_SQL = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:SELECT|WITH|VALUES|EXPLAIN|PRAGMA\s+[\w.]+\s*(?:$|;|\((?![^)]*=)))/i;
 
+/** Statements SQLite refuses inside a transaction: they reorganise files, they change no data. */
+export type MaintenanceCommand = 'VACUUM' | `PRAGMA wal_checkpoint(${'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'})`;
+const MAINTENANCE_SQL = /^\s*(VACUUM|PRAGMA\s+wal_checkpoint\((PASSIVE|FULL|RESTART|TRUNCATE)\))\s*;?\s*$/i;
+
 function notARead(sql: string): Error | undefined {
   return READ_SQL.test(sql) ? undefined : new Error(`Database.get/all run reads only; write through transaction((tx) => tx.run(...)): ${sql.slice(0, 80)}`);
 }
@@ -111,6 +115,13 @@ export class Database implements SqlReader {
     return next;
   }
 
+  /** Runs VACUUM or a WAL checkpoint, queued between transactions like a transaction. */
+  maintenance(command: MaintenanceCommand): Promise<void> {
+    const next = this.txQueue.then(() => execRaw(this.db, command));
+    this.txQueue = next.catch(() => undefined);
+    return next;
+  }
+
   /**
    * @deprecated TEMPORARY compatibility for repositories not yet converted to
    * `transaction((tx) => tx.run(...))` (see docs/architecture.md, "Transactions"). Inside a
@@ -119,6 +130,7 @@ export class Database implements SqlReader {
    * another flow's transaction.
    */
   run(sql: string, params: SqlParams = []): Promise<RunResult> {
+    if (MAINTENANCE_SQL.test(sql)) return this.maintenance(sql.trim().replace(/;$/, '') as MaintenanceCommand).then(() => ({ changes: 0, lastID: 0 }));
     const tx = this.flowTransaction();
     return tx ? tx.run(sql, params) : this.transaction((own) => own.run(sql, params));
   }
