@@ -1,4 +1,3 @@
-import { systemClock, type Clock } from '../common/clock.js';
 import type { Database } from './database.js';
 
 /** A schema step. Ids are "<feature>/<NNN>-<what>"; an applied id is never edited, only followed. */
@@ -7,8 +6,11 @@ export interface Migration {
   sql: string;
 }
 
-/** Applies, in order and each in its own transaction, the migrations not yet recorded. */
-export async function migrate(db: Database, migrations: readonly Migration[], clock: Clock = systemClock): Promise<string[]> {
+/**
+ * Applies, in order and each in its own transaction, the migrations not yet recorded. `clock` is
+ * the collector's Clock (typed by shape: database/ imports nothing of the collector's features).
+ */
+export async function migrate(db: Database, migrations: readonly Migration[], clock: { now(): number } = { now: () => Date.now() }): Promise<string[]> {
   const ids = new Set<string>();
   for (const m of migrations) {
     if (ids.has(m.id)) throw new Error(`duplicate migration id ${m.id}`);
