@@ -53,7 +53,11 @@ function notARead(sql: string): Error | undefined {
  */
 export class Database implements SqlReader {
   private txQueue: Promise<unknown> = Promise.resolve();
-  /** The transaction the current async flow runs in (for the legacy run/prepare only). */
+  /**
+   * The transaction the current async flow runs in, for the legacy run/prepare only. Set only for
+   * work that takes no `tx` (legacy style) and disabled after it: while enabled, Node 20 tracks every
+   * promise of the process, which costs ingest throughput.
+   */
   private readonly flow = new AsyncLocalStorage<Transaction>();
 
   private constructor(private readonly db: sqlite3.Database, readonly path: string) {}
@@ -94,14 +98,15 @@ export class Database implements SqlReader {
   /**
    * Runs `work` inside BEGIN IMMEDIATE … COMMIT, rolling back on error. Transactions are queued
    * and run one after another. `tx` is valid only until `work` settles. Do not await another
-   * transaction from inside `work`: it waits for this one to finish.
+   * transaction from inside `work`: it waits for this one to finish. Work that declares no `tx`
+   * parameter is legacy style: the deprecated run()/prepare() it calls join this transaction.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     const next = this.txQueue.then(async () => {
       const tx = new Transaction(this.db);
       await execRaw(this.db, 'BEGIN IMMEDIATE');
       try {
-        const result = await this.flow.run(tx, work, tx);
+        const result = await (work.length === 0 ? this.runLegacy(tx, work) : work(tx));
         tx.finish();
         await execRaw(this.db, 'COMMIT');
         return result;
@@ -113,6 +118,15 @@ export class Database implements SqlReader {
     });
     this.txQueue = next.catch(() => undefined);
     return next;
+  }
+
+  private async runLegacy<T>(tx: Transaction, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await this.flow.run(tx, work, tx);
+    } finally {
+      // Transactions run one at a time, so no other legacy work is in flight.
+      this.flow.disable();
+    }
   }
 
   /** Runs VACUUM or a WAL checkpoint, queued between transactions like a transaction. */
