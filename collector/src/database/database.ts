@@ -102,7 +102,7 @@ export class Database implements SqlReader {
    * parameter is legacy style: the deprecated run()/prepare() it calls join this transaction.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
-    const next = this.txQueue.then(async () => {
+    return this.queued(async () => {
       const tx = new Transaction(this.db);
       await execRaw(this.db, 'BEGIN IMMEDIATE');
       try {
@@ -116,6 +116,11 @@ export class Database implements SqlReader {
         throw error;
       }
     });
+  }
+
+  /** Runs `job` after every transaction and maintenance queued before it. */
+  private queued<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.txQueue.then(job);
     this.txQueue = next.catch(() => undefined);
     return next;
   }
@@ -131,9 +136,7 @@ export class Database implements SqlReader {
 
   /** Runs VACUUM or a WAL checkpoint, queued between transactions like a transaction. */
   maintenance(command: MaintenanceCommand): Promise<void> {
-    const next = this.txQueue.then(() => execRaw(this.db, command));
-    this.txQueue = next.catch(() => undefined);
-    return next;
+    return this.queued(() => execRaw(this.db, command));
   }
 
   /**
@@ -141,7 +144,8 @@ export class Database implements SqlReader {
    * `transaction((tx) => tx.run(...))` (see docs/architecture.md, "Transactions"). Inside a
    * transaction of the same async flow it joins that transaction (as before); anywhere else it runs
    * as a one-statement transaction of its own, queued like every other, so it can no longer join
-   * another flow's transaction.
+   * another flow's transaction. Never call it from work that takes `tx`: it would wait for that
+   * very transaction. Convert a repository together with the transactions that call it.
    */
   run(sql: string, params: SqlParams = []): Promise<RunResult> {
     if (MAINTENANCE_SQL.test(sql)) return this.maintenance(sql.trim().replace(/;$/, '') as MaintenanceCommand).then(() => ({ changes: 0, lastID: 0 }));
