@@ -20,13 +20,15 @@ function pageZone(model: SlaReportModel): string {
 export function reportHtml(model: SlaReportModel): string {
   const periodTitle = model.period ?? 'current period';
   const zone = pageZone(model);
+  // A named period is the same for every service; the current one may differ (month, week, …).
+  const periodColumn = model.period === undefined;
   const summary = htmlTable(
-    ['Service', 'Period', 'Objective', 'Achieved', 'Coverage', 'Result', 'Unplanned', 'Planned', 'Unknown', 'Budget used', 'Latency'],
+    ['Service', ...(periodColumn ? ['Period'] : []), 'Objective', 'Achieved', 'Coverage', 'Result', 'Unplanned', 'Planned', 'Unknown', 'Budget used', 'Latency'],
     model.services.map((r) => {
       const f = r.figures;
       return [
         html`<a href="#svc-${r.service.id}">${r.service.definition.name}</a> <span class="muted">(${r.service.id})</span>`,
-        f.range.label,
+        ...(periodColumn ? [f.range.label] : []),
         formatObjective(f.objective),
         formatAchieved(f.availability, f.objective, 3),
         f.coverage === null ? 'n/a' : formatShare(f.coverage),
@@ -38,9 +40,10 @@ export function reportHtml(model: SlaReportModel): string {
         f.latency ? html`${formatPercent(f.latency.attainment, 2)} / ${formatPercent(f.latency.target, 1)}` : '—',
       ];
     }),
-    [2, 3, 4, 6, 7, 8, 9],
+    // Numeric columns: Objective … Budget used except Result (one to the left without Period).
+    [2, 3, 4, 6, 7, 8, 9].map((i) => (periodColumn ? i : i - 1)),
   );
-  const lines = model.services.map((r) => html`<li class="${statusClass(r.figures)}">${summaryLine(r.service, r.figures)}</li>`);
+  const lines = model.services.map((r) => html`<li class="status-${statusClass(r.figures)}">${summaryLine(r.service, r.figures)}</li>`);
   const empty = model.services.length === 0 && model.unmeasured.length === 0 ? 'No services are defined.' : 'No service with an SLA.';
   const body = html`<h1>SLA review ${periodTitle}</h1>
 <p class="meta">Generated ${formatLocal(model.generatedAtMs, zone)} by Vigil. Availability = good / (good + bad) minutes inside service hours and outside planned maintenance; minutes without data are unknown and count as each service's unknown policy says (exclude: not counted). Coverage = measured / counted minutes so far; below the service's minimum coverage the report gives no verdict unless the breach is already certain.</p>
@@ -54,7 +57,8 @@ ${model.services.map((r) => serviceSection(r, model.incidentsAvailable))}`;
 const PAGE_CSS = `
 h3 { font-size: 1rem; margin: 1.5rem 0 .25rem; }
 ul.summary { padding-left: 1.2rem; margin: .25rem 0 1rem; } ul.summary li { margin: .15rem 0; }
-ul.summary li.ok::marker { color: var(--ok); } ul.summary li.bad::marker { color: var(--bad); } ul.summary li.warn::marker { color: var(--warn); }
+ul.summary li::marker { font-size: 1.2em; } ul.summary li.status-ok::marker { color: var(--ok); } ul.summary li.status-bad::marker { color: var(--bad); } ul.summary li.status-warn::marker { color: var(--warn); }
+td.num { white-space: nowrap; }
 `;
 
 function statusClass(f: SlaFigures): 'ok' | 'bad' | 'warn' {

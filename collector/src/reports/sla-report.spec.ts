@@ -99,7 +99,7 @@ describe('SLA report texts', () => {
     const page = reportHtml(model(metMonth, '2026-11'));
     expect(page).toContain('<h1>SLA review 2026-11</h1>');
     expect(page).toContain('Generated 2026-12-01 09:00 (Europe/Berlin, +01:00) by Vigil.');
-    expect(page).toMatch(/<h2>Summary<\/h2>\n<ul class="summary"><li class="ok">Web shop: 99.95 % of 99.9 %, met, 21 min of 43 min budget used, 2 outages<\/li><\/ul>/);
+    expect(page).toMatch(/<h2>Summary<\/h2>\n<ul class="summary"><li class="status-ok">Web shop: 99.95 % of 99.9 %, met, 21 min of 43 min budget used, 2 outages<\/li><\/ul>/);
     expect(page).toContain('<td>2026-11: 2026-11-01 00:00 – 2026-12-01 00:00 (Europe/Berlin, +01:00)</td>');
     expect(page).toContain('<th>Start (Europe/Berlin)</th>');
     expect(page).toContain('<tr><td>2026-11-16 09:00 +01:00</td><td>2026-11-16 09:12 +01:00</td><td class="num">12m</td>');
@@ -109,7 +109,7 @@ describe('SLA report texts', () => {
     const sparse = reportHtml(model(sparseMonth, undefined));
     expect(sparse).toContain('<h1>SLA review current period</h1>');
     expect(sparse).toContain('<td class="num">12 %</td><td><span class="warn">insufficient data (coverage 12 %)</span></td>');
-    expect(sparse).toContain('<li class="warn">Web shop: insufficient data (coverage 12 %), 99.96 % of 99.9 %, 2 min of 5.4 min budget used, 1 outage</li>');
+    expect(sparse).toContain('<li class="status-warn">Web shop: insufficient data (coverage 12 %), 99.96 % of 99.9 %, 2 min of 5.4 min budget used, 1 outage</li>');
   });
 
   it('draws the daily chart on round ticks, coloured like its legend', () => {

@@ -183,7 +183,7 @@ describe('vigil-collector report sla (binary on a real SQLite file)', () => {
     expect(html.stdout).not.toMatch(/<(script|link)\b|src="http/i);
     expect(html.stdout).toContain('<tr><td>2026-11-16 09:00 +01:00</td><td>2026-11-16 09:20 +01:00</td><td class="num">20m</td>');
     expect(html.stdout).toContain('<td>2026-11: 2026-11-01 00:00 – 2026-12-01 00:00 (Europe/Berlin, +01:00)</td>');
-    expect(html.stdout).toMatch(/<li class="bad">Web shop: 96\.52 % of 99\.9 %, breached \(coverage \d+(\.\d)? %\), 20 min of 0\.6 min budget used, 2 outages<\/li>/);
+    expect(html.stdout).toMatch(/<li class="status-bad">Web shop: 96\.52 % of 99\.9 %, breached \(coverage \d+(\.\d)? %\), 20 min of 0\.6 min budget used, 2 outages<\/li>/);
   }, 60_000);
 
   it('reports the current period of each service when --period is left out', async () => {

@@ -351,7 +351,7 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     expect(page.text).toContain('Checkout &lt;down&gt;');
     expect(page.text).toContain('<span class="bad">breached</span>');
     // 595 of 12,600 counted minutes measured: a breach already certain (30 bad > 12.6 budget minutes), with its coverage.
-    expect(page.text).toContain('<li class="bad">Web shop: 94.96 % of 99.9 %, breached (coverage 4.7 %), 30 min of 0.6 min budget used, 2 outages</li>');
+    expect(page.text).toContain('<li class="status-bad">Web shop: 94.96 % of 99.9 %, breached (coverage 4.7 %), 30 min of 0.6 min budget used, 2 outages</li>');
     expect(page.text).toContain('<td class="num">4.7 %</td><td><span class="bad">breached</span> <span class="muted">(coverage 4.7 %)</span></td>');
     expect(page.text).toContain('<th>Opened (Europe/Berlin)</th>');
     expect(page.text).toContain('<td>2026-11-16 09:01 +01:00</td><td>2026-11-16 09:25 +01:00</td>');

@@ -45,6 +45,9 @@ export interface ChartOptions {
 
 const PALETTE = ['#0969da', '#c62828', '#1a7f37', '#9a6700', '#8250df', '#57606a'];
 const BAND_OPACITY = 0.3;
+const THRESHOLD_COLOR = '#c62828';
+/** Above this many points a line is drawn without dots (they would merge into a thick band). */
+const MAX_DOTS = 62;
 const round = (v: number) => Math.round(v * 100) / 100;
 
 /** Decimals needed to print multiples of `step` exactly (0.005 → 3, 0.5 → 1, 20 → 0). */
@@ -142,18 +145,18 @@ export function svgChart(options: ChartOptions): Html {
         pen = true;
       });
       if (d) parts.push(`<path d="${d}" fill="none" stroke="${escapeHtml(color)}" stroke-width="2"/>`);
-      s.values.forEach((v, i) => {
-        if (finite(v)) parts.push(`<circle cx="${round(xAt(i))}" cy="${round(yAt(v))}" r="2.5" fill="${escapeHtml(color)}">${tooltip(i, v)}</circle>`);
-      });
+      if (s.values.length <= MAX_DOTS)
+        s.values.forEach((v, i) => {
+          if (finite(v)) parts.push(`<circle cx="${round(xAt(i))}" cy="${round(yAt(v))}" r="2.5" fill="${escapeHtml(color)}">${tooltip(i, v)}</circle>`);
+        });
     }
   }
+  // Threshold lines are named in the legend: a label inside the plot would sit on the data.
   for (const t of options.thresholds ?? []) {
     const y = round(yAt(t.value));
-    const color = t.color ?? '#c62828';
-    parts.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${y}" y2="${y}" stroke="${escapeHtml(color)}" stroke-dasharray="6 4"/>`);
-    parts.push(`<text x="${width - pad.right}" y="${y - 4}" text-anchor="end" style="fill:${escapeHtml(color)}">${escapeHtml(t.label)}</text>`);
+    parts.push(`<line x1="${pad.left}" x2="${width - pad.right}" y1="${y}" y2="${y}" stroke="${escapeHtml(t.color ?? THRESHOLD_COLOR)}" stroke-dasharray="6 4"/>`);
   }
-  parts.push(legend(options.series, colorOf, pad.left, height));
+  parts.push(legend(options.series, options.thresholds ?? [], colorOf, pad.left, height));
   parts.push(`<line x1="${pad.left}" x2="${pad.left}" y1="${pad.top}" y2="${pad.top + plotH}" stroke="#8c959f"/>`);
   return new Html(
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img">${parts.join('')}</svg>`,
@@ -178,21 +181,24 @@ function bandPath(s: ChartSeries, xAt: (i: number) => number, yAt: (v: number) =
   return d ? `<path d="${d}" fill="${escapeHtml(color)}" fill-opacity="${BAND_OPACITY}" stroke="none"/>` : '';
 }
 
-/** Swatches drawn like the marks: a line with a dot, a bar square, a translucent band square. */
-function legend(series: readonly ChartSeries[], colorOf: (s: ChartSeries) => string, left: number, height: number): string {
+/** Swatches drawn like the marks: a line (with a dot when points are dotted), a bar square, a translucent band square, a dashed threshold. */
+function legend(series: readonly ChartSeries[], thresholds: readonly ChartThreshold[], colorOf: (s: ChartSeries) => string, left: number, height: number): string {
   const parts: string[] = [];
   let x = left;
   const y = height - 16;
+  const entry = (name: string, swatch: string) => {
+    parts.push(swatch, `<text x="${x + 16}" y="${y + 9}">${escapeHtml(name)}</text>`);
+    x += 30 + name.length * 6.5;
+  };
+  const line = (color: string, extra = '') => `<line x1="${x - 2}" x2="${x + 12}" y1="${y + 5}" y2="${y + 5}" stroke="${color}" stroke-width="2"${extra}/>`;
   for (const s of series) {
-    const entries = s.legend ?? [{ name: s.name, color: colorOf(s) }];
-    for (const entry of entries) {
-      const color = escapeHtml(entry.color);
-      if (s.kind === 'bar') parts.push(`<rect x="${x}" y="${y}" width="10" height="10" fill="${color}"/>`);
-      else if (s.kind === 'band') parts.push(`<rect x="${x}" y="${y}" width="10" height="10" fill="${color}" fill-opacity="${BAND_OPACITY}"/>`);
-      else parts.push(`<line x1="${x - 2}" x2="${x + 12}" y1="${y + 5}" y2="${y + 5}" stroke="${color}" stroke-width="2"/><circle cx="${x + 5}" cy="${y + 5}" r="2.5" fill="${color}"/>`);
-      parts.push(`<text x="${x + 16}" y="${y + 9}">${escapeHtml(entry.name)}</text>`);
-      x += 30 + entry.name.length * 6.5;
+    for (const { name, color: raw } of s.legend ?? [{ name: s.name, color: colorOf(s) }]) {
+      const color = escapeHtml(raw);
+      if (s.kind === 'bar') entry(name, `<rect x="${x}" y="${y}" width="10" height="10" fill="${color}"/>`);
+      else if (s.kind === 'band') entry(name, `<rect x="${x}" y="${y}" width="10" height="10" fill="${color}" fill-opacity="${BAND_OPACITY}"/>`);
+      else entry(name, line(color) + (s.values.length <= MAX_DOTS ? `<circle cx="${x + 5}" cy="${y + 5}" r="2.5" fill="${color}"/>` : ''));
     }
   }
+  for (const t of thresholds) entry(t.label, line(escapeHtml(t.color ?? THRESHOLD_COLOR), ' stroke-dasharray="4 3"'));
   return parts.join('');
 }
