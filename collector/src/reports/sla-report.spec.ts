@@ -93,6 +93,8 @@ describe('SLA report texts', () => {
     expect(verdictText(sparseMonth, 0.9)).toBe('insufficient data (coverage 12 %)');
     expect(verdictText({ status: 'breached', coverage: 0.047 }, 0.9)).toBe('breached (coverage 4.7 %)');
     expect(verdictText({ status: 'insufficient_data', coverage: null }, 0.9)).toBe('insufficient data (no minute counted yet)');
+    const nothing = slaFigures(november, objectives, history([]), always, { outages: true });
+    expect(summaryLine(shop, nothing)).toBe('Web shop: insufficient data (coverage 0 %), objective 99.9 %, 0 min of 0 min budget used, no outage');
   });
 
   it('shows the HTML page in the SLA time zone with the offset, the summary lines first', () => {

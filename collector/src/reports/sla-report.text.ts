@@ -26,14 +26,16 @@ export function formatBudgetMinutes(minutes: number): string {
   return Math.abs(minutes) >= 10 ? String(Math.round(minutes)) : String(Number(minutes.toFixed(1)));
 }
 
-/** "Web shop: 99.95 % of 99.9 %, met, 21 min of 43 min budget used, 2 outages". */
+/**
+ * "Web shop: 99.95 % of 99.9 %, met, 21 min of 43 min budget used, 2 outages"; the verdict leads when
+ * there is none: "Web shop: insufficient data (coverage 12 %), 99.96 % of 99.9 %, …".
+ */
 export function summaryLine(service: ServiceModel, f: SlaFigures): string {
-  const achieved = f.availability === null ? 'nothing measured' : formatAchieved(f.availability, f.objective);
   const verdict = verdictText(f, service.sla?.minCoverage ?? 0);
   const budget = `${formatBudgetMinutes(f.errorBudget.consumedMinutes)} min of ${formatBudgetMinutes(f.errorBudget.totalMinutes)} min budget used`;
   const count = f.outages?.length ?? 0;
   const outages = count === 0 ? 'no outage' : `${count} outage${count === 1 ? '' : 's'}`;
-  const figures = `${achieved} of ${formatObjective(f.objective)}`;
+  const figures = f.availability === null ? `objective ${formatObjective(f.objective)}` : `${formatAchieved(f.availability, f.objective)} of ${formatObjective(f.objective)}`;
   const parts = f.status === 'insufficient_data' ? [verdict, figures] : [figures, verdict];
   return `${service.definition.name}: ${[...parts, budget, outages].join(', ')}`;
 }

@@ -29,6 +29,7 @@ export function formatAchieved(ratio: number | null, objective: number, minDecim
 /** A share such as coverage, rounded down: "12 %", below 10 % with one decimal ("0.3 %"). */
 export function formatShare(ratio: number): string {
   const percent = ratio * 100;
+  if (percent === 0) return '0 %';
   return percent < 10 ? `${floorTo(percent, 1).toFixed(1)} %` : `${Math.floor(percent + 1e-9)} %`;
 }
 

@@ -123,6 +123,7 @@ describe('format', () => {
     expect(formatShare(0.8999)).toBe('89 %');
     expect(formatShare(0.003)).toBe('0.3 %');
     expect(formatShare(1)).toBe('100 %');
+    expect(formatShare(0)).toBe('0 %');
   });
 
 
