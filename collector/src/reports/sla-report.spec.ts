@@ -47,30 +47,20 @@ const NOW = Date.parse('2026-12-01T08:00:00Z');
 const november = parsePeriod('2026-11', 'Europe/Berlin', NOW)!;
 const objectives = { objective: 0.999, zone: 'Europe/Berlin', minCoverage: 0.9 };
 
+const figuresOf = (runs: [string, string, 'good' | 'bad'][]) => slaFigures(november, objectives, history(runs), always, { outages: true, daily: true });
+
 /** Every minute good but two outages: 12 and 9 minutes (21 of a 43.2-minute budget). */
-const metMonth = slaFigures(
-  november,
-  objectives,
-  history([
-    ['2026-10-31T23:00', '2026-11-30T23:00', 'good'],
-    ['2026-11-16T08:00', '2026-11-16T08:12', 'bad'],
-    ['2026-11-20T13:00', '2026-11-20T13:09', 'bad'],
-  ]),
-  always,
-  { outages: true, daily: true },
-);
+const metMonth = figuresOf([
+  ['2026-10-31T23:00', '2026-11-30T23:00', 'good'],
+  ['2026-11-16T08:00', '2026-11-16T08:12', 'bad'],
+  ['2026-11-20T13:00', '2026-11-20T13:09', 'bad'],
+]);
 
 /** 5,400 of 43,200 minutes measured (12.5 %), two of them bad. */
-const sparseMonth = slaFigures(
-  november,
-  objectives,
-  history([
-    ['2026-11-10T00:00', '2026-11-13T18:00', 'good'],
-    ['2026-11-11T10:00', '2026-11-11T10:02', 'bad'],
-  ]),
-  always,
-  { outages: true, daily: true },
-);
+const sparseMonth = figuresOf([
+  ['2026-11-10T00:00', '2026-11-13T18:00', 'good'],
+  ['2026-11-11T10:00', '2026-11-11T10:02', 'bad'],
+]);
 
 const model = (figures: typeof metMonth, period: string | undefined): SlaReportModel => ({
   period,
@@ -93,7 +83,7 @@ describe('SLA report texts', () => {
     expect(verdictText(sparseMonth, 0.9)).toBe('insufficient data (coverage 12 %)');
     expect(verdictText({ status: 'breached', coverage: 0.047 }, 0.9)).toBe('breached (coverage 4.7 %)');
     expect(verdictText({ status: 'insufficient_data', coverage: null }, 0.9)).toBe('insufficient data (no minute counted yet)');
-    const nothing = slaFigures(november, objectives, history([]), always, { outages: true });
+    const nothing = figuresOf([]);
     expect(summaryLine(shop, nothing)).toBe('Web shop: insufficient data (coverage 0 %), objective 99.9 %, 0 min of 0 min budget used, no outage');
   });
 
