@@ -153,7 +153,6 @@ describe('vigil-collector report sla (binary on a real SQLite file)', () => {
       // The whole outage is listed; only its 10 minutes inside service hours count.
       { start: '2026-11-16T16:50:00.000Z', end: '2026-11-16T17:10:00.000Z', minutes: 20, unplanned_minutes: 10, planned_minutes: 0 },
     ]);
-    // coverage: 575 measured of 580 counted minutes (issue 12 added it to the daily figures).
     expect(shop.daily.find((d: { date: string }) => d.date === '2026-11-16')).toEqual({ date: '2026-11-16', availability: 0.965217391, coverage: 0.99137931, good: 555, bad: 20, unknown: 5, planned_downtime: 10 });
   });
 
