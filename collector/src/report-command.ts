@@ -46,17 +46,28 @@ async function withReportContext<T>(
 }
 
 /**
- * `report sla --period 2026-11 [--service ID] [--format json|csv|html]`. Bad flags and unknown services
- * become usage errors (exit code 2) with the API's wording.
+ * `report sla [--period 2026-11] [--service ID] [--format json|csv|html]`; without a period, each
+ * service's current one. Bad flags and unknown services become usage errors (exit code 2) with the
+ * API's wording; so does a database and configuration without any service (most often a forgotten
+ * --config), rather than an empty report that looks like success.
  */
 async function runSlaReport(config: CollectorConfig, args: CliArgs): Promise<RenderedReport> {
   try {
     const request = parseInput(slaReportQuerySchema, { period: args.period, format: args.format, service: args.service });
-    return await withReportContext(config, [SlaReportModule], (app) => app.get(SlaReportService).renderSlaReport(request));
+    return await withReportContext(config, [SlaReportModule], (app) => {
+      const reports = app.get(SlaReportService);
+      if (!reports.hasServices()) throw new UsageError(noServicesMessage(config, args));
+      return reports.renderSlaReport(request);
+    });
   } catch (error) {
     if (error instanceof HttpException) throw new UsageError(problemsOf(error).join('; '));
     throw error;
   }
+}
+
+function noServicesMessage(config: CollectorConfig, args: CliArgs): string {
+  const configText = args.configPath ? `the configuration ${args.configPath}` : 'the configuration (none given: pass --config FILE)';
+  return `no services are defined in the database ${config.storage.path} or ${configText}; nothing to report`;
 }
 
 /** "period: required, e.g. 2026-11" → "--period: required, e.g. 2026-11" (API field = CLI flag). */

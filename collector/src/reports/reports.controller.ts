@@ -12,11 +12,11 @@ import { writeReport } from './report-response.js';
 export class SlaReportController {
   constructor(private readonly reports: SlaReportService) {}
 
-  /** GET /api/reports/sla?period=2026-11&format=html|csv|json[&service=ID] */
+  /** GET /api/reports/sla?[period=2026-11&]format=html|csv|json[&service=ID]; no period: the current one. */
   @Get('sla')
   async report(@Query() query: unknown, @Res() res: ServerResponse): Promise<void> {
     const q = parseInput(slaReportQuerySchema, query);
-    const fileName = q.format === 'json' ? undefined : `sla-${q.period}${q.service ? `-${q.service}` : ''}.${q.format}`;
+    const fileName = q.format === 'json' ? undefined : `sla-${q.period ?? 'current'}${q.service ? `-${q.service}` : ''}.${q.format}`;
     writeReport(res, await this.reports.renderSlaReport(q), fileName);
   }
 }

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { REPORT_FORMATS } from './render/index.js';
 
 export const slaReportQuerySchema = z.strictObject({
-  period: z.string({ error: 'required, e.g. 2026-11' }).min(1, 'required, e.g. 2026-11'),
+  /** Left out: each service's current period. */
+  period: z.string().min(1, 'must not be empty: give e.g. 2026-11, or leave it out for the current period').optional(),
   format: z.enum(REPORT_FORMATS).default('json'),
   service: z.string().min(1).optional(),
 });

@@ -3,8 +3,8 @@
 import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
 import type { SlaFigures } from './domain/figures.js';
-import { PERIOD_KINDS, parsePeriod, parseRollingWindow, periodContaining, rollingRange, type PeriodKind, type SlaRange } from './domain/periods.js';
-import type { MaintenanceModel, ServiceModel } from './sla.model.js';
+import { PERIOD_KINDS, parsePeriod, parseRollingWindow, periodContaining, periodId, rollingRange, type PeriodKind, type SlaRange } from './domain/periods.js';
+import type { MaintenanceModel, ServiceModel, SlaModel } from './sla.model.js';
 import type { BurnSignal } from './sla-evaluator.js';
 import type { AuditEntry } from './audit.js';
 
@@ -33,6 +33,16 @@ export function periodRange(period: string, zone: string, nowMs: number): SlaRan
   const range = parsePeriod(period, zone, nowMs);
   if (!range) throw badRequest('period', `invalid period ${JSON.stringify(period)} (use e.g. 2026-11, 2026-Q4, 2026-W45, 2026-11-03 or 2026)`);
   return range;
+}
+
+/**
+ * The period of a service review: the one named (400 when it does not parse) or, when none is given,
+ * the current period of the SLA's own kind (`sla.period`: month, week, …) in its zone, labelled by
+ * its identifier ("2026-12", "2026-W49") so the figures say which period they cover.
+ */
+export function reviewPeriodRange(period: string | undefined, sla: Pick<SlaModel, 'period' | 'zone'>, nowMs: number): SlaRange {
+  if (period !== undefined) return periodRange(period, sla.zone, nowMs);
+  return periodContaining(sla.period, sla.zone, nowMs, periodId(sla.period, sla.zone, nowMs));
 }
 
 /** Resolves `window=30d` or `period=2026-11` of a service's SLA query; 400 when neither parses. */

@@ -350,10 +350,24 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     expect(page.text).toContain('<svg');
     expect(page.text).toContain('Checkout &lt;down&gt;');
     expect(page.text).toContain('<span class="bad">breached</span>');
+    // 595 of 12,600 counted minutes measured: a breach already certain (30 bad > 12.6 budget minutes), with its coverage.
+    expect(page.text).toContain('<li class="status-bad">Web shop: 94.96 % of 99.9 %, breached (coverage 4.7 %), 30 min of 0.6 min budget used, 2 outages</li>');
+    expect(page.text).toContain('<td class="num">4.7 %</td><td><span class="bad">breached</span> <span class="muted">(coverage 4.7 %)</span></td>');
+    expect(page.text).toContain('<th>Opened (Europe/Berlin)</th>');
+    expect(page.text).toContain('<td>2026-11-16 09:01 +01:00</td><td>2026-11-16 09:25 +01:00</td>');
     // Self-contained: no external URL of any kind.
     expect(page.text).not.toMatch(/(src|href)\s*=\s*["']?(https?:|\/\/)/i);
     expect(page.text).not.toMatch(/@import|url\(/i);
     expect((await get('/api/reports/sla?period=2026-13&format=html')).status).toBe(400);
-    expect((await get('/api/reports/sla?format=html')).status).toBe(400);
+    expect(JSON.parse((await get('/api/reports/sla?period=&format=html')).text).issues).toEqual(['period: must not be empty: give e.g. 2026-11, or leave it out for the current period']);
+    // Without a period: each service's current period (issue 12; it answered 400 before). The clock
+    // is at 2026-12-01 09:00 Berlin, shop's period kind is month.
+    const current = await get('/api/reports/sla?format=html');
+    expect(current.status).toBe(200);
+    expect(current.text).toContain('<h1>SLA review current period</h1>');
+    expect(current.text).toContain('<td>2026-12: 2026-12-01 00:00 – 2027-01-01 00:00 (Europe/Berlin, +01:00)</td>');
+    expect(current.text).toContain('<tr><td>Evaluated up to</td><td>2026-12-01 09:00 (Europe/Berlin, +01:00)</td></tr>');
+    const currentJson = JSON.parse((await get('/api/reports/sla?format=json')).text);
+    expect([currentJson.period, currentJson.services[0].window, currentJson.services[0].from]).toEqual(['current', '2026-12', '2026-11-30T23:00:00.000Z']);
   });
 });
