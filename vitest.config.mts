@@ -9,7 +9,7 @@ export default defineConfig({
     alias: { '@vigil/proto': fileURLToPath(new URL('./proto/src/index.ts', import.meta.url)) },
   },
   test: {
-    include: ['{proto,agent,collector}/src/**/*.spec.ts', '{agent,collector}/test/**/*.spec.ts', 'e2e/**/*.spec.ts', 'dashboards/**/*.spec.ts', 'charts/**/*.spec.ts'],
+    include: ['test/**/*.spec.ts', '{proto,agent,collector}/src/**/*.spec.ts', '{agent,collector}/test/**/*.spec.ts', 'e2e/**/*.spec.ts', 'dashboards/**/*.spec.ts', 'charts/**/*.spec.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

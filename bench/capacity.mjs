@@ -19,6 +19,7 @@ const { fitLinear } = await import(new URL('capacity/domain/linear.js', dist));
 const { syntheticSeries, syntheticTruth, syntheticThreshold, syntheticCrossingMs } = await import(new URL('capacity/domain/synthetic.js', dist));
 const { CapacityService } = await import(new URL('capacity/capacity.service.js', dist));
 const { CapacityRepository } = await import(new URL('capacity/capacity.repository.js', dist));
+const { CapacityInputs } = await import(new URL('capacity/capacity-inputs.js', dist));
 const { RollupsService } = await import(new URL('rollups/rollups.service.js', dist));
 const { RollupsRepository } = await import(new URL('rollups/rollups.repository.js', dist));
 const { CollectorEvents } = await import(new URL('common/events.js', dist));
@@ -26,7 +27,7 @@ const { ManualClock } = await import(new URL('common/clock.js', dist));
 const { buildConfig } = await import(new URL('config/config.loader.js', dist));
 const { Database } = await import(new URL('database/database.js', dist));
 const { migrate } = await import(new URL('database/migrations.js', dist));
-const { allMigrations } = await import(new URL('database/all-migrations.js', dist));
+const { allMigrations } = await import(new URL('all-migrations.js', dist));
 const { openSampleStore } = await import(new URL('storage/open-store.js', dist));
 
 const H = 3_600_000;
@@ -134,8 +135,9 @@ async function serviceThroughput(dir) {
       await rollupRepo.merge(items);
     }
     const fillSeconds = (performance.now() - t0) / 1000;
-    const rollups = new RollupsService(rollupRepo, new CollectorEvents(), store, clock, config, { background: false });
-    const capacity = new CapacityService(new CapacityRepository(db), rollups, store, clock, config, true);
+    const rollups = new RollupsService(rollupRepo, new CollectorEvents(), store, clock, config.retention, true);
+    const inputs = new CapacityInputs(rollups, store, config.capacity);
+    const capacity = new CapacityService(new CapacityRepository(db), inputs, clock, config.capacity, true);
     await capacity.onModuleInit(); // starts the worker pool
     const t1 = performance.now();
     const cpu0 = process.cpuUsage();

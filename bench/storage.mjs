@@ -54,9 +54,11 @@ async function openDb(name) {
 /** One row per sample keyed (series, ts), in the ingest pattern: each batch adds one point to each of 100 series. */
 async function ceilingRowPerSample() {
   const db = await openDb('ceiling-rows.db');
-  await db.exec('CREATE TABLE s (series_id INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (series_id, ts)) WITHOUT ROWID');
   const rowsPerStmt = 400;
-  const stmt = db.prepare('INSERT INTO s (series_id, ts, value) VALUES ' + new Array(rowsPerStmt).fill('(?, ?, ?)').join(', '));
+  const stmt = await db.transaction(async (tx) => {
+    await tx.exec('CREATE TABLE s (series_id INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL NOT NULL, PRIMARY KEY (series_id, ts)) WITHOUT ROWID');
+    return tx.prepare('INSERT INTO s (series_id, ts, value) VALUES ' + new Array(rowsPerStmt).fill('(?, ?, ?)').join(', '));
+  });
   const perCommit = 20_000; // a group of 200 batches
   const rnd = seededRandom(5);
   // Agents' batches arrive in a different order every round; an agent's series ids are contiguous.
@@ -66,7 +68,7 @@ async function ceilingRowPerSample() {
   let at = 0; // position in order * SERIES_PER_BATCH + series index
   const started = performance.now();
   while (performance.now() - started < CEILING_SECONDS * 1000) {
-    await db.transaction(async () => {
+    await db.transaction(async (tx) => {
       for (let done = 0; done < perCommit; done += rowsPerStmt) {
         const params = [];
         for (let i = 0; i < rowsPerStmt; i++) {
@@ -78,7 +80,7 @@ async function ceilingRowPerSample() {
             round++;
           }
         }
-        await stmt.run(params);
+        await tx.run(stmt, params);
       }
     });
     samples += perCommit;
@@ -92,15 +94,17 @@ async function ceilingRowPerSample() {
 /** One row per agent batch: a blob of 1,000 samples (16 bytes each), 20 rows per commit. */
 async function ceilingRowPerBatch() {
   const db = await openDb('ceiling-blobs.db');
-  await db.exec('CREATE TABLE b (id INTEGER PRIMARY KEY, data BLOB NOT NULL)');
-  const stmt = db.prepare('INSERT INTO b (data) VALUES (?)');
+  const stmt = await db.transaction(async (tx) => {
+    await tx.exec('CREATE TABLE b (id INTEGER PRIMARY KEY, data BLOB NOT NULL)');
+    return tx.prepare('INSERT INTO b (data) VALUES (?)');
+  });
   const blob = Buffer.alloc(16_000, 7);
   let samples = 0;
   let commits = 0;
   const started = performance.now();
   while (performance.now() - started < CEILING_SECONDS * 1000) {
-    await db.transaction(async () => {
-      for (let i = 0; i < 20; i++) await stmt.run([blob]);
+    await db.transaction(async (tx) => {
+      for (let i = 0; i < 20; i++) await tx.run(stmt, [blob]);
     });
     samples += 20_000;
     commits++;
@@ -114,11 +118,11 @@ async function ceilingRowPerBatch() {
 /** Empty commits: the fsync cost that group commit amortises. */
 async function ceilingCommits() {
   const db = await openDb('ceiling-commits.db');
-  await db.exec('CREATE TABLE c (id INTEGER PRIMARY KEY, v INTEGER)');
+  await db.transaction((tx) => tx.exec('CREATE TABLE c (id INTEGER PRIMARY KEY, v INTEGER)'));
   let n = 0;
   const started = performance.now();
   while (performance.now() - started < 1000) {
-    await db.transaction(() => db.run('INSERT INTO c (v) VALUES (?)', [n]));
+    await db.transaction((tx) => tx.run('INSERT INTO c (v) VALUES (?)', [n]));
     n++;
   }
   const seconds = (performance.now() - started) / 1000;
@@ -278,7 +282,7 @@ async function queryRun() {
 /** Compacts the file so its size reflects live data, not free pages left by head rewrites. */
 async function db_vacuum(path) {
   const db = await Database.open({ path });
-  await db.exec('VACUUM');
+  await db.maintenance('VACUUM');
   await db.close();
 }
 

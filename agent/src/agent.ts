@@ -49,8 +49,20 @@ export interface RunningAgent {
 export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<RunningAgent> {
   const clock = deps.clock ?? systemClock;
   const logger = deps.logger ?? silentLogger;
-  const spool = await Spool.open({ dir: config.spoolDir, maxBytes: config.spool.maxBytes, maxAgeMs: config.spool.maxAgeMs, agentId: config.id, clock, logger });
+  const hostname = config.hostname ?? hostHostname(config.hostRoot);
+  const spool = await Spool.open({
+    dir: config.spoolDir,
+    maxBytes: config.spool.maxBytes,
+    maxAgeMs: config.spool.maxAgeMs,
+    memoryMaxBytes: config.spool.memoryMaxBytes,
+    agentId: config.id,
+    // A new spool without a configured id takes the host name; existing spools keep the id they hold (a UUID).
+    defaultAgentId: agentIdFromHostname(hostname),
+    clock,
+    logger,
+  });
   const rejectedSamples = new ReasonCounter(REJECT_REASONS);
+  const rejections = new ReasonCounter();
 
   const pendingAppends = new Set<Promise<unknown>>();
   const onBatch = (batch: ClosedBatch) => {
@@ -63,6 +75,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     const write = spool
       .append(batch)
       .then((seq) => seq !== undefined && logger.debug('spooled batch', { seq, samples: batch.sampleCount }))
+      .catch((error: unknown) => logger.error('spool append failed', { error: error instanceof Error ? error.message : String(error) }))
       .finally(() => pendingAppends.delete(write));
     pendingAppends.add(write);
   };
@@ -76,10 +89,14 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     spoolDropped: spool.dropped,
     rejectedSamples,
     skippedTicks: () => scheduler?.skippedTicks ?? 0,
+    spoolErrors: spool.errors,
+    rejections,
   });
   const samplers: Sampler[] = [hostSampler, selfSampler];
   scheduler = new Scheduler({
     intervalMs: config.intervalMs,
+    // The first sample at start, not an interval later.
+    runAtStart: true,
     clock,
     logger,
     task: async (nowMs) => {
@@ -93,7 +110,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     },
   });
 
-  const hostname = config.hostname ?? hostHostname(config.hostRoot);
   const inventory = deps.inventory ?? (await collectInventory({ hostRoot: config.hostRoot, logger }));
   const sender = new Sender({
     address: config.collector,
@@ -101,6 +117,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     tls: config.tls,
     spool,
     rejected: rejectedSamples,
+    rejections,
     heartbeatIntervalMs: config.intervalMs,
     hello: {
       agentId: spool.agentId,
@@ -146,6 +163,12 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     })());
 
   return { agentId: spool.agentId, streamEpoch: spool.streamEpoch, hostname, spool, sender, scheduler, rejectedSamples, summary, shutdown };
+}
+
+/** The host name as an agent id (letters, digits, ".", "_", ":", "-", at most 128); undefined when nothing is left. */
+export function agentIdFromHostname(hostname: string): string | undefined {
+  const id = hostname.trim().replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128);
+  return /[A-Za-z0-9]/.test(id) ? id : undefined;
 }
 
 /** The host's name: its /etc/hostname under a non-default host root (in a container), else the kernel's. */

@@ -23,7 +23,12 @@ export const ENV_KEYS = {
   VIGIL_LOG_LEVEL: 'log_level',
 } as const;
 
+/** Subcommands; without one the agent runs. */
+export const COMMANDS = ['check-config'] as const;
+export type Command = (typeof COMMANDS)[number];
+
 export interface ParsedFlags {
+  command?: Command;
   config?: string;
   values: Partial<Record<(typeof FLAG_KEYS)[keyof typeof FLAG_KEYS], string>>;
   help: boolean;
@@ -31,6 +36,7 @@ export interface ParsedFlags {
 }
 
 export const USAGE = `Usage: vigil-agent [options]
+       vigil-agent check-config [--config FILE] [options]   validate the configuration and exit (0: valid, 1: problems)
 
 Options (override VIGIL_* environment variables, which override the config file):
   --config FILE        YAML config file (env VIGIL_CONFIG)
@@ -38,7 +44,7 @@ Options (override VIGIL_* environment variables, which override the config file)
   --token TOKEN        bearer token for the collector (env VIGIL_TOKEN)
   --interval DURATION  sampling interval, e.g. 10s; minimum 1s (env VIGIL_INTERVAL)
   --spool-dir DIR      durable spool directory (env VIGIL_SPOOL_DIR)
-  --id ID              agent id; default: a UUID generated once and kept in the spool (env VIGIL_AGENT_ID)
+  --id ID              agent id; default: the host name, kept in the spool (env VIGIL_AGENT_ID)
   --host-root DIR      where the host's / is mounted, e.g. /host in a container (env VIGIL_HOST_ROOT)
   --log-level LEVEL    debug, info, warn or error (env VIGIL_LOG_LEVEL)
   -h, --help           print this help
@@ -55,10 +61,15 @@ export function parseFlags(argv: readonly string[]): { flags: ParsedFlags } | { 
   } as const;
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: options as ParseArgsConfig['options'], strict: true, allowPositionals: false });
+    parsed = parseArgs({ args: [...argv], options: options as ParseArgsConfig['options'], strict: true, allowPositionals: true });
   } catch (error) {
     return { errors: [`command line: ${(error as Error).message.split('\n')[0]}`] };
   }
+  const [command, ...extra] = parsed.positionals;
+  if (command !== undefined && !(COMMANDS as readonly string[]).includes(command)) {
+    return { errors: [`command line: unknown command ${JSON.stringify(command)} (commands: ${COMMANDS.join(', ')})`] };
+  }
+  if (extra.length > 0) return { errors: [`command line: unexpected argument ${JSON.stringify(extra[0])}`] };
   const raw = parsed.values as Record<string, string | boolean | undefined>;
   const values: ParsedFlags['values'] = {};
   for (const [flag, key] of Object.entries(FLAG_KEYS)) {
@@ -67,6 +78,7 @@ export function parseFlags(argv: readonly string[]): { flags: ParsedFlags } | { 
   }
   return {
     flags: {
+      command: command as Command | undefined,
       config: typeof raw.config === 'string' ? raw.config : undefined,
       values,
       help: raw.help === true,

@@ -2,6 +2,7 @@
 import { loadConfig } from './config/config.loader.js';
 import { USAGE } from './cli.js';
 import { startAgent } from './agent.js';
+import { configSummary } from './config/config.schema.js';
 import { createLogger } from './log.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -22,10 +23,17 @@ export async function main(argv: readonly string[], env: Record<string, string |
   }
   if (result.status === 'error') {
     for (const error of result.errors) process.stderr.write(`config error: ${error}\n`);
-    return 2;
+    if (result.command !== 'check-config') return 2;
+    const n = result.errors.length;
+    process.stderr.write(`${result.configFile ?? 'flags and environment'}: ${n} problem${n === 1 ? '' : 's'}\n`);
+    return 1;
   }
   const { config } = result;
-  const logger = createLogger(config.logLevel);
+  if (result.command === 'check-config') {
+    process.stdout.write(`${result.configFile ?? 'flags and environment'}: configuration is valid (${configSummary(config)})\n`);
+    return 0;
+  }
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   // Listening from the start: a signal during start-up (the inventory may take seconds) still ends in a clean shutdown.
   const stopSignal = new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

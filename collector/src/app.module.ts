@@ -1,28 +1,29 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CoreModule, type CoreOptions } from './core/core.module.js';
-import { ConsoleModule } from './console/console.module.js';
 import { AgentsModule } from './agents/agents.module.js';
 import { AgentsService } from './agents/agents.service.js';
 import { CapacityModule } from './capacity/capacity.module.js';
 import { CapacityService } from './capacity/capacity.service.js';
+import { ChangesModule } from './changes/changes.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IncidentsModule } from './incidents/incidents.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
+import { LiveModule } from './live/live.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { NotifyModule } from './notify/notify.module.js';
+import { ProblemsModule } from './problems/problems.module.js';
 import { QueryModule } from './query/query.module.js';
+import { CapacityReportModule, SlaReportModule } from './reports/reports.module.js';
 import { RollupsModule } from './rollups/rollups.module.js';
 import { MaintenanceService } from './sla/maintenance.service.js';
 import { SlaModule } from './sla/sla.module.js';
-import { SlaService } from './sla/sla.service.js';
+import { SlaEvaluator } from './sla/sla-evaluator.js';
 
 /** The whole collector: shared core plus every feature module. */
 @Module({})
 export class AppModule {
   static forRoot(core: CoreOptions): DynamicModule {
-    const incidents = IncidentsModule.register({
-      imports: [AgentsModule, SlaModule, CapacityModule],
-      sources: { agents: AgentsService, burnRates: SlaService, exhaustion: CapacityService, maintenance: MaintenanceService },
-    });
     return {
       module: AppModule,
       imports: [
@@ -35,9 +36,17 @@ export class AppModule {
         RollupsModule,
         CapacityModule,
         SlaModule,
-        incidents,
-        // The console reads incidents and publishes on the live feed of that same instance.
-        ConsoleModule.register({ incidents }),
+        SlaReportModule,
+        CapacityReportModule,
+        ChangesModule,
+        ProblemsModule,
+        NotifyModule,
+        IncidentsModule.register({
+          imports: [AgentsModule, SlaModule, CapacityModule],
+          sources: { agents: AgentsService, burnRates: SlaEvaluator, exhaustion: CapacityService, maintenance: MaintenanceService },
+        }),
+        LiveModule,
+        ConsoleModule,
       ],
     };
   }

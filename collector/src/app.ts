@@ -7,7 +7,7 @@ import type { Clock } from './common/clock.js';
 import type { CollectorConfig } from './config/config.schema.js';
 import { Database } from './database/database.js';
 import { migrate } from './database/migrations.js';
-import { allMigrations } from './database/all-migrations.js';
+import { allMigrations } from './all-migrations.js';
 import type { SampleStore } from './storage/storage.types.js';
 import { IngestServer, splitHostPort } from './ingest/ingest.server.js';
 import { openSampleStore } from './storage/open-store.js';

@@ -6,7 +6,7 @@ export const USAGE = `Usage:
   vigil-collector [--config FILE] [--db PATH] [--grpc-listen HOST:PORT] [--http-listen HOST:PORT]
                   [--agent-token TOKEN ...] [--api-token TOKEN ...]
   vigil-collector check-config --config FILE
-  vigil-collector report sla --period YYYY-MM [--service ID] [--format json|csv|html] [--out FILE] [--config FILE] [--db PATH]
+  vigil-collector report sla [--period YYYY-MM] [--service ID] [--format json|csv|html] [--out FILE] [--config FILE] [--db PATH]
   vigil-collector report capacity [--format json|csv|html] [--out FILE] [--config FILE] [--db PATH]
 
 Flags override the config file. A listen port of 0 picks a free port; the chosen ports are printed

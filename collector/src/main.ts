@@ -3,7 +3,7 @@ import { ConfigError, loadConfigFile } from './config/config.loader.js';
 import { parseCli, USAGE, UsageError } from './cli.js';
 import { startCollector } from './app.js';
 import { VERSION } from './version.js';
-import { runReport } from './reports/report-command.js';
+import { runReport } from './report-command.js';
 
 async function main(argv: string[]): Promise<number> {
   const args = parseCli(argv);

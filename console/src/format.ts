@@ -1,4 +1,22 @@
 // Display formats shared by every page.
+import type { SlaStatus } from './types';
+
+const VERDICTS: Record<SlaStatus, string> = { met: '✓ met', breached: '✕ missed', insufficient_data: 'insufficient data' };
+
+/** An SLA figure's verdict in words: no verdict ("insufficient data") where too little was measured. */
+export function verdict(status: SlaStatus): string {
+  return VERDICTS[status];
+}
+
+/** CSS class of a verdict (colour backs the words, never replaces them). */
+export function verdictClass(status: SlaStatus): string {
+  return status === 'breached' ? 'bad' : status === 'met' ? 'ok' : 'muted';
+}
+
+/** One window's figures in a line: availability, coverage and verdict. */
+export function windowSummary(w: { window: string; availability: number | null; coverage: number | null; status: SlaStatus }): string {
+  return `${w.window}: ${pct(w.availability)}, ${pct(w.coverage, 0)} measured, ${verdict(w.status)}`;
+}
 
 export function pct(ratio: number | null | undefined, digits = 3): string {
   if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) return '–';

@@ -1,13 +1,15 @@
 // The API shapes the console reads. Where the collector declares a shape, it is imported from its
 // compiled declarations (type-only: nothing of the collector reaches the bundle).
-import type { IncidentView } from '../../collector/dist/incidents/incidents.service.js';
+import type { IncidentView } from '../../collector/dist/incidents/incident-view.js';
 import type { DailyUptime } from '../../collector/dist/console/overview.service.js';
+import type { SlaStatus } from '../../collector/dist/sla/domain/verdict.js';
 
-export type { IncidentView as Incident } from '../../collector/dist/incidents/incidents.service.js';
+export type { IncidentView as Incident } from '../../collector/dist/incidents/incident-view.js';
 export type { AgentView as Agent } from '../../collector/dist/agents/agents.service.js';
 export type { ChangeView as Change } from '../../collector/dist/changes/changes.service.js';
 export type { PublicStatus } from '../../collector/dist/console/status.service.js';
 export type { DailyUptime as Day } from '../../collector/dist/console/overview.service.js';
+export type { SlaStatus } from '../../collector/dist/sla/domain/verdict.js';
 type Incident = IncidentView;
 
 export interface OverviewService {
@@ -18,8 +20,21 @@ export interface OverviewService {
   state: string;
   state_since: string | null;
   objective: number | null;
-  windows: { window: string; availability: number | null; met: boolean | null; budget_remaining_ratio: number; budget_remaining_minutes: number }[];
+  windows: SlaWindow[];
   burning: { severity: string; long_window: string; short_window: string; rate: number }[];
+}
+
+/** One SLA window of a service as the overview lists it. */
+export interface SlaWindow {
+  window: string;
+  availability: number | null;
+  /** Measured minutes over counted minutes; null when none was counted. */
+  coverage: number | null;
+  status: SlaStatus;
+  unknown_policy: string;
+  met: boolean | null;
+  budget_remaining_ratio: number;
+  budget_remaining_minutes: number;
 }
 
 export interface Overview {

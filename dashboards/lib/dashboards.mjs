@@ -241,9 +241,11 @@ export const slaCompliance = dashboard({
           tableQuery(`max by (service) (vigil_sla_latency_attainment_ratio{${SW}})`),
           tableQuery(`sum by (service) (vigil_sla_downtime_seconds{${SW}})`),
           tableQuery(`max by (service) (vigil_sla_unknown_seconds{${SW}})`),
+          tableQuery(`max by (service) (vigil_sla_coverage_ratio{${SW}})`),
+          tableQuery(`max by (service) (vigil_sla_status{${SW}, status="insufficient_data"})`),
         ], {
-          description: 'Availability counts service hours only and excludes maintenance; "No data" is time without any probe result.',
-          transformations: mergedTable({ A: 'Objective', B: 'Availability', C: 'Budget left', D: 'Burn rate', E: 'Latency attainment', F: 'Downtime', G: 'No data' }),
+          description: 'Availability counts service hours only and excludes maintenance; "No data" is time without any probe result. Coverage is the measured share of the counted minutes; below sla.min_coverage the verdict is "insufficient data" unless the breach is certain.',
+          transformations: mergedTable({ A: 'Objective', B: 'Availability', C: 'Budget left', D: 'Burn rate', E: 'Latency attainment', F: 'Downtime', G: 'No data', H: 'Coverage', I: 'Insufficient data' }),
           overrides: [
             columnOverride('Objective', { unit: 'percentunit', decimals: 3 }),
             colored('Availability', 'percentunit', LOW_IS_BAD(0.99, 0.999)),
@@ -252,6 +254,8 @@ export const slaCompliance = dashboard({
             colored('Latency attainment', 'percentunit', LOW_IS_BAD(0.95, 0.99)),
             columnOverride('Downtime', { unit: 's' }),
             columnOverride('No data', { unit: 's' }),
+            colored('Coverage', 'percentunit', LOW_IS_BAD(0.9, 0.95)),
+            columnOverride('Insufficient data', { mappings: [{ type: 'value', options: { 0: { text: 'no' }, 1: { text: 'yes: no verdict' } } }] }),
           ],
           options: { sortBy: [{ displayName: 'Budget left', desc: false }] },
         }),

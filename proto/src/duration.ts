@@ -18,12 +18,31 @@ export function parseDuration(text: string): number | undefined {
   return total;
 }
 
+export type DurationUnit = 'w' | 'd' | 'h' | 'm' | 's' | 'ms';
+
+const UNITS: readonly DurationUnit[] = ['w', 'd', 'h', 'm', 's', 'ms'];
+
+export interface FormatDurationOptions {
+  /** Largest unit used (default 'w'): with 'd', 14 days is "14d" rather than "2w". */
+  largestUnit?: DurationUnit;
+  /**
+   * One unit only, as people say it in a sentence: the largest whole unit down to seconds that
+   * divides the duration exactly ("90m" rather than "1h30m"), else seconds with one decimal ("1.5s").
+   */
+  singleUnit?: boolean;
+}
+
 /** Formats milliseconds in the largest whole units, e.g. 5400000 -> "1h30m". */
-export function formatDuration(ms: number): string {
+export function formatDuration(ms: number, options: FormatDurationOptions = {}): string {
+  const units = UNITS.slice(UNITS.indexOf(options.largestUnit ?? 'w'));
   if (ms === 0) return '0s';
+  if (options.singleUnit) {
+    const unit = units.find((u) => u !== 'ms' && ms % UNIT_MS[u]! === 0);
+    return unit ? `${ms / UNIT_MS[unit]!}${unit}` : `${Math.round(ms / 100) / 10}s`;
+  }
   let rest = ms;
   let out = '';
-  for (const unit of ['w', 'd', 'h', 'm', 's', 'ms']) {
+  for (const unit of units) {
     const size = UNIT_MS[unit]!;
     if (rest >= size) {
       const count = Math.floor(rest / size);

@@ -111,6 +111,23 @@ filesystems: { exclude_types: [tmpfs, ""] }
     ]);
   });
 
+  it('validates the new keys spool.memory_max_bytes and log.format, with their defaults', () => {
+    expect(ok(load('collector: c:1\ntoken: t\n'))).toMatchObject({ spool: { memoryMaxBytes: 8 << 20 }, logFormat: 'text' });
+    expect(ok(load('collector: c:1\ntoken: t\nspool: { memory_max_bytes: 1MiB }\nlog: { format: json }\n'))).toMatchObject({ spool: { memoryMaxBytes: 1 << 20 }, logFormat: 'json' });
+    expect(errors(load('collector: c:1\ntoken: t\nspool: { memory_max_bytes: 1KiB }\nlog: { format: xml, colour: true }\n'))).toEqual([
+      'spool.memory_max_bytes: "1KiB" is below the minimum 64KiB',
+      'log.format: "xml" is not one of "text", "json"',
+      'log.colour: unknown key',
+    ]);
+  });
+
+  it('recognises the check-config command and refuses unknown ones', () => {
+    const result = loadConfig({ argv: ['check-config', '--config', file], env: {}, cwd: dir });
+    expect(result.status === 'error' || result.status === 'ok' ? result.command : undefined).toBe('check-config');
+    expect(errors(loadConfig({ argv: ['chek-config'], env: {}, cwd: dir }))).toEqual(['command line: unknown command "chek-config" (commands: check-config)']);
+    expect(errors(loadConfig({ argv: ['check-config', 'extra'], env: {}, cwd: dir }))).toEqual(['command line: unexpected argument "extra"']);
+  });
+
   it('requires a collector and a token', () => {
     expect(errors(load('interval: 10s\n'))).toEqual([
       'collector: is required (set collector in the config file, VIGIL_COLLECTOR or --collector)',

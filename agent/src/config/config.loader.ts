@@ -4,7 +4,7 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
-import { ENV_KEYS, parseFlags } from '../cli.js';
+import { ENV_KEYS, parseFlags, type Command } from '../cli.js';
 import { rawConfigSchema, toAgentConfig, type AgentConfig } from './config.schema.js';
 
 export interface ConfigSources {
@@ -15,10 +15,10 @@ export interface ConfigSources {
 }
 
 export type ConfigResult =
-  | { status: 'ok'; config: AgentConfig; configFile?: string }
+  | { status: 'ok'; config: AgentConfig; configFile?: string; command?: Command }
   | { status: 'help' }
   | { status: 'version' }
-  | { status: 'error'; errors: string[] };
+  | { status: 'error'; errors: string[]; command?: Command; configFile?: string };
 
 export function loadConfig(sources: ConfigSources): ConfigResult {
   const parsedFlags = parseFlags(sources.argv);
@@ -27,6 +27,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   if (flags.help) return { status: 'help' };
   if (flags.version) return { status: 'version' };
 
+  const { command } = flags;
   const errors: string[] = [];
   const raw: Record<string, unknown> = {};
   const origin = new Map<string, string>();
@@ -36,7 +37,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   if (fileArg !== undefined) {
     configFile = path.resolve(sources.cwd, fileArg);
     const fromFile = readYaml(configFile, sources.readFile ?? ((f) => readFileSync(f, 'utf8')));
-    if ('error' in fromFile) return { status: 'error', errors: [fromFile.error] };
+    if ('error' in fromFile) return { status: 'error', errors: [fromFile.error], command, configFile };
     Object.assign(raw, fromFile.value);
   }
   for (const [name, key] of Object.entries(ENV_KEYS)) {
@@ -56,12 +57,12 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   }
   if (raw.collector === undefined) errors.push('collector: is required (set collector in the config file, VIGIL_COLLECTOR or --collector)');
   if (raw.token === undefined) errors.push('token: is required (set token in the config file, VIGIL_TOKEN or --token)');
-  if (!result.success || errors.length > 0) return { status: 'error', errors };
+  if (!result.success || errors.length > 0) return { status: 'error', errors, command, configFile };
 
   const config = toAgentConfig({ ...result.data, collector: result.data.collector!, token: result.data.token! }, sources.cwd);
   errors.push(...tlsProblems(config));
-  if (errors.length > 0) return { status: 'error', errors };
-  return { status: 'ok', config, configFile };
+  if (errors.length > 0) return { status: 'error', errors, command, configFile };
+  return { status: 'ok', config, configFile, command };
 }
 
 function nonEmptyEnv(env: Record<string, string | undefined>, name: string): string | undefined {

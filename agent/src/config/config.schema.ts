@@ -4,7 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { formatDuration, labelSetProblem, parseDuration } from '@vigil/proto';
 import { probeListSchema } from '../probes/index.js';
-import { LOG_LEVELS } from '../log.js';
+import { LOG_FORMATS, LOG_LEVELS } from '../log.js';
 import { formatBytes, parseBytes } from './units.js';
 
 /** A duration field ("10s", "5m"), parsed to milliseconds. */
@@ -96,6 +96,7 @@ export const rawConfigSchema = z.strictObject({
     .strictObject({
       max_bytes: byteSize(1 << 20).prefault('256MiB'),
       max_age: duration({ min: 60_000 }).prefault('7d'),
+      memory_max_bytes: byteSize(64 << 10).prefault('8MiB'),
     })
     .prefault({}),
   batch: z
@@ -106,6 +107,7 @@ export const rawConfigSchema = z.strictObject({
     .prefault({}),
   shutdown_grace: duration({ max: 600_000 }).prefault('5s'),
   log_level: z.enum(LOG_LEVELS).default('info'),
+  log: z.strictObject({ format: z.enum(LOG_FORMATS).default('text') }).prefault({}),
   filesystems: z
     .strictObject({
       exclude_types: patternList.default(DEFAULT_EXCLUDED_FS_TYPES),
@@ -142,10 +144,13 @@ export interface AgentConfig {
   /** Absolute path; "/" unless the host is mounted elsewhere (container). */
   hostRoot: string;
   tls: TlsConfig;
-  spool: { maxBytes: number; maxAgeMs: number };
+  /** memoryMaxBytes bounds what is held in memory while the spool's disk refuses writes. */
+  spool: { maxBytes: number; maxAgeMs: number; memoryMaxBytes: number };
   batch: { maxSamples: number; maxAgeMs: number };
   shutdownGraceMs: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  /** text: one `key=value` line per event; json: one JSON object per line. */
+  logFormat: (typeof LOG_FORMATS)[number];
   filesystems: { excludeTypes: string[]; excludeMountpoints: string[] };
   disks: { excludeDevices: string[] };
   network: { excludeInterfaces: string[] };
@@ -171,13 +176,23 @@ export function toAgentConfig(parsed: ParsedConfig & { collector: string; token:
       key: parsed.tls.key && abs(parsed.tls.key),
       serverName: parsed.tls.server_name,
     },
-    spool: { maxBytes: parsed.spool.max_bytes, maxAgeMs: parsed.spool.max_age },
+    spool: { maxBytes: parsed.spool.max_bytes, maxAgeMs: parsed.spool.max_age, memoryMaxBytes: parsed.spool.memory_max_bytes },
     batch: { maxSamples: parsed.batch.max_samples, maxAgeMs: parsed.batch.max_age },
     shutdownGraceMs: parsed.shutdown_grace,
     logLevel: parsed.log_level,
+    logFormat: parsed.log.format,
     filesystems: { excludeTypes: parsed.filesystems.exclude_types, excludeMountpoints: parsed.filesystems.exclude_mountpoints },
     disks: { excludeDevices: parsed.disks.exclude_devices },
     network: { excludeInterfaces: parsed.network.exclude_interfaces },
     probes: parsed.probes,
   };
+}
+
+/** One line naming what the configuration runs, for `check-config`. */
+export function configSummary(config: AgentConfig): string {
+  const tls = config.tls.enabled ? (config.tls.cert ? 'mutual' : 'on') : 'off';
+  return (
+    `collector=${config.collector} id=${config.id ?? '(host name)'} interval=${formatDuration(config.intervalMs)} tls=${tls} ` +
+    `spool_dir=${config.spoolDir} spool.max_bytes=${formatBytes(config.spool.maxBytes)} probes=${config.probes.length}`
+  );
 }

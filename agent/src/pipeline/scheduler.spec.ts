@@ -62,4 +62,17 @@ describe('Scheduler', () => {
     expect(scheduler.skippedTicks).toBe(0);
     await scheduler.stop();
   });
+
+  it('with runAtStart, runs once at start and then on the aligned ticks', async () => {
+    vi.useFakeTimers({ now: 1_500 });
+    const starts: number[] = [];
+    const scheduler = new Scheduler({ intervalMs: 1000, runAtStart: true, clock: { now: () => Date.now() }, task: async (now) => void starts.push(now) });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(starts).toEqual([1500]);
+    await vi.advanceTimersByTimeAsync(1600);
+    expect(starts).toEqual([1500, 2000, 3000]);
+    expect(scheduler.skippedTicks).toBe(0);
+    await scheduler.stop();
+  });
 });

@@ -6,6 +6,8 @@ import { systemClock, type Clock } from './types.js';
 
 export interface SchedulerOptions {
   intervalMs: number;
+  /** Also run once right at start (not aligned), instead of waiting for the first aligned tick. */
+  runAtStart?: boolean;
   task: (nowMs: number) => Promise<void>;
   clock?: Clock;
   logger?: Logger;
@@ -40,7 +42,8 @@ export class Scheduler {
 
   start(): void {
     if (this.stopped || this.timer) return;
-    this.arm();
+    if (this.options.runAtStart) this.fire(this.clock.now());
+    else this.arm();
   }
 
   /** Stops future ticks and waits for a running one. Idempotent. */

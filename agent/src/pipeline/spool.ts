@@ -1,60 +1,53 @@
 // Durable spool: every closed batch is written and fsynced here before it is sent, and deleted only when its
-// outcome is known (acked, permanently rejected, or dropped by the bounds, each drop counted by reason).
-//
-// Layout of the spool directory:
-//   state.json            agent id, stream epoch, the seq to continue from after a restart (tmp + fsync + rename)
-//   batches/<seq>.vgb     one file per batch: 20-byte header + protobuf-encoded vigil.v1.Batch
-//   lock                  pid of the agent using the directory
-// Header: "VGB1" | payload length u32 | created ms f64 | crc32 u32 over bytes 4..16 and the payload.
-// A torn or corrupt file fails the length or checksum test and is deleted and counted, never fatal.
+// outcome is known (acked, permanently rejected, or dropped by the bounds, each drop counted by reason). When the
+// disk refuses (read-only, full, I/O error), batches are held in memory, bounded, until it accepts writes again
+// (spool.disk.ts). Index: spool.index.ts; files and formats: spool.files.ts.
+import { promises as fsp } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { constants, promises as fsp } from 'node:fs';
-import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import { vigil } from '@vigil/proto';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { ClosedBatch } from './batcher.js';
+import { SpoolDisk, type SpoolMode } from './spool.disk.js';
+import { SpoolIndex, type SpoolEntry as Entry } from './spool.index.js';
+import { attempt, decodeFile, encodeFile, freshState, HEADER_BYTES, ioErrorReason, loadState, SpoolLockedError, type SpoolFs, type SpoolState } from './spool.files.js';
 import { ReasonCounter, systemClock, type Clock } from './types.js';
 
-const MAGIC = 0x56474231; // "VGB1"
-const HEADER_BYTES = 20;
-const STATE_VERSION = 1;
+export { decodeFile } from './spool.files.js';
+export type { SpoolFs } from './spool.files.js';
+export type { SpoolMode } from './spool.disk.js';
+
 /**
  * Seqs reserved ahead in state.json, so that acks rewrite (and fsync) it once per this many batches instead of
  * after every batch. A restart continues above the reservation; the gap is harmless because acks are cumulative and
  * the collector only compares seqs.
  */
 const SEQ_RESERVATION = 1024;
-/** Most recent batches also kept in memory: in the steady state the sender sends what was just written, and reading
- * it back from disk would cost more than the sampling itself. Older batches (a backlog) are read from disk. */
+/** Most recent batches also kept decoded: in the steady state the sender sends what was just written, and decoding
+ * it again would cost more than the sampling itself. Older batches (a backlog) are read from disk. */
 const RECENT_BATCHES = 8;
+/** Default bound of memory mode: about 1,600 typical 10 s batches (4.5 hours), within the agent's memory budget. */
+export const DEFAULT_MEMORY_MAX_BYTES = 8 << 20;
 
-export const SPOOL_DROP_REASONS = ['spool_full', 'too_old', 'corrupt', 'rejected', 'write_error', 'write_backlog', 'too_large'] as const;
+export const SPOOL_DROP_REASONS = ['spool_full', 'too_old', 'corrupt', 'rejected', 'write_error', 'write_backlog', 'too_large', 'memory_full'] as const;
 export type SpoolDropReason = (typeof SPOOL_DROP_REASONS)[number];
 
 export interface SpoolOptions {
   dir: string;
   maxBytes: number;
   maxAgeMs: number;
-  /** Agent id from the config; otherwise the stored one, otherwise a new UUID. */
+  /** Bound of the batches held in memory while the disk refuses writes (default DEFAULT_MEMORY_MAX_BYTES). */
+  memoryMaxBytes?: number;
+  /** Agent id from the config; it replaces the stored one. */
   agentId?: string;
+  /** Id for a new spool without a configured one (the host name); otherwise a new UUID. */
+  defaultAgentId?: string;
   clock?: Clock;
   logger?: Logger;
+  /** Filesystem (tests inject failures); node:fs/promises by default. */
+  fs?: SpoolFs;
 }
 
-interface Entry {
-  seq: number;
-  bytes: number;
-  createdMs: number;
-}
-
-interface State {
-  version: number;
-  agentId: string;
-  streamEpoch: string;
-  nextSeq: number;
-}
 
 export type SpoolRead =
   | { status: 'ok'; batch: vigil.v1.Batch; payloadBytes: number }
@@ -63,51 +56,36 @@ export type SpoolRead =
 
 export class Spool {
   readonly dropped = new ReasonCounter(SPOOL_DROP_REASONS);
-  private readonly entries: Entry[] = [];
+  private readonly index = new SpoolIndex();
   private readonly recent = new Map<number, { batch: vigil.v1.Batch; payloadBytes: number }>();
-  private totalBytes = 0;
-  private persistedNextSeq = 0;
   private highestSeenSeq = 0;
+  /** First seq handed out by this process: a collector that stored it before our first Welcome saw a reuse. */
+  private runStartSeq = 1;
+  private collectorSeen = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<() => void>();
   private closed = false;
+  private readonly disk: SpoolDisk;
+  private readonly memoryMaxBytes: number;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private state: SpoolState;
 
-  private constructor(
-    private readonly options: SpoolOptions,
-    private state: State,
-    private readonly batchDir: string,
-    private dirFd: fsp.FileHandle | undefined,
-    private readonly clock: Clock,
-    private readonly logger: Logger,
-  ) {}
+  private constructor(private readonly options: SpoolOptions) {
+    this.memoryMaxBytes = options.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES;
+    this.clock = options.clock ?? systemClock;
+    this.logger = options.logger ?? silentLogger;
+    this.disk = new SpoolDisk({ fs: options.fs ?? fsp, dir: options.dir, clock: this.clock, logger: this.logger, memoryMaxBytes: this.memoryMaxBytes });
+    this.state = freshState(this.newAgentId());
+  }
 
-  /** Opens (or creates) the spool; loads the index of stored batches and drops what is corrupt or too old. */
+  /**
+   * Opens (or creates) the spool; loads the index of stored batches and drops what is corrupt or too old. A disk
+   * that refuses any of this starts the spool in memory mode; only a directory locked by another live agent throws.
+   */
   static async open(options: SpoolOptions): Promise<Spool> {
-    const clock = options.clock ?? systemClock;
-    const logger = options.logger ?? silentLogger;
-    const batchDir = path.join(options.dir, 'batches');
-    await fsp.mkdir(batchDir, { recursive: true });
-    await acquireLock(options.dir);
-    let dirFd: fsp.FileHandle | undefined;
-    try {
-      dirFd = await fsp.open(batchDir, constants.O_RDONLY);
-    } catch {
-      dirFd = undefined; // Platforms that cannot open directories (Windows) skip the directory fsync.
-    }
-    const loaded = await loadState(options.dir, logger);
-    const storedNextSeq = loaded.fresh ? 0 : loaded.state.nextSeq;
-    const spool = new Spool(options, loaded.state, batchDir, dirFd, clock, logger);
-    await spool.loadIndex();
-    let dirty = loaded.fresh;
-    if (options.agentId && options.agentId !== spool.state.agentId) {
-      spool.state.agentId = options.agentId;
-      dirty = true;
-    }
-    // Seqs of files seen at all (even corrupt ones, which may have been sent before they broke) are never reused.
-    if (spool.highestSeenSeq >= spool.state.nextSeq) spool.state.nextSeq = spool.highestSeenSeq + 1;
-    spool.persistedNextSeq = storedNextSeq;
-    if (dirty || spool.persistedNextSeq !== spool.state.nextSeq) await spool.saveState();
-    await spool.enforceBounds(0);
+    const spool = new Spool(options);
+    await spool.load();
     return spool;
   }
 
@@ -117,18 +95,29 @@ export class Spool {
   get streamEpoch(): string {
     return this.state.streamEpoch;
   }
+  get mode(): SpoolMode {
+    return this.disk.mode;
+  }
+  /** Failed spool I/O operations by reason (errno code in lower case). */
+  get errors(): ReasonCounter {
+    return this.disk.errors;
+  }
   get pendingBatches(): number {
-    return this.entries.length;
+    return this.index.size;
   }
   get pendingBytes(): number {
-    return this.totalBytes;
+    return this.index.diskBytes + this.index.memoryBytes;
+  }
+  /** Bytes of the batches held in memory only. */
+  get memoryPendingBytes(): number {
+    return this.index.memoryBytes;
   }
   /** Highest seq handed out so far (0 when none). */
   get lastSeq(): number {
     return this.state.nextSeq - 1;
   }
   get firstPendingSeq(): number | undefined {
-    return this.entries[0]?.seq;
+    return this.index.entries[0]?.seq;
   }
 
   /** Called after every successful append (the sender wakes up). */
@@ -140,65 +129,36 @@ export class Spool {
   /** Sequence numbers pending after `afterSeq`, in order, at most `limit`. */
   pendingAfter(afterSeq: number, limit: number): number[] {
     const out: number[] = [];
-    // Entries are sorted by seq; binary search for the first one after afterSeq.
-    let lo = 0;
-    let hi = this.entries.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.entries[mid]!.seq <= afterSeq) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < this.entries.length && out.length < limit; i++) out.push(this.entries[i]!.seq);
+    const { entries } = this.index;
+    for (let i = this.index.firstIndexAfter(afterSeq); i < entries.length && out.length < limit; i++) out.push(entries[i]!.seq);
     return out;
   }
 
   has(seq: number): boolean {
-    return this.indexOf(seq) >= 0;
+    return this.index.get(seq) !== undefined;
   }
 
-  /** Assigns the next seq, writes the batch durably, returns the seq; undefined when it could not be stored. */
+  /** Assigns the next seq, stores the batch (on disk, or in memory while the disk refuses), returns the seq. */
   append(batch: ClosedBatch): Promise<number | undefined> {
     return this.serial(async () => {
       if (this.closed) return undefined;
       const seq = this.state.nextSeq;
-      const message = vigil.v1.Batch.create({ seq, series: batch.series, createdMs: batch.createdMs });
-      const payload = vigil.v1.Batch.encode(message).finish();
-      const bytes = HEADER_BYTES + payload.length;
-      if (bytes > this.options.maxBytes) {
-        this.drop('too_large', 1, { seq, bytes });
-        return undefined;
-      }
-      this.state.nextSeq = seq + 1;
-      await this.enforceBounds(bytes);
-      try {
-        await this.writeFile(seq, encodeFile(payload, batch.createdMs));
-      } catch (error) {
-        this.drop('write_error', 1, { seq, error: (error as NodeJS.ErrnoException).code ?? String(error) });
-        return undefined;
-      }
-      this.entries.push({ seq, bytes, createdMs: batch.createdMs });
-      this.totalBytes += bytes;
-      this.recent.set(seq, { batch: message, payloadBytes: payload.length });
-      if (this.recent.size > RECENT_BATCHES) this.recent.delete(this.recent.keys().next().value!);
-      for (const listener of this.listeners) listener();
-      return seq;
+      const stored = await this.store(seq, batch.series, batch.createdMs);
+      if (stored) for (const listener of this.listeners) listener();
+      return stored ? seq : undefined;
     });
   }
 
-  /** Reads one stored batch. A corrupt file is deleted and counted. */
+  /** Reads one stored batch. A corrupt or unreadable file is deleted and counted. */
   read(seq: number): Promise<SpoolRead> {
     return this.serial(async () => {
-      if (this.indexOf(seq) < 0) return { status: 'missing' } as const;
+      const entry = this.index.get(seq);
+      if (!entry) return { status: 'missing' } as const;
       const cached = this.recent.get(seq);
       if (cached) return { status: 'ok', ...cached } as const;
-      let data: Buffer;
-      try {
-        data = await fsp.readFile(this.fileOf(seq));
-      } catch {
-        await this.remove((e) => e.seq === seq);
-        return { status: 'missing' } as const;
-      }
-      const decoded = decodeFile(data);
+      const data = await this.dataOf(entry);
+      if (data === 'missing') return { status: 'missing' } as const;
+      const decoded = data && decodeFile(data);
       if (decoded) {
         try {
           const batch = vigil.v1.Batch.decode(decoded.payload);
@@ -242,16 +202,36 @@ export class Spool {
 
   /** Makes the next seq at least `seq` (the collector already holds seqs below it in this epoch). */
   skipTo(seq: number): Promise<void> {
+    return this.serial(() => this.skip(seq));
+  }
+
+  /**
+   * Applies a Welcome's last stored seq: deletes what the collector holds and continues above it. At the first
+   * Welcome of this process, a collector that holds seqs this process has not sent yet got them from an earlier
+   * run that could not persist its reservation (memory mode): this run's batches carry reused seqs and would be
+   * taken for duplicates, so they are renumbered above the collector's instead. Returns how many were renumbered
+   * and whether the collector was ahead of us.
+   */
+  reconcile(lastStored: number): Promise<{ renumbered: number; collectorAhead: boolean }> {
     return this.serial(async () => {
-      if (seq <= this.state.nextSeq) return;
-      this.state.nextSeq = seq;
-      await this.saveState();
+      const first = !this.collectorSeen;
+      this.collectorSeen = true;
+      const collectorAhead = lastStored > this.lastSeq;
+      let renumbered = 0;
+      if (first && lastStored >= this.runStartSeq) {
+        await this.skip(Math.max(lastStored, this.lastSeq) + 1);
+        for (const entry of this.index.entries.filter((e) => e.seq >= this.runStartSeq)) if (await this.renumber(entry)) renumbered++;
+      } else if (collectorAhead) {
+        await this.skip(lastStored + 1);
+      }
+      if (lastStored > 0) await this.remove((e) => e.seq <= lastStored);
+      return { renumbered, collectorAhead };
     });
   }
 
   /** Drops batches older than max age now (also done on every append). */
   expire(): Promise<void> {
-    return this.serial(() => this.enforceBounds(0));
+    return this.serial(() => this.enforceBounds(0, 'disk'));
   }
 
   /** Waits for pending writes and releases the directory. Idempotent. */
@@ -259,9 +239,11 @@ export class Spool {
     if (this.closed) return;
     await this.serial(async () => {
       this.closed = true;
-      await this.dirFd?.close().catch(() => undefined);
-      this.dirFd = undefined;
-      await fsp.rm(path.join(this.options.dir, 'lock'), { force: true });
+      if (this.disk.mode === 'memory') await this.recover();
+      // What the disk still refuses is lost with the process: counted like a refused write.
+      const lost = this.index.entries.filter((e) => e.data);
+      if (lost.length > 0) this.drop('write_error', lost.length, { up_to_seq: lost[lost.length - 1]!.seq });
+      await this.disk.close();
     });
   }
 
@@ -273,220 +255,144 @@ export class Spool {
     return run;
   }
 
-  private indexOf(seq: number): number {
-    let lo = 0;
-    let hi = this.entries.length - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      const s = this.entries[mid]!.seq;
-      if (s === seq) return mid;
-      if (s < seq) lo = mid + 1;
-      else hi = mid - 1;
+  private newAgentId(): string {
+    return this.options.agentId ?? this.options.defaultAgentId ?? randomUUID();
+  }
+
+  private async load(): Promise<void> {
+    let failure = await attempt(() => this.disk.prepare());
+    if (!failure.ok && failure.error instanceof SpoolLockedError) throw failure.error;
+    const loaded = await loadState(this.disk.fs, this.options.dir, () => this.newAgentId(), this.logger).catch((error: unknown) => {
+      if (failure.ok) failure = { ok: false, error };
+      return { state: this.state, fresh: true };
+    });
+    this.state = loaded.state;
+    const listed = await attempt(async () => {
+      const index = await this.disk.list((name) => this.drop('corrupt', 1, { file: name }));
+      this.highestSeenSeq = index.highestSeenSeq;
+      for (const entry of index.entries) this.index.add(entry);
+    });
+    if (!listed.ok && failure.ok) failure = listed;
+    let dirty = loaded.fresh;
+    if (this.options.agentId && this.options.agentId !== this.state.agentId) {
+      this.state.agentId = this.options.agentId;
+      dirty = true;
     }
-    return -1;
+    // Seqs of files seen at all (even corrupt ones, which may have been sent before they broke) are never reused.
+    if (this.highestSeenSeq >= this.state.nextSeq) this.state.nextSeq = this.highestSeenSeq + 1;
+    this.runStartSeq = this.state.nextSeq;
+    this.disk.persistedNextSeq = loaded.fresh ? 0 : loaded.state.nextSeq;
+    if (!failure.ok) this.disk.failed('open', failure.error);
+    if (dirty || this.disk.persistedNextSeq !== this.state.nextSeq) await this.disk.saveState(this.state);
+    await this.enforceBounds(0, 'disk');
   }
 
-  private fileOf(seq: number): string {
-    return path.join(this.batchDir, `${String(seq).padStart(16, '0')}.vgb`);
-  }
-
-  private async loadIndex(): Promise<void> {
-    const names = await fsp.readdir(this.batchDir);
-    const found: Entry[] = [];
-    for (const name of names) {
-      const file = path.join(this.batchDir, name);
-      const seq = Number(/^(\d{16})\.vgb$/.exec(name)?.[1] ?? 0);
-      this.highestSeenSeq = Math.max(this.highestSeenSeq, seq);
-      if (name.endsWith('.tmp')) {
-        // A write that never completed: the batch was not acknowledged to anyone, so dropping it is correct.
-        await fsp.rm(file, { force: true });
-        continue;
+  /** Stores a batch under `seq` (the next one), on disk or in memory. False when a bound refused it. */
+  private async store(seq: number, series: vigil.v1.Series.$Properties[], createdMs: number): Promise<boolean> {
+    const message = vigil.v1.Batch.create({ seq, series, createdMs });
+    const payload = vigil.v1.Batch.encode(message).finish();
+    const bytes = HEADER_BYTES + payload.length;
+    if (bytes > this.options.maxBytes) {
+      this.drop('too_large', 1, { seq, bytes });
+      return false;
+    }
+    this.state.nextSeq = seq + 1;
+    const data = encodeFile(payload, createdMs);
+    if (this.disk.recoveryDue) await this.recover();
+    const entry: Entry = { seq, bytes, createdMs };
+    if (this.disk.mode === 'disk') {
+      await this.enforceBounds(bytes, 'disk');
+      await this.disk.writeBatch(seq, data);
+    }
+    if (this.disk.mode === 'memory') {
+      if (bytes > this.memoryMaxBytes) {
+        this.drop('memory_full', 1, { seq, bytes });
+        return false;
       }
-      const match = /^(\d{16})\.vgb$/.exec(name);
-      if (!match) continue;
-      const header = await readHeader(file);
-      if (!header) {
-        await fsp.rm(file, { force: true });
-        this.drop('corrupt', 1, { file: name });
-        continue;
-      }
-      found.push({ seq, bytes: header.fileBytes, createdMs: header.createdMs });
+      await this.enforceBounds(bytes, 'memory');
+      entry.data = data;
     }
-    found.sort((a, b) => a.seq - b.seq);
-    for (const entry of found) {
-      this.entries.push(entry);
-      this.totalBytes += entry.bytes;
+    this.index.add(entry);
+    this.recent.set(seq, { batch: message, payloadBytes: payload.length });
+    if (this.recent.size > RECENT_BATCHES) this.recent.delete(this.recent.keys().next().value!);
+    return true;
+  }
+
+  /** Gives a batch of this run the next seq (see reconcile). */
+  private async renumber(entry: Entry): Promise<boolean> {
+    const data = await this.dataOf(entry);
+    if (data === 'missing') return false;
+    const decoded = data && decodeFile(data);
+    await this.remove((e) => e.seq === entry.seq);
+    if (!decoded) {
+      this.drop('corrupt', 1, { seq: entry.seq });
+      return false;
+    }
+    const batch = vigil.v1.Batch.decode(decoded.payload);
+    return this.store(this.state.nextSeq, batch.series, decoded.createdMs);
+  }
+
+  private async skip(seq: number): Promise<void> {
+    if (seq <= this.state.nextSeq) return;
+    this.state.nextSeq = seq;
+    await this.disk.saveState(this.state);
+  }
+
+  /** The stored bytes of an entry: from memory, or read from disk (undefined when unreadable). */
+  private async dataOf(entry: Entry): Promise<Buffer | 'missing' | undefined> {
+    if (entry.data) return entry.data;
+    try {
+      return await this.disk.fs.readFile(this.disk.fileOf(entry.seq));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        await this.remove((e) => e.seq === entry.seq);
+        return 'missing';
+      }
+      this.disk.errors.add(ioErrorReason(error));
+      return undefined;
     }
   }
 
-  /** Makes room for `incoming` bytes and drops batches past max age; oldest first. */
-  private async enforceBounds(incoming: number): Promise<void> {
-    const cutoff = this.clock.now() - this.options.maxAgeMs;
-    let tooOld = 0;
-    while (tooOld < this.entries.length && this.entries[tooOld]!.createdMs < cutoff) tooOld++;
+  /**
+   * Makes room for `incoming` bytes in the disk or the memory bound, oldest first, and drops batches past max age.
+   */
+  private async enforceBounds(incoming: number, where: SpoolMode): Promise<void> {
+    const tooOld = this.index.countOlderThan(this.clock.now() - this.options.maxAgeMs);
     if (tooOld > 0) {
-      const limit = this.entries[tooOld - 1]!.seq;
+      const limit = this.index.entries[tooOld - 1]!.seq;
       await this.remove((e) => e.seq <= limit);
       this.drop('too_old', tooOld, { up_to_seq: limit });
     }
-    let full = 0;
-    let bytes = this.totalBytes;
-    while (full < this.entries.length && bytes + incoming > this.options.maxBytes) bytes -= this.entries[full++]!.bytes;
-    if (full > 0) {
-      const limit = this.entries[full - 1]!.seq;
-      await this.remove((e) => e.seq <= limit);
-      this.drop('spool_full', full, { up_to_seq: limit });
-    }
+    const inMemory = where === 'memory';
+    const doomed = this.index.oldestOver(inMemory ? this.memoryMaxBytes : this.options.maxBytes, incoming, inMemory);
+    if (doomed.size === 0) return;
+    await this.remove((e) => doomed.has(e.seq));
+    // Named one by one when few (the usual case: one per append), so that a delivery audit can account for them.
+    const seqs = [...doomed];
+    this.drop(inMemory ? 'memory_full' : 'spool_full', seqs.length, seqs.length <= 16 ? { seqs: seqs.join(',') } : { up_to_seq: seqs[seqs.length - 1]! });
   }
 
-  /** Deletes matching entries (a prefix or a single one). Persists nextSeq first so a seq is never reused. */
+  /** Removes matching entries and deletes their files. Persists nextSeq first so a seq is never reused. */
   private async remove(match: (entry: Entry) => boolean): Promise<number> {
-    const doomed = this.entries.filter(match);
+    const doomed = this.index.entries.filter(match);
     if (doomed.length === 0) return 0;
     const maxSeq = doomed[doomed.length - 1]!.seq;
-    if (maxSeq >= this.persistedNextSeq) await this.saveState(maxSeq + 1 + SEQ_RESERVATION);
-    const keep = this.entries.filter((e) => !match(e));
-    this.entries.length = 0;
-    this.entries.push(...keep);
-    for (const entry of doomed) {
-      this.totalBytes -= entry.bytes;
-      this.recent.delete(entry.seq);
-    }
-    await Promise.all(doomed.map((e) => fsp.rm(this.fileOf(e.seq), { force: true })));
+    // Should the state not be writable, the collector's Welcome still protects the seqs (see reconcile).
+    if (maxSeq >= this.disk.persistedNextSeq) await this.disk.saveState(this.state, maxSeq + 1 + SEQ_RESERVATION);
+    this.index.removeWhere(match);
+    for (const entry of doomed) this.recent.delete(entry.seq);
+    await this.disk.deleteBatches(doomed.filter((e) => !e.data).map((e) => e.seq));
     return doomed.length;
+  }
+
+  /** Back to the disk when it accepts writes again, taking over what memory holds. */
+  private async recover(): Promise<void> {
+    const moved = await this.disk.recover(this.state, this.index.entries, (entry) => this.index.movedToDisk(entry as Entry));
+    if (moved !== undefined) await this.enforceBounds(0, 'disk');
   }
 
   private drop(reason: SpoolDropReason, n: number, fields: Record<string, string | number>): void {
     this.dropped.add(reason, n);
     this.logger.warn(`spool dropped ${n} batch${n === 1 ? '' : 'es'}`, { reason, ...fields });
-  }
-
-  private async writeFile(seq: number, data: Buffer): Promise<void> {
-    const file = this.fileOf(seq);
-    const tmp = file + '.tmp';
-    const handle = await fsp.open(tmp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(tmp, file);
-    // The rename is durable only once the directory itself is synced.
-    await this.dirFd?.sync().catch(() => undefined);
-  }
-
-  /** Persists the state with a next seq of at least `floor` (never below the one in use). */
-  private async saveState(floor = 0): Promise<void> {
-    const nextSeq = Math.max(floor, this.state.nextSeq, this.persistedNextSeq);
-    const file = path.join(this.options.dir, 'state.json');
-    const tmp = file + '.tmp';
-    const handle = await fsp.open(tmp, 'w');
-    try {
-      await handle.writeFile(JSON.stringify({ ...this.state, nextSeq }) + '\n');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(tmp, file);
-    this.persistedNextSeq = nextSeq;
-  }
-}
-
-function encodeFile(payload: Uint8Array, createdMs: number): Buffer {
-  const data = Buffer.allocUnsafe(HEADER_BYTES + payload.length);
-  data.writeUInt32BE(MAGIC, 0);
-  data.writeUInt32BE(payload.length, 4);
-  data.writeDoubleBE(createdMs, 8);
-  data.set(payload, HEADER_BYTES);
-  data.writeUInt32BE(checksum(data), 16);
-  return data;
-}
-
-function checksum(data: Buffer): number {
-  return crc32(data.subarray(HEADER_BYTES), crc32(data.subarray(4, 16)));
-}
-
-/** Validates a whole file; undefined when torn or corrupt. */
-export function decodeFile(data: Buffer): { payload: Buffer; createdMs: number } | undefined {
-  if (data.length < HEADER_BYTES || data.readUInt32BE(0) !== MAGIC) return undefined;
-  const length = data.readUInt32BE(4);
-  if (data.length !== HEADER_BYTES + length) return undefined;
-  if (data.readUInt32BE(16) !== checksum(data)) return undefined;
-  return { payload: data.subarray(HEADER_BYTES), createdMs: data.readDoubleBE(8) };
-}
-
-/** Reads just the header at startup (cheap for a large spool); the checksum is verified when the batch is read. */
-async function readHeader(file: string): Promise<{ createdMs: number; fileBytes: number } | undefined> {
-  let handle: fsp.FileHandle | undefined;
-  try {
-    handle = await fsp.open(file, 'r');
-    const { size } = await handle.stat();
-    const header = Buffer.alloc(HEADER_BYTES);
-    const { bytesRead } = await handle.read(header, 0, HEADER_BYTES, 0);
-    if (bytesRead < HEADER_BYTES || header.readUInt32BE(0) !== MAGIC || size !== HEADER_BYTES + header.readUInt32BE(4)) return undefined;
-    return { createdMs: header.readDoubleBE(8), fileBytes: size };
-  } catch {
-    return undefined;
-  } finally {
-    await handle?.close();
-  }
-}
-
-async function loadState(dir: string, logger: Logger): Promise<{ state: State; fresh: boolean }> {
-  const file = path.join(dir, 'state.json');
-  let text: string | undefined;
-  try {
-    text = await fsp.readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-  }
-  if (text !== undefined) {
-    try {
-      const parsed = JSON.parse(text) as Partial<State>;
-      if (
-        parsed.version === STATE_VERSION &&
-        typeof parsed.agentId === 'string' && parsed.agentId !== '' &&
-        typeof parsed.streamEpoch === 'string' && parsed.streamEpoch !== '' &&
-        Number.isSafeInteger(parsed.nextSeq) && parsed.nextSeq! >= 1
-      ) {
-        return { state: parsed as State, fresh: false };
-      }
-    } catch {
-      // Handled below.
-    }
-    const aside = `${file}.corrupt-${Date.now()}`;
-    await fsp.rename(file, aside).catch(() => undefined);
-    logger.warn('spool state file is corrupt; starting a new stream epoch', { moved_to: aside });
-  }
-  // A fresh state: new epoch, sequence restarts at 1 (the collector keys sequences by agent id and epoch).
-  return { state: { version: STATE_VERSION, agentId: randomUUID(), streamEpoch: randomUUID(), nextSeq: 1 }, fresh: true };
-}
-
-async function acquireLock(dir: string): Promise<void> {
-  const file = path.join(dir, 'lock');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      await fsp.writeFile(file, String(process.pid), { flag: 'wx' });
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    }
-    const owner = Number((await fsp.readFile(file, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner)) {
-      throw new Error(`spool directory ${dir} is in use by another agent (pid ${owner}); give each agent its own spool_dir`);
-    }
-    // Left behind by an agent that died (or by ourselves in a previous container life): take it over.
-    await fsp.rm(file, { force: true });
-  }
-  throw new Error(`cannot lock spool directory ${dir}`);
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

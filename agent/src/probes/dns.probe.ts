@@ -2,7 +2,8 @@
 // configured server, with the answer rendered as strings so `expect` can be checked.
 import { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { normaliseDnsValue, type DnsProbeConfig } from './probe.config.js';
+import type { DnsProbeConfig } from './probe.config.types.js';
+import { normaliseDnsValue } from './probe.targets.js';
 import { onAbort } from './connect.js';
 import { ProbeFailure, type FailureReason, type ProbeCheck } from './probe.types.js';
 

@@ -2,7 +2,7 @@
 // measured), redirects followed up to a bound, at most BODY_LIMIT bytes read for matching.
 import { request, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import type { HttpMethod, HttpProbeConfig } from './probe.config.js';
+import type { HttpMethod, HttpProbeConfig } from './probe.config.types.js';
 import { onAbort, openConnection, readCa, readUntil } from './connect.js';
 import { ProbeFailure, type ProbeCheck, type ProbeContext } from './probe.types.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { parseHostPort, probeListSchema } from './probe.config.js';
+import { probeListSchema } from './probe.config.js';
+import { parseHostPort } from './probe.targets.js';
 
 const agentConfig = z.object({ probes: probeListSchema });
 const path = (parts: readonly PropertyKey[]) => parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');

@@ -4,7 +4,7 @@ import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '@vigil/proto';
 import type { Clock, SampleSink } from '../pipeline/types.js';
-import type { ProbeConfig } from './probe.config.js';
+import type { ProbeConfig } from './probe.config.types.js';
 import { classifyError, onAbort } from './connect.js';
 import { dnsCheck } from './dns.probe.js';
 import { httpCheck } from './http.probe.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TcpProbeConfig } from './probe.config.js';
+import type { TcpProbeConfig } from './probe.config.types.js';
 import { probeLabels, probeSamples } from './probe.samples.js';
 
 const config: TcpProbeConfig = {

@@ -1,6 +1,6 @@
 // Turns one probe result into gauge samples. Pure: no I/O, no clock.
 import type { Sample } from '../pipeline/types.js';
-import type { ProbeConfig } from './probe.config.js';
+import type { ProbeConfig } from './probe.config.types.js';
 import type { ProbeResult } from './probe.types.js';
 
 export const PROBE_METRICS = {

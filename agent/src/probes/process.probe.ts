@@ -2,7 +2,7 @@
 // <host_root>/proc directly: no process is spawned and every read is async, a few at a time.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { COMM_LENGTH, type ProcessProbeConfig } from './probe.config.js';
+import { COMM_LENGTH, type ProcessProbeConfig } from './probe.config.types.js';
 import { ProbeFailure, type ProbeCheck } from './probe.types.js';
 
 export interface ProcessEntry {

@@ -1,5 +1,5 @@
 // TCP probe: connect (optionally TLS), optionally send a payload, optionally wait for a regex.
-import type { TcpProbeConfig } from './probe.config.js';
+import type { TcpProbeConfig } from './probe.config.types.js';
 import { openConnection, readCa, readUntil } from './connect.js';
 import { ProbeFailure, type ProbeCheck } from './probe.types.js';
 

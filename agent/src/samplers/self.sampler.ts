@@ -1,4 +1,4 @@
-// The agent's own health: memory, CPU, spool backlog and drops, skipped ticks, rejected samples.
+// The agent's own health: memory, CPU, spool backlog, drops and I/O errors, skipped ticks, rejections.
 import { sample, type ReasonCounter, type Sample, type Sampler } from '../pipeline/types.js';
 
 export interface SelfStats {
@@ -6,6 +6,10 @@ export interface SelfStats {
   spoolDropped: ReasonCounter;
   rejectedSamples: ReasonCounter;
   skippedTicks(): number;
+  /** Failed spool I/O operations by reason; a reason appears once it happened. */
+  spoolErrors?: ReasonCounter;
+  /** Rejection messages from the collector by reason; a reason appears once it happened. */
+  rejections?: ReasonCounter;
 }
 
 export class SelfSampler implements Sampler {
@@ -22,6 +26,8 @@ export class SelfSampler implements Sampler {
     ];
     for (const [reason, n] of this.stats.spoolDropped.entries()) out.push(sample('vigil_agent_spool_dropped_batches_total', 'counter', n, nowMs, { reason }));
     for (const [reason, n] of this.stats.rejectedSamples.entries()) out.push(sample('vigil_agent_rejected_samples_total', 'counter', n, nowMs, { reason }));
+    for (const [reason, n] of this.stats.spoolErrors?.entries() ?? []) out.push(sample('vigil_agent_spool_errors_total', 'counter', n, nowMs, { reason }));
+    for (const [reason, n] of this.stats.rejections?.entries() ?? []) out.push(sample('vigil_agent_rejections_total', 'counter', n, nowMs, { reason }));
     return out;
   }
 }

@@ -15,9 +15,9 @@ export function channelOptions(tls: TlsConfig, userAgent: string): ChannelOption
     // Detect a dead connection (half-open TCP) without waiting for kernel timeouts.
     'grpc.keepalive_time_ms': 60_000,
     'grpc.keepalive_timeout_ms': 20_000,
-    // Reconnects are paced by the sender's own backoff.
-    'grpc.initial_reconnect_backoff_ms': 500,
-    'grpc.max_reconnect_backoff_ms': 30_000,
+    // Reconnects are paced by the sender's own backoff alone: it opens a fresh channel per attempt, and a channel of
+    // its own (not one from grpc-js's global pool) so no subchannel still in a reconnect backoff is reused.
+    'grpc.use_local_subchannel_pool': 1,
   };
   if (tls.enabled && tls.serverName) {
     // Verify the certificate against this name instead of the host in the address (e.g. connecting by IP).

@@ -3,12 +3,14 @@
 // Per connection: Hello -> Welcome{lastStoredSeq, maxMessageBytes} -> batches in seq order with at most `window`
 // unacknowledged, plus a Heartbeat every interval. Ack{seq} is cumulative and deletes from the spool; a whole-batch
 // Rejection is permanent (counted and deleted). When the stream fails the sender reconnects with exponential
-// backoff and full jitter and resends everything not acked, from the spool.
+// backoff and full jitter and resends everything not acked, from the spool. Each attempt opens a fresh gRPC channel:
+// a channel that failed keeps its own reconnect backoff (up to 30 s plus jitter, during which calls fail at once),
+// which would stack on ours and let an agent reconnect up to a minute after the collector came back.
 import { Metadata, makeGenericClientConstructor, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { IngestService, RejectReason, vigil } from '@vigil/proto';
 import type { TlsConfig } from '../config/config.schema.js';
 import type { Logger } from '../log.js';
-import { OnceLog, silentLogger } from '../log.js';
+import { silentLogger } from '../log.js';
 import { splitSeries } from '../pipeline/split.js';
 import type { Spool } from '../pipeline/spool.js';
 import { systemClock, type Clock, type ReasonCounter } from '../pipeline/types.js';
@@ -24,6 +26,7 @@ const ENVELOPE_BYTES = 6;
 
 const IngestClient = makeGenericClientConstructor(IngestService, 'Ingest');
 type IngestStream = ClientDuplexStream<vigil.v1.AgentMessage.$Properties, vigil.v1.CollectorMessage>;
+type IngestClientInstance = Client & { stream(metadata: Metadata): IngestStream };
 
 export interface SenderOptions {
   address: string;
@@ -33,6 +36,8 @@ export interface SenderOptions {
   hello: vigil.v1.Hello.$Properties;
   /** Samples the collector (or the batcher) refused, by reason. */
   rejected: ReasonCounter;
+  /** Rejection messages received from the collector, by reason. */
+  rejections?: ReasonCounter;
   heartbeatIntervalMs: number;
   window?: number;
   backoff?: { initialMs: number; maxMs: number; random?: () => number };
@@ -44,6 +49,9 @@ export interface SenderOptions {
   clock?: Clock;
   logger?: Logger;
 }
+
+/** Partial rejections of one reason are logged at most once per this period (with the count in between). */
+const PARTIAL_REJECTION_LOG_MS = 60_000;
 
 export type SenderState = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'stopped';
 
@@ -60,11 +68,12 @@ interface Connection {
 }
 
 export class Sender {
-  private readonly client: Client & { stream(metadata: Metadata): IngestStream };
+  private client: IngestClientInstance | undefined;
   private readonly backoff: Backoff;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  private readonly once = new OnceLog();
+  /** Per rejection reason: when a partial rejection was last logged, and how many arrived since. */
+  private readonly partialRejectionLog = new Map<string, { at: number; since: number }>();
   private readonly window: number;
   private conn: Connection | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -80,11 +89,6 @@ export class Sender {
     this.logger = options.logger ?? silentLogger;
     this.window = options.window ?? 32;
     this.backoff = new Backoff(options.backoff ?? { initialMs: 500, maxMs: 30_000 });
-    this.client = new IngestClient(
-      options.address,
-      channelCredentials(options.tls),
-      channelOptions(options.tls, `vigil-agent/${AGENT_VERSION}`),
-    ) as unknown as Client & { stream(metadata: Metadata): IngestStream };
   }
 
   get state(): SenderState {
@@ -139,7 +143,8 @@ export class Sender {
           conn.call.end();
         });
       }
-      this.client.close();
+      this.client?.close();
+      this.client = undefined;
     })();
     return this.stopping;
   }
@@ -151,6 +156,12 @@ export class Sender {
     this.currentState = 'connecting';
     const metadata = new Metadata();
     metadata.set('authorization', `Bearer ${this.options.token}`);
+    this.client?.close();
+    this.client = new IngestClient(
+      this.options.address,
+      channelCredentials(this.options.tls),
+      channelOptions(this.options.tls, `vigil-agent/${AGENT_VERSION}`),
+    ) as unknown as IngestClientInstance;
     const call = this.client.stream(metadata);
     const conn: Connection = {
       call,
@@ -174,22 +185,29 @@ export class Sender {
 
   private onMessage(conn: Connection, message: vigil.v1.CollectorMessage): void {
     if (conn !== this.conn) return;
-    if (message.welcome) void this.onWelcome(conn, message.welcome);
-    else if (message.ack) void this.onAck(conn, Number(message.ack.seq ?? 0));
-    else if (message.rejection) void this.onRejection(conn, message.rejection);
+    let handled: Promise<void> | undefined;
+    if (message.welcome) handled = this.onWelcome(conn, message.welcome);
+    else if (message.ack) handled = this.onAck(conn, Number(message.ack.seq ?? 0));
+    else if (message.rejection) handled = this.onRejection(conn, message.rejection);
+    // The spool does not throw on I/O errors; anything else is a bug, and a fresh connection resynchronises.
+    handled?.catch((error: unknown) => {
+      this.logger.error('failed to handle a collector message', { error: error instanceof Error ? error.message : String(error) });
+      if (conn === this.conn) this.abort(conn, 'message handling failed');
+    });
   }
 
   private async onWelcome(conn: Connection, welcome: vigil.v1.Welcome.$Properties): Promise<void> {
     const spool = this.options.spool;
     const lastStored = Number(welcome.lastStoredSeq ?? 0);
     conn.maxMessageBytes = welcome.maxMessageBytes ? Number(welcome.maxMessageBytes) : DEFAULT_MAX_MESSAGE_BYTES;
-    if (lastStored > spool.lastSeq) {
-      // The collector knows seqs we never produced in this epoch (state restored from a backup, or a cloned host).
-      // Continue above them, or new batches would be taken for duplicates.
-      this.logger.warn('collector has stored sequence numbers beyond ours; continuing above them', { collector_seq: lastStored, agent_seq: spool.lastSeq });
-      await spool.skipTo(lastStored + 1);
+    const agentSeq = spool.lastSeq;
+    // The collector may know seqs we never produced in this epoch (state restored from a backup, a cloned host, a
+    // previous run whose disk refused the state): the spool continues above them, or new batches would be taken for
+    // duplicates.
+    const { renumbered, collectorAhead } = await spool.reconcile(lastStored);
+    if (collectorAhead || renumbered > 0) {
+      this.logger.warn('collector has stored sequence numbers beyond ours; continuing above them', { collector_seq: lastStored, agent_seq: agentSeq, renumbered });
     }
-    if (lastStored > 0) await spool.ackUpTo(lastStored);
     if (conn !== this.conn) return;
     conn.welcomedAt = this.clock.now();
     conn.lastSent = lastStored;
@@ -215,19 +233,30 @@ export class Sender {
     const reason = rejectReasonName(rejection.reason, RejectReason as unknown as Record<number, string>);
     const samples = Number(rejection.rejectedSamples ?? 0);
     this.options.rejected.add(reason, samples);
-    if (this.once.first(`${reason}:${rejection.wholeBatch ? 'whole' : 'partial'}`)) {
-      this.logger.warn(rejection.wholeBatch ? 'collector rejected a whole batch; dropping it' : 'collector rejected part of a batch', {
-        seq,
-        reason,
-        samples,
-        detail: rejection.detail ?? '',
-      });
-    }
+    this.options.rejections?.add(reason);
+    this.logRejection(rejection, seq, reason, samples);
     if (!rejection.wholeBatch) return;
     conn.inflight.delete(seq);
     await this.options.spool.discard(seq, 'rejected');
     this.notifyIfIdle();
     if (conn === this.conn) await this.pump(conn);
+  }
+
+  /** Every whole-batch rejection is logged (data is lost); partial ones once per reason per minute, with a count. */
+  private logRejection(rejection: vigil.v1.Rejection.$Properties, seq: number, reason: string, samples: number): void {
+    const fields = { seq, reason, samples, detail: rejection.detail ?? '' };
+    if (rejection.wholeBatch) {
+      this.logger.warn('collector rejected a whole batch; dropping it', fields);
+      return;
+    }
+    const now = this.clock.now();
+    const last = this.partialRejectionLog.get(reason);
+    if (last && now - last.at < PARTIAL_REJECTION_LOG_MS) {
+      last.since++;
+      return;
+    }
+    this.logger.warn('collector rejected part of a batch', { ...fields, rejections_since_last_log: last ? last.since + 1 : undefined });
+    this.partialRejectionLog.set(reason, { at: now, since: 0 });
   }
 
   private onHeartbeatTick(conn: Connection): void {

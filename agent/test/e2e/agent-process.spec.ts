@@ -1,15 +1,13 @@
 // Runs the compiled agent as a child process (`node agent/bin/vigil-agent.js`), the way operators start it.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeCollector } from '../support/fake-collector.mjs';
+import { describe, expect, it } from 'vitest';
+import { AGENT_BIN as BIN, useAgentProcessSetup } from '../support/agent-process.js';
 
-const AGENT_DIR = fileURLToPath(new URL('../../', import.meta.url));
-const BIN = path.join(AGENT_DIR, 'bin/vigil-agent.js');
 const SPAWN_PROBE = fileURLToPath(new URL('../fixtures/count-spawns.cjs', import.meta.url));
 
 const ALWAYS_PRESENT = [
@@ -47,39 +45,25 @@ function exitOf(child: ChildProcess): Promise<number | null> {
 }
 
 describe.runIf(process.platform === 'linux')('vigil-agent process', () => {
-  let dir: string;
-  let collector: FakeCollector;
-
-  beforeAll(async () => {
-    // The bin imports ../dist: compile the agent (incremental, fast when up to date).
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '--build', path.join(AGENT_DIR, 'tsconfig.json')], { stdio: 'pipe' });
-    dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-e2e-'));
-    collector = new FakeCollector({ token: 'e2e-token' });
-    await collector.start();
-  }, 120_000);
-
-  afterAll(async () => {
-    await collector?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const context = useAgentProcessSetup('e2e-token', 'vigil-e2e-');
 
   it('delivers host metrics every second without spawning processes, and exits 0 on SIGTERM', async () => {
     const child = spawn(
       process.execPath,
-      ['--require', SPAWN_PROBE, BIN, '--collector', collector.address, '--token', 'e2e-token', '--interval', '1s', '--spool-dir', path.join(dir, 'spool')],
+      // An id as installs before the host-name default hold (the default itself: first-hour.spec.ts).
+      ['--require', SPAWN_PROBE, BIN, '--collector', context.collector.address, '--token', 'e2e-token', '--interval', '1s', '--spool-dir', path.join(context.dir, 'spool'), '--id', randomUUID()],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = exitOf(child);
     try {
-      await collector.waitFor(() => collector.batches.length >= 1, 15_000, 'the first batch');
+      await context.collector.waitFor(() => context.collector.batches.length >= 1, 15_000, 'the first batch');
       const firstBatchAt = Date.now();
       // Watch the process tree while three more ticks run.
       const seenChildren = new Set<number>();
       const watcher = setInterval(() => childrenOf(child.pid!).forEach((c) => seenChildren.add(c)), 5);
-      await collector.waitFor(() => collector.batches.length >= 4, 10_000, 'four batches');
+      await context.collector.waitFor(() => context.collector.batches.length >= 4, 10_000, 'four batches');
       clearInterval(watcher);
 
       const spawns = stderr.split('\n').filter((l) => l.startsWith('[spawn-probe] ')).map((l) => Number(l.split(' ')[1]));
@@ -88,12 +72,12 @@ describe.runIf(process.platform === 'linux')('vigil-agent process', () => {
       expect(spawns.filter((t) => t >= firstBatchAt)).toEqual([]);
       expect([...seenChildren]).toEqual([]);
 
-      const names = new Set(collector.batches.slice(1).flatMap((b) => b.series.map((s) => s.metric)));
+      const names = new Set(context.collector.batches.slice(1).flatMap((b) => b.series.map((s) => s.metric)));
       for (const name of ALWAYS_PRESENT) expect(names).toContain(name);
       for (const name of names) expect([...ALWAYS_PRESENT, ...HOST_DEPENDENT]).toContain(name);
-      expect(collector.batches.map((b) => b.seq).slice(0, 4)).toEqual([1, 2, 3, 4]);
-      expect(collector.hellos[0]!.intervalMs).toBe(1000);
-      expect(collector.hellos[0]!.inventory.kernel).toBe(os.release());
+      expect(context.collector.batches.map((b) => b.seq).slice(0, 4)).toEqual([1, 2, 3, 4]);
+      expect(context.collector.hellos[0]!.intervalMs).toBe(1000);
+      expect(context.collector.hellos[0]!.inventory.kernel).toBe(os.release());
       expect(stderr).toMatch(/info  vigil-agent \S+ id=[0-9a-f-]{36} host=\S+ collector=127\.0\.0\.1:\d+ tls=off interval=1s sampler=linux probes=0 /);
     } finally {
       child.kill('SIGTERM');
@@ -104,7 +88,7 @@ describe.runIf(process.platform === 'linux')('vigil-agent process', () => {
   });
 
   it('refuses a bad configuration with a message naming the key, and a non-zero exit', async () => {
-    const child = spawn(process.execPath, [BIN, '--collector', '127.0.0.1:1', '--token', 't', '--interval', '0.5s', '--spool-dir', path.join(dir, 'bad')], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, '--collector', '127.0.0.1:1', '--token', 't', '--interval', '0.5s', '--spool-dir', path.join(context.dir, 'bad')], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     expect(await exitOf(child)).toBe(2);

@@ -50,7 +50,7 @@ export class AgentsRepository {
   }
 
   async upsert(agent: AgentRow): Promise<void> {
-    await this.db.run(
+    await this.db.transaction((tx) => tx.run(
       `INSERT INTO agents (id, hostname, version, labels, inventory, interval_ms, first_seen_ms, last_seen_ms, spool_pending, spool_dropped)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, version = excluded.version, labels = excluded.labels,
@@ -58,14 +58,18 @@ export class AgentsRepository {
          spool_pending = excluded.spool_pending, spool_dropped = excluded.spool_dropped`,
       [agent.id, agent.hostname, agent.version, JSON.stringify(agent.labels), JSON.stringify(agent.inventory), agent.intervalMs,
         agent.firstSeenMs, agent.lastSeenMs, agent.spoolPending, agent.spoolDropped],
-    );
+    ));
   }
 
+  /** All updates in one transaction. */
   async touch(updates: ReadonlyArray<{ id: string; lastSeenMs: number; spoolPending: number; spoolDropped: number }>): Promise<void> {
-    for (const u of updates) {
-      await this.db.run('UPDATE agents SET last_seen_ms = MAX(last_seen_ms, ?), spool_pending = ?, spool_dropped = ? WHERE id = ?', [
-        u.lastSeenMs, u.spoolPending, u.spoolDropped, u.id,
-      ]);
-    }
+    if (updates.length === 0) return;
+    await this.db.transaction(async (tx) => {
+      for (const u of updates) {
+        await tx.run('UPDATE agents SET last_seen_ms = MAX(last_seen_ms, ?), spool_pending = ?, spool_dropped = ? WHERE id = ?', [
+          u.lastSeenMs, u.spoolPending, u.spoolDropped, u.id,
+        ]);
+      }
+    });
   }
 }

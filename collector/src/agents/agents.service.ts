@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
 import { AgentsRepository, type AgentRow } from './agents.repository.js';
@@ -34,6 +34,7 @@ const FLUSH_INTERVAL_MS = 5_000;
  */
 @Injectable()
 export class AgentsService implements OnModuleInit, OnModuleDestroy {
+  private readonly log = new Logger('agents');
   private readonly agents = new Map<string, AgentRow>();
   private readonly streams = new Map<string, number>();
   private readonly dirty = new Set<string>();
@@ -47,7 +48,7 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     for (const row of await this.repository.all()) this.agents.set(row.id, row);
-    this.timer = setInterval(() => void this.flush().catch((e) => console.error('[agents] flush failed:', e)), FLUSH_INTERVAL_MS);
+    this.timer = setInterval(() => void this.flush().catch((e: unknown) => this.log.error(`flush failed: ${(e as Error).message}`)), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 

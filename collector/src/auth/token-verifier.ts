@@ -1,5 +1,4 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { CollectorConfig } from '../config/config.schema.js';
 
 const hash = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
@@ -17,6 +16,15 @@ export function bearerToken(header: string | undefined | null): string | undefin
   return match?.[1];
 }
 
+/** The `auth` section of collector.yaml, as validated (plain-text tokens; hashed at once). */
+export interface AuthSettings {
+  agent_tokens: readonly string[];
+  /** agent id -> its own token. */
+  agent_token_map: Readonly<Record<string, string>>;
+  api_tokens: readonly string[];
+  protect_reads: boolean;
+}
+
 /**
  * Agent and API tokens, kept only as SHA-256 hashes after start-up. Comparison is constant-time.
  * An agent listed in `agent_token_map` must use its own token; others use a shared one.
@@ -29,9 +37,9 @@ export class TokenVerifier {
     readonly protectReads: boolean,
   ) {}
 
-  static fromConfig(config: CollectorConfig): TokenVerifier {
-    const perAgent = new Map(Object.entries(config.auth.agent_token_map).map(([id, token]) => [id, hash(token)]));
-    return new TokenVerifier(config.auth.agent_tokens.map(hash), perAgent, config.auth.api_tokens.map(hash), config.auth.protect_reads);
+  static fromSettings(auth: AuthSettings): TokenVerifier {
+    const perAgent = new Map(Object.entries(auth.agent_token_map).map(([id, token]) => [id, hash(token)]));
+    return new TokenVerifier(auth.agent_tokens.map(hash), perAgent, auth.api_tokens.map(hash), auth.protect_reads);
   }
 
   /** True when some agent token (shared or per-agent) matches; the agent id is checked later, at hello. */

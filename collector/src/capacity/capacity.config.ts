@@ -1,9 +1,5 @@
-// The `capacity` and `retention` sections of collector.yaml.
+// The `capacity` section of collector.yaml (`retention` belongs to rollups, see rollups.config.ts).
 //
-//   retention:            # how long each tier is kept; enforced every `interval`
-//     raw: 7d
-//     1m: 35d
-//     1h: 400d
 //   capacity:
 //     interval: 10m       # forecasts are recomputed this often (and on demand)
 //     horizon: 90d
@@ -12,21 +8,12 @@
 //     series:             # any other series, forecast against its own threshold
 //       - { name: queue-depth, metric: app_queue_depth, labels: { job: billing }, threshold: 10000 }
 import { z } from 'zod';
-import { parseDuration } from '@vigil/proto';
-import type { CollectorConfig } from '../config/config.schema.js';
+import { formatDays as days, positiveDuration } from '../common/config-values.js';
+import type { RetentionConfig } from '../rollups/rollups.config.js';
 
 const DAY_MS = 86_400_000;
 
-// Local on purpose: config.schema.ts imports this file, so importing its `durationMs` back would be an
-// import cycle evaluated before the helper exists.
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
-  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(value)} (use e.g. 10m, 7d)` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const duration = positiveDuration('10m, 7d');
 
 const ratio = z.number().gt(0, 'must be greater than 0').max(1, 'must be at most 1 (a ratio, e.g. 0.9 for 90 %)');
 
@@ -34,16 +21,6 @@ export const RESOURCES = ['filesystem', 'memory', 'swap', 'cpu', 'network_rx', '
 export type Resource = (typeof RESOURCES)[number];
 
 const labelMap = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names are [a-zA-Z_][a-zA-Z0-9_]*'), z.string());
-
-export const retentionSchema = z
-  .strictObject({
-    raw: duration.default(7 * DAY_MS),
-    '1m': duration.default(35 * DAY_MS),
-    '1h': duration.default(400 * DAY_MS),
-    /** How often expired samples and buckets are deleted. */
-    interval: duration.default(10 * 60_000),
-  })
-  .prefault({});
 
 export const capacitySchema = z
   .strictObject({
@@ -93,16 +70,14 @@ export const capacitySchema = z
   .prefault({});
 
 export type CapacityConfig = z.infer<typeof capacitySchema>;
-export type RetentionConfig = z.infer<typeof retentionSchema>;
 
-/** Checks across keys; "key.path: message" lines. */
-export function validateCapacityConfig(config: Pick<CollectorConfig, 'capacity' | 'retention'>): string[] {
+/** Injection token of the validated `CapacityConfig` (bound once, in config/feature-settings.ts). */
+export const CAPACITY_SETTINGS = Symbol('CapacitySettings');
+
+/** Checks across keys (and against the retention the forecasts read from); "key.path: message" lines. */
+export function validateCapacityConfig(config: { capacity: CapacityConfig; retention: RetentionConfig }): string[] {
   const problems: string[] = [];
   const { capacity, retention } = config;
-  const days = (ms: number) => `${Math.round((ms / DAY_MS) * 100) / 100}d`;
-  if (retention['1m'] < retention.raw) problems.push(`retention.1m: must be at least retention.raw (${days(retention.raw)}), got ${days(retention['1m'])}`);
-  if (retention['1h'] < retention['1m']) problems.push(`retention.1h: must be at least retention.1m (${days(retention['1m'])}), got ${days(retention['1h'])}`);
-  if (retention.raw < 2 * 3_600_000) problems.push(`retention.raw: must be at least 2h (rollups are rebuilt from the last hours of raw samples), got ${days(retention.raw)}`);
   // capacity.history beyond retention.1h is no error (forecasts use what is kept), but a minimum that
   // retention never keeps would mean "insufficient data" for ever.
   if (capacity.min_history > retention['1h']) problems.push(`capacity.min_history: must not exceed retention.1h (${days(retention['1h'])}), got ${days(capacity.min_history)}`);

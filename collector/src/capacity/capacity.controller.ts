@@ -1,17 +1,12 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
-import type { ServerResponse } from 'node:http';
+import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
 import { parseInput } from '../api/validation.js';
-import { CapacityReportService } from '../reports/capacity-report.js';
-import { capacityChartView, capacityEntryView, capacityListQuerySchema, capacityReportQuerySchema } from './capacity.dto.js';
+import { capacityChartView, capacityEntryView, capacityListQuerySchema } from './capacity.dto.js';
 import { CapacityService, type CapacityRunInfo } from './capacity.service.js';
 
 @Controller('api')
 export class CapacityController {
-  constructor(
-    private readonly capacity: CapacityService,
-    private readonly reports: CapacityReportService,
-  ) {}
+  constructor(private readonly capacity: CapacityService) {}
 
   /** GET /api/capacity[?sort=exhaustion|earliest|growth|utilization|host][&limit=N][&within_days=D][&host=H][&resource=R] */
   @Get('capacity')
@@ -55,17 +50,5 @@ export class CapacityController {
       insufficient: run.insufficient,
       failures: run.failures,
     };
-  }
-
-  /** GET /api/reports/capacity?format=json|csv|html */
-  @Get('reports/capacity')
-  @UseGuards(ReadAccessGuard)
-  async report(@Query() query: unknown, @Res() res: ServerResponse): Promise<void> {
-    const q = parseInput(capacityReportQuerySchema, query);
-    const { contentType, body } = await this.reports.renderCapacityReport(q);
-    res.statusCode = 200;
-    res.setHeader('Content-Type', contentType);
-    if (q.format !== 'json') res.setHeader('Content-Disposition', `inline; filename="capacity.${q.format}"`);
-    res.end(body);
   }
 }

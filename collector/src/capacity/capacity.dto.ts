@@ -25,9 +25,6 @@ export const capacityListQuerySchema = z.strictObject({
 });
 export type CapacityListQuery = z.infer<typeof capacityListQuerySchema>;
 
-export const capacityReportQuerySchema = z.strictObject({
-  format: z.enum(['json', 'csv', 'html'], { error: 'must be one of json, csv, html' }).default('json'),
-});
 
 const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
 const toDays = (seconds: number | null | undefined): number | null => (seconds === null || seconds === undefined ? null : seconds / 86_400);

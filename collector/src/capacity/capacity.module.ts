@@ -1,22 +1,18 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { CapacityReportService } from '../reports/capacity-report.js';
+import { Module } from '@nestjs/common';
 import { CapacityController } from './capacity.controller.js';
+import { CapacityInputs } from './capacity-inputs.js';
 import { CapacityMetrics } from './capacity.metrics.js';
 import { CapacityRepository } from './capacity.repository.js';
-import { CAPACITY_READ_ONLY, CapacityService } from './capacity.service.js';
+import { CapacityService } from './capacity.service.js';
 
 /**
  * Capacity forecasts of every host resource and configured series (from the hourly rollups of the
- * global RollupsModule), their metrics, the REST API and the capacity review report.
+ * global RollupsModule), their metrics and the REST API. Under READ_ONLY (`vigil-collector report`): no
+ * timers, nothing written.
  */
 @Module({
   controllers: [CapacityController],
-  providers: [CapacityRepository, CapacityService, CapacityMetrics, CapacityReportService],
-  exports: [CapacityService, CapacityReportService],
+  providers: [CapacityRepository, CapacityInputs, CapacityService, CapacityMetrics],
+  exports: [CapacityService],
 })
-export class CapacityModule {
-  /** For `vigil-collector report capacity`: computes from stored rollups, no timers, writes nothing. */
-  static forReport(): DynamicModule {
-    return { module: CapacityModule, providers: [{ provide: CAPACITY_READ_ONLY, useValue: true }] };
-  }
-}
+export class CapacityModule {}

@@ -1,16 +1,17 @@
 import { availableParallelism } from 'node:os';
-import { Inject, Injectable, NotFoundException, Optional, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { CONFIG, SAMPLE_STORE } from '../common/tokens.js';
-import type { CollectorConfig } from '../config/config.schema.js';
-import type { ExhaustionSignal } from '../incidents/incidents.sources.js';
-import { RollupsService } from '../rollups/rollups.service.js';
-import type { Point, SampleStore, SeriesRef } from '../storage/storage.types.js';
+import { describeError } from '../common/errors.js';
+import { READ_ONLY } from '../common/tokens.js';
+import type { Point } from '../storage/storage.types.js';
+import { CAPACITY_SETTINGS, type CapacityConfig } from './capacity.config.js';
 import { CapacityRepository } from './capacity.repository.js';
+import { CapacityInputs, currentOf } from './capacity-inputs.js';
 import { MODEL_NAMES, type ForecastOptions, type ForecastPoint } from './domain/forecast.js';
 import { ForecastPool, runForecastJob, type ForecastJob } from './forecast-pool.js';
-import { packColumns, packPoints, unpackColumns, unpackPoints } from './domain/series.js';
-import { combineHourly, rankEntries, RESOURCE_METRICS, resourceGroups, resourceLabel, type CapacityEntry, type ResourceGroup, type SortKey } from './domain/resources.js';
+import { compactPath, expandPath, type CompactPath } from './forecast-path.js';
+import { unpackPoints } from './domain/series.js';
+import { rankEntries, resourceLabel, type CapacityEntry, type ResourceGroup, type SortKey } from './domain/resources.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -23,28 +24,20 @@ const GROUPS_PER_READ = 500;
 /** Stored snapshots are refreshed at most this often (they only serve restarts and the CLI). */
 const PERSIST_EVERY_MS = HOUR_MS;
 
-/** Provided as `true` by CapacityModule.forReport(): no timers, nothing written (the CLI only reads). */
-export const CAPACITY_READ_ONLY = Symbol('CapacityReadOnly');
-
-/** A forecast path kept compactly in memory: 10,000 resources × 360 points stay around 40 MB. */
-interface CompactPath {
-  originMs: number;
-  stepMs: number;
-  mean: Float32Array;
-  lower: Float32Array;
-  upper: Float32Array;
-}
-
 interface Stored {
   entry: CapacityEntry;
   path?: CompactPath;
 }
 
 /**
- * What one resource offers the incidents engine's built-in capacity rule (ExhaustionSource): `resource`
- * is the human title ("filesystem /var on db-1"), the labels say which resource it is.
+ * A resource forecast to reach its threshold soon. The incidents engine's built-in capacity rule reads
+ * these (its ExhaustionSource port fits this shape): `resource` is the human title ("filesystem /var on
+ * db-1"), the labels say which resource it is.
  */
-export interface CapacitySignal extends ExhaustionSignal {
+export interface CapacitySignal {
+  resource: string;
+  labels: Record<string, string>;
+  daysLeft: number;
   host: string;
   agent: string;
   /** filesystem | memory | swap | cpu | network_rx | network_tx | custom:<name> */
@@ -85,6 +78,7 @@ export interface CapacityRunInfo {
  */
 @Injectable()
 export class CapacityService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+  private readonly log = new Logger('capacity');
   private entries = new Map<string, Stored>();
   private running: Promise<CapacityRunInfo> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -97,21 +91,21 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
 
   constructor(
     private readonly repository: CapacityRepository,
-    private readonly rollups: RollupsService,
-    @Inject(SAMPLE_STORE) private readonly store: SampleStore,
+    private readonly inputs: CapacityInputs,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(CONFIG) private readonly config: CollectorConfig,
-    @Optional() @Inject(CAPACITY_READ_ONLY) private readonly readOnly = false,
+    @Inject(CAPACITY_SETTINGS) private readonly settings: CapacityConfig,
+    @Inject(READ_ONLY) private readonly readOnly: boolean,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.pool = ForecastPool.open(this.config.capacity.workers ?? Math.min(2, availableParallelism()));
+    this.pool = ForecastPool.open(this.settings.workers ?? Math.min(2, availableParallelism()));
     for (const entry of await this.repository.all()) this.entries.set(entry.key, { entry });
   }
 
+  // Plain unref'd timers rather than @nestjs/schedule: one interval from config, coalesced runs.
   onApplicationBootstrap(): void {
-    if (!this.config.capacity.enabled || this.readOnly) return;
-    this.timer = setInterval(() => void this.recompute().catch(() => undefined), this.config.capacity.interval);
+    if (!this.settings.enabled || this.readOnly) return;
+    this.timer = setInterval(() => void this.recompute().catch(() => undefined), this.settings.interval);
     this.timer.unref();
     // First run in the background shortly after start (rollup recovery goes first).
     const first = setTimeout(() => void this.recompute().catch(() => undefined), 1_000);
@@ -127,7 +121,7 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
   }
 
   get forecastOptions(): Omit<ForecastOptions, 'threshold'> {
-    const c = this.config.capacity;
+    const c = this.settings;
     return { horizonMs: c.horizon, confidence: c.confidence, minHistoryMs: c.min_history, holdoutMs: c.holdout, models: MODEL_NAMES, pathStepMs: PATH_STEP_MS };
   }
 
@@ -141,16 +135,15 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
     const startedMs = this.clock.now();
     const wall = performance.now();
     try {
-      const groups = await this.discover();
-      const fromMs = startedMs - this.config.capacity.history;
-      const gaugeIds = groups.filter((g) => g.resource !== 'network_rx' && g.resource !== 'network_tx').flatMap((g) => g.seriesIds);
-      const latest = gaugeIds.length ? await this.store.latest(gaugeIds) : new Map<number, Point>();
+      const groups = await this.inputs.discover();
+      const fromMs = startedMs - this.settings.history;
+      const latest = await this.inputs.latestOfGauges(groups);
       const next = new Map<string, Stored>();
       const info: CapacityRunInfo = { startedMs, durationMs: 0, resources: groups.length, forecasts: 0, insufficient: 0, failures: 0 };
       const batches: ResourceGroup[][] = [];
       for (let first = 0; first < groups.length; first += GROUPS_PER_READ) batches.push(groups.slice(first, first + GROUPS_PER_READ));
       // Reading the next batch overlaps forecasting this one (in the workers).
-      const read = (batch: ResourceGroup[]) => this.readHourly(batch, fromMs, startedMs).then((hourly) => ({ hourly }), (error: unknown) => ({ error }));
+      const read = (batch: ResourceGroup[]) => this.inputs.readHourly(batch, fromMs, startedMs).then((hourly) => ({ hourly }), (error: unknown) => ({ error }));
       let reading = batches.length ? read(batches[0]!) : undefined;
       for (let b = 0; b < batches.length && !this.stopped; b++) {
         const batch = batches[b]!;
@@ -158,13 +151,13 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
         reading = b + 1 < batches.length ? read(batches[b + 1]!) : undefined;
         if ('error' in result) {
           info.failures += batch.length;
-          console.error(`[capacity] reading the hourly rollups of ${batch.length} resources failed:`, result.error);
+          this.log.error(`reading the hourly rollups of ${batch.length} resources failed: ${describeError(result.error)}`);
           continue;
         }
         const jobs = batch.map((group) => ({
           group,
           hourly: result.hourly.get(group.key) ?? new Float64Array(0),
-          current: this.currentOf(group, latest, startedMs),
+          current: currentOf(group, latest, startedMs),
           options: this.forecastOptions,
           historyFromMs: fromMs,
           nowMs: startedMs,
@@ -193,7 +186,7 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
       return info;
     } catch (error) {
       this.runFailures++;
-      console.error('[capacity] recompute failed:', error);
+      this.log.error(`recompute failed: ${describeError(error)}`);
       throw error;
     }
   }
@@ -206,7 +199,7 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
     const done = await Promise.all(
       slices.map((slice) =>
         pool?.run(slice).catch((error: unknown) => {
-          console.error('[capacity] forecast worker failed, forecasting in the main thread instead:', error);
+          this.log.error(`forecast worker failed, forecasting in the main thread instead: ${describeError(error)}`);
           return undefined;
         }),
       ),
@@ -225,7 +218,7 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
           entries.push(runForecastJob(job));
         } catch (error) {
           info.failures++;
-          console.error(`[capacity] forecast of ${job.group.key} failed:`, error);
+          this.log.error(`forecast of ${job.group.key} failed: ${describeError(error)}`);
         }
       }
       await new Promise((resolve) => setImmediate(resolve));
@@ -233,41 +226,10 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
     return entries;
   }
 
-  /** Latest raw value of a gauge resource (fresher than the hourly average); network uses the rollup. */
-  private currentOf(group: ResourceGroup, latest: ReadonlyMap<number, Point>, nowMs: number): number | undefined {
-    if (group.combine === 'sum') return undefined;
-    const values = group.seriesIds.map((id) => latest.get(id)).filter((p): p is Point => p !== undefined && p[0] >= nowMs - HOUR_MS && Number.isFinite(p[1]));
-    if (values.length === 0) return undefined;
-    return (values.reduce((sum, p) => sum + p[1], 0) / values.length) * group.scale;
-  }
-
-  private async discover(): Promise<ResourceGroup[]> {
-    const byMetric = new Map<string, SeriesRef[]>();
-    for (const metric of Object.values(RESOURCE_METRICS)) byMetric.set(metric, await this.store.findSeries({ metric }));
-    for (const custom of this.config.capacity.series) {
-      byMetric.set(`custom:${custom.name}`, await this.store.findSeries({ metric: custom.metric, labels: custom.labels }));
-    }
-    return resourceGroups(byMetric, this.config.capacity);
-  }
-
   private compact(entry: CapacityEntry): Stored {
     const { forecast, ...summary } = entry;
-    if (!forecast || forecast.length === 0) return { entry: summary };
-    return {
-      entry: summary,
-      path: {
-        originMs: forecast[0]!.t - PATH_STEP_MS,
-        stepMs: PATH_STEP_MS,
-        mean: Float32Array.from(forecast, (p) => p.mean),
-        lower: Float32Array.from(forecast, (p) => p.lower),
-        upper: Float32Array.from(forecast, (p) => p.upper),
-      },
-    };
-  }
-
-  private expand(path: CompactPath | undefined): ForecastPoint[] {
-    if (!path) return [];
-    return Array.from(path.mean, (mean, i) => ({ t: path.originMs + (i + 1) * path.stepMs, mean, lower: path.lower[i]!, upper: path.upper[i]! }));
+    const path = compactPath(forecast ?? [], PATH_STEP_MS);
+    return path ? { entry: summary, path } : { entry: summary };
   }
 
   /** Resources ranked by `sort` (most urgent first by default, see rankEntries), without chart data. */
@@ -312,7 +274,7 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
 
   /** Adds the hourly history each forecast saw (re-read from the rollups, cheap) and the kept forecast path. */
   private async withCharts(entries: readonly CapacityEntry[]): Promise<Array<CapacityEntry & { history: Point[]; forecast: ForecastPoint[] }>> {
-    const groups = new Map((await this.discover()).map((g) => [g.key, g]));
+    const groups = new Map((await this.inputs.discover()).map((g) => [g.key, g]));
     const byComputed = new Map<number, ResourceGroup[]>();
     for (const entry of entries) {
       const group = groups.get(entry.key);
@@ -320,25 +282,9 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
     }
     const history = new Map<string, Point[]>();
     for (const [computedMs, list] of byComputed) {
-      for (const [key, packed] of await this.readHourly(list, computedMs - this.config.capacity.history, computedMs)) history.set(key, unpackPoints(packed));
+      for (const [key, packed] of await this.inputs.readHourly(list, computedMs - this.settings.history, computedMs)) history.set(key, unpackPoints(packed));
     }
-    return entries.map((entry) => ({ ...entry, history: history.get(entry.key) ?? [], forecast: this.expand(this.entries.get(entry.key)?.path) }));
-  }
-
-  /**
-   * The hourly averages of each group, combined and scaled as the forecast uses them, packed (see
-   * packPoints); one read for all groups.
-   */
-  private async readHourly(groups: readonly ResourceGroup[], fromMs: number, toMs: number): Promise<Map<string, Float64Array>> {
-    const averages = await this.rollups.hourlyAverages(groups.flatMap((g) => g.seriesIds), fromMs, toMs);
-    const none = { t: new Float64Array(0), v: new Float64Array(0) };
-    const out = new Map<string, Float64Array>();
-    for (const g of groups) {
-      const columns = g.seriesIds.map((id) => averages.get(id) ?? none);
-      // One series (nearly every resource): straight into the packed form, no per-point objects.
-      out.set(g.key, columns.length === 1 ? packColumns(columns[0]!.t, columns[0]!.v, g.scale) : packPoints(combineHourly(columns.map((c) => unpackColumns(c.t, c.v)), g.combine, g.scale)));
-    }
-    return out;
+    return entries.map((entry) => ({ ...entry, history: history.get(entry.key) ?? [], forecast: expandPath(this.entries.get(entry.key)?.path) }));
   }
 
   /**
@@ -369,6 +315,6 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
   }
 
   get horizonDays(): number {
-    return this.config.capacity.horizon / DAY_MS;
+    return this.settings.horizon / DAY_MS;
   }
 }

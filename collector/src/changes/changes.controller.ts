@@ -2,7 +2,7 @@ import { Body, Controller, Get, Inject, Param, Patch, Post, Query, UseGuards } f
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
 import { parseInput } from '../api/validation.js';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { resolveTime } from '../incidents/incidents.dto.js';
+import { resolveTime } from '../api/query-params.js';
 import { changeIdParam, createChangeBody, listChangesQuery, patchChangeBody } from './changes.dto.js';
 import { ChangesService } from './changes.service.js';
 

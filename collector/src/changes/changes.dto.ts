@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoTime, limitParam, timeParam } from '../incidents/incidents.dto.js';
+import { isoTime, limitParam, timeParam } from '../api/query-params.js';
 import { CHANGE_OUTCOMES } from './changes.repository.js';
 
 const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$/;

@@ -16,8 +16,6 @@ export interface ChangeRecord {
   outcome: ChangeOutcome | null;
   createdMs: number;
   updatedMs: number;
-  /** Incidents linked to this change (opened on one of its services within the change window). */
-  incidentIds: number[];
 }
 
 interface ChangeRow {
@@ -31,12 +29,10 @@ interface ChangeRow {
   created_ms: number;
   updated_ms: number;
   services: string | null;
-  incident_ids: string | null;
 }
 
 const SELECT = `SELECT c.*,
-  (SELECT json_group_array(service) FROM change_services s WHERE s.change_id = c.id) AS services,
-  (SELECT json_group_array(id) FROM (SELECT id FROM incidents i WHERE i.change_id = c.id ORDER BY id)) AS incident_ids
+  (SELECT json_group_array(service) FROM change_services s WHERE s.change_id = c.id) AS services
   FROM changes c`;
 /** When a change took (or takes) effect: actual start, else planned start. */
 const START = 'COALESCE(c.actual_start_ms, c.planned_start_ms)';
@@ -54,7 +50,6 @@ function toRecord(row: ChangeRow): ChangeRecord {
     outcome: row.outcome,
     createdMs: row.created_ms,
     updatedMs: row.updated_ms,
-    incidentIds: JSON.parse(row.incident_ids ?? '[]') as number[],
   };
 }
 
@@ -125,11 +120,12 @@ export class ChangesRepository {
     return this.db.all('SELECT outcome, COUNT(*) AS n FROM changes GROUP BY outcome');
   }
 
-  async causingIncidents(fromMs = -Infinity, toMs = Infinity): Promise<number> {
+  /** How many of `changeIds` took effect in [fromMs, toMs); the ids travel as one JSON parameter. */
+  async countTakingEffect(changeIds: readonly string[], fromMs = -Infinity, toMs = Infinity): Promise<number> {
     const row = await this.db.get<{ n: number }>(
       `SELECT COUNT(*) AS n FROM changes c WHERE COALESCE(${START}, c.created_ms) >= ? AND COALESCE(${START}, c.created_ms) < ?
-         AND EXISTS (SELECT 1 FROM incidents i WHERE i.change_id = c.id)`,
-      [Number.isFinite(fromMs) ? fromMs : -8.64e15, Number.isFinite(toMs) ? toMs : 8.64e15],
+         AND c.id IN (SELECT value FROM json_each(?))`,
+      [Number.isFinite(fromMs) ? fromMs : -8.64e15, Number.isFinite(toMs) ? toMs : 8.64e15, JSON.stringify(changeIds)],
     );
     return row?.n ?? 0;
   }

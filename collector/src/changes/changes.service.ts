@@ -1,15 +1,17 @@
-import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { DATABASE } from '../common/tokens.js';
 import type { Database } from '../database/database.js';
 import type { z } from 'zod';
-import { ChangesRepository, type ChangeRecord } from './changes.repository.js';
+import { ChangesRepository, type ChangeOutcome, type ChangeRecord } from './changes.repository.js';
+import { CHANGE_INCIDENTS, type ChangeIncidents, type ChangeRecords } from './changes.ports.js';
 import type { createChangeBody, patchChangeBody } from './changes.dto.js';
-import { refusableTransaction } from '../incidents/refusable-transaction.js';
+import { refusableTransaction } from '../api/refusable-transaction.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function changeView(c: ChangeRecord) {
+/** A change as the API shows it, with the incidents linked to it. */
+export function changeView(c: ChangeRecord, incidentIds: readonly number[]) {
   return {
     id: c.id,
     services: c.services,
@@ -21,18 +23,22 @@ export function changeView(c: ChangeRecord) {
     outcome: c.outcome,
     created_at: iso(c.createdMs),
     updated_at: iso(c.updatedMs),
-    incidents: c.incidentIds,
+    incidents: [...incidentIds],
   };
 }
 export type ChangeView = ReturnType<typeof changeView>;
 
-/** Change records (ISO/IEC 20000 change management); incidents link to them by service and time. */
+/**
+ * Change records (ISO/IEC 20000 change management); incidents link to them by service and time.
+ * Offered to the incidents module as the ChangeRecords port.
+ */
 @Injectable()
-export class ChangesService {
+export class ChangesService implements ChangeRecords {
   constructor(
     private readonly repo: ChangesRepository,
     @Inject(DATABASE) private readonly db: Database,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(CHANGE_INCIDENTS) private readonly incidents?: ChangeIncidents,
   ) {}
 
   async create(input: z.infer<typeof createChangeBody>): Promise<ChangeView> {
@@ -48,14 +54,13 @@ export class ChangesService {
       outcome: input.outcome ?? null,
       createdMs: now,
       updatedMs: now,
-      incidentIds: [],
     };
     await refusableTransaction(this.db, async () => {
       if (await this.repo.get(record.id)) return new ConflictException({ error: 'conflict', message: `change ${record.id} already exists` });
       await this.repo.insert(record);
       return undefined;
     });
-    return changeView(record);
+    return changeView(record, []);
   }
 
   async update(id: string, patch: z.infer<typeof patchChangeBody>): Promise<ChangeView> {
@@ -72,17 +77,35 @@ export class ChangesService {
       const end = fields.actualEndMs !== undefined ? fields.actualEndMs : current.actualEndMs;
       if (start !== null && end !== null && end < start) return new BadRequestException({ error: 'invalid request', issues: ['actual_end: is before actual_start'] });
       await this.repo.update(id, fields, now);
-      return changeView((await this.repo.get(id))!);
+      return (await this.views([(await this.repo.get(id))!]))[0]!;
     });
   }
 
   async get(id: string): Promise<ChangeView> {
     const c = await this.repo.get(id);
     if (!c) throw new NotFoundException({ error: 'not found', message: `change ${id} does not exist` });
-    return changeView(c);
+    return (await this.views([c]))[0]!;
   }
 
   async list(filter: Parameters<ChangesRepository['list']>[0]): Promise<ChangeView[]> {
-    return (await this.repo.list(filter)).map(changeView);
+    return this.views(await this.repo.list(filter));
+  }
+
+  async suspectFor(service: string, atMs: number, windowMs: number): Promise<{ id: string } | undefined> {
+    const change = await this.repo.suspectFor(service, atMs, windowMs);
+    return change && { id: change.id };
+  }
+
+  periodOutcomes(fromMs: number, toMs: number): Promise<Array<{ outcome: ChangeOutcome | null; n: number }>> {
+    return this.repo.periodOutcomes(fromMs, toMs);
+  }
+
+  countTakingEffect(changeIds: readonly string[], fromMs?: number, toMs?: number): Promise<number> {
+    return this.repo.countTakingEffect(changeIds, fromMs, toMs);
+  }
+
+  private async views(records: readonly ChangeRecord[]): Promise<ChangeView[]> {
+    const linked = this.incidents && records.length ? await this.incidents.incidentIdsByChange(records.map((c) => c.id)) : new Map<string, number[]>();
+    return records.map((c) => changeView(c, linked.get(c.id) ?? []));
   }
 }

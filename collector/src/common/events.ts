@@ -1,5 +1,7 @@
 import { EventEmitter } from 'node:events';
-import type { StoredSeriesSamples } from '../storage/storage.types.js';
+import { Logger } from '@nestjs/common';
+import { describeError } from './errors.js';
+import type { StoredSeriesSamples } from './samples.js';
 
 export interface AgentConnectionEvent {
   agentId: string;
@@ -8,18 +10,25 @@ export interface AgentConnectionEvent {
   atMs: number;
 }
 
-interface CollectorEventMap {
+/**
+ * Events and their arguments. A feature that publishes its own events adds them here by module
+ * augmentation next to its event type (see incidents/incident-events.ts), so common/ stays free of
+ * feature imports while listeners stay typed.
+ */
+export interface CollectorEventMap {
   /** Samples of committed batches, emitted after the commit and before the ack is sent. */
   samples: [samples: StoredSeriesSamples[]];
   agent: [event: AgentConnectionEvent];
 }
 
 /**
- * In-process fan-out of what ingest stored and who connected. Rules, rollups and the live feed
- * listen here; listeners must be fast and must not throw (a throwing listener is logged and skipped).
+ * In-process fan-out of what ingest stored, who connected and how incidents changed. Rules,
+ * rollups and the live feed listen here; listeners must be fast and must not throw (a throwing
+ * listener is logged and skipped).
  */
 export class CollectorEvents {
   private readonly emitter = new EventEmitter({ captureRejections: false });
+  private readonly log = new Logger('events');
 
   constructor() {
     this.emitter.setMaxListeners(50);
@@ -30,7 +39,7 @@ export class CollectorEvents {
       try {
         listener(...args);
       } catch (error) {
-        console.error(`[events] ${event} listener failed:`, error);
+        this.log.error(`${event} listener failed: ${describeError(error)}`);
       }
     };
     this.emitter.on(event, safe as (...a: unknown[]) => void);

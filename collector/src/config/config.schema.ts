@@ -1,33 +1,12 @@
 import { z } from 'zod';
-import { parseDuration } from '@vigil/proto';
+import { byteSize, durationValue, listenAddress } from '../common/config-values.js';
 import { maintenanceSchema, servicesSchema, slaSettingsSchema } from '../sla/sla.config.js';
 import { incidentsSettingsSchema, notifiersSchema, rulesSchema } from '../incidents/incidents.config.js';
-import { capacitySchema, retentionSchema } from '../capacity/capacity.config.js';
-
-/** HOST:PORT, IPv6 in brackets; port 0 picks a free port. */
-export const listenAddress = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):\d{1,5}$/, 'expected HOST:PORT, e.g. 127.0.0.1:7070')
-  .refine((v) => Number(v.slice(v.lastIndexOf(':') + 1)) <= 65535, 'port must be 0-65535');
+import { capacitySchema } from '../capacity/capacity.config.js';
+import { retentionSchema } from '../rollups/rollups.config.js';
 
 /** A duration written like "10s", "5m", "7d"; parsed to milliseconds. */
-export const durationMs = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-    ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(value)} (use e.g. 30s, 5m, 2h, 7d)` });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-export const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value;
-  const m = /^(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?$/.exec(value.trim());
-  const unit: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1e3, MB: 1e6, GB: 1e9 };
-  if (!m) {
-    ctx.addIssue({ code: 'custom', message: `invalid size ${JSON.stringify(value)} (use e.g. 4MiB)` });
-    return z.NEVER;
-  }
-  return Math.round(Number(m[1]) * unit[m[2] ?? 'B']!);
-});
+const durationMs = durationValue({ examples: '30s, 5m, 2h, 7d', allowZero: true });
 
 const tokenList = z.array(z.string().min(8, 'tokens must be at least 8 characters')).default([]);
 

@@ -1,16 +1,18 @@
 import type { CollectorConfig } from './config.schema.js';
 import { validateSlaConfig } from '../sla/sla.config.js';
+import { validateRetentionConfig } from '../rollups/rollups.config.js';
 import { validateCapacityConfig } from '../capacity/capacity.config.js';
 import { validateIncidentsConfig } from '../incidents/incidents.config.js';
 
 /**
- * Checks that span sections (a maintenance window names an existing service, …). Each feature adds
- * its own `validate<Feature>Config` here; each returns "key.path: message" lines.
+ * Checks that span keys or sections (a maintenance window names an existing service, …). Each feature
+ * offers its own `validate<Feature>Config` over its own sections; each returns "key.path: message" lines.
  */
 export function crossChecks(config: CollectorConfig): string[] {
   const problems: string[] = [];
   if (config.tls && !config.tls.cert) problems.push('tls.cert: required when tls is set');
   problems.push(...validateSlaConfig(config));
+  problems.push(...validateRetentionConfig(config.retention));
   problems.push(...validateCapacityConfig(config));
   problems.push(...validateIncidentsConfig(config));
   return problems;

@@ -1,4 +1,4 @@
-import { Module, type DynamicModule, type ModuleMetadata } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AgentsModule } from '../agents/agents.module.js';
 import { SlaModule } from '../sla/sla.module.js';
 import { ConsoleApiController } from './console-api.controller.js';
@@ -10,17 +10,12 @@ import { StatusService } from './status.service.js';
 
 /**
  * The web console at `/`, the public status page at `/status` and the reads they need, on the
- * collector's HTTP listener. `incidents` is the application's one IncidentsModule instance
- * (incidents and the live feed), passed in rather than registered a second time.
+ * collector's HTTP listener. Incidents are read through INCIDENT_HISTORY (the global incidents
+ * module's port); service state changes go out on the event bus, which the live feed relays.
  */
-@Module({})
-export class ConsoleModule {
-  static register(options: { incidents: NonNullable<ModuleMetadata['imports']>[number] }): DynamicModule {
-    return {
-      module: ConsoleModule,
-      imports: [SlaModule, AgentsModule, options.incidents],
-      controllers: [ConsoleApiController, ConsoleController],
-      providers: [ConsoleAssets, ServiceStatesService, OverviewService, StatusService],
-    };
-  }
-}
+@Module({
+  imports: [SlaModule, AgentsModule],
+  controllers: [ConsoleApiController, ConsoleController],
+  providers: [ConsoleAssets, ServiceStatesService, OverviewService, StatusService],
+})
+export class ConsoleModule {}

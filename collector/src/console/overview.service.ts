@@ -5,12 +5,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { AgentsService } from '../agents/agents.service.js';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { IncidentsService } from '../incidents/incidents.service.js';
+import { INCIDENT_HISTORY, type IncidentHistory } from '../incidents/incidents.ports.js';
 import { MINUTE_MS } from '../sla/domain/bitmap.js';
 import type { SlaRange } from '../sla/domain/periods.js';
 import type { ServiceModel } from '../sla/sla.model.js';
 import { ServicesService } from '../sla/services.service.js';
-import { SlaService } from '../sla/sla.service.js';
+import { SlaEvaluator } from '../sla/sla-evaluator.js';
+import { requireSla } from '../sla/sla.dto.js';
 import { ServiceStatesService } from './service-states.service.js';
 
 /** Lists in the overview are bounded; the full lists have their own pages. */
@@ -22,6 +23,8 @@ const round = (v: number) => Math.round(v * 1e9) / 1e9;
 export interface DailyUptime {
   date: string;
   availability: number | null;
+  /** Measured minutes over counted minutes of the day; null when none was counted. */
+  coverage: number | null;
   good: number;
   bad: number;
   unknown: number;
@@ -32,10 +35,10 @@ export interface DailyUptime {
 export class OverviewService {
   constructor(
     private readonly catalogue: ServicesService,
-    private readonly sla: SlaService,
+    private readonly sla: SlaEvaluator,
     private readonly states: ServiceStatesService,
     private readonly agents: AgentsService,
-    private readonly incidents: IncidentsService,
+    @Inject(INCIDENT_HISTORY) private readonly incidents: IncidentHistory,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -60,6 +63,10 @@ export class OverviewService {
         windows: [...(snapshot.windows.get(svc.id) ?? new Map())].map(([label, f]) => ({
           window: label,
           availability: f.availability === null ? null : round(f.availability),
+          coverage: f.coverage === null ? null : round(f.coverage),
+          // 'insufficient_data' when too few minutes were measured to call the objective met or breached.
+          status: f.status,
+          unknown_policy: f.unknownPolicy,
           met: f.met,
           budget_remaining_ratio: round(f.errorBudget.remainingRatio),
           budget_remaining_minutes: round(f.errorBudget.remainingMinutes),
@@ -69,7 +76,7 @@ export class OverviewService {
     });
     const agents = this.agents.list();
     const lost = agents.filter((a) => !a.connected);
-    const open = await this.incidents.list({ states: ['open', 'acknowledged'], limit: MAX_LISTED });
+    const open = await this.incidents.currentIncidents(MAX_LISTED);
     return {
       generated_at: iso(this.clock.now()),
       evaluated_at: snapshot.atMs ? iso(snapshot.atMs) : null,
@@ -90,7 +97,7 @@ export class OverviewService {
 
   /** Availability per local day of the service's SLA time zone, today included (up to now). */
   async dailyUptime(svc: ServiceModel, days: number): Promise<{ objective: number; timezone: string; days: DailyUptime[] }> {
-    const sla = this.sla.requireSla(svc);
+    const sla = requireSla(svc);
     const now = Math.floor(this.clock.now() / MINUTE_MS) * MINUTE_MS;
     const start = DateTime.fromMillis(now, { zone: sla.zone }).startOf('day').minus({ days: days - 1 }).toMillis();
     const range: SlaRange = { label: `${days}d`, kind: 'rolling', startMs: start, endMs: now, evaluatedToMs: now };
@@ -101,6 +108,7 @@ export class OverviewService {
       days: (figures.daily ?? []).map((d) => ({
         date: d.date,
         availability: d.availability === null ? null : round(d.availability),
+        coverage: d.coverage === null ? null : round(d.coverage),
         good: d.good,
         bad: d.bad,
         unknown: d.unknown,

@@ -1,15 +1,16 @@
 // Keeps every service's current state (up, degraded, down, no data, maintenance) and announces each
-// change on the live feed the moment the collector sees it: after every committed batch of probe
+// change on the collector event bus ('service', relayed by the live feed) the moment the collector sees it: after every committed batch of probe
 // results (debounced) and on a short tick for changes that come with time alone.
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
-import { LiveFeed } from '../live/live-feed.js';
-import { DAY_MINUTES, MINUTE_MS, getBit } from '../sla/domain/bitmap.js';
+import { MINUTE_MS } from '../sla/domain/bitmap.js';
 import { MaintenanceService } from '../sla/maintenance.service.js';
+import { PROBE_SUCCESS } from '../sla/probe-metrics.js';
 import { ServicesService } from '../sla/services.service.js';
-import { PROBE_SUCCESS, SlaService } from '../sla/sla.service.js';
-import { serviceState, type MinuteVerdict, type ServiceState } from './domain/service-state.js';
+import { SlaEvaluator } from '../sla/sla-evaluator.js';
+import { serviceState, type ServiceState } from './domain/service-state.js';
+import type { ServiceStateEvent } from './service-state-events.js';
 
 export interface CurrentState {
   state: ServiceState;
@@ -30,11 +31,10 @@ export class ServiceStatesService implements OnModuleInit, OnModuleDestroy {
   private stopped = false;
 
   constructor(
-    private readonly sla: SlaService,
+    private readonly sla: SlaEvaluator,
     private readonly catalogue: ServicesService,
     private readonly maintenance: MaintenanceService,
     private readonly events: CollectorEvents,
-    private readonly live: LiveFeed,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -85,7 +85,7 @@ export class ServiceStatesService implements OnModuleInit, OnModuleDestroy {
       seen.add(svc.id);
       const state = serviceState({
         nowMinute,
-        verdict: (m) => this.verdict(svc.id, m),
+        verdict: (m) => this.sla.minuteVerdict(svc.id, m),
         // Whole-minute range: the maintenance service caches expansions per range.
         inMaintenance: this.maintenance.intervalsFor(svc.id, nowMinute * MINUTE_MS, (nowMinute + 1) * MINUTE_MS).some(([a, b]) => a <= now && now < b),
         burning: burning.has(svc.id),
@@ -94,17 +94,10 @@ export class ServiceStatesService implements OnModuleInit, OnModuleDestroy {
       if (before?.state === state) continue;
       this.states.set(svc.id, { state, sinceMs: now });
       // The first judgement after start is not a change anyone needs to be told about.
-      if (before)
-        this.live.publish({ type: 'service', event: 'state', at: new Date(now).toISOString(), service: { id: svc.id, name: svc.definition.name, state, previous: before.state } });
+      if (!before) continue;
+      const change: ServiceStateEvent = { id: svc.id, name: svc.definition.name, state, previous: before.state, atMs: now };
+      this.events.emit('service', change);
     }
     for (const id of this.states.keys()) if (!seen.has(id)) this.states.delete(id);
-  }
-
-  private verdict(service: string, minute: number): MinuteVerdict {
-    const day = Math.floor(minute / DAY_MINUTES);
-    const d = this.sla.statusStore.get(service, day);
-    if (!d) return 'unknown';
-    const m = minute - day * DAY_MINUTES;
-    return getBit(d.bad, m) ? 'bad' : getBit(d.good, m) ? 'good' : 'unknown';
   }
 }

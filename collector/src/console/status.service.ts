@@ -2,7 +2,7 @@
 // incident titles or descriptions (they are written for operators and may name internal things).
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { IncidentsService } from '../incidents/incidents.service.js';
+import { INCIDENT_HISTORY, type IncidentHistory } from '../incidents/incidents.ports.js';
 import { expandMaintenance } from '../sla/domain/maintenance.js';
 import { MaintenanceService } from '../sla/maintenance.service.js';
 import { ServicesService } from '../sla/services.service.js';
@@ -37,7 +37,7 @@ export class StatusService {
     private readonly overview: OverviewService,
     private readonly states: ServiceStatesService,
     private readonly maintenance: MaintenanceService,
-    private readonly incidents: IncidentsService,
+    @Inject(INCIDENT_HISTORY) private readonly incidents: IncidentHistory,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -66,7 +66,7 @@ export class StatusService {
         days: daily?.days ?? [],
       });
     }
-    const incidents = (await this.incidents.list({ states: ['open', 'acknowledged'], limit: 1000 }))
+    const incidents = (await this.incidents.currentIncidents(1000))
       .filter((i) => i.service !== null && names.has(i.service))
       .map((i) => ({ service: i.service!, service_name: names.get(i.service!)!, severity: i.severity, phase: PUBLIC_PHASE[i.state] ?? i.state, started_at: i.started_at }));
     const maintenance: PublicStatus['maintenance'] = [];

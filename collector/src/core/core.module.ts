@@ -1,9 +1,10 @@
 import { Global, Module, type DynamicModule, type OnApplicationShutdown, Inject } from '@nestjs/common';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { CLOCK, systemClock, type Clock } from '../common/clock.js';
-import { CONFIG, DATABASE, METRICS_REGISTRY, SAMPLE_STORE } from '../common/tokens.js';
+import { CONFIG, DATABASE, METRICS_REGISTRY, READ_ONLY, SAMPLE_STORE } from '../common/tokens.js';
 import { CollectorEvents } from '../common/events.js';
 import type { CollectorConfig } from '../config/config.schema.js';
+import { featureSettingsProviders } from '../config/feature-settings.js';
 import type { Database } from '../database/database.js';
 import type { SampleStore } from '../storage/storage.types.js';
 import { TokenVerifier } from '../auth/token-verifier.js';
@@ -16,6 +17,8 @@ export interface CoreOptions {
   registry?: Registry;
   /** Process metrics (CPU, memory, event loop) on /metrics; off in unit tests. */
   processMetrics?: boolean;
+  /** `vigil-collector report`: features read what is stored, start no timers, write nothing (READ_ONLY). */
+  readOnly?: boolean;
 }
 
 /** Closes the store and the database when the application shuts down (store first: it flushes). */
@@ -30,7 +33,11 @@ class CoreLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** Shared infrastructure every feature module injects: config, clock, database, store, metrics, events. */
+/**
+ * Shared infrastructure every feature module injects: clock, database, store, metrics, events, token
+ * verifier, the read-only flag and each feature's settings (CONFIG, the whole config, only for features
+ * not yet given their own settings token).
+ */
 @Global()
 @Module({})
 export class CoreModule {
@@ -49,7 +56,9 @@ export class CoreModule {
       { provide: SAMPLE_STORE, useValue: options.store },
       { provide: METRICS_REGISTRY, useValue: registry },
       { provide: CollectorEvents, useValue: new CollectorEvents() },
-      { provide: TokenVerifier, useValue: TokenVerifier.fromConfig(options.config) },
+      { provide: READ_ONLY, useValue: options.readOnly ?? false },
+      { provide: TokenVerifier, useValue: TokenVerifier.fromSettings(options.config.auth) },
+      ...featureSettingsProviders(options.config),
       CoreLifecycle,
     ];
     return {

@@ -1,4 +1,5 @@
 import sqlite3 from 'sqlite3';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -24,11 +25,41 @@ export interface DatabaseOptions {
   readOnly?: boolean;
 }
 
+/** Reads: what a Database offers outside a transaction, and a Transaction offers inside one. */
+export interface SqlReader {
+  get<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T | undefined>;
+  all<T = Record<string, unknown>>(sql: string, params?: SqlParams): Promise<T[]>;
+}
+
+// Statements a Database runs outside a transaction: SELECT, WITH … SELECT, VALUES, EXPLAIN and
+// PRAGMA reads (no "="). Leading comments are skipped.
+const READ_SQL = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:SELECT|WITH|VALUES|EXPLAIN|PRAGMA\s+[\w.]+\s*(?:$|;|\((?![^)]*=)))/i;
+
+/** Statements SQLite refuses inside a transaction: they reorganise files, they change no data. */
+export type MaintenanceCommand = 'VACUUM' | `PRAGMA wal_checkpoint(${'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'})`;
+const MAINTENANCE_SQL = /^\s*(VACUUM|PRAGMA\s+wal_checkpoint\((PASSIVE|FULL|RESTART|TRUNCATE)\))\s*;?\s*$/i;
+
+function notARead(sql: string): Error | undefined {
+  return READ_SQL.test(sql) ? undefined : new Error(`Database.get/all run reads only; write through transaction((tx) => tx.run(...)): ${sql.slice(0, 80)}`);
+}
+
 /**
  * The one place where sqlite3's callback API becomes promises. Every repository goes through this,
  * so a later PostgreSQL backend replaces repositories, not services.
+ *
+ * Writes happen only inside `transaction((tx) => …)`: the Database itself offers reads. There is
+ * one connection, so transactions are queued and run one after another; a write can never land in
+ * another flow's open transaction and vanish with its rollback.
  */
-export class Database {
+export class Database implements SqlReader {
+  private txQueue: Promise<unknown> = Promise.resolve();
+  /**
+   * The transaction the current async flow runs in, for the legacy run/prepare only. Set only for
+   * work that takes no `tx` (legacy style) and disabled after it: while enabled, Node 20 tracks every
+   * promise of the process, which costs ingest throughput.
+   */
+  private readonly flow = new AsyncLocalStorage<Transaction>();
+
   private constructor(private readonly db: sqlite3.Database, readonly path: string) {}
 
   static async open(options: DatabaseOptions): Promise<Database> {
@@ -38,108 +69,211 @@ export class Database {
     const raw = await new Promise<sqlite3.Database>((resolve, reject) => {
       const db = new sqlite3.Database(options.path, mode, (err) => (err ? reject(err) : resolve(db)));
     });
-    const database = new Database(raw, options.path);
     raw.configure('busyTimeout', options.busyTimeoutMs ?? 5000);
-    if (options.readOnly) {
-      // journal_mode and synchronous belong to the writing connection.
-      await database.exec('PRAGMA temp_store = MEMORY;\nPRAGMA cache_size = -65536');
-      return database;
-    }
-    await database.exec(
-      [
-        'PRAGMA journal_mode = WAL',
-        `PRAGMA synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`,
-        'PRAGMA foreign_keys = ON',
-        'PRAGMA temp_store = MEMORY',
-        'PRAGMA cache_size = -65536',
-        'PRAGMA wal_autocheckpoint = 4000',
-      ].join(';\n'),
-    );
-    return database;
-  }
-
-  run(sql: string, params: SqlParams = []): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      this.db.run(sql, params as unknown[], function (this: sqlite3.RunResult, err: Error | null) {
-        if (err) reject(err);
-        else resolve({ changes: this.changes, lastID: this.lastID });
-      });
-    });
+    // journal_mode and synchronous belong to the writing connection.
+    const pragmas = options.readOnly
+      ? ['PRAGMA temp_store = MEMORY', 'PRAGMA cache_size = -65536']
+      : [
+          'PRAGMA journal_mode = WAL',
+          `PRAGMA synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`,
+          'PRAGMA foreign_keys = ON',
+          'PRAGMA temp_store = MEMORY',
+          'PRAGMA cache_size = -65536',
+          'PRAGMA wal_autocheckpoint = 4000',
+        ];
+    await execRaw(raw, pragmas.join(';\n'));
+    return new Database(raw, options.path);
   }
 
   get<T = Record<string, unknown>>(sql: string, params: SqlParams = []): Promise<T | undefined> {
-    return new Promise((resolve, reject) => {
-      this.db.get(sql, params as unknown[], (err: Error | null, row: T) => (err ? reject(err) : resolve(row)));
-    });
+    const refused = notARead(sql);
+    return refused ? Promise.reject(refused) : getRaw<T>(this.db, sql, params);
   }
 
   all<T = Record<string, unknown>>(sql: string, params: SqlParams = []): Promise<T[]> {
-    return new Promise((resolve, reject) => {
-      this.db.all(sql, params as unknown[], (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows)));
-    });
-  }
-
-  exec(sql: string): Promise<void> {
-    return new Promise((resolve, reject) => this.db.exec(sql, (err) => (err ? reject(err) : resolve())));
-  }
-
-  /** A prepared statement, for hot paths that run the same SQL many times. */
-  prepare(sql: string): Statement {
-    return new Statement(this.db.prepare(sql));
+    const refused = notARead(sql);
+    return refused ? Promise.reject(refused) : allRaw<T>(this.db, sql, params);
   }
 
   /**
-   * Runs `work` inside BEGIN IMMEDIATE … COMMIT, rolling back on error. sqlite3 has one connection,
-   * so callers must not interleave other writes while a transaction is open: transactions are
-   * queued here and run one after another.
+   * Runs `work` inside BEGIN IMMEDIATE … COMMIT, rolling back on error. Transactions are queued
+   * and run one after another. `tx` is valid only until `work` settles. Do not await another
+   * transaction from inside `work`: it waits for this one to finish. Work that declares no `tx`
+   * parameter is legacy style: the deprecated run()/prepare() it calls join this transaction.
    */
-  transaction<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.txQueue.then(async () => {
-      await this.exec('BEGIN IMMEDIATE');
+  transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.queued(async () => {
+      const tx = new Transaction(this.db);
+      await execRaw(this.db, 'BEGIN IMMEDIATE');
       try {
-        const result = await work();
-        await this.exec('COMMIT');
+        const result = await (work.length === 0 ? this.runLegacy(tx, work) : work(tx));
+        tx.finish();
+        await execRaw(this.db, 'COMMIT');
         return result;
       } catch (error) {
-        await this.exec('ROLLBACK').catch(() => undefined);
+        tx.finish();
+        await execRaw(this.db, 'ROLLBACK').catch(() => undefined);
         throw error;
       }
     });
+  }
+
+  /** Runs `job` after every transaction and maintenance queued before it. */
+  private queued<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.txQueue.then(job);
     this.txQueue = next.catch(() => undefined);
     return next;
   }
-  private txQueue: Promise<unknown> = Promise.resolve();
+
+  private async runLegacy<T>(tx: Transaction, work: (tx: Transaction) => Promise<T>): Promise<T> {
+    try {
+      return await this.flow.run(tx, work, tx);
+    } finally {
+      // Transactions run one at a time, so no other legacy work is in flight.
+      this.flow.disable();
+    }
+  }
+
+  /** Runs VACUUM or a WAL checkpoint, queued between transactions like a transaction. */
+  maintenance(command: MaintenanceCommand): Promise<void> {
+    return this.queued(() => execRaw(this.db, command));
+  }
+
+  /**
+   * @deprecated TEMPORARY compatibility for repositories not yet converted to
+   * `transaction((tx) => tx.run(...))` (see docs/architecture.md, "Transactions"). Inside a
+   * transaction of the same async flow it joins that transaction (as before); anywhere else it runs
+   * as a one-statement transaction of its own, queued like every other, so it can no longer join
+   * another flow's transaction. Never call it from work that takes `tx`: it would wait for that
+   * very transaction. Convert a repository together with the transactions that call it.
+   */
+  run(sql: string, params: SqlParams = []): Promise<RunResult> {
+    if (MAINTENANCE_SQL.test(sql)) return this.maintenance(sql.trim().replace(/;$/, '') as MaintenanceCommand).then(() => ({ changes: 0, lastID: 0 }));
+    const tx = this.flowTransaction();
+    return tx ? tx.run(sql, params) : this.transaction((own) => own.run(sql, params));
+  }
+
+  /** @deprecated TEMPORARY, as run(): a statement whose run() follows the same rule. Use tx.prepare(). */
+  prepare(sql: string): LegacyStatement {
+    return new LegacyStatement(new PreparedWrite(this.db.prepare(sql)), this);
+  }
+
+  /** @internal For the legacy run/prepare: the open transaction of the calling async flow, if any. */
+  flowTransaction(): Transaction | undefined {
+    const tx = this.flow.getStore();
+    return tx?.isOpen ? tx : undefined;
+  }
 
   close(): Promise<void> {
     return new Promise((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
   }
 }
 
-export class Statement {
-  constructor(private readonly stmt: sqlite3.Statement) {}
+/** The write side of one open transaction. Every method throws once the transaction has finished. */
+export class Transaction implements SqlReader {
+  private open = true;
 
-  run(params: SqlParams = []): Promise<RunResult> {
+  /** @internal Created by Database.transaction only. */
+  constructor(private readonly db: sqlite3.Database) {}
+
+  get isOpen(): boolean {
+    return this.open;
+  }
+
+  /** @internal */
+  finish(): void {
+    this.open = false;
+  }
+
+  run(sql: string | PreparedWrite, params: SqlParams = []): Promise<RunResult> {
+    this.assertOpen();
     return new Promise((resolve, reject) => {
-      this.stmt.run(params as unknown[], function (this: sqlite3.RunResult, err: Error | null) {
-        if (err) reject(err);
-        else resolve({ changes: this.changes, lastID: this.lastID });
-      });
+      const done = settleRun(resolve, reject);
+      if (typeof sql === 'string') this.db.run(sql, params as unknown[], done);
+      else statements.get(sql)!.run(params as unknown[], done);
     });
   }
 
-  all<T = Record<string, unknown>>(params: SqlParams = []): Promise<T[]> {
-    return new Promise((resolve, reject) => {
-      this.stmt.all(params as unknown[], (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows)));
-    });
+  /** Reads (and statements with RETURNING) that see this transaction's own writes. */
+  get<T = Record<string, unknown>>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+    this.assertOpen();
+    return getRaw<T>(this.db, sql, params);
   }
 
-  get<T = Record<string, unknown>>(params: SqlParams = []): Promise<T | undefined> {
-    return new Promise((resolve, reject) => {
-      this.stmt.get(params as unknown[], (err: Error | null, row: T) => (err ? reject(err) : resolve(row)));
-    });
+  all<T = Record<string, unknown>>(sql: string, params: SqlParams = []): Promise<T[]> {
+    this.assertOpen();
+    return allRaw<T>(this.db, sql, params);
+  }
+
+  /** Several statements without parameters (schema migrations). */
+  exec(sql: string): Promise<void> {
+    this.assertOpen();
+    return execRaw(this.db, sql);
+  }
+
+  /**
+   * A prepared statement for hot paths that run the same SQL many times. It runs only through
+   * tx.run(prepared, params), in this or a later transaction; the caller finalizes it.
+   */
+  prepare(sql: string): PreparedWrite {
+    this.assertOpen();
+    return new PreparedWrite(this.db.prepare(sql));
+  }
+
+  private assertOpen(): void {
+    if (!this.open) throw new Error('transaction already finished: its tx cannot be used after the work settled');
+  }
+}
+
+/** The sqlite3 statement behind each PreparedWrite, reachable only from this module. */
+const statements = new WeakMap<PreparedWrite, sqlite3.Statement>();
+
+/** Prepared SQL with no way to run itself outside a transaction: pass it to tx.run(). */
+export class PreparedWrite {
+  /** @internal */
+  constructor(stmt: sqlite3.Statement) {
+    statements.set(this, stmt);
   }
 
   finalize(): Promise<void> {
-    return new Promise((resolve) => this.stmt.finalize(() => resolve()));
+    return new Promise((resolve) => statements.get(this)!.finalize(() => resolve()));
   }
+}
+
+/** sqlite3 reports a run's changes and last id on the callback's `this`. */
+function settleRun(resolve: (result: RunResult) => void, reject: (error: Error) => void) {
+  return function (this: sqlite3.RunResult, err: Error | null): void {
+    if (err) reject(err);
+    else resolve({ changes: this.changes, lastID: this.lastID });
+  };
+}
+
+/** @deprecated TEMPORARY, see Database.prepare. */
+export class LegacyStatement {
+  constructor(private readonly prepared: PreparedWrite, private readonly database: Database) {}
+
+  run(params: SqlParams = []): Promise<RunResult> {
+    const tx = this.database.flowTransaction();
+    return tx ? tx.run(this.prepared, params) : this.database.transaction((own) => own.run(this.prepared, params));
+  }
+
+  finalize(): Promise<void> {
+    return this.prepared.finalize();
+  }
+}
+
+function getRaw<T>(db: sqlite3.Database, sql: string, params: SqlParams): Promise<T | undefined> {
+  return new Promise((resolve, reject) => {
+    db.get(sql, params as unknown[], (err: Error | null, row: T) => (err ? reject(err) : resolve(row)));
+  });
+}
+
+function allRaw<T>(db: sqlite3.Database, sql: string, params: SqlParams): Promise<T[]> {
+  return new Promise((resolve, reject) => {
+    db.all(sql, params as unknown[], (err: Error | null, rows: T[]) => (err ? reject(err) : resolve(rows)));
+  });
+}
+
+function execRaw(db: sqlite3.Database, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => db.exec(sql, (err) => (err ? reject(err) : resolve())));
 }

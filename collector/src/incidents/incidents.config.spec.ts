@@ -20,10 +20,10 @@ describe('rules, notifiers and incidents config', () => {
       severity: 'warning',
     });
     expect(config.rules[1]).toMatchObject({ name: 'agent-down', kind: 'agent_down', missedIntervals: 3, severity: 'critical' });
-    expect(config.notifiers.map((n) => [n.name, n.type, n.url])).toEqual([
-      ['ops-webhook', 'webhook', 'http://127.0.0.1:9099/hook'],
-      ['alertmanager', 'alertmanager', 'http://127.0.0.1:9093'],
-    ]);
+    // The example's Alertmanager is commented out (the demo runs none); its block still parses as written.
+    expect(config.notifiers.map((n) => [n.name, n.type, n.url])).toEqual([['ops-webhook', 'webhook', 'http://127.0.0.1:9099/hook']]);
+    const alertmanager = buildConfig({ notifiers: [{ name: 'alertmanager', type: 'alertmanager', url: 'http://127.0.0.1:9093' }] });
+    expect(alertmanager.notifiers.map((n) => [n.name, n.type, n.url])).toEqual([['alertmanager', 'alertmanager', 'http://127.0.0.1:9093']]);
     expect(config.incidents).toMatchObject({ group_wait: 5_000, repeat_interval: 4 * 3_600_000, reopen_within: 3_600_000, problem_threshold: 3 });
   });
 

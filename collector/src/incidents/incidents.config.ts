@@ -2,13 +2,14 @@
 // validated on its own so every message names it: `rules[2].recover_below: rule "disk": ...`.
 // The output is normalised (durations in ms, matchers compiled to data, templates checked).
 import { z } from 'zod';
-import { isValidLabelName, isValidMetricName, parseDuration } from '@vigil/proto';
+import { isValidLabelName, isValidMetricName } from '@vigil/proto';
 import { compileTemplate, TemplateError } from './domain/template.js';
 import { recoveryProblem, type Comparison } from './domain/rule-state.js';
 import type { LabelMatcher } from './domain/matchers.js';
+import { SEVERITIES, type Severity } from '../common/severity.js';
+import { duration, httpUrl, NAME_RE } from '../common/config-values.js';
+import { deliverySettingsSchema } from '../notify/notify.config.js';
 
-export const SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
 
 export const BUILTINS = [
   'agent_down',
@@ -63,17 +64,6 @@ export interface SignalRule extends RuleCommon {
 
 export type RuleSpec = ThresholdRule | AgentDownRule | SignalRule;
 
-const RULE_NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$/;
-
-/** Durations as "30s", "5m", "2h" (or a number of seconds); parsed to milliseconds. */
-const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
-  if (ms === undefined || !Number.isFinite(ms) || ms < 0) {
-    ctx.addIssue({ code: 'custom', message: `invalid duration ${JSON.stringify(value)} (use e.g. 30s, 5m, 2h, 7d)` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const matcherValue = z.union([
   z.string(),
@@ -152,7 +142,7 @@ type Issue = { path: PropertyKey[]; message: string };
 /** Semantic checks zod cannot express; each message is prefixed with the rule name by the caller. */
 function ruleProblems(spec: RuleSpec, raw: Record<string, unknown>): Issue[] {
   const issues: Issue[] = [];
-  if (!RULE_NAME_RE.test(spec.name)) issues.push({ path: ['name'], message: 'invalid rule name (letters, digits, _ . : -; at most 100 characters)' });
+  if (!NAME_RE.test(spec.name)) issues.push({ path: ['name'], message: 'invalid rule name (letters, digits, _ . : -; at most 100 characters)' });
   for (const key of ['title', 'description'] as const) {
     try {
       compileTemplate(spec[key]);
@@ -268,58 +258,9 @@ export const rulesSchema = z
     return specs;
   });
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
-const notifierCommon = {
-  name: z.string().regex(RULE_NAME_RE, 'invalid notifier name (letters, digits, _ . : -)'),
-  /** Only incidents of these severities (all when omitted). */
-  severities: z.array(z.enum(SEVERITIES)).optional(),
-  /** Only incidents of these services (all when omitted). */
-  services: z.array(z.string()).optional(),
-  /** Per-attempt timeout. */
-  timeout: duration.default(5_000),
-  send_resolved: z.boolean().default(true),
-};
-
-export const webhookNotifierSchema = z.strictObject({
-  ...notifierCommon,
-  type: z.literal('webhook'),
-  url: httpUrl,
-  /** HMAC-SHA256 key for X-Vigil-Signature; unsigned when omitted. */
-  secret: z.string().min(1).optional(),
-  headers: z.record(z.string(), z.string()).default({}),
-});
-export const alertmanagerNotifierSchema = z.strictObject({
-  ...notifierCommon,
-  type: z.literal('alertmanager'),
-  /** Base URL of Alertmanager; alerts go to <url>/api/v2/alerts. */
-  url: httpUrl,
-  /** Firing alerts are re-sent this often so Alertmanager does not time them out. */
-  resend_interval: duration.default(60_000),
-  headers: z.record(z.string(), z.string()).default({}),
-});
-export const pagerdutyNotifierSchema = z.strictObject({
-  ...notifierCommon,
-  type: z.literal('pagerduty'),
-  routing_key: z.string().min(1),
-  url: httpUrl.default('https://events.pagerduty.com/v2/enqueue'),
-  /** Shown as the source of PagerDuty events. */
-  client: z.string().default('Vigil'),
-});
-const notifierSchema = z.discriminatedUnion('type', [webhookNotifierSchema, alertmanagerNotifierSchema, pagerdutyNotifierSchema], {
-  error: (issue) => (issue.code === 'invalid_union' ? 'unknown notifier type (use webhook, alertmanager or pagerduty)' : undefined),
-});
-export type NotifierConfig = z.infer<typeof notifierSchema>;
-
-export const notifiersSchema = z
-  .array(notifierSchema)
-  .default([])
-  .superRefine((list, ctx) => {
-    const seen = new Set<string>();
-    list.forEach((n, i) => {
-      if (seen.has(n.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate notifier name "${n.name}"` });
-      seen.add(n.name);
-    });
-  });
+// The notifiers section is notify's (notify/notify.config.ts); the config schema takes it from here.
+export { notifiersSchema, type NotifierConfig } from '../notify/notify.config.js';
+import type { NotifierConfig } from '../notify/notify.config.js';
 
 export const incidentsSettingsSchema = z
   .strictObject({
@@ -349,16 +290,8 @@ export const incidentsSettingsSchema = z
     default_agent_interval: duration.default(10_000),
     /** Base URL of this collector's API, for links in notifications. */
     external_url: httpUrl.default('http://localhost:8080'),
-    delivery: z
-      .strictObject({
-        concurrency: z.number().int().min(1).max(64).default(4),
-        max_attempts: z.number().int().min(1).default(12),
-        backoff_initial: duration.default(1_000),
-        backoff_max: duration.default(5 * 60_000),
-        /** Delivered and failed outbox rows are deleted after this time. */
-        retention: duration.default(7 * 86_400_000),
-      })
-      .prefault({}),
+    /** Delivery of notifications (notify's settings; the key stays under `incidents`). */
+    delivery: deliverySettingsSchema,
   })
   .prefault({});
 export type IncidentsSettings = z.infer<typeof incidentsSettingsSchema>;

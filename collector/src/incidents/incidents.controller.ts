@@ -2,14 +2,15 @@ import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards 
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
 import { parseInput } from '../api/validation.js';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { ackBody, commentBody, incidentIdParam, kpiQuery, listIncidentsQuery, resolveBody, resolveTime } from './incidents.dto.js';
-import { IncidentsService } from './incidents.service.js';
+import { resolveTime } from '../api/query-params.js';
+import { ackBody, commentBody, incidentIdParam, kpiQuery, listIncidentsQuery, resolveBody } from './incidents.dto.js';
+import { IncidentActions } from './incident-actions.service.js';
 import { KpisService } from './kpis.service.js';
 
 @Controller('api/incidents')
 export class IncidentsController {
   constructor(
-    private readonly incidents: IncidentsService,
+    private readonly incidents: IncidentActions,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 

@@ -1,35 +1,29 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { CONFIG, METRICS_REGISTRY } from '../common/tokens.js';
-import { SEVERITIES, type RuleSpec } from './incidents.config.js';
+import { SEVERITIES } from '../common/severity.js';
+import type { RuleSpec } from './incidents.config.js';
 import { IncidentsRepository } from './incidents.repository.js';
-import { ChangesRepository } from '../changes/changes.repository.js';
-import { OutboxRepository } from '../notify/outbox.repository.js';
 
 /** Seconds buckets from 10 s to 3 days: acknowledgements take minutes, resolutions hours. */
 const DURATION_BUCKETS = [10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14_400, 28_800, 86_400, 259_200];
 
 /**
- * Incident-management KPIs. Totals are read from SQLite at scrape time (they survive restarts and
+ * Incident and rule KPIs. Totals are read from SQLite at scrape time (they survive restarts and
  * cost a few indexed GROUP BYs); durations are histograms observed as acks and resolutions happen.
  */
 @Injectable()
 export class IncidentsMetrics {
   private readonly ack: Histogram<'severity' | 'service'>;
   private readonly resolve: Histogram<'severity' | 'service'>;
-  private readonly notifications: Counter<'notifier' | 'outcome'>;
   private readonly dropped: Counter<'reason'>;
   private readonly evaluationSeconds: Counter;
-  readonly liveDropped: Counter<'reason'>;
   private evaluationsSource: () => number = () => 0;
-  private liveClientsSource: () => number = () => 0;
 
   constructor(
     @Inject(METRICS_REGISTRY) registry: Registry,
     @Inject(CONFIG) config: { services: ReadonlyArray<{ id: string }>; rules: readonly RuleSpec[] },
     incidents: IncidentsRepository,
-    changes: ChangesRepository,
-    outbox: OutboxRepository,
   ) {
     const registers = [registry];
     const label = (service: string | null) => service ?? '';
@@ -77,32 +71,6 @@ export class IncidentsMetrics {
       this.ack.zero(labels);
       this.resolve.zero(labels);
     }
-    new Counter({
-      name: 'vigil_changes_total',
-      help: 'Recorded changes by outcome (pending: outcome not yet recorded).',
-      labelNames: ['outcome'],
-      registers,
-      async collect() {
-        this.reset();
-        for (const o of ['success', 'failed', 'rolled_back', 'pending']) this.inc({ outcome: o }, 0);
-        for (const r of await changes.outcomeCounts()) this.inc({ outcome: r.outcome ?? 'pending' }, r.n);
-      },
-    });
-    new Counter({
-      name: 'vigil_changes_causing_incidents_total',
-      help: 'Changes with at least one incident linked to them.',
-      registers,
-      async collect() {
-        this.reset();
-        this.inc(await changes.causingIncidents());
-      },
-    });
-    this.notifications = new Counter({
-      name: 'vigil_notifications_total',
-      help: 'Notification attempts and decisions by notifier and outcome (delivered, retry, failed, superseded).',
-      labelNames: ['notifier', 'outcome'],
-      registers,
-    });
     const self = this;
     let reported = 0;
     new Counter({
@@ -126,36 +94,10 @@ export class IncidentsMetrics {
       labelNames: ['reason'],
       registers,
     });
-    new Gauge({
-      name: 'vigil_notification_outbox_pending',
-      help: 'Notifications waiting in the outbox (due later, being retried, or queued).',
-      registers,
-      async collect() {
-        this.set((await outbox.countByState()).pending);
-      },
-    });
-    new Gauge({
-      name: 'vigil_live_clients',
-      help: 'Connected live-feed WebSocket clients.',
-      registers,
-      collect() {
-        this.set(self.liveClientsSource());
-      },
-    });
-    this.liveDropped = new Counter({
-      name: 'vigil_live_messages_dropped_total',
-      help: 'Live-feed messages not sent, by reason.',
-      labelNames: ['reason'],
-      registers,
-    });
   }
 
   bindEvaluations(source: () => number): void {
     this.evaluationsSource = source;
-  }
-
-  bindLiveClients(source: () => number): void {
-    this.liveClientsSource = source;
   }
 
   acknowledged(severity: string, service: string | null, seconds: number): void {
@@ -164,10 +106,6 @@ export class IncidentsMetrics {
 
   resolved(severity: string, service: string | null, seconds: number): void {
     this.resolve.observe({ severity, service: service ?? '' }, Math.max(0, seconds));
-  }
-
-  notification(notifier: string, outcome: 'delivered' | 'retry' | 'failed' | 'superseded', count = 1): void {
-    this.notifications.inc({ notifier, outcome }, count);
   }
 
   evaluated(seconds: number): void {

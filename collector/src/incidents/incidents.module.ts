@@ -1,20 +1,20 @@
 import { Module, type DynamicModule, type ModuleMetadata, type Provider } from '@nestjs/common';
+import { CHANGE_INCIDENTS } from '../changes/changes.ports.js';
+import { ChangesModule } from '../changes/changes.module.js';
 import { CONFIG } from '../common/tokens.js';
-import { ChangesController } from '../changes/changes.controller.js';
-import { ChangesRepository } from '../changes/changes.repository.js';
-import { ChangesService } from '../changes/changes.service.js';
-import { LiveFeed } from '../live/live-feed.js';
-import { NotifyService } from '../notify/notify.service.js';
-import { OutboxRepository } from '../notify/outbox.repository.js';
-import { ProblemsController } from '../problems/problems.controller.js';
-import { ProblemsRepository } from '../problems/problems.repository.js';
-import { ProblemsService } from '../problems/problems.service.js';
-import type { CollectorConfig } from '../config/config.schema.js';
+import { NotifyModule } from '../notify/notify.module.js';
+import { PROBLEM_INCIDENTS } from '../problems/problems.ports.js';
+import { ProblemsModule } from '../problems/problems.module.js';
+import { IncidentActions } from './incident-actions.service.js';
+import { IncidentHistoryReader } from './incident-history.js';
+import { IncidentRecorder } from './incident-recorder.js';
+import { IncidentTransitions } from './incident-transitions.service.js';
+import { IncidentUpkeep } from './incident-upkeep.service.js';
 import type { IncidentsSettings } from './incidents.config.js';
 import { IncidentsController, KpisController } from './incidents.controller.js';
 import { IncidentsMetrics } from './incidents.metrics.js';
+import { INCIDENT_HISTORY } from './incidents.ports.js';
 import { IncidentsRepository } from './incidents.repository.js';
-import { IncidentsService } from './incidents.service.js';
 import {
   AGENT_DIRECTORY,
   BURN_RATE_SOURCE,
@@ -56,8 +56,13 @@ export interface IncidentsModuleOptions {
 }
 
 /**
- * Incident, change and problem management, notifications and the live feed. Rules and notifiers come
- * from the validated config (`rules`, `notifiers`, `incidents`).
+ * Rules and incident management: the rule engine and its timer, incident transitions, API actions,
+ * upkeep and KPIs. Uses the ports of changes (CHANGE_RECORDS), problems (PROBLEM_RECORDS) and notify
+ * (NOTIFICATION_QUEUE), and publishes 'incident' events on the collector bus.
+ *
+ * Global, so its exports reach modules it cannot import without a cycle; it exports ports only:
+ * INCIDENT_HISTORY (SLA reports) and the ports changes and problems define for their incident
+ * lists (CHANGE_INCIDENTS, PROBLEM_INCIDENTS). Each consumer injects them as optional.
  */
 @Module({})
 export class IncidentsModule {
@@ -70,29 +75,30 @@ export class IncidentsModule {
     if (s.maintenance) sources.push(useExisting(MAINTENANCE_SOURCE, s.maintenance));
     return {
       module: IncidentsModule,
-      imports: options.imports ?? [],
-      controllers: [IncidentsController, KpisController, ChangesController, ProblemsController],
+      global: true,
+      imports: [ChangesModule, ProblemsModule, NotifyModule, ...(options.imports ?? [])],
+      controllers: [IncidentsController, KpisController],
       providers: [
         {
           provide: INCIDENTS_SETTINGS,
-          useFactory: (config: CollectorConfig): IncidentsSettings => config.incidents,
+          useFactory: (config: { incidents: IncidentsSettings }): IncidentsSettings => config.incidents,
           inject: [CONFIG],
         },
         ...sources,
         IncidentsRepository,
-        ChangesRepository,
-        ProblemsRepository,
-        OutboxRepository,
         IncidentsMetrics,
-        NotifyService,
-        IncidentsService,
+        IncidentRecorder,
+        IncidentTransitions,
+        IncidentActions,
+        IncidentUpkeep,
         RuleEvaluator,
         KpisService,
-        ChangesService,
-        ProblemsService,
-        LiveFeed,
+        IncidentHistoryReader,
+        useExisting(INCIDENT_HISTORY, IncidentHistoryReader),
+        useExisting(CHANGE_INCIDENTS, IncidentHistoryReader),
+        useExisting(PROBLEM_INCIDENTS, IncidentHistoryReader),
       ],
-      exports: [IncidentsService, RuleEvaluator, LiveFeed, ChangesService, ProblemsService, NotifyService],
+      exports: [INCIDENT_HISTORY, CHANGE_INCIDENTS, PROBLEM_INCIDENTS],
     };
   }
 }

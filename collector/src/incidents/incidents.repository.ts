@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
 import type { Database, SqlValue } from '../database/database.js';
 import type { IncidentState } from './domain/lifecycle.js';
-import type { NotifyEvent } from './domain/notification-policy.js';
+import type { NotifyEvent } from '../notify/notify.types.js';
 
 export interface IncidentRow {
   id: number;
@@ -183,6 +183,16 @@ export class IncidentsRepository {
     );
     for (const r of rows) await this.db.run('UPDATE incidents SET problem_id = ? WHERE id = ?', [problemId, r.id]);
     return rows.map((r) => r.id);
+  }
+
+  /** (change, incident) pairs of the given changes, incidents ascending; the ids travel as one JSON parameter. */
+  linkedToChanges(changeIds: readonly string[]): Promise<Array<{ change_id: string; id: number }>> {
+    return this.db.all(`SELECT change_id, id FROM incidents WHERE change_id IN (SELECT value FROM json_each(?)) ORDER BY id`, [JSON.stringify(changeIds)]);
+  }
+
+  async changesWithIncidents(): Promise<string[]> {
+    const rows = await this.db.all<{ change_id: string }>('SELECT DISTINCT change_id FROM incidents WHERE change_id IS NOT NULL');
+    return rows.map((r) => r.change_id);
   }
 
   byProblem(problemId: number): Promise<IncidentRow[]> {

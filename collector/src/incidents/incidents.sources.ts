@@ -3,16 +3,16 @@
 // bind their services to these tokens (see IncidentsModule.register); the shapes are what those
 // services already offer, so no adapter sits in between.
 import type { MaintenanceDefinition } from '../sla/domain/maintenance.js';
-import type { SlaService } from '../sla/sla.service.js';
+import type { SlaEvaluator } from '../sla/sla-evaluator.js';
 
 /** The agent registry (AgentsService). */
 export interface AgentDirectory {
   list(): ReadonlyArray<{ id: string; hostname: string; connected: boolean; lastSeen: number; intervalMs: number }>;
 }
 
-/** The SLA engine's multi-window burn-rate alerts and error budgets: SlaService as it is. */
-export type BurnRateSource = Pick<SlaService, 'burnRateSignals' | 'errorBudgetStates'>;
-export type { BurnSignal as BurnRateSignal, BudgetState as ErrorBudgetState } from '../sla/sla.service.js';
+/** The SLA engine's multi-window burn-rate alerts and error budgets: SlaEvaluator as it is. */
+export type BurnRateSource = Pick<SlaEvaluator, 'burnRateSignals' | 'errorBudgetStates'>;
+export type { BurnSignal as BurnRateSignal, BudgetState as ErrorBudgetState } from '../sla/sla-evaluator.js';
 
 /** A resource forecast to run out within the asked horizon. */
 export interface ExhaustionSignal {

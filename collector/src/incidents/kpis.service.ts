@@ -1,7 +1,7 @@
-import { BadRequestException, Injectable } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import { ChangesRepository } from '../changes/changes.repository.js';
-import { ProblemsRepository } from '../problems/problems.repository.js';
+import { CHANGE_RECORDS, type ChangeRecords } from '../changes/changes.ports.js';
+import { PROBLEM_RECORDS, type ProblemRecords } from '../problems/problems.ports.js';
 import { IncidentsRepository } from './incidents.repository.js';
 
 const ratio = (n: number, d: number): number | null => (d > 0 ? n / d : null);
@@ -11,8 +11,8 @@ const ratio = (n: number, d: number): number | null => (d > 0 ? n / d : null);
 export class KpisService {
   constructor(
     private readonly incidents: IncidentsRepository,
-    private readonly changes: ChangesRepository,
-    private readonly problems: ProblemsRepository,
+    @Inject(CHANGE_RECORDS) private readonly changes: ChangeRecords,
+    @Inject(PROBLEM_RECORDS) private readonly problems: ProblemRecords,
   ) {}
 
   /** [from, to) of a month "YYYY-MM" in a time zone. */
@@ -32,7 +32,7 @@ export class KpisService {
     const rolledBack = outcomes.rolled_back ?? 0;
     const pending = outcomes.pending ?? 0;
     const decided = success + failed + rolledBack;
-    const causing = await this.changes.causingIncidents(fromMs, toMs);
+    const causing = await this.changes.countTakingEffect(await this.incidents.changesWithIncidents(), fromMs, toMs);
     const problems = await this.problems.periodFigures(fromMs, toMs);
     return {
       period,

@@ -6,7 +6,8 @@ import type { StoredSeriesSamples } from '../storage/storage.types.js';
 import { AgentWatch, SignalPoller } from './condition-sources.js';
 import type { IncidentsSettings, RuleSpec } from './incidents.config.js';
 import { IncidentsMetrics } from './incidents.metrics.js';
-import { IncidentsService } from './incidents.service.js';
+import { IncidentTransitions } from './incident-transitions.service.js';
+import { IncidentUpkeep } from './incident-upkeep.service.js';
 import { AGENT_DIRECTORY, BURN_RATE_SOURCE, EXHAUSTION_SOURCE, type AgentDirectory, type BurnRateSource, type ExhaustionSource } from './incidents.sources.js';
 import { INCIDENTS_SETTINGS } from './incidents.tokens.js';
 import { RuleEngine } from './rule-engine.js';
@@ -16,7 +17,7 @@ const SWEEP_EVERY_MS = 60_000;
 /**
  * Drives the rule engine: every stored batch is evaluated as it is committed, and a timer
  * (evaluation_interval, 1 s by default) handles `for` expiry, keep_firing_for, silent agents and
- * incident upkeep. Transitions go to IncidentsService, which applies them off the ingest path.
+ * incident upkeep. Transitions go to IncidentTransitions, which applies them off the ingest path.
  */
 @Injectable()
 export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
@@ -35,13 +36,14 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(INCIDENTS_SETTINGS) private readonly settings: IncidentsSettings,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly events: CollectorEvents,
-    private readonly incidents: IncidentsService,
+    private readonly transitions: IncidentTransitions,
+    private readonly upkeep: IncidentUpkeep,
     private readonly metrics: IncidentsMetrics,
     @Optional() @Inject(AGENT_DIRECTORY) directory?: AgentDirectory,
     @Optional() @Inject(BURN_RATE_SOURCE) burnRates?: BurnRateSource,
     @Optional() @Inject(EXHAUSTION_SOURCE) exhaustion?: ExhaustionSource,
   ) {
-    this.engine = new RuleEngine(config.rules, (t) => incidents.handleTransition(t));
+    this.engine = new RuleEngine(config.rules, (t) => transitions.handleTransition(t));
     const now = clock.now();
     this.agents = new AgentWatch(config.rules, this.engine, directory, settings.default_agent_interval, now);
     this.signals = new SignalPoller(config.rules, this.engine, burnRates, exhaustion);
@@ -56,7 +58,7 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.engine.restore(await this.incidents.restoreActive(), this.clock.now());
+    this.engine.restore(await this.transitions.restoreActive(), this.clock.now());
     this.unsubscribe.push(
       this.events.on('samples', (batch) => this.onSamples(batch)),
       this.events.on('agent', (e) => this.agents.touch(e.agentId, e.hostname, this.clock.now())),
@@ -77,7 +79,7 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
     if (this.signalTimer) clearInterval(this.signalTimer);
     for (const off of this.unsubscribe.splice(0)) off();
-    await this.incidents.whenIdle();
+    await this.transitions.whenIdle();
   }
 
   /** Listener of CollectorEvents 'samples': must be fast and must not throw. */
@@ -108,7 +110,7 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
       this.lastSweepMs = now;
       this.engine.sweep(now);
     }
-    return this.incidents.upkeep().catch((e) => this.log.error(`incident upkeep failed: ${String(e)}`));
+    return this.upkeep.upkeep().catch((e) => this.log.error(`incident upkeep failed: ${String(e)}`));
   }
 
   /** Polls SLA and capacity signals now (tests). */

@@ -9,6 +9,7 @@ import type { SampleStore } from '../storage/storage.types.js';
 import { AgentsService } from '../agents/agents.service.js';
 import { TokenVerifier, bearerToken } from '../auth/token-verifier.js';
 import { REASON_NAMES, validateBatch } from './batch-validation.js';
+import { StreamError, classifyStorageError, streamErrorFor } from './ingest.errors.js';
 import { IngestMetrics } from './ingest.metrics.js';
 
 type Stream = ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessage>;
@@ -16,17 +17,11 @@ type Stream = ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessag
 const AGENT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const HELLO_TIMEOUT_MS = 10_000;
 
-/** Errors ending a stream, mapped to gRPC status codes in this one place. */
-class StreamError extends Error {
-  constructor(readonly code: GrpcStatus, message: string, readonly reason: string) {
-    super(message);
-  }
-}
-
 /**
  * One agent connection: hello → welcome, then batches in order. Batches are handed to the store as
  * they arrive (the store groups concurrent batches of all agents into one commit) and acked in
- * order once committed. A storage failure ends the stream without acking, so the agent resends.
+ * order once committed. A retryable storage failure ends the stream without acking, so the agent
+ * resends; a permanent one rejects the batch whole (see ingest.errors.ts).
  */
 @Injectable()
 export class IngestService {
@@ -77,7 +72,7 @@ export class IngestService {
     // number would then hide the lost one). Concurrency comes from many agents sharing a commit.
     const enqueue = (work: () => Promise<void>) => {
       chain = chain.then(() => (ended ? undefined : work())).catch((error: unknown) => {
-        abort(error instanceof StreamError ? error : new StreamError(GrpcStatus.UNAVAILABLE, 'storage unavailable, retry later', 'storage_error'));
+        abort(streamErrorFor(error));
         if (!(error instanceof StreamError)) this.log.error(`agent ${agentId ?? peer}: ${(error as Error).message}`);
       });
     };
@@ -159,17 +154,19 @@ export class IngestService {
     const ingest = this.config.ingest;
     const result = validateBatch(batch, { agentId, hostname, nowMs: now, maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch });
     const seq = Number(batch.seq ?? 0);
-    if (result.status === 'rejected') {
-      this.metrics.batches.inc({ outcome: 'rejected' });
-      this.metrics.rejectedSamples.inc({ reason: REASON_NAMES[result.reason] ?? 'unspecified' }, result.samples);
-      this.write(call, { rejection: { seq, reason: result.reason, detail: result.detail, rejectedSamples: result.samples, wholeBatch: true } });
-      // Nothing of it is stored; acking it lets the agent drop it instead of resending forever.
-      return seq;
-    }
+    if (result.status === 'rejected') return this.rejectBatch(call, seq, result.reason, result.detail, result.samples);
     for (const r of result.rejections) {
       this.metrics.rejectedSamples.inc({ reason: REASON_NAMES[r.reason] ?? 'unspecified' }, r.count);
     }
-    const { outcome, stored } = await this.store.append({ agentId, epoch, seq, series: result.series });
+    let appended: Awaited<ReturnType<SampleStore['append']>>;
+    try {
+      appended = await this.store.append({ agentId, epoch, seq, series: result.series });
+    } catch (error) {
+      const failure = classifyStorageError(error);
+      if (failure.kind === 'retryable') throw error;
+      return this.rejectBatch(call, seq, failure.reason, failure.detail, result.samples);
+    }
+    const { outcome, stored } = appended;
     if (outcome.status === 'duplicate') {
       this.metrics.batches.inc({ outcome: 'duplicate' });
       return seq;
@@ -180,6 +177,14 @@ export class IngestService {
       this.write(call, { rejection: { seq, reason: r.reason, detail: r.detail, rejectedSamples: r.count, wholeBatch: false } });
     }
     if (stored.length) this.events.emit('samples', stored);
+    return seq;
+  }
+
+  /** Rejects a whole batch. Nothing of it is stored; acking it lets the agent drop it instead of resending forever. */
+  private rejectBatch(call: Stream, seq: number, reason: vigil.v1.RejectReason, detail: string, samples: number): number {
+    this.metrics.batches.inc({ outcome: 'rejected' });
+    this.metrics.rejectedSamples.inc({ reason: REASON_NAMES[reason] ?? 'unspecified' }, samples);
+    this.write(call, { rejection: { seq, reason, detail, rejectedSamples: samples, wholeBatch: true } });
     return seq;
   }
 

@@ -6,9 +6,10 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { bearerToken, TokenVerifier } from '../auth/token-verifier.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
-import { SEVERITIES } from '../incidents/incidents.config.js';
-import { IncidentsMetrics } from '../incidents/incidents.metrics.js';
-import { IncidentsService, type IncidentView } from '../incidents/incidents.service.js';
+import { SEVERITIES } from '../common/severity.js';
+import type { ServiceStateEvent } from '../console/service-state-events.js';
+import type { IncidentView } from '../incidents/incident-view.js';
+import { LiveMetrics } from './live.metrics.js';
 
 export const LIVE_PATH = '/ws';
 export const LIVE_TYPES = ['incident', 'agent', 'service'] as const;
@@ -20,7 +21,7 @@ type LiveType = (typeof LIVE_TYPES)[number];
 export type LiveMessage =
   | { type: 'incident'; event: string; at: string; incident: IncidentView }
   | { type: 'agent'; event: 'connected' | 'disconnected'; at: string; agent: { id: string; hostname: string } }
-  | { type: 'service'; event: 'state'; at: string; service: { id: string; name: string; state: string; previous: string | null } };
+  | { type: 'service'; event: 'state'; at: string; service: Pick<ServiceStateEvent, 'id' | 'name' | 'state' | 'previous'> };
 
 interface Filters {
   types: ReadonlySet<LiveType>;
@@ -58,7 +59,7 @@ export function parseFilters(params: URLSearchParams): Filters | string {
   return { types: new Set(types as LiveType[]), severities: severities && new Set(severities), services: services && new Set(services) };
 }
 
-/** Severity and service filters apply to incident messages; agent messages carry neither. */
+/** Severity and service filters apply to incident messages, the service filter to service states; agent messages carry neither. */
 export function matches(filters: Filters, message: LiveMessage): boolean {
   if (!filters.types.has(message.type)) return false;
   if (message.type === 'service') return !filters.services || filters.services.has(message.service.id);
@@ -79,9 +80,11 @@ function reject(socket: Duplex, status: number, reason: string, text: string): v
 }
 
 /**
- * Live feed over WebSocket at /ws on the collector's HTTP server: incident changes and agent
- * connects/disconnects, filtered per client. Authenticated with an API token (?token= or
- * Authorization: Bearer). Slow clients lose messages rather than slowing anyone else.
+ * Live feed over WebSocket at /ws on the collector's HTTP server: incident changes, agent
+ * connects/disconnects and service state changes (all from the event bus), filtered per client.
+ * Authenticated like the API: an API token (?token=, Authorization: Bearer, or the subprotocol
+ * `vigil-token.<base64url>` next to `vigil` for browsers); no token at all is accepted while
+ * protect_reads is off. Slow clients lose messages rather than slowing anyone else.
  */
 @Injectable()
 export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
@@ -96,18 +99,20 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
   constructor(
     private readonly tokens: TokenVerifier,
     private readonly events: CollectorEvents,
-    private readonly incidents: IncidentsService,
-    private readonly metrics: IncidentsMetrics,
+    private readonly metrics: LiveMetrics,
     @Inject(CLOCK) private readonly clock: Clock,
     @Optional() private readonly http?: HttpAdapterHost,
   ) {}
 
   onModuleInit(): void {
-    this.metrics.bindLiveClients(() => this.clients.size);
+    this.metrics.bindClients(() => this.clients.size);
     this.unsubscribe.push(
-      this.incidents.onEvent((e) => this.broadcast({ type: 'incident', event: e.change, at: new Date(e.atMs).toISOString(), incident: e.incident })),
+      this.events.on('incident', (e) => this.broadcast({ type: 'incident', event: e.change, at: new Date(e.atMs).toISOString(), incident: e.incident })),
       this.events.on('agent', (e) =>
         this.broadcast({ type: 'agent', event: e.connected ? 'connected' : 'disconnected', at: new Date(e.atMs).toISOString(), agent: { id: e.agentId, hostname: e.hostname } }),
+      ),
+      this.events.on('service', (e) =>
+        this.broadcast({ type: 'service', event: 'state', at: new Date(e.atMs).toISOString(), service: { id: e.id, name: e.name, state: e.state, previous: e.previous } }),
       ),
     );
     this.pinger = setInterval(() => this.ping(), PING_INTERVAL_MS);
@@ -158,13 +163,13 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
     // Without any token the feed follows the API's read rule; a token given must be valid.
     const anonymousRead = token === undefined && !this.tokens.protectReads;
     if (!anonymousRead && !this.tokens.isApiToken(token ?? undefined)) {
-      this.metrics.liveDropped.inc({ reason: 'unauthorized' });
+      this.metrics.droppedOne('unauthorized');
       return reject(socket, 401, 'Unauthorized', 'a valid API token is required (?token= or Authorization: Bearer <token>)');
     }
     const filters = parseFilters(url.searchParams);
     if (typeof filters === 'string') return reject(socket, 400, 'Bad Request', filters);
     if (this.clients.size >= MAX_CLIENTS) {
-      this.metrics.liveDropped.inc({ reason: 'too_many_clients' });
+      this.metrics.droppedOne('too_many_clients');
       return reject(socket, 503, 'Service Unavailable', `too many live clients (${MAX_CLIENTS})`);
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -184,18 +189,13 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
     });
   }
 
-  /** Sends a message from another feature (e.g. service state changes) to matching clients. */
-  publish(message: LiveMessage): void {
-    this.broadcast(message);
-  }
-
   private broadcast(message: LiveMessage): void {
     if (this.clients.size === 0) return;
     let json: string | undefined;
     for (const c of this.clients) {
       if (c.ws.readyState !== WebSocket.OPEN || !matches(c.filters, message)) continue;
       if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        this.metrics.liveDropped.inc({ reason: 'slow_client' });
+        this.metrics.droppedOne('slow_client');
         continue;
       }
       json ??= JSON.stringify(message);

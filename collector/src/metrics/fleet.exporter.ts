@@ -64,7 +64,7 @@ export class FleetExporter implements OnModuleInit {
   }
 
   private families(): Promise<Map<string, FamilyValue[]>> {
-    const now = Date.now();
+    const now = this.clock.now();
     if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_TTL_MS) this.snapshot = { at: now, families: this.buildFamilies() };
     return this.snapshot.families;
   }

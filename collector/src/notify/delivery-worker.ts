@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
 import { backoffMs } from './backoff.js';
 import { httpSend, type Sender } from './http-sender.js';
@@ -30,6 +31,7 @@ export interface DeliveryOutcome {
  * the ingest or evaluation path: a dead receiver only makes its own entries wait.
  */
 export class DeliveryWorker {
+  private readonly log = new Logger('notify');
   private readonly inFlight = new Map<number, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private timerAt = Infinity;
@@ -89,7 +91,7 @@ export class DeliveryWorker {
       if (started >= free) break;
       if (this.inFlight.has(row.id)) continue;
       const attempt = this.deliver(row)
-        .catch((error) => console.error(`[notify] delivery bookkeeping failed for outbox entry ${row.id}:`, error))
+        .catch((error) => this.log.error(`delivery bookkeeping failed for outbox entry ${row.id}: ${String(error)}`))
         .finally(() => {
           this.inFlight.delete(row.id);
           this.wake();
@@ -102,6 +104,7 @@ export class DeliveryWorker {
 
   private schedule(delayMs: number): void {
     if (this.stopping) return;
+    // Real time on purpose: this is about when the timer fires, not about the data's clock.
     const at = Date.now() + delayMs;
     if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
@@ -131,7 +134,7 @@ export class DeliveryWorker {
       const delay = next !== null && next > now ? Math.min(next - now, this.settings.pollIntervalMs) : this.settings.pollIntervalMs;
       this.schedule(delay);
     } catch (error) {
-      if (!this.stopping) console.error('[notify] outbox poll failed:', error);
+      if (!this.stopping) this.log.error(`outbox poll failed: ${String(error)}`);
       this.schedule(this.settings.pollIntervalMs);
     } finally {
       this.pumping = false;

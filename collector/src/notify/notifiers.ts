@@ -1,7 +1,7 @@
 // The three notifier kinds. Each renders a NotificationMessage into one HTTP request; sending,
 // retries and bookkeeping are the delivery worker's (one place for all of them).
 import { createHmac } from 'node:crypto';
-import type { NotifierConfig } from '../incidents/incidents.config.js';
+import type { NotifierConfig } from './notify.config.js';
 import type { NotificationMessage, Notifier, OutgoingRequest, RenderContext } from './notify.types.js';
 
 const USER_AGENT = 'vigil-collector';

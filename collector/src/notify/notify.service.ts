@@ -1,36 +1,38 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { CONFIG } from '../common/tokens.js';
-import type { NotifierConfig, IncidentsSettings } from '../incidents/incidents.config.js';
-import { IncidentsMetrics } from '../incidents/incidents.metrics.js';
-import { INCIDENTS_SETTINGS } from '../incidents/incidents.tokens.js';
 import { DeliveryWorker, type DeliveryOutcome } from './delivery-worker.js';
 import { AlertmanagerNotifier, createNotifier } from './notifiers.js';
+import type { NotifyConfig } from './notify.config.js';
+import { NotifyMetrics } from './notify.metrics.js';
+import { NOTIFY_CONFIG, type NotificationQueue } from './notify.ports.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
 import { OutboxRepository, type OutboxEntry } from './outbox.repository.js';
 
-export interface NotifyConfigView {
-  notifiers: readonly NotifierConfig[];
-  incidents?: IncidentsSettings;
-}
+/** Finished outbox rows older than `delivery.retention` are deleted this often. */
+const PRUNE_EVERY_MS = 3_600_000;
 
-/** Builds the configured notifiers, runs the delivery worker, and turns messages into outbox entries. */
+const subjectOf = (incidentId: number) => `incident:${incidentId}`;
+
+/**
+ * Builds the configured notifiers, turns messages into durable outbox entries, runs the delivery
+ * worker and prunes finished entries. Offered to other features as the NotificationQueue port.
+ */
 @Injectable()
-export class NotifyService implements OnModuleInit, OnApplicationShutdown {
+export class NotifyService implements NotificationQueue, OnModuleInit, OnApplicationShutdown {
   private readonly log = new Logger('notify');
   readonly notifiers: ReadonlyMap<string, Notifier>;
   readonly worker: DeliveryWorker;
   private readonly listeners = new Set<(outcome: DeliveryOutcome) => void>();
+  private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
-    @Inject(CONFIG) config: NotifyConfigView,
+    @Inject(NOTIFY_CONFIG) private readonly config: NotifyConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly outbox: OutboxRepository,
-    private readonly metrics: IncidentsMetrics,
-    @Inject(INCIDENTS_SETTINGS) settings: IncidentsSettings,
+    private readonly metrics: NotifyMetrics,
   ) {
     this.notifiers = new Map(config.notifiers.map((c) => [c.name, createNotifier(c)]));
-    const d = settings.delivery;
+    const d = config.delivery;
     this.worker = new DeliveryWorker(
       outbox,
       this.notifiers,
@@ -42,9 +44,13 @@ export class NotifyService implements OnModuleInit, OnApplicationShutdown {
 
   onModuleInit(): void {
     this.worker.start();
+    this.prune();
+    this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
   }
 
   async onApplicationShutdown(): Promise<void> {
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.worker.stop();
   }
 
@@ -53,30 +59,54 @@ export class NotifyService implements OnModuleInit, OnApplicationShutdown {
     return () => this.listeners.delete(listener);
   }
 
-  /** Outbox entries for every notifier that wants this message; `keyBase` makes the idempotency keys. */
-  entriesFor(message: NotificationMessage, keyBase: string, dueMs: number, only?: readonly string[]): OutboxEntry[] {
+  async queue(message: NotificationMessage, keyBase: string, dueMs: number, only?: readonly string[]): Promise<string[]> {
+    const entries = this.entriesFor(message, keyBase, dueMs, only);
+    await this.outbox.enqueue(entries);
+    return entries.map((e) => e.notifier);
+  }
+
+  async prepareResolve(incidentId: number, nowMs: number): Promise<string[]> {
+    const history = await this.outbox.history(subjectOf(incidentId));
+    const targets: string[] = [];
+    for (const name of this.notifiers.keys()) {
+      const rows = history.filter((r) => r.notifier === name);
+      // Only what was queued since the last resolve counts (a reopened incident starts afresh).
+      let start = 0;
+      rows.forEach((r, i) => {
+        if (r.event === 'resolve' && r.state !== 'superseded') start = i + 1;
+      });
+      const since = rows.slice(start);
+      const unattempted = since.filter((r) => r.state === 'pending' && r.attempts === 0).map((r) => r.id);
+      await this.outbox.supersede(unattempted, nowMs);
+      if (unattempted.length) this.metrics.notification(name, 'superseded', unattempted.length);
+      if (since.some((r) => r.state === 'delivered' || r.attempts > 0)) targets.push(name);
+    }
+    return targets;
+  }
+
+  refreshingNotifiers(): Array<{ name: string; intervalMs: number }> {
+    return [...this.notifiers.values()].filter((n): n is AlertmanagerNotifier => n instanceof AlertmanagerNotifier).map((n) => ({ name: n.name, intervalMs: n.resendIntervalMs }));
+  }
+
+  wake(): void {
+    this.worker.wake();
+  }
+
+  /** Outbox entries for every notifier that wants this message. */
+  private entriesFor(message: NotificationMessage, keyBase: string, dueMs: number, only?: readonly string[]): OutboxEntry[] {
     const createdMs = this.clock.now();
     const body = JSON.stringify(message);
     const out: OutboxEntry[] = [];
     for (const notifier of this.notifiers.values()) {
       if (only && !only.includes(notifier.name)) continue;
       if (!notifier.accepts(message)) continue;
-      out.push({ notifier: notifier.name, subject: `incident:${message.incidentId}`, event: message.event, message: body, idempotencyKey: `${keyBase}-${notifier.name}`, dueMs, createdMs });
+      out.push({ notifier: notifier.name, subject: subjectOf(message.incidentId), event: message.event, message: body, idempotencyKey: `${keyBase}-${notifier.name}`, dueMs, createdMs });
     }
     return out;
   }
 
-  /** Alertmanager notifiers with their resend intervals (firing alerts must be refreshed). */
-  refreshingNotifiers(): Array<{ name: string; intervalMs: number }> {
-    return [...this.notifiers.values()].filter((n): n is AlertmanagerNotifier => n instanceof AlertmanagerNotifier).map((n) => ({ name: n.name, intervalMs: n.resendIntervalMs }));
-  }
-
-  enqueue(entries: readonly OutboxEntry[]): Promise<void> {
-    return this.outbox.enqueue(entries);
-  }
-
-  wake(): void {
-    this.worker.wake();
+  private prune(): void {
+    this.outbox.prune(this.clock.now() - this.config.delivery.retention).catch((error) => this.log.error(`outbox prune failed: ${String(error)}`));
   }
 
   private outcome(outcome: DeliveryOutcome): void {

@@ -1,7 +1,5 @@
-import type { IncidentState } from '../incidents/domain/lifecycle.js';
-import type { NotifyEvent } from '../incidents/domain/notification-policy.js';
-
-export type { NotifyEvent };
+/** What happened to the subject, as receivers understand it. */
+export type NotifyEvent = 'trigger' | 'acknowledge' | 'resolve';
 
 /**
  * What a notifier is told about an incident: a snapshot taken in the transaction that changed the
@@ -15,7 +13,8 @@ export interface NotificationMessage {
   repeat: boolean;
   /** A keep-alive re-send for receivers that expire alerts (Alertmanager), not a notification. */
   refresh: boolean;
-  state: IncidentState;
+  /** The incident's state when the message was queued (open, acknowledged, resolved, ...). */
+  state: string;
   rule: string;
   severity: string;
   service: string | null;

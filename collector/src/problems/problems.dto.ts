@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { csvOf, limitParam } from '../incidents/incidents.dto.js';
+import { csvOf, limitParam } from '../api/query-params.js';
 import { PROBLEM_STATUSES } from './problems.repository.js';
 
 export const listProblemsQuery = z.strictObject({

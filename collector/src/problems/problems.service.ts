@@ -1,12 +1,12 @@
-import { ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Inject, Injectable, NotFoundException, Optional } from '@nestjs/common';
 import type { z } from 'zod';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { DATABASE } from '../common/tokens.js';
 import type { Database } from '../database/database.js';
-import { IncidentsRepository } from '../incidents/incidents.repository.js';
 import type { patchProblemBody } from './problems.dto.js';
+import { PROBLEM_INCIDENTS, type ProblemIncidents, type ProblemRecords, type ProblemRef } from './problems.ports.js';
 import { ProblemsRepository, type ProblemRow, type ProblemStatus } from './problems.repository.js';
-import { refusableTransaction } from '../incidents/refusable-transaction.js';
+import { refusableTransaction } from '../api/refusable-transaction.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -29,15 +29,42 @@ function problemView(p: ProblemRow) {
 
 const ACTIVE: readonly ProblemStatus[] = ['proposed', 'open'];
 
-/** Problem records (ISO/IEC 20000 problem management), proposed automatically from recurring incidents. */
+/**
+ * Problem records (ISO/IEC 20000 problem management), proposed automatically from recurring
+ * incidents. Offered to the incidents module as the ProblemRecords port.
+ */
 @Injectable()
-export class ProblemsService {
+export class ProblemsService implements ProblemRecords {
   constructor(
     private readonly repo: ProblemsRepository,
-    private readonly incidents: IncidentsRepository,
     @Inject(DATABASE) private readonly db: Database,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(PROBLEM_INCIDENTS) private readonly incidents?: ProblemIncidents,
   ) {}
+
+  async activeFor(fingerprint: string): Promise<ProblemRef | undefined> {
+    const p = await this.repo.findActive(fingerprint);
+    return p && { id: p.id, status: p.status };
+  }
+
+  async propose(condition: { fingerprint: string; rule: string; service: string | null; title: string }, nowMs: number): Promise<ProblemRef> {
+    const id = await this.repo.insert({
+      ...condition,
+      status: 'proposed',
+      known_error: 0,
+      workaround: null,
+      root_cause: null,
+      created_ms: nowMs,
+      updated_ms: nowMs,
+      resolved_ms: null,
+    });
+    const p = (await this.repo.get(id))!;
+    return { id: p.id, status: p.status };
+  }
+
+  periodFigures(fromMs: number, toMs: number): Promise<{ created: number; known_errors: number; resolved: number }> {
+    return this.repo.periodFigures(fromMs, toMs);
+  }
 
   async list(filter: Parameters<ProblemsRepository['list']>[0]) {
     return (await this.repo.list(filter)).map(problemView);
@@ -46,7 +73,8 @@ export class ProblemsService {
   async get(id: number) {
     const p = await this.repo.get(id);
     if (!p) throw new NotFoundException({ error: 'not found', message: `problem ${id} does not exist` });
-    const incidents = (await this.incidents.byProblem(id)).map((i) => ({ id: i.id, state: i.state, title: i.title, opened_at: iso(i.opened_ms), resolved_at: iso(i.resolved_ms) }));
+    const linked = this.incidents ? await this.incidents.incidentsOfProblem(id) : [];
+    const incidents = linked.map((i) => ({ id: i.id, state: i.state, title: i.title, opened_at: iso(i.openedMs), resolved_at: iso(i.resolvedMs) }));
     return { ...problemView(p), incidents };
   }
 

@@ -8,8 +8,7 @@ import type { CapacityEntry } from '../capacity/domain/resources.js';
 import { capacityEntryView } from '../capacity/capacity.dto.js';
 import type { ForecastPoint } from '../capacity/domain/forecast.js';
 import type { Point } from '../storage/storage.types.js';
-import type { RenderedReport, ReportFormat } from './sla-report.types.js';
-import { formatIso, formatPercent, html, htmlPage, htmlTable, Html, svgChart, toCsv, type CsvCell } from './render/index.js';
+import { decimalsOf, formatIso, formatPercent, html, htmlPage, htmlTable, Html, svgChart, toCsv, type CsvCell, type RenderedReport, type ReportFormat } from './render/index.js';
 
 const HOUR_MS = 3_600_000;
 /** Chart resolution: history and forecast in 12-hour points keep a page of hundreds of charts light. */
@@ -27,7 +26,19 @@ export interface CapacityReportModel {
 const days = (seconds: number | null | undefined): number | null => (seconds === null || seconds === undefined ? null : Math.round((seconds / 86_400) * 10) / 10);
 const value = (e: CapacityEntry, v: number | null | undefined, decimals = 1): string =>
   v === null || v === undefined ? 'n/a' : e.unit === 'ratio' ? formatPercent(v, decimals) : String(Math.round(v * 1000) / 1000);
-const date = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '' : formatIso(ms).slice(0, 16).replace('T', ' '));
+const date = (ms: number | null | undefined): string => (ms === null || ms === undefined ? '' : `${formatIso(ms).slice(0, 16).replace('T', ' ')} UTC`);
+
+/**
+ * The 95 % band of the time to threshold in words: when the upper and the lower confidence limits
+ * reach the threshold. A limit that does not reach it within the horizon is "beyond" it.
+ */
+export function bandText(earliestSecondsLeft: number | null | undefined, latestSecondsLeft: number | null | undefined, horizonDays: number): string {
+  const earliest = days(earliestSecondsLeft);
+  const latest = days(latestSecondsLeft);
+  if (earliest === null) return `not within ${horizonDays} d`;
+  if (latest === null) return `${earliest} d – beyond ${horizonDays} d`;
+  return `${earliest} – ${latest} d`;
+}
 
 function urgency(e: CapacityEntry): 'exceeded' | 'critical' | 'warning' | 'ok' | 'unknown' {
   if (e.status !== 'ok' || !e.exhaustion) return 'unknown';
@@ -81,19 +92,20 @@ function chart(e: CapacityEntry & Partial<CapacityReportEntry>): Html {
   const yMax = e.unit === 'ratio' ? 100 : Math.max(thresholdValue, ...observed) * 1.05;
   const yMin = e.unit === 'ratio' ? 0 : Math.min(0, ...observed);
   // Band edges are clipped to the plot range so a wide band does not flatten the chart.
+  // The page's <h3> names the resource; the chart carries it as its accessible name only.
   return svgChart({
-    title: e.title,
+    label: e.title,
     labels: all.map((t) => formatIso(t).slice(0, 10)),
     series: [
+      { name: '95 % band', kind: 'band', values: pick((t) => forecast.get(t)?.upper), lower: pick((t) => forecast.get(t)?.lower), color: '#8250df' },
       { name: 'history', values: histValues, color: '#0969da' },
       { name: 'forecast', values: pick((t) => forecast.get(t)?.mean), color: '#8250df' },
-      { name: 'band upper', values: pick((t) => forecast.get(t)?.upper), color: '#c4b5fd' },
-      { name: 'band lower', values: pick((t) => forecast.get(t)?.lower), color: '#c4b5fd' },
     ],
     thresholds: [{ value: thresholdValue, label: `threshold ${e.unit === 'ratio' ? `${thresholdValue} %` : thresholdValue}` }],
     yMin,
     yMax,
-    yFormat: (v) => (e.unit === 'ratio' ? `${Math.round(v)} %` : String(Math.round(v * 100) / 100)),
+    yFormat: (v) => (e.unit === 'ratio' ? `${Math.round(v * 10) / 10} %` : String(Math.round(v * 100) / 100)),
+    yTickFormat: (v, step) => `${v.toFixed(decimalsOf(step))}${e.unit === 'ratio' ? ' %' : ''}`,
     maxXLabels: 10,
     height: 240,
   });
@@ -113,14 +125,14 @@ function renderHtml(model: CapacityReportModel): string {
       : x.secondsLeft === null
         ? html`<span class="ok">not within ${model.horizonDays} d</span>`
         : html`<span class="${cls[urgency(e)]}">${days(x.secondsLeft)} d</span> <span class="muted">(${date(x.expectedMs)})</span>`;
-    const band = x.exceeded ? '' : `${days(x.earliestSecondsLeft) ?? '—'} – ${days(x.latestSecondsLeft) ?? `> ${model.horizonDays}`} d`;
+    const band = x.exceeded ? '' : bandText(x.earliestSecondsLeft, x.latestSecondsLeft, model.horizonDays);
     return [i + 1, e.host, e.resource === 'filesystem' ? `filesystem ${e.mountpoint}` : e.resource === 'custom' ? e.name : e.resource.replace('_', ' '),
       value(e, e.current), value(e, e.threshold, 0), e.growthPerDay === null ? 'n/a' : `${value(e, e.growthPerDay, 2)}/d`, when, band, e.model ?? '',
       e.backtestError === null ? '' : value(e, e.backtestError, 2)];
   });
   const body = html`
 <h1>Capacity review</h1>
-<p class="meta">Generated ${formatIso(model.generatedAtMs)} · horizon ${model.horizonDays} days · ${entries.length} resources ·
+<p class="meta">Generated ${date(model.generatedAtMs)} · horizon ${model.horizonDays} days · ${entries.length} resources ·
 <span class="bad">${counts.exceeded} over threshold</span> · <span class="bad">${counts.critical} within 14 days</span> ·
 <span class="warn">${counts.warning} within 45 days</span> · ${counts.unknown} without enough history</p>
 <h2>Resources by urgency</h2>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { IncidentView } from '../incidents/incidents.service.js';
+import type { IncidentView } from '../incidents/incident-view.js';
 import { incidentsForReportFrom } from './sla-report.incidents.js';
 
 function incident(id: number, service: string, opened: string, resolved: string | null): IncidentView {

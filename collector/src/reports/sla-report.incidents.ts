@@ -1,13 +1,10 @@
-// Adapts the incidents feature to the SLA report's seam (IncidentsForReport), so the report lists
-// the incidents of each service and period once the incidents module is part of the application.
-import type { IncidentView } from '../incidents/incidents.service.js';
+// Adapts the incidents module's IncidentHistory port to the SLA report's seam (IncidentsForReport),
+// so the report lists the incidents of each service and period when the application has incidents.
+import type { IncidentView } from '../incidents/incident-view.js';
+import type { IncidentHistory } from '../incidents/incidents.ports.js';
 import type { IncidentsForReport, ReportIncident } from './sla-report.types.js';
 
-export interface IncidentsByService {
-  incidentsForService(serviceId: string, fromMs: number, toMs: number): Promise<IncidentView[]>;
-}
-
-export function incidentsForReportFrom(source: IncidentsByService): IncidentsForReport {
+export function incidentsForReportFrom(source: IncidentHistory): IncidentsForReport {
   return {
     async incidentsForReport({ services, fromMs, toMs }) {
       const out: ReportIncident[] = [];

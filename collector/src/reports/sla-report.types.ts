@@ -1,6 +1,24 @@
-// The seam between SLA reports and incidents: the incidents feature implements
-// IncidentsForReport and provides it under INCIDENTS_FOR_REPORT (or calls
-// SlaReportService.setIncidentsProvider). Without a provider the report has no incidents section.
+// The SLA report's model (what its JSON, CSV and HTML renderings are made from) and what it shows
+// of incidents. The report service adapts the incidents module's INCIDENT_HISTORY port to
+// IncidentsForReport; without that port the report has no incidents section.
+import type { SlaFigures } from '../sla/domain/figures.js';
+import type { ServiceModel } from '../sla/sla.model.js';
+
+export interface ServiceReport {
+  service: ServiceModel;
+  figures: SlaFigures;
+  incidents?: ReportIncident[];
+}
+
+export interface SlaReportModel {
+  /** The period asked for; undefined for the current period of each service. */
+  period: string | undefined;
+  generatedAtMs: number;
+  services: ServiceReport[];
+  /** Services in the catalogue without an SLA (listed, not measured). */
+  unmeasured: string[];
+  incidentsAvailable: boolean;
+}
 
 export interface ReportIncident {
   id: string;
@@ -18,13 +36,4 @@ export interface ReportIncident {
 export interface IncidentsForReport {
   /** Incidents of the given services that overlap [fromMs, toMs). */
   incidentsForReport(query: { services: string[]; fromMs: number; toMs: number }): Promise<ReportIncident[]>;
-}
-
-export const INCIDENTS_FOR_REPORT = Symbol('IncidentsForReport');
-
-export type ReportFormat = 'json' | 'csv' | 'html';
-
-export interface RenderedReport {
-  contentType: string;
-  body: string;
 }

@@ -1,13 +1,17 @@
-import { BadRequestException, Inject, Injectable, NotFoundException, Optional, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
+import { describeError } from '../common/errors.js';
 import { CollectorEvents } from '../common/events.js';
-import { CONFIG, SAMPLE_STORE } from '../common/tokens.js';
-import type { CollectorConfig } from '../config/config.schema.js';
-import type { MetricKind, SampleRetention, SampleStore, SeriesRef, StoredSeriesSamples } from '../storage/storage.types.js';
+import { READ_ONLY, SAMPLE_STORE } from '../common/tokens.js';
+import type { SampleStore, StoredSeriesSamples } from '../storage/storage.types.js';
 import { RollupAccumulator, type RecomputeReason, type RecomputeRequest } from './domain/accumulator.js';
-import { bucketStart, mergeBucket, rollupPoints, TIERS, type Bucket, type TierName } from './domain/buckets.js';
-import { chooseResolution, type Resolution } from './domain/tier-choice.js';
+import { bucketStart, type Bucket, type TierName } from './domain/buckets.js';
+import { RETENTION_SETTINGS, type RetentionConfig } from './rollups.config.js';
 import { RollupsRepository } from './rollups.repository.js';
+import { RetentionJob, type RetentionStats } from './retention-job.js';
+import { TieredReads, type HourlyAverages, type TieredResult } from './tiered-reads.js';
+
+export type { HourlyAverages, TieredPoint, TieredResult } from './tiered-reads.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -32,8 +36,9 @@ export interface RollupsOptions {
   /** Most points a tiered query returns. */
   maxQueryPoints: number;
   /**
-   * Listener, flush and retention timers and start-up recovery. Off for `vigil-collector report`: it
-   * only reads, and a recovery rewriting buckets under a running collector would double-count them.
+   * Listener, flush and retention timers and start-up recovery. Off under READ_ONLY (`vigil-collector
+   * report`): it only reads, and a recovery rewriting buckets under a running collector would
+   * double-count them.
    */
   background: boolean;
 }
@@ -55,48 +60,16 @@ export const DEFAULT_ROLLUPS_OPTIONS: RollupsOptions = {
 /** Optional provider overriding DEFAULT_ROLLUPS_OPTIONS (tests, benches). */
 export const ROLLUPS_OPTIONS = Symbol('RollupsOptions');
 
-export interface TieredPoint {
-  /** Start of the step. */
-  t: number;
-  avg: number;
-  min: number;
-  max: number;
-  last: number;
-  count: number;
-}
-
-export interface TieredResult {
-  series: { id: number; metric: string; labels: Record<string, string>; kind: MetricKind };
-  /** Which stored resolution answered. */
-  resolution: Resolution;
-  stepMs: number;
-  /** Counters are answered as per-second rates. */
-  unit: 'value' | 'per_second';
-  points: TieredPoint[];
-}
-
-/** Hourly averages of one series as columns, in time order. */
-export interface HourlyAverages {
-  t: Float64Array;
-  v: Float64Array;
-}
-
 /** Counts for metrics and tests. */
-export interface RollupsStats {
+export interface RollupsStats extends RetentionStats {
   flushedBuckets: Record<TierName, number>;
   flushes: number;
   writeFailures: number;
   recomputes: Record<RecomputeReason, number>;
   recomputeFailures: number;
   recomputeDropped: number;
-  retentionDeleted: Record<'raw' | TierName, number>;
-  rawRetentionUnsupported: boolean;
   /** CPU time spent in the ingest listener (what rollups cost ingest). */
   listenerCpuMicros: number;
-}
-
-function hasRetention(store: SampleStore): store is SampleStore & Pick<SampleRetention, 'deleteBefore'> {
-  return typeof (store as Partial<SampleRetention>).deleteBefore === 'function';
 }
 
 /**
@@ -104,12 +77,16 @@ function hasRetention(store: SampleStore): store is SampleStore & Pick<SampleRet
  * Samples are aggregated in memory from the ingest event and written when their bucket closes;
  * late samples become deltas merged into the stored row. Counters become per-second rates, and a
  * late counter sample (or memory pressure) triggers a recompute from the raw store. On start, the
- * last hours are recomputed from raw so a crash loses nothing.
+ * last hours are recomputed from raw so a crash loses nothing. The module's one entry point: reads
+ * are TieredReads', retention is RetentionJob's.
  */
 @Injectable()
 export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   readonly options: RollupsOptions;
+  private readonly log = new Logger('rollups');
   private readonly accumulator: RollupAccumulator;
+  private readonly reads: TieredReads;
+  private readonly retentionJob: RetentionJob;
   private readonly queue = new Map<number, RecomputeRequest>();
   private running = 0;
   private writes: Promise<unknown> = Promise.resolve();
@@ -137,26 +114,42 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
     private readonly events: CollectorEvents,
     @Inject(SAMPLE_STORE) private readonly store: SampleStore,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(CONFIG) private readonly config: CollectorConfig,
+    @Inject(RETENTION_SETTINGS) private readonly retention: RetentionConfig,
+    @Inject(READ_ONLY) readOnly: boolean,
     @Optional() @Inject(ROLLUPS_OPTIONS) options?: Partial<RollupsOptions>,
   ) {
-    this.options = { ...DEFAULT_ROLLUPS_OPTIONS, ...options };
+    this.options = { ...DEFAULT_ROLLUPS_OPTIONS, background: !readOnly, ...options };
     this.accumulator = new RollupAccumulator({ maxPendingBuckets: this.options.maxPendingBuckets });
+    this.reads = new TieredReads(store, repository, this.accumulator, clock, retention, this.options);
+    this.retentionJob = new RetentionJob({
+      store,
+      repository,
+      clock,
+      retention,
+      log: this.log,
+      stats: this.stats,
+      write: (work) => this.write(work),
+      stopped: () => this.stopped,
+      batch: this.options.retentionBatch,
+      pauseMs: this.options.retentionPauseMs,
+    });
   }
 
+  // Plain unref'd intervals rather than @nestjs/schedule: the retention period comes from config and a
+  // scheduler registry would add weight without changing what runs.
   onModuleInit(): void {
     if (!this.options.background) return;
     this.unsubscribe = this.events.on('samples', (samples) => this.onSamples(samples));
     this.flushTimer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
     this.flushTimer.unref();
-    this.retentionTimer = setInterval(() => void this.enforceRetention(), this.config.retention.interval);
+    this.retentionTimer = setInterval(() => void this.enforceRetention(), this.retention.interval);
     this.retentionTimer.unref();
   }
 
   /** Starts rebuilding the recent buckets from raw samples, in the background. */
   onApplicationBootstrap(): void {
     if (!this.options.background) return;
-    this.recovery = this.recover().catch((error) => console.error('[rollups] recovery failed:', error));
+    this.recovery = this.recover().catch((error) => this.log.error(`recovery failed: ${describeError(error)}`));
   }
 
   /** Stops timers and listener, lets running work finish, writes every pending bucket. Idempotent. */
@@ -207,7 +200,7 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
         for (const item of items) this.stats.flushedBuckets[item.tier]++;
       } catch (error) {
         this.stats.writeFailures++;
-        console.error(`[rollups] writing ${items.length} buckets failed, kept for the next flush:`, error);
+        this.log.error(`writing ${items.length} buckets failed, kept for the next flush: ${describeError(error)}`);
         this.accumulator.restore(items);
       }
     });
@@ -258,7 +251,7 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
       raw = await this.store.queryRange(request.seriesId, request.fromMs - lookback, Number.MAX_SAFE_INTEGER);
     } catch (error) {
       this.stats.recomputeFailures++;
-      console.error(`[rollups] reading raw samples of series ${request.seriesId} failed:`, error);
+      this.log.error(`reading raw samples of series ${request.seriesId} failed: ${describeError(error)}`);
       this.accumulator.abortRecompute(request.seriesId);
       return;
     }
@@ -270,7 +263,7 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
         await this.repository.replaceFrom(result.seriesId, result.fromMs, result.tiers);
       } catch (error) {
         this.stats.recomputeFailures++;
-        console.error(`[rollups] writing recomputed buckets of series ${request.seriesId} failed, queued again:`, error);
+        this.log.error(`writing recomputed buckets of series ${request.seriesId} failed, queued again: ${describeError(error)}`);
         this.schedule([{ ...request, reason: 'recovery' }]);
       }
     });
@@ -308,38 +301,8 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
    * by series in small steps so ingest and queries interleave.
    */
   enforceRetention(): Promise<void> {
-    this.retentionRun ??= this.runRetention().finally(() => (this.retentionRun = undefined));
+    this.retentionRun ??= this.retentionJob.run().finally(() => (this.retentionRun = undefined));
     return this.retentionRun;
-  }
-
-  private async runRetention(): Promise<void> {
-    const now = this.clock.now();
-    const retention = this.config.retention;
-    if (hasRetention(this.store)) {
-      try {
-        this.stats.retentionDeleted.raw += await this.store.deleteBefore(now - retention.raw);
-      } catch (error) {
-        console.error('[rollups] raw retention failed:', error);
-      }
-    } else if (!this.stats.rawRetentionUnsupported) {
-      this.stats.rawRetentionUnsupported = true;
-      console.warn('[rollups] the sample store has no deleteBefore(): raw samples are kept forever');
-    }
-    for (const tier of TIERS) {
-      const cutoff = now - retention[tier.name];
-      let after = 0;
-      let handled = 0;
-      for (;;) {
-        if (this.stopped) return;
-        const id = await this.repository.nextSeriesId(tier.name, after);
-        if (id === undefined) break;
-        after = id;
-        await this.write(async () => {
-          this.stats.retentionDeleted[tier.name] += await this.repository.deleteBefore(tier.name, id, cutoff);
-        }).catch((error) => console.error(`[rollups] ${tier.name} retention failed for series ${id}:`, error));
-        if (++handled % this.options.retentionBatch === 0) await new Promise((resolve) => setTimeout(resolve, this.options.retentionPauseMs));
-      }
-    }
   }
 
   /**
@@ -347,85 +310,17 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
    * still holds data from `from` (raw when the step is below a minute). Pending buckets not yet written
    * are included, so recent data shows at once.
    */
-  async queryTiered(seriesId: number, fromMs: number, toMs: number, stepMs: number): Promise<TieredResult> {
-    const problems: string[] = [];
-    if (!Number.isFinite(fromMs) || !Number.isFinite(toMs) || fromMs > toMs) problems.push(`from/to: need from <= to, got from=${fromMs} to=${toMs}`);
-    if (!(Number.isFinite(stepMs) && stepMs >= 1000)) problems.push(`step: must be at least 1000 ms, got ${stepMs}`);
-    else if ((toMs - fromMs) / stepMs > this.options.maxQueryPoints)
-      problems.push(`step: ${stepMs} ms gives more than ${this.options.maxQueryPoints} points over this range; use a step of at least ${Math.ceil((toMs - fromMs) / this.options.maxQueryPoints)} ms`);
-    if (problems.length) throw new BadRequestException({ error: 'invalid request', issues: problems });
-    const series = await this.store.getSeries(seriesId);
-    if (!series) throw new NotFoundException({ error: 'not found', message: `no series with id ${seriesId}` });
-    const retention = this.config.retention;
-    const resolution = chooseResolution(fromMs, stepMs, this.clock.now(), { raw: retention.raw, '1m': retention['1m'], '1h': retention['1h'] });
-    const steps = resolution === 'raw' ? await this.rawSteps(series, fromMs, toMs, stepMs) : await this.tierSteps(series.id, resolution, fromMs, toMs, stepMs);
-    const points: TieredPoint[] = [];
-    for (const [t, b] of [...steps].sort((a, b) => a[0] - b[0])) {
-      if (t + stepMs <= fromMs || t > toMs) continue;
-      points.push({ t, avg: b.sum / b.count, min: b.min, max: b.max, last: b.last, count: b.count });
-    }
-    return {
-      series: { id: series.id, metric: series.metric, labels: series.labels, kind: series.kind },
-      resolution,
-      stepMs,
-      unit: series.kind === 'counter' ? 'per_second' : 'value',
-      points,
-    };
-  }
-
-  private async rawSteps(series: SeriesRef, fromMs: number, toMs: number, stepMs: number): Promise<Map<number, Bucket>> {
-    const lookback = series.kind === 'counter' ? this.options.counterLookbackMs : 0;
-    const points = await this.store.queryRange(series.id, fromMs - lookback, toMs);
-    let split = 0;
-    while (split < points.length && points[split]![0] < fromMs) split++;
-    return rollupPoints(points.slice(split), series.kind, stepMs, split > 0 ? points[split - 1] : undefined);
-  }
-
-  private async tierSteps(seriesId: number, tier: TierName, fromMs: number, toMs: number, stepMs: number): Promise<Map<number, Bucket>> {
-    const width = TIERS.find((t) => t.name === tier)!.widthMs;
-    const from = bucketStart(fromMs, width);
-    const rows = await this.repository.range(tier, seriesId, from, toMs);
-    const steps = new Map<number, Bucket>();
-    for (const [start, bucket] of [...rows, ...this.accumulator.pendingOf(seriesId, tier, from, toMs)]) {
-      const t = bucketStart(start, stepMs);
-      const existing = steps.get(t);
-      if (existing) mergeBucket(existing, bucket);
-      else steps.set(t, { ...bucket });
-    }
-    return steps;
+  queryTiered(seriesId: number, fromMs: number, toMs: number, stepMs: number): Promise<TieredResult> {
+    return this.reads.queryTiered(seriesId, fromMs, toMs, stepMs);
   }
 
   /** Hourly averages of many series (capacity forecasts), written and pending, each in time order. */
-  async hourlyAverages(seriesIds: readonly number[], fromMs: number, toMs: number): Promise<Map<number, HourlyAverages>> {
-    const from = bucketStart(fromMs, HOUR_MS);
-    const out = new Map<number, HourlyAverages>();
-    for (const [id, stored] of await this.repository.hourlySums(seriesIds, from, toMs)) {
-      let { t, sum, count } = stored;
-      const pending = this.accumulator.pendingOf(id, '1h', from, toMs);
-      if (pending.length) {
-        // Pending deltas (the open hour, late samples) add to the written row of their hour.
-        const rows = Array.from(t, (start, k) => ({ start, sum: sum[k]!, count: count[k]! }));
-        const byStart = new Map(rows.map((r) => [r.start, r]));
-        for (const [start, b] of pending) {
-          const row = byStart.get(start);
-          if (row) {
-            row.sum += b.sum;
-            row.count += b.count;
-          } else rows.push({ start, sum: b.sum, count: b.count });
-        }
-        rows.sort((a, b) => a.start - b.start);
-        t = Float64Array.from(rows, (r) => r.start);
-        sum = Float64Array.from(rows, (r) => r.sum);
-        count = Float64Array.from(rows, (r) => r.count);
-      }
-      out.set(id, { t, v: sum.map((s, k) => s / count[k]!) });
-    }
-    return out;
+  hourlyAverages(seriesIds: readonly number[], fromMs: number, toMs: number): Promise<Map<number, HourlyAverages>> {
+    return this.reads.hourlyAverages(seriesIds, fromMs, toMs);
   }
 
   /** Hourly buckets of one series, written and pending, in time order. */
-  async hourly(seriesId: number, fromMs: number, toMs: number): Promise<Array<[number, Bucket]>> {
-    const steps = await this.tierSteps(seriesId, '1h', fromMs, toMs, HOUR_MS);
-    return [...steps].sort((a, b) => a[0] - b[0]);
+  hourly(seriesId: number, fromMs: number, toMs: number): Promise<Array<[number, Bucket]>> {
+    return this.reads.hourly(seriesId, fromMs, toMs);
   }
 }

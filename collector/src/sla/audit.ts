@@ -1,6 +1,19 @@
 import { createHash } from 'node:crypto';
 import { bearerToken } from '../auth/token-verifier.js';
-import type { AuditEntry } from './sla.repository.js';
+
+/** One row of the SLA audit trail (sla_audit): who changed which service or window, when and why. */
+export interface AuditEntry {
+  seq: number;
+  entity: 'service' | 'maintenance';
+  entity_id: string;
+  action: 'create' | 'update' | 'delete';
+  actor: string | null;
+  token: string | null;
+  at_ms: number;
+  reason: string | null;
+  retroactive: number;
+  definition: string | null;
+}
 
 /** Who made an API change: the caller's stated name and a fingerprint of the API token used. */
 export interface Actor {

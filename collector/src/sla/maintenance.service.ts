@@ -4,16 +4,14 @@
 import { BadRequestException, ConflictException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { CONFIG } from '../common/tokens.js';
-import type { CollectorConfig } from '../config/config.schema.js';
 import { DAY_MS, mergeIntervals, type Interval } from './domain/bitmap.js';
 import { expandMaintenance } from './domain/maintenance.js';
 import { MAX_WINDOW_DAYS, type MaintenanceWindowConfig } from './sla.config.js';
 import { compileMaintenance, type MaintenanceModel } from './sla.model.js';
-import { SlaRepository, type AuditEntry } from './sla.repository.js';
-import { slaSectionsOf } from './sla.settings.js';
+import { SlaRepository } from './sla.repository.js';
+import { SLA_SETTINGS, type SlaSections } from './sla.settings.js';
 import { ServicesService } from './services.service.js';
-import { auditRecord, type Actor } from './audit.js';
+import { auditRecord, type Actor, type AuditEntry } from './audit.js';
 
 export type MaintenanceListener = (change: { id: string; services: string[] }) => void;
 
@@ -25,13 +23,12 @@ export class MaintenanceService {
   private loaded = false;
 
   constructor(
-    @Inject(CONFIG) config: CollectorConfig,
+    @Inject(SLA_SETTINGS) sections: SlaSections,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly repo: SlaRepository,
     private readonly catalogue: ServicesService,
   ) {
-    const { maintenance, settings } = slaSectionsOf(config);
-    for (const def of maintenance) this.windows.set(def.id, compileMaintenance(def, 'config', settings));
+    for (const def of sections.maintenance) this.windows.set(def.id, compileMaintenance(def, 'config', sections.settings));
     catalogue.setMaintenanceRefs(() => this.list().map((w) => ({ id: w.id, services: w.window.services })));
   }
 

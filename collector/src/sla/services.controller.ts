@@ -1,10 +1,12 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock.js';
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
 import { parseInput } from '../api/validation.js';
 import { serviceSchema } from './sla.config.js';
 import { ServicesService } from './services.service.js';
 import { SlaService } from './sla.service.js';
-import { figuresView, serviceView, slaQuerySchema } from './sla.dto.js';
+import { SlaEvaluator } from './sla-evaluator.js';
+import { figuresView, resolveSlaRange, serviceView, slaQuerySchema } from './sla.dto.js';
 import { actorFrom } from './audit.js';
 
 @Controller('api/services')
@@ -13,6 +15,8 @@ export class ServicesController {
   constructor(
     private readonly services: ServicesService,
     private readonly sla: SlaService,
+    private readonly evaluator: SlaEvaluator,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get()
@@ -24,9 +28,10 @@ export class ServicesController {
   get(@Param('id') id: string): Record<string, unknown> {
     const svc = this.services.get(id);
     const view = serviceView(svc, this.sla.problems(svc));
-    const current = this.sla.lastSnapshot().windows.get(id);
+    const snapshot = this.evaluator.lastSnapshot();
+    const current = snapshot.windows.get(id);
     if (current) view.status = [...current].map(([, f]) => figuresView(id, f));
-    view.burn_rates = Object.fromEntries(this.sla.lastSnapshot().burnRates.get(id) ?? []);
+    view.burn_rates = Object.fromEntries(snapshot.burnRates.get(id) ?? []);
     return view;
   }
 
@@ -34,8 +39,8 @@ export class ServicesController {
   async slaOf(@Param('id') id: string, @Query() query: unknown): Promise<Record<string, unknown>> {
     const q = parseInput(slaQuerySchema, query);
     const svc = this.services.get(id);
-    const range = this.sla.resolveRange(svc, q);
-    const view = figuresView(id, await this.sla.figures(svc, range, { outages: true }));
+    const range = resolveSlaRange(svc, q, this.clock.now());
+    const view = figuresView(id, await this.evaluator.figures(svc, range, { outages: true }));
     view.problems = this.sla.problems(svc);
     return view;
   }

@@ -2,12 +2,10 @@
 // the API (persisted). Validation covers both together: ids unique, dependencies exist, no cycle.
 import { ConflictException, Inject, Injectable, NotFoundException, BadRequestException } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { CONFIG } from '../common/tokens.js';
-import type { CollectorConfig } from '../config/config.schema.js';
 import { catalogueProblems, type ServiceDefinition, type SlaSettings } from './sla.config.js';
 import { compileService, type ServiceModel } from './sla.model.js';
 import { SlaRepository } from './sla.repository.js';
-import { slaSectionsOf } from './sla.settings.js';
+import { SLA_SETTINGS, type SlaSections } from './sla.settings.js';
 import { auditRecord, type Actor } from './audit.js';
 
 export type CatalogueListener = (change: { id: string; action: 'create' | 'update' | 'delete' }) => void;
@@ -22,11 +20,10 @@ export class ServicesService {
   private loaded = false;
 
   constructor(
-    @Inject(CONFIG) config: CollectorConfig,
+    @Inject(SLA_SETTINGS) sections: SlaSections,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly repo: SlaRepository,
   ) {
-    const sections = slaSectionsOf(config);
     this.settings = sections.settings;
     for (const def of sections.services) this.services.set(def.id, compileService(def, 'config', this.settings));
   }

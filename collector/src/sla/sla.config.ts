@@ -7,6 +7,8 @@ import { parseDuration } from '@vigil/proto';
 import { isValidZone, parseRollingWindow, PERIOD_KINDS } from './domain/periods.js';
 import { parseWeeklySchedule, type WeeklySchedule } from './domain/weekly-schedule.js';
 import { cronProblem } from './domain/maintenance.js';
+import { DEFAULT_MIN_COVERAGE } from './domain/figures.js';
+import { UNKNOWN_POLICIES, type UnknownPolicy } from './domain/verdict.js';
 
 export const SERVICE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Probe names as agents label them (`probe` label); checked at config time, existence at run time. */
@@ -50,6 +52,9 @@ const quorumSchema = z.union([z.enum(['majority', 'any', 'all']), z.number().int
   error: 'must be majority, any, all or a number of agents (1 or more)',
 });
 
+/** A share of minutes from 0 to 1 (0.9 = 90 %). */
+const coverageRatio = z.number().min(0, 'must be between 0 and 1 (0.9 = 90 %)').max(1, 'must be between 0 and 1 (0.9 = 90 %)');
+
 export const slaObjectiveSchema = z.strictObject({
   /** Availability objective in percent, e.g. 99.9. */
   availability: z.number().gt(0, 'must be above 0 (a percentage such as 99.9)').lt(100, 'must be below 100 (a 100 % objective leaves no error budget)'),
@@ -72,6 +77,10 @@ export const slaObjectiveSchema = z.strictObject({
   quorum: quorumSchema.default('majority'),
   /** A minute is good only when every probe has a result (default: at least one). */
   require_all_probes: z.boolean().default(false),
+  /** How minutes without any result count: left out (default), as good or as bad, as the contract says. */
+  unknown: z.enum(UNKNOWN_POLICIES as [UnknownPolicy, ...UnknownPolicy[]], { error: 'must be exclude, as_good or as_bad' }).default('exclude'),
+  /** Coverage needed for a met/breached verdict; defaults to sla.min_coverage. */
+  min_coverage: coverageRatio.optional(),
 });
 
 export const serviceSchema = z.strictObject({
@@ -169,6 +178,11 @@ export const slaSettingsSchema = z
   .strictObject({
     /** Default time zone of SLAs and maintenance windows. */
     timezone: timezone.default('UTC'),
+    /**
+     * Share of counted minutes that must have been measured before a figure is called met or
+     * breached (a certain breach is called earlier); below it the status is insufficient_data.
+     */
+    min_coverage: coverageRatio.default(DEFAULT_MIN_COVERAGE),
     /** Dirty minute states are written to SQLite this often (and at shutdown). */
     flush_interval: durationText('flush interval', 1000).default('30s'),
     /** Burn rates, budgets and metrics are recomputed this often. */

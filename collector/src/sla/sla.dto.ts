@@ -1,26 +1,61 @@
 // HTTP shapes. Definitions are returned in the collector.yaml shape (snake_case) so what GET
 // returns can be PUT back; computed figures use snake_case too, ratios as fractions (0.999).
+import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
 import type { SlaFigures } from './domain/figures.js';
-import type { MaintenanceModel, ServiceModel } from './sla.model.js';
-import type { BurnSignal } from './sla.service.js';
-import type { AuditEntry } from './sla.repository.js';
+import { PERIOD_KINDS, parsePeriod, parseRollingWindow, periodContaining, periodId, rollingRange, type PeriodKind, type SlaRange } from './domain/periods.js';
+import type { MaintenanceModel, ServiceModel, SlaModel } from './sla.model.js';
+import type { BurnSignal } from './sla-evaluator.js';
+import type { AuditEntry } from './audit.js';
 
 export const slaQuerySchema = z.strictObject({
   window: z.string().min(1).optional(),
   period: z.string().min(1).optional(),
 });
 
-export const reportQuerySchema = z.strictObject({
-  period: z.string({ error: 'required, e.g. 2026-11' }).min(1, 'required, e.g. 2026-11'),
-  format: z.enum(['json', 'csv', 'html']).default('json'),
-  service: z.string().min(1).optional(),
-});
-
 export const deleteMaintenanceSchema = z.strictObject({
   reason: z.string().max(2000).optional(),
   created_by: z.string().max(200).optional(),
 });
+
+function badRequest(field: string, message: string): BadRequestException {
+  return new BadRequestException({ error: 'invalid request', issues: [`${field}: ${message}`] });
+}
+
+/** The service's SLA; a 400 naming the service when it has none. */
+export function requireSla(svc: ServiceModel): NonNullable<ServiceModel['sla']> {
+  if (!svc.sla) throw badRequest('service', `service ${JSON.stringify(svc.id)} has no sla section`);
+  return svc.sla;
+}
+
+/** A period such as 2026-11 in the service's time zone; a 400 naming `period` when it does not parse. */
+export function periodRange(period: string, zone: string, nowMs: number): SlaRange {
+  const range = parsePeriod(period, zone, nowMs);
+  if (!range) throw badRequest('period', `invalid period ${JSON.stringify(period)} (use e.g. 2026-11, 2026-Q4, 2026-W45, 2026-11-03 or 2026)`);
+  return range;
+}
+
+/**
+ * The period of a service review: the one named (400 when it does not parse) or, when none is given,
+ * the current period of the SLA's own kind (`sla.period`: month, week, …) in its zone, labelled by
+ * its identifier ("2026-12", "2026-W49") so the figures say which period they cover.
+ */
+export function reviewPeriodRange(period: string | undefined, sla: Pick<SlaModel, 'period' | 'zone'>, nowMs: number): SlaRange {
+  if (period !== undefined) return periodRange(period, sla.zone, nowMs);
+  return periodContaining(sla.period, sla.zone, nowMs, periodId(sla.period, sla.zone, nowMs));
+}
+
+/** Resolves `window=30d` or `period=2026-11` of a service's SLA query; 400 when neither parses. */
+export function resolveSlaRange(svc: ServiceModel, query: z.infer<typeof slaQuerySchema>, nowMs: number): SlaRange {
+  const sla = requireSla(svc);
+  if (query.window !== undefined && query.period !== undefined) throw badRequest('window', 'give either window or period, not both');
+  if (query.period !== undefined) return periodRange(query.period, sla.zone, nowMs);
+  const text = query.window ?? sla.windows[0]?.label ?? '30d';
+  if ((PERIOD_KINDS as readonly string[]).includes(text)) return periodContaining(text as PeriodKind, sla.zone, nowMs, text);
+  const minutes = parseRollingWindow(text);
+  if (minutes === undefined || minutes > 400 * 1440) throw badRequest('window', `invalid window ${JSON.stringify(text)} (use e.g. 7d, 30d, 1h, or month)`);
+  return rollingRange(text, minutes, nowMs);
+}
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const round = (v: number, digits = 9) => Math.round(v * 10 ** digits) / 10 ** digits;
@@ -63,6 +98,9 @@ export function figuresView(service: string, f: SlaFigures): Record<string, unkn
     timezone: f.zone,
     objective: f.objective,
     availability: f.availability === null ? null : round(f.availability),
+    coverage: f.coverage === null ? null : round(f.coverage),
+    status: f.status,
+    unknown_policy: f.unknownPolicy,
     met: f.met,
     breach: f.met === null ? null : !f.met,
     minutes: {
@@ -101,7 +139,7 @@ export function figuresView(service: string, f: SlaFigures): Record<string, unkn
       unplanned_minutes: o.unplannedMinutes,
       planned_minutes: o.plannedMinutes,
     }));
-  if (f.daily) view.daily = f.daily.map((d) => ({ date: d.date, availability: d.availability === null ? null : round(d.availability), good: d.good, bad: d.bad, unknown: d.unknown, planned_downtime: d.plannedDown }));
+  if (f.daily) view.daily = f.daily.map((d) => ({ date: d.date, availability: d.availability === null ? null : round(d.availability), coverage: d.coverage === null ? null : round(d.coverage), good: d.good, bad: d.bad, unknown: d.unknown, planned_downtime: d.plannedDown }));
   return view;
 }
 

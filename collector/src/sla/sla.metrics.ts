@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '../common/tokens.js';
-import { SlaService } from './sla.service.js';
+import { ServicesService } from './services.service.js';
+import { SlaEvaluator } from './sla-evaluator.js';
+import { SlaState } from './sla-state.js';
 import type { SlaFigures } from './domain/figures.js';
+import { SLA_STATUSES } from './domain/verdict.js';
 
 /**
  * SLA gauges computed from the last evaluation (cheap at scrape time). Label sets are bounded:
@@ -10,7 +13,7 @@ import type { SlaFigures } from './domain/figures.js';
  */
 @Injectable()
 export class SlaMetrics {
-  constructor(@Inject(METRICS_REGISTRY) registry: Registry, sla: SlaService) {
+  constructor(@Inject(METRICS_REGISTRY) registry: Registry, catalogue: ServicesService, sla: SlaEvaluator, state: SlaState) {
     const each = (fn: (service: string, window: string, f: SlaFigures) => void) => {
       for (const [service, windows] of sla.lastSnapshot().windows) for (const [window, f] of windows) fn(service, window, f);
     };
@@ -21,7 +24,7 @@ export class SlaMetrics {
       registers: [registry],
       collect() {
         this.reset();
-        for (const s of sla.catalogue.list()) if (s.sla) this.set({ service: s.id }, s.sla.objective);
+        for (const s of catalogue.list()) if (s.sla) this.set({ service: s.id }, s.sla.objective);
       },
     });
     /** A gauge per service and window of the last evaluation; `null` leaves the series out. */
@@ -43,6 +46,19 @@ export class SlaMetrics {
     windowGauge('vigil_sla_error_budget_remaining_ratio', 'Share of the error budget left (1 = untouched, below 0 = objective breached).', (f) => f.errorBudget.remainingRatio);
     windowGauge('vigil_sla_latency_attainment_ratio', 'Share of probe results at or under the latency threshold (services with a latency objective).', (f) => f.latency?.attainment);
     // Base units (seconds) as Prometheus naming asks; the SLA engine counts whole minutes.
+    windowGauge('vigil_sla_coverage_ratio', 'Measured minutes over counted minutes elapsed in the window (1 = every minute has a probe result).', (f) => f.coverage);
+    new Gauge({
+      name: 'vigil_sla_status',
+      help: 'Verdict of the window, one series per status with 1 on the current one (insufficient_data below sla.min_coverage).',
+      labelNames: ['service', 'window', 'status'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        each((service, window, f) => {
+          for (const status of SLA_STATUSES) this.set({ service, window, status }, f.status === status ? 1 : 0);
+        });
+      },
+    });
     windowGauge('vigil_sla_unknown_seconds', 'Time in service hours outside maintenance without any probe result.', (f) => f.counts.unknown * 60);
     new Gauge({
       name: 'vigil_sla_burn_rate',
@@ -77,7 +93,7 @@ export class SlaMetrics {
         for (const s of sla.burnRateSignals()) this.set({ service: s.service, severity: s.severity, long_window: s.longWindow, short_window: s.shortWindow }, s.firing ? 1 : 0);
       },
     });
-    const c = sla.counters;
+    const c = state.counters;
     new Counter({
       name: 'vigil_sla_samples_deferred_total',
       help: 'Probe results folded in by re-reading raw samples instead of incrementally, by reason.',

@@ -6,6 +6,8 @@ import { parseRollingWindow, type PeriodKind } from './domain/periods.js';
 import { parseWeeklySchedule, type WeeklySchedule } from './domain/weekly-schedule.js';
 import type { MaintenanceDefinition, MaintenanceTiming } from './domain/maintenance.js';
 import type { Quorum } from './domain/minute-state.js';
+import type { SlaObjectives } from './domain/figures.js';
+import type { UnknownPolicy } from './domain/verdict.js';
 import type { MaintenanceWindowConfig, ServiceDefinition, SlaSettings } from './sla.config.js';
 
 export type Source = 'config' | 'api';
@@ -20,6 +22,8 @@ export interface SlaModel {
   hours: WeeklySchedule;
   quorum: Quorum;
   requireAllProbes: boolean;
+  unknownPolicy: UnknownPolicy;
+  minCoverage: number;
 }
 
 export interface ServiceModel {
@@ -58,10 +62,19 @@ export function compileService(definition: ServiceDefinition, source: Source, se
       hours: parseWeeklySchedule(sla.service_hours),
       quorum: sla.quorum,
       requireAllProbes: sla.require_all_probes,
+      unknownPolicy: sla.unknown,
+      minCoverage: sla.min_coverage ?? settings.min_coverage,
     };
     if (sla.latency) model.sla.latency = { thresholdSeconds: parseDuration(sla.latency.threshold)! / 1000, target: percentToRatio(sla.latency.target) };
   }
   return model;
+}
+
+/** What the figure assembler needs of a service's SLA. */
+export function objectivesOf(sla: SlaModel): SlaObjectives {
+  const objectives: SlaObjectives = { objective: sla.objective, zone: sla.zone, unknownPolicy: sla.unknownPolicy, minCoverage: sla.minCoverage };
+  if (sla.latency) objectives.latency = sla.latency;
+  return objectives;
 }
 
 /** An instant from config/API text: with an offset as written, without one in `zone`. */

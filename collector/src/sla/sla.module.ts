@@ -1,23 +1,25 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { SlaReportService } from '../reports/sla-report.js';
+import { Module } from '@nestjs/common';
 import { MaintenanceController } from './maintenance.controller.js';
 import { MaintenanceService } from './maintenance.service.js';
 import { ServicesController } from './services.controller.js';
 import { ServicesService } from './services.service.js';
 import { SlaController } from './sla.controller.js';
+import { SlaEvaluator } from './sla-evaluator.js';
 import { SlaMetrics } from './sla.metrics.js';
+import { SlaRebuilder } from './sla-rebuilder.js';
+import { SlaRecorder } from './sla-recorder.js';
 import { SlaRepository } from './sla.repository.js';
-import { SLA_READ_ONLY, SlaService } from './sla.service.js';
+import { SlaService } from './sla.service.js';
+import { SlaState } from './sla-state.js';
 
-/** Service catalogue, SLAs, maintenance windows, error budgets, burn rates and SLA reports. */
+/**
+ * Service catalogue, SLAs, maintenance windows, error budgets and burn rates. Other features use what
+ * it exports: the catalogue, maintenance windows, the evaluator (figures, burn-rate signals, budgets).
+ * Under READ_ONLY (`vigil-collector report`) it computes from what is stored and writes nothing.
+ */
 @Module({
   controllers: [ServicesController, MaintenanceController, SlaController],
-  providers: [SlaRepository, ServicesService, MaintenanceService, SlaService, SlaReportService, SlaMetrics],
-  exports: [SlaService, ServicesService, MaintenanceService, SlaReportService],
+  providers: [SlaRepository, ServicesService, MaintenanceService, SlaState, SlaRebuilder, SlaRecorder, SlaEvaluator, SlaService, SlaMetrics],
+  exports: [SlaService, SlaEvaluator, ServicesService, MaintenanceService],
 })
-export class SlaModule {
-  /** For `vigil-collector report`: the same services, computing from stored data without writing. */
-  static forReport(): DynamicModule {
-    return { module: SlaModule, providers: [{ provide: SLA_READ_ONLY, useValue: true }] };
-  }
-}
+export class SlaModule {}

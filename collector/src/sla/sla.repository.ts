@@ -4,7 +4,7 @@ import { DATABASE } from '../common/tokens.js';
 import type { Database } from '../database/database.js';
 import { DAY_MINUTES, DAY_WORDS } from './domain/bitmap.js';
 import { ServiceDay } from './status-store.js';
-import type { AuditRecord } from './audit.js';
+import type { AuditEntry, AuditRecord } from './audit.js';
 
 interface DayRow {
   service_id: string;
@@ -12,19 +12,6 @@ interface DayRow {
   good: Buffer;
   bad: Buffer;
   latency: Buffer | null;
-}
-
-export interface AuditEntry {
-  seq: number;
-  entity: 'service' | 'maintenance';
-  entity_id: string;
-  action: 'create' | 'update' | 'delete';
-  actor: string | null;
-  token: string | null;
-  at_ms: number;
-  reason: string | null;
-  retroactive: number;
-  definition: string | null;
 }
 
 export interface StoredDefinition {

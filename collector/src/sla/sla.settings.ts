@@ -1,7 +1,11 @@
-import type { CollectorConfig } from '../config/config.schema.js';
 import type { MaintenanceWindowConfig, ServiceDefinition, SlaSettings } from './sla.config.js';
 
-/** The SLA-related parts of the validated collector config. */
-export function slaSectionsOf(config: CollectorConfig): { services: ServiceDefinition[]; maintenance: MaintenanceWindowConfig[]; settings: SlaSettings } {
-  return { services: config.services, maintenance: config.maintenance, settings: config.sla };
+/** The SLA feature's part of collector.yaml: the `services`, `maintenance` and `sla` sections. */
+export interface SlaSections {
+  services: readonly ServiceDefinition[];
+  maintenance: readonly MaintenanceWindowConfig[];
+  settings: SlaSettings;
 }
+
+/** Injection token of the validated `SlaSections` (bound once, in config/feature-settings.ts). */
+export const SLA_SETTINGS = Symbol('SlaSettings');

@@ -2,15 +2,8 @@
 // implementation, and a PostgreSQL (shared state) or remote-write (long-term metrics) backend
 // must be able to implement the same contracts.
 
-export type MetricKind = 'gauge' | 'counter';
-export type Labels = Record<string, string>;
-
-export interface SeriesRef {
-  id: number;
-  metric: string;
-  labels: Labels;
-  kind: MetricKind;
-}
+import type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
+export type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
 
 /** One series' samples within an accepted batch, already validated. */
 export interface IncomingSeries {
@@ -33,13 +26,6 @@ export type AppendOutcome =
   | { status: 'stored'; samples: number }
   /** Already stored earlier (replay after a lost ack): nothing written, ack again. */
   | { status: 'duplicate' };
-
-/** A stored sample, with its series resolved: what ingest listeners (rules, live feed) receive. */
-export interface StoredSeriesSamples {
-  series: SeriesRef;
-  timestamps: number[];
-  values: number[];
-}
 
 export interface SeriesFilter {
   metric?: string;

@@ -44,7 +44,7 @@ h1 { margin-top: .25rem; overflow-wrap: anywhere; } dd { overflow-wrap: anywhere
 .row.head { background: var(--panel); font-weight: 600; min-height: 36px; position: sticky; top: 0; z-index: 1; }
 .row > * { min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .row .num { text-align: right; font-variant-numeric: tabular-nums; }
-.svc-row { grid-template-columns: minmax(8rem, 2fr) 8.5rem repeat(3, minmax(5rem, 1fr)) minmax(6rem, 1.2fr); }
+.svc-row { grid-template-columns: minmax(8rem, 2fr) 8.5rem minmax(5rem, 1.7fr) repeat(2, minmax(5rem, 1fr)) minmax(6rem, 1.2fr); }
 .host-row { grid-template-columns: minmax(8rem, 2fr) 7rem minmax(8rem, 1.3fr) 5rem minmax(6rem, 2fr); }
 .cap-row { grid-template-columns: minmax(7rem, 1.3fr) minmax(7rem, 1.5fr) 6rem 6rem 7rem minmax(7rem, 1fr); }
 .toolbar { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; margin: .5rem 0 1rem; }

@@ -113,6 +113,11 @@ describe('console server side', () => {
     const bad = await fetch(url(open, '/api/services/web/uptime?days=0'));
     expect([bad.status, await bad.json()]).toEqual([400, { error: 'invalid request', issues: ['days: must be a whole number of days from 1 to 400'] }]);
     expect((await fetch(url(open, '/api/services/nope/uptime'))).status).toBe(404);
+    // Reads are open here, so the feed takes a client without a token, but a wrong token is still refused.
+    const anonymous = await liveClient(`ws://${open.httpAddress}/ws`, ['vigil']);
+    expect(typeof anonymous).toBe('object');
+    (anonymous as { ws: WebSocket }).ws.terminate();
+    expect(await liveClient(`ws://${open.httpAddress}/ws`, ['vigil', `vigil-token.${Buffer.from('wrong-token-1').toString('base64url')}`])).toBe('401');
   });
 
   it('with protect_reads, /api/status still answers without a token and lists only public services', async () => {

@@ -19,6 +19,7 @@ interface AmAlert {
   annotations: Record<string, string>;
   status: { state: string };
   startsAt: string;
+  generatorURL: string;
 }
 
 describe.runIf(tools.available)('notifications to a real Alertmanager', () => {
@@ -82,6 +83,7 @@ describe.runIf(tools.available)('notifications to a real Alertmanager', () => {
     expect(firing!.labels).toEqual({ alertname: 'disk-almost-full', severity: 'warning', host: 'web-1', mountpoint: '/' });
     expect(firing!.status.state).toBe('active');
     expect(firing!.annotations).toMatchObject({ vigil_incident_id: '1', summary: 'disk-almost-full: web-1 value 0.95' });
+    expect(firing!.generatorURL).toBe('http://localhost:8080/incidents/1'); // the console's incident page
 
     // Alertmanager's own routing delivered it onwards: existing routing keeps working.
     await routed.waitFor(1, 10_000);

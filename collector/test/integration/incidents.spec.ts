@@ -90,6 +90,11 @@ describe('incidents end to end (Nest app, real SQLite, real HTTP receivers)', ()
       dedup_key: incident.fingerprint,
       payload: { summary: 'Disk / on web-1 at 96%', source: 'web-1', severity: 'warning', class: 'disk-almost-full', group: 'shop' },
     });
+    // Notifications link to the console's incident page; the API view keeps its API link.
+    const page = `http://localhost:8080/incidents/${incident.id}`;
+    expect(hook.json(0).incident.url).toBe(page);
+    expect(pd.json(0)).toMatchObject({ client_url: page, links: [{ href: page, text: `Vigil incident #${incident.id}` }] });
+    expect(incident.url).toBe(`http://localhost:8080/api/incidents/${incident.id}`);
 
     // Writes need a token; reads do not (protect_reads is off).
     expect((await app.api('POST', `/api/incidents/${incident.id}/ack`, { by: 'alice' }, null)).status).toBe(401);

@@ -17,7 +17,9 @@ import type { Clock } from '../../src/common/clock.js';
 import { buildConfig } from '../../src/config/config.loader.js';
 import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
 import { IncidentsModule, type IncidentsModuleOptions } from '../../src/incidents/incidents.module.js';
-import { IncidentsService } from '../../src/incidents/incidents.service.js';
+import { IncidentTransitions } from '../../src/incidents/incident-transitions.service.js';
+import { IncidentUpkeep } from '../../src/incidents/incident-upkeep.service.js';
+import { LiveModule } from '../../src/live/live.module.js';
 import { RuleEvaluator } from '../../src/incidents/rule-evaluator.service.js';
 import { NotifyService } from '../../src/notify/notify.service.js';
 import { MemorySampleStore } from '../support/memory-sample-store.js';
@@ -162,7 +164,7 @@ export interface IncidentsApp {
   url: string;
   events: CollectorEvents;
   evaluator: RuleEvaluator;
-  incidents: IncidentsService;
+  incidents: IncidentTransitions;
   notify: NotifyService;
   registry: Registry;
   /** Emits samples as ingest would, then applies the resulting transitions. */
@@ -202,6 +204,7 @@ export async function startIncidentsApp(options: {
       CoreModule.forRoot({ config, clock: options.clock, database: options.db, store: new MemorySampleStore(), registry }),
       ...(options.imports ?? []),
       IncidentsModule.register(options.module),
+      LiveModule,
     ],
   };
   const app = await NestFactory.create(root, { logger: ['error'] });
@@ -212,7 +215,8 @@ export async function startIncidentsApp(options: {
   const url = `http://127.0.0.1:${port}`;
   const events = app.get(CollectorEvents);
   const evaluator = app.get(RuleEvaluator);
-  const incidents = app.get(IncidentsService);
+  const incidents = app.get(IncidentTransitions);
+  const upkeep = app.get(IncidentUpkeep);
   const notify = app.get(NotifyService);
   return {
     app,
@@ -234,7 +238,7 @@ export async function startIncidentsApp(options: {
     async tick() {
       await evaluator.tick();
       await incidents.whenIdle();
-      await incidents.upkeep();
+      await upkeep.upkeep();
     },
     async settle() {
       notify.wake();

@@ -30,7 +30,7 @@ function message(overrides: Partial<NotificationMessage> = {}): NotificationMess
     acknowledgedMs: null,
     acknowledgedBy: null,
     resolvedMs: null,
-    url: 'http://localhost:8080/api/incidents/7',
+    url: 'http://localhost:8080/incidents/7',
     ...overrides,
   };
 }
@@ -107,7 +107,7 @@ describe('outbox delivery to real HTTP receivers', () => {
         acknowledged_at: null,
         acknowledged_by: null,
         resolved_at: null,
-        url: 'http://localhost:8080/api/incidents/7',
+        url: 'http://localhost:8080/incidents/7',
       },
     });
     expect(await new OutboxRepository(tmp.db).countByState()).toEqual({ pending: 0, delivered: 1, failed: 0, superseded: 0 });

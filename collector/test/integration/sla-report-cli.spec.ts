@@ -153,7 +153,7 @@ describe('vigil-collector report sla (binary on a real SQLite file)', () => {
       // The whole outage is listed; only its 10 minutes inside service hours count.
       { start: '2026-11-16T16:50:00.000Z', end: '2026-11-16T17:10:00.000Z', minutes: 20, unplanned_minutes: 10, planned_minutes: 0 },
     ]);
-    expect(shop.daily.find((d: { date: string }) => d.date === '2026-11-16')).toEqual({ date: '2026-11-16', availability: 0.965217391, good: 555, bad: 20, unknown: 5, planned_downtime: 10 });
+    expect(shop.daily.find((d: { date: string }) => d.date === '2026-11-16')).toEqual({ date: '2026-11-16', availability: 0.965217391, coverage: 0.99137931, good: 555, bad: 20, unknown: 5, planned_downtime: 10 });
   });
 
   it('writes CSV and self-contained HTML with --out', async () => {
@@ -167,10 +167,12 @@ describe('vigil-collector report sla (binary on a real SQLite file)', () => {
     expect([col(service, 'service'), col(service, 'availability'), col(service, 'unplanned_downtime_minutes'), col(service, 'planned_downtime_minutes'), col(service, 'breach')]).toEqual([
       'shop', String(555 / 575), '20', '10', 'true',
     ]);
+    // Times in the SLA's zone with its offset (issue 12): the same instants as 08:00Z and 16:50Z.
     expect(rows.filter((r) => r[0] === 'outage').map((r) => [col(r, 'start'), col(r, 'duration_minutes')])).toEqual([
-      ['2026-11-16T08:00:00Z', '20'],
-      ['2026-11-16T16:50:00Z', '20'],
+      ['2026-11-16T09:00:00+01:00', '20'],
+      ['2026-11-16T17:50:00+01:00', '20'],
     ]);
+    expect([col(service, 'status'), header.slice(-2)]).toEqual(['breached', ['coverage', 'status']]);
 
     const html = await runBin(['report', 'sla', '--config', configFile, '--period', '2026-11', '--format', 'html']);
     expect(html.code).toBe(0);
@@ -178,12 +180,35 @@ describe('vigil-collector report sla (binary on a real SQLite file)', () => {
     expect(html.stdout).toContain('<svg');
     expect(html.stdout).toContain('96.522');
     expect(html.stdout).not.toMatch(/<(script|link)\b|src="http/i);
+    expect(html.stdout).toContain('<tr><td>2026-11-16 09:00 +01:00</td><td>2026-11-16 09:20 +01:00</td><td class="num">20m</td>');
+    expect(html.stdout).toContain('<td>2026-11: 2026-11-01 00:00 – 2026-12-01 00:00 (Europe/Berlin, +01:00)</td>');
+    expect(html.stdout).toMatch(/<li class="status-bad">Web shop: 96\.52 % of 99\.9 %, breached \(coverage \d+(\.\d)? %\), 20 min of 0\.6 min budget used, 2 outages<\/li>/);
   }, 60_000);
 
+  it('reports the current period of each service when --period is left out', async () => {
+    const berlinMonth = () => new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit' }).format(new Date()).slice(0, 7);
+    const before = berlinMonth();
+    const run = await runBin(['report', 'sla', '--config', configFile]);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report.period).toBe('current');
+    expect(report.services.map((s: { service: string; kind: string; window: string }) => [s.service, s.kind, s.window])).toEqual([['shop', 'month', before === berlinMonth() ? before : expect.any(String)]]);
+    const page = await runBin(['report', 'sla', '--config', configFile, '--format', 'html']);
+    expect(page.code).toBe(0);
+    expect(page.stdout).toContain('<h1>SLA review current period</h1>');
+  }, 60_000);
+
+  it('says that no services are defined when the database and configuration have none, and exits 2', async () => {
+    const emptyDb = join(dir, 'empty.db');
+    const run = await runBin(['report', 'sla', '--period', '2026-11', '--db', emptyDb]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toContain(`vigil-collector: no services are defined in the database ${emptyDb} or the configuration (none given: pass --config FILE); nothing to report`);
+  }, 30_000);
+
   it('refuses bad flags and unknown services with exit code 2 and a message naming the flag', async () => {
-    const noPeriod = await runBin(['report', 'sla', '--config', configFile]);
-    expect(noPeriod.code).toBe(2);
-    expect(noPeriod.stderr).toContain('vigil-collector: --period: required, e.g. 2026-11');
+    // A missing --period means the current period now (issue 12): see the test above.
     const badPeriod = await runBin(['report', 'sla', '--config', configFile, '--period', '2026-13']);
     expect(badPeriod.code).toBe(2);
     expect(badPeriod.stderr).toContain('vigil-collector: --period: invalid period "2026-13" (use e.g. 2026-11, 2026-Q4, 2026-W45, 2026-11-03 or 2026)');

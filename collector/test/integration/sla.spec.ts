@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NestFactory } from '@nestjs/core';
-import { Module, type INestApplication } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,8 +15,11 @@ import { migrate } from '../../src/database/migrations.js';
 import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
 import { SlaModule } from '../../src/sla/sla.module.js';
 import { slaMigrations } from '../../src/sla/sla.migrations.js';
-import { SlaService, PROBE_DURATION, PROBE_SUCCESS } from '../../src/sla/sla.service.js';
-import { SlaReportService } from '../../src/reports/sla-report.js';
+import { SlaService } from '../../src/sla/sla.service.js';
+import { PROBE_DURATION, PROBE_SUCCESS } from '../../src/sla/probe-metrics.js';
+import { SlaReportModule } from '../../src/reports/reports.module.js';
+import { INCIDENT_HISTORY, type IncidentHistory } from '../../src/incidents/incidents.ports.js';
+import type { IncidentView } from '../../src/incidents/incident-view.js';
 import { parseCsv } from '../../src/reports/render/csv.js';
 import { MemorySampleStore } from '../support/memory-sample-store.js';
 import type { StoredSeriesSamples } from '../../src/storage/storage.types.js';
@@ -79,10 +82,10 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
   let registry: Registry;
   const config = buildConfig(RAW_CONFIG);
 
-  async function boot(): Promise<void> {
+  async function boot(extra: NonNullable<DynamicModule['imports']> = []): Promise<void> {
     registry = new Registry();
     // @nestjs/testing is not installed: a plain root module does the same job.
-    app = await NestFactory.create({ module: TestRoot, imports: [CoreModule.forRoot({ config, clock, database: db, store, registry }), SlaModule] }, { logger: false });
+    app = await NestFactory.create({ module: TestRoot, imports: [CoreModule.forRoot({ config, clock, database: db, store, registry }), SlaModule, SlaReportModule, ...extra] }, { logger: false });
     app.useGlobalFilters(new ApiExceptionFilter());
     await app.listen(0, '127.0.0.1');
     const addr = app.getHttpServer().address() as { port: number };
@@ -319,7 +322,7 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     expect(report.services).toHaveLength(1);
     expect(report.services[0]).toMatchObject({ service: 'shop', name: 'Web shop', owner: 'ops@example.com', breach: true, minutes: { service_hours: 12600, good: 565, bad: 30, unknown: 12005 } });
     expect(report.services[0].daily).toHaveLength(30);
-    expect(report.services[0].daily[15]).toEqual({ date: '2026-11-16', availability: Math.round((565 / 595) * 1e9) / 1e9, good: 565, bad: 30, unknown: 5, planned_downtime: 0 });
+    expect(report.services[0].daily[15]).toEqual({ date: '2026-11-16', availability: Math.round((565 / 595) * 1e9) / 1e9, coverage: Math.round((595 / 600) * 1e9) / 1e9, good: 565, bad: 30, unknown: 5, planned_downtime: 0 });
     expect(report.services[0].incidents).toBeUndefined();
 
     const csv = await get('/api/reports/sla?period=2026-11&format=csv&service=shop');
@@ -330,20 +333,42 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     expect(rows.every((r) => r.length === rows[0]!.length)).toBe(true);
     expect(rows[1]!.slice(9, 14)).toEqual(['12600', '565', '30', '0', '12005']);
 
-    // Incidents appear once a provider exists.
-    app!.get(SlaReportService).setIncidentsProvider({
-      incidentsForReport: async ({ services }) => [{ id: 'INC-1', title: 'Checkout <down>', service: services[0]!, severity: 'page', status: 'resolved', openedAtMs: utc('2026-11-16T08:01'), resolvedAtMs: utc('2026-11-16T08:25') }],
-    });
+    // Incidents appear once the application has an incident history (the incidents module's port).
+    const history: IncidentHistory = {
+      incidentsForService: async (service) => [
+        { id: 1, title: 'Checkout <down>', service, severity: 'page', state: 'resolved', opened_at: '2026-11-16T08:01:00.000Z', resolved_at: '2026-11-16T08:25:00.000Z', url: '' } as IncidentView,
+      ],
+      currentIncidents: async () => [],
+    };
+    @Global()
+    @Module({ providers: [{ provide: INCIDENT_HISTORY, useValue: history }], exports: [INCIDENT_HISTORY] })
+    class FakeIncidents {}
+    await shutdown();
+    await boot([FakeIncidents]);
     const page = await get('/api/reports/sla?period=2026-11&format=html');
     expect(page.type).toBe('text/html; charset=utf-8');
     expect(page.text).toMatch(/^<!DOCTYPE html>/);
     expect(page.text).toContain('<svg');
     expect(page.text).toContain('Checkout &lt;down&gt;');
     expect(page.text).toContain('<span class="bad">breached</span>');
+    // 595 of 12,600 counted minutes measured: a breach already certain (30 bad > 12.6 budget minutes), with its coverage.
+    expect(page.text).toContain('<li class="status-bad">Web shop: 94.96 % of 99.9 %, breached (coverage 4.7 %), 30 min of 0.6 min budget used, 2 outages</li>');
+    expect(page.text).toContain('<td class="num">4.7 %</td><td><span class="bad">breached</span> <span class="muted">(coverage 4.7 %)</span></td>');
+    expect(page.text).toContain('<th>Opened (Europe/Berlin)</th>');
+    expect(page.text).toContain('<td>2026-11-16 09:01 +01:00</td><td>2026-11-16 09:25 +01:00</td>');
     // Self-contained: no external URL of any kind.
     expect(page.text).not.toMatch(/(src|href)\s*=\s*["']?(https?:|\/\/)/i);
     expect(page.text).not.toMatch(/@import|url\(/i);
     expect((await get('/api/reports/sla?period=2026-13&format=html')).status).toBe(400);
-    expect((await get('/api/reports/sla?format=html')).status).toBe(400);
+    expect(JSON.parse((await get('/api/reports/sla?period=&format=html')).text).issues).toEqual(['period: must not be empty: give e.g. 2026-11, or leave it out for the current period']);
+    // Without a period: each service's current period (issue 12; it answered 400 before). The clock
+    // is at 2026-12-01 09:00 Berlin, shop's period kind is month.
+    const current = await get('/api/reports/sla?format=html');
+    expect(current.status).toBe(200);
+    expect(current.text).toContain('<h1>SLA review current period</h1>');
+    expect(current.text).toContain('<td>2026-12: 2026-12-01 00:00 – 2027-01-01 00:00 (Europe/Berlin, +01:00)</td>');
+    expect(current.text).toContain('<tr><td>Evaluated up to</td><td>2026-12-01 09:00 (Europe/Berlin, +01:00)</td></tr>');
+    const currentJson = JSON.parse((await get('/api/reports/sla?format=json')).text);
+    expect([currentJson.period, currentJson.services[0].window, currentJson.services[0].from]).toEqual(['current', '2026-12', '2026-11-30T23:00:00.000Z']);
   });
 });

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Database } from '../../src/database/database.js';
-import { SqliteSampleStore, StorageClosedError, StorageInputError, StorageOverloadedError, type SqliteSampleStoreOptions } from '../../src/storage/sqlite-sample-store.js';
+import { SqliteSampleStore, type SqliteSampleStoreOptions } from '../../src/storage/sqlite-sample-store.js';
+import { StorageClosedError, StorageInputError, StorageOverloadedError } from '../../src/storage/storage.errors.js';
 import type { CommitInfo, IncomingBatch, IncomingSeries, Point } from '../../src/storage/storage.types.js';
 import { seededRandom } from '../../src/storage/prng.js';
 
@@ -115,7 +116,7 @@ describe('SqliteSampleStore: appends', () => {
 
   it('fails every batch of a failed commit, stores nothing of them, and lets the next group through', async () => {
     const { store, db } = await openStore();
-    await db.exec(`CREATE TEMP TRIGGER inject_failure BEFORE INSERT ON stream_seq WHEN NEW.agent_id LIKE 'doomed%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`);
+    await db.transaction((tx) => tx.exec(`CREATE TEMP TRIGGER inject_failure BEFORE INSERT ON stream_seq WHEN NEW.agent_id LIKE 'doomed%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`));
     const doomed = [store.append(batch(1, [gauge('m', { x: '1' }, [[T0, 1]])], 'doomed-1')), store.append(batch(1, [gauge('m', { x: '2' }, [[T0, 2]])], 'other'))];
     const settled = await Promise.allSettled(doomed);
     expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'ok'))).toEqual(['SQLITE_CONSTRAINT: injected failure', 'SQLITE_CONSTRAINT: injected failure']);
@@ -123,7 +124,7 @@ describe('SqliteSampleStore: appends', () => {
     expect(await store.countSamples()).toBe(0);
     expect(await store.findSeries({})).toEqual([]);
     expect(await store.lastStoredSeq('other', 'e1')).toBe(0);
-    await db.exec('DROP TRIGGER inject_failure');
+    await db.transaction((tx) => tx.exec('DROP TRIGGER inject_failure'));
     expect((await store.append(batch(1, [gauge('m', { x: '2' }, [[T0, 2]])], 'other'))).outcome).toEqual({ status: 'stored', samples: 1 });
     expect(await store.latest()).toEqual(new Map([[(await store.findSeries({}))[0]!.id, [T0, 2]]]));
   });
@@ -266,7 +267,7 @@ describe('SqliteSampleStore: compaction rounds', () => {
     }
     const ids = (await h.store.findSeries({ metric: 'm' })).map((r) => r.id);
     // Series are compacted in id order, two per step: fail the second step (series c and d).
-    await h.db.exec(`CREATE TEMP TRIGGER fail_step BEFORE INSERT ON chunk WHEN NEW.series_id = ${ids[2]} BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`);
+    await h.db.transaction((tx) => tx.exec(`CREATE TEMP TRIGGER fail_step BEFORE INSERT ON chunk WHEN NEW.series_id = ${ids[2]} BEGIN SELECT RAISE(ABORT, 'disk on fire'); END`));
     h.store.onCompaction((info) => steps.push(info.series));
     await expect(h.store.compact()).rejects.toThrow('disk on fire');
     expect(steps).toEqual([2]);

@@ -16,7 +16,8 @@ export function dayText(d: Day, objective: number | null): string {
   const kind = dayKind(d, objective);
   if (kind.cls === 'nodata') return `${d.date}: no data`;
   const planned = d.planned_downtime ? `, ${minutes(d.planned_downtime)} planned maintenance` : '';
-  return `${d.date}: ${kind.label}, ${pct(d.availability, 2)} up, ${minutes(d.bad)} down${planned}`;
+  const measured = d.coverage !== null && d.coverage < 1 ? `, ${pct(d.coverage, 0)} of the day measured` : '';
+  return `${d.date}: ${kind.label}, ${pct(d.availability, 2)} up, ${minutes(d.bad)} down${planned}${measured}`;
 }
 
 export function UptimeBars({ days, objective, label }: { days: Day[]; objective: number | null; label: string }) {

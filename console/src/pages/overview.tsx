@@ -3,7 +3,7 @@ import { get } from '../api';
 import { Async, Empty } from '../components/common';
 import { StateBadge, stateLabel } from '../components/state';
 import { VirtualRows } from '../components/virtual-rows';
-import { ago, minutes, pct } from '../format';
+import { ago, minutes, pct, windowSummary } from '../format';
 import { useLive, useLoad } from '../hooks';
 import type { Overview as OverviewData, OverviewService } from '../types';
 import { IncidentRows } from './incidents';
@@ -145,8 +145,8 @@ function ServiceRow({ service: s }: { service: OverviewService }) {
       <span role="cell" aria-label={`state ${stateLabel(s.state)}`}>
         <StateBadge state={s.state} />
       </span>
-      <span role="cell" class={`num ${w?.met === false ? 'bad' : ''}`} title={s.windows.map((x) => `${x.window}: ${pct(x.availability)}`).join(', ')}>
-        {w ? `${pct(w.availability)} (${w.window})` : 'no SLA'}
+      <span role="cell" class={`num ${w?.status === 'breached' ? 'bad' : w?.status === 'insufficient_data' ? 'muted' : ''}`} title={s.windows.map(windowSummary).join('\n')}>
+        {!w ? 'no SLA' : w.status === 'insufficient_data' ? `insufficient data (${pct(w.coverage, 0)} measured)` : `${pct(w.availability)} (${w.window})`}
       </span>
       <span role="cell" class="num wide">
         {pct(s.objective, 2)}

@@ -4,9 +4,9 @@ import { Async, Empty, ErrorBox } from '../components/common';
 import { Chart } from '../components/chart';
 import { StateBadge } from '../components/state';
 import { UptimeBars } from '../components/uptime-bars';
-import { minutes, pct, time } from '../format';
+import { minutes, pct, time, verdict, verdictClass } from '../format';
 import { useLive, useLoad } from '../hooks';
-import type { Incident, Maintenance, Rollup, SeriesRef, Uptime } from '../types';
+import type { Incident, Maintenance, Rollup, SeriesRef, SlaStatus, Uptime } from '../types';
 import { IncidentRows } from './incidents';
 import { MaintenanceRows } from './maintenance';
 
@@ -19,7 +19,15 @@ interface ServiceDetail {
   probes: string[];
   problems: string[];
   sla?: { availability: number; windows: string[]; timezone?: string };
-  status?: { window: string; availability: number | null; objective: number; met: boolean | null; error_budget: { remaining_ratio: number; remaining_minutes: number } }[];
+  status?: {
+    window: string;
+    availability: number | null;
+    coverage: number | null;
+    status: SlaStatus;
+    objective: number;
+    met: boolean | null;
+    error_budget: { remaining_ratio: number; remaining_minutes: number };
+  }[];
   burn_rates?: Record<string, number>;
 }
 
@@ -92,8 +100,9 @@ export function ServicePage({ id }: { id: string }) {
                   <tr>
                     <th>Window</th>
                     <th class="num">Availability</th>
+                    <th class="num">Coverage</th>
                     <th class="num">Objective</th>
-                    <th>Met</th>
+                    <th>Verdict</th>
                     <th class="num">Error budget left</th>
                   </tr>
                 </thead>
@@ -102,8 +111,11 @@ export function ServicePage({ id }: { id: string }) {
                     <tr key={w.window}>
                       <td>{w.window}</td>
                       <td class="num">{pct(w.availability)}</td>
+                      <td class="num" title="measured minutes over counted minutes">
+                        {pct(w.coverage, 1)}
+                      </td>
                       <td class="num">{pct(w.objective, 2)}</td>
-                      <td class={w.met === false ? 'bad' : w.met ? 'ok' : 'muted'}>{w.met === null ? 'no data' : w.met ? '✓ met' : '✕ missed'}</td>
+                      <td class={verdictClass(w.status)}>{verdict(w.status)}</td>
                       <td class="num">
                         {pct(Math.max(0, w.error_budget.remaining_ratio), 1)} ({minutes(w.error_budget.remaining_minutes)})
                       </td>

@@ -3,8 +3,9 @@
 // `repeat_interval` re-sends a trigger for incidents still open and unacknowledged.
 
 import type { IncidentState } from './lifecycle.js';
+import type { NotifyEvent } from '../../notify/notify.types.js';
 
-export type NotifyEvent = 'trigger' | 'acknowledge' | 'resolve';
+export type { NotifyEvent };
 
 export interface NotifySettings {
   groupWaitMs: number;

@@ -3,17 +3,26 @@ import { MINUTE_MS } from './bitmap.js';
 import type { SlaRange } from './periods.js';
 import { localDays } from './periods.js';
 import { availability, countMinutes, errorBudget, findOutages, latencyAttainment, type DayStatus, type ErrorBudget, type MinuteCounts, type MinuteMasks, type Outage } from './sla-math.js';
+import { coverage, effectiveMinutes, metOf, verdict, type SlaStatus, type UnknownPolicy } from './verdict.js';
+
+/** Below this coverage a figure gives no verdict unless the breach is already certain. */
+export const DEFAULT_MIN_COVERAGE = 0.9;
 
 export interface SlaObjectives {
   /** Availability objective as a ratio. */
   objective: number;
   latency?: { thresholdSeconds: number; target: number };
   zone: string;
+  /** How unknown minutes count; `exclude` when absent. */
+  unknownPolicy?: UnknownPolicy;
+  /** Coverage needed for a verdict; DEFAULT_MIN_COVERAGE when absent. */
+  minCoverage?: number;
 }
 
 export interface DailyFigure {
   date: string;
   availability: number | null;
+  coverage: number | null;
   good: number;
   bad: number;
   unknown: number;
@@ -24,8 +33,13 @@ export interface SlaFigures {
   range: SlaRange;
   zone: string;
   objective: number;
+  /** good / (good + bad) after the unknown policy; null when nothing was measured. */
   availability: number | null;
-  /** Whether the availability objective is met; null when nothing was measured. */
+  /** Measured minutes over counted minutes elapsed; null when no minute was counted yet. */
+  coverage: number | null;
+  unknownPolicy: UnknownPolicy;
+  status: SlaStatus;
+  /** Follows `status`: true when met, false when breached, null when the data is insufficient. */
   met: boolean | null;
   counts: MinuteCounts;
   errorBudget: ErrorBudget;
@@ -44,15 +58,27 @@ export function slaFigures(
   const from = range.startMs / MINUTE_MS;
   const to = range.evaluatedToMs / MINUTE_MS;
   const counts = countMinutes(from, to, days, masks);
-  const avail = availability(counts);
+  const policy = objectives.unknownPolicy ?? 'exclude';
+  const effective = effectiveMinutes(counts, policy);
+  const ahead = range.endMs > range.evaluatedToMs ? countMinutes(to, range.endMs / MINUTE_MS, () => undefined, masks) : undefined;
+  const judged = verdict({
+    counts,
+    remainingMinutes: ahead ? ahead.unknown : 0,
+    objective: objectives.objective,
+    policy,
+    minCoverage: objectives.minCoverage ?? DEFAULT_MIN_COVERAGE,
+  });
   const figures: SlaFigures = {
     range,
     zone: objectives.zone,
     objective: objectives.objective,
-    availability: avail,
-    met: avail === null ? null : avail >= objectives.objective,
+    availability: availability(effective),
+    coverage: judged.coverage,
+    unknownPolicy: policy,
+    status: judged.status,
+    met: metOf(judged.status),
     counts,
-    errorBudget: errorBudget(counts, objectives.objective),
+    errorBudget: errorBudget(effective, objectives.objective),
   };
   if (objectives.latency) {
     const attainment = latencyAttainment(counts);
@@ -62,7 +88,7 @@ export function slaFigures(
   if (options.daily) {
     figures.daily = localDays(range.startMs, range.evaluatedToMs, objectives.zone).map((d) => {
       const c = countMinutes(d.startMs / MINUTE_MS, d.endMs / MINUTE_MS, days, masks);
-      return { date: d.date, availability: availability(c), good: c.good, bad: c.bad, unknown: c.unknown, plannedDown: c.plannedDown };
+      return { date: d.date, availability: availability(effectiveMinutes(c, policy)), coverage: coverage(c), good: c.good, bad: c.bad, unknown: c.unknown, plannedDown: c.plannedDown };
     });
   }
   return figures;

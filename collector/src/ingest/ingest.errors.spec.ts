@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { status } from '@grpc/grpc-js';
+import { RejectReason } from '@vigil/proto';
+import { StorageClosedError, StorageInputError, StorageOverloadedError } from '../storage/storage.errors.js';
+import { StreamError, classifyStorageError, streamErrorFor } from './ingest.errors.js';
+
+const sqliteError = (code: string, message: string) => Object.assign(new Error(`${code}: ${message}`), { code, errno: 13 });
+const retryable = (error: unknown) => {
+  const failure = classifyStorageError(error);
+  if (failure.kind !== 'retryable') throw new Error(`expected retryable, got ${JSON.stringify(failure)}`);
+  return { code: failure.error.code, message: failure.error.message, reason: failure.error.reason };
+};
+
+describe('classifyStorageError', () => {
+  it('makes input errors permanent, with the rejection reason of the broken contract', () => {
+    expect(classifyStorageError(new StorageInputError('batch 1 of agent a, series[0] m: 2 timestamps but 1 values'))).toEqual({
+      kind: 'permanent',
+      reason: RejectReason.REJECT_REASON_MALFORMED_SERIES,
+      detail: 'batch 1 of agent a, series[0] m: 2 timestamps but 1 values',
+    });
+    expect(classifyStorageError(new StorageInputError('value NaN at 5 is not finite', 'non_finite_value'))).toMatchObject({ kind: 'permanent', reason: RejectReason.REJECT_REASON_NON_FINITE_VALUE });
+    expect(classifyStorageError(new StorageInputError('batch.seq must be a positive integer, got 0', 'sequence'))).toMatchObject({ kind: 'permanent', reason: RejectReason.REJECT_REASON_SEQUENCE });
+  });
+
+  it('makes overload, a full or read-only disk, shutdown and the unknown retryable UNAVAILABLE', () => {
+    expect(retryable(new StorageOverloadedError('log_full', 'storage log full'))).toEqual({ code: status.UNAVAILABLE, message: 'storage overloaded (log_full), retry later', reason: 'storage_overloaded' });
+    const disk = { code: status.UNAVAILABLE, message: 'storage cannot write (disk full, failing or read-only), retry later', reason: 'storage_full' };
+    expect(retryable(sqliteError('SQLITE_FULL', 'database or disk is full'))).toEqual(disk);
+    expect(retryable(sqliteError('SQLITE_IOERR', 'disk I/O error'))).toEqual(disk);
+    expect(retryable(sqliteError('SQLITE_READONLY', 'attempt to write a readonly database'))).toEqual(disk);
+    expect(retryable(Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }))).toEqual(disk);
+    expect(retryable(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' }))).toEqual(disk);
+    expect(retryable(new StorageClosedError())).toEqual({ code: status.UNAVAILABLE, message: 'collector shutting down', reason: 'shutdown' });
+    expect(retryable(sqliteError('SQLITE_BUSY', 'database is locked'))).toEqual({ code: status.UNAVAILABLE, message: 'storage unavailable, retry later', reason: 'storage_error' });
+    expect(retryable(new TypeError('a bug'))).toEqual({ code: status.UNAVAILABLE, message: 'storage unavailable, retry later', reason: 'storage_error' });
+  });
+});
+
+describe('streamErrorFor', () => {
+  it('passes stream errors through and maps the rest through the same classification', () => {
+    const own = new StreamError(status.INVALID_ARGUMENT, 'hello sent twice', 'protocol');
+    expect(streamErrorFor(own)).toBe(own);
+    expect(streamErrorFor(sqliteError('SQLITE_FULL', 'database or disk is full'))).toMatchObject({ code: status.UNAVAILABLE, reason: 'storage_full' });
+    expect(streamErrorFor(new StorageInputError('bad'))).toMatchObject({ code: status.INVALID_ARGUMENT, reason: 'invalid_input', message: 'bad' });
+  });
+});

@@ -1,0 +1,35 @@
+// The seams of problem management. Direction: incidents -> problems. The incidents module proposes
+// problems for recurring conditions through PROBLEM_RECORDS; what problems shows about incidents
+// (the incidents of a problem) it asks through PROBLEM_INCIDENTS, a port it defines and the
+// incidents module provides, so problems never imports incidents nor reads its table.
+import type { ProblemStatus } from './problems.repository.js';
+
+export interface ProblemRef {
+  id: number;
+  status: ProblemStatus;
+}
+
+export interface ProblemRecords {
+  /** The problem under investigation (proposed or open) for a condition, if any. */
+  activeFor(fingerprint: string): Promise<ProblemRef | undefined>;
+  /** Records a proposed problem for a recurring condition (inside the caller's transaction). */
+  propose(condition: { fingerprint: string; rule: string; service: string | null; title: string }, nowMs: number): Promise<ProblemRef>;
+  /** Problems created in [fromMs, toMs): how many, how many known errors, how many resolved. */
+  periodFigures(fromMs: number, toMs: number): Promise<{ created: number; known_errors: number; resolved: number }>;
+}
+
+export interface ProblemIncident {
+  id: number;
+  state: string;
+  title: string;
+  openedMs: number;
+  resolvedMs: number | null;
+}
+
+/** The incidents linked to a problem; provided by the incidents module. Optional: without it none are listed. */
+export interface ProblemIncidents {
+  incidentsOfProblem(problemId: number): Promise<ProblemIncident[]>;
+}
+
+export const PROBLEM_RECORDS = Symbol('ProblemRecords');
+export const PROBLEM_INCIDENTS = Symbol('ProblemIncidents');

@@ -1,0 +1,185 @@
+// Re-reads minutes from raw probe samples: what a crash did not flush, results that arrived too late
+// for incremental updates, and the history of new or changed services. Requests are queued (and
+// persisted, so a restart still does them) and coalesced per service and day.
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock.js';
+import { READ_ONLY, SAMPLE_STORE } from '../common/tokens.js';
+import type { SampleStore } from '../storage/storage.types.js';
+import { DAY_MINUTES, MINUTE_MS, minuteOf } from './domain/bitmap.js';
+import { AGENT_FAILED, AGENT_OK } from './domain/minute-state.js';
+import type { Evidence } from './status-store.js';
+import { SlaRepository, type RebuildEntry } from './sla.repository.js';
+import { ServicesService } from './services.service.js';
+import { SlaState } from './sla-state.js';
+import type { ServiceModel } from './sla.model.js';
+import { PROBE_DURATION, PROBE_SUCCESS, RAW_RETENTION_MS, countsFor } from './probe-metrics.js';
+
+/** A burst of late samples (an agent replaying its spool) is coalesced into one re-read this long after. */
+const COALESCE_MS = 1000;
+
+@Injectable()
+export class SlaRebuilder {
+  private readonly log = new Logger('sla');
+  private readonly active: { services: ReadonlySet<string> | undefined; from: number; to: number }[] = [];
+  private readonly queue = new Map<string, RebuildEntry>();
+  private chain: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(SAMPLE_STORE) private readonly store: SampleStore,
+    @Inject(READ_ONLY) private readonly readOnly: boolean,
+    private readonly repo: SlaRepository,
+    private readonly catalogue: ServicesService,
+    private readonly state: SlaState,
+  ) {}
+
+  /** Whether a re-read of `minute` for `service` is running (samples for it would be applied twice). */
+  covers(service: string, minute: number): boolean {
+    for (const r of this.active) if (minute >= r.from && minute < r.to && (!r.services || r.services.has(service))) return true;
+    return false;
+  }
+
+  /** Queued requests from the last run (before `state.ready`: they wait for processQueue). */
+  async restoreQueue(): Promise<void> {
+    for (const e of await this.repo.loadRebuildQueue()) this.enqueue(e, false);
+  }
+
+  /** Services never seen before (new in collector.yaml) get their history re-read from raw data. */
+  async backfillNewServices(now: number): Promise<void> {
+    const known = new Set(JSON.parse((await this.repo.getState('known_services')) ?? '[]') as string[]);
+    const first = known.size === 0 && (await this.repo.getState('last_flush_ms')) === undefined;
+    const ids = this.catalogue.list().map((s) => s.id);
+    if (!first) for (const id of ids) if (!known.has(id)) this.backfill(id, now);
+    if (!this.readOnly) await this.repo.setState('known_services', JSON.stringify(ids));
+  }
+
+  /** Queues the whole raw retention of a service for a re-read. */
+  backfill(service: string, now: number): void {
+    const from = minuteOf(now - RAW_RETENTION_MS);
+    const to = minuteOf(now) + 1;
+    for (let day = Math.floor(from / DAY_MINUTES); day <= Math.floor((to - 1) / DAY_MINUTES); day++) {
+      const base = day * DAY_MINUTES;
+      this.enqueue({ service_id: service, day, from_minute: Math.max(from, base), to_minute: Math.min(to, base + DAY_MINUTES) }, true);
+    }
+  }
+
+  /** Notes minutes to re-read from raw data; persisted so a restart still does it. */
+  enqueue(e: RebuildEntry, persist: boolean): void {
+    const key = `${e.service_id}\u0000${e.day}`;
+    const cur = this.queue.get(key);
+    if (cur) {
+      cur.from_minute = Math.min(cur.from_minute, e.from_minute);
+      cur.to_minute = Math.max(cur.to_minute, e.to_minute);
+    } else this.queue.set(key, { ...e });
+    if (persist && !this.readOnly) void this.repo.queueRebuild([e]).catch((error) => this.log.warn(`could not persist rebuild request: ${String(error)}`));
+    if (!this.timer && this.state.ready && !this.state.stopped) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        void this.processQueue();
+      }, COALESCE_MS).unref();
+    }
+  }
+
+  get queued(): number {
+    return this.queue.size;
+  }
+
+  /** Re-reads every queued range from raw samples; resolves when the queue is empty. */
+  processQueue(): Promise<void> {
+    const run = async (): Promise<void> => {
+      while (this.queue.size > 0 && !this.state.stopped) {
+        const entries = [...this.queue.values()];
+        this.queue.clear();
+        for (const e of entries) {
+          await this.rebuild(new Set([e.service_id]), e.from_minute, e.to_minute);
+          if (!this.readOnly) await this.repo.dequeueRebuild(e).catch(() => undefined);
+        }
+      }
+    };
+    this.chain = this.chain.then(run, run);
+    return this.chain;
+  }
+
+  /** Stops the coalescing timer and waits for the running re-read. */
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    await this.chain.catch(() => undefined);
+  }
+
+  /**
+   * Replaces minutes [fromMinute, toMinute) of the given services (all when undefined) with what
+   * raw samples say. Samples committed meanwhile for those minutes are re-queued, not applied
+   * twice: the re-read after this one includes them.
+   */
+  async rebuild(services: ReadonlySet<string> | undefined, fromMinute: number, toMinute: number): Promise<void> {
+    const now = this.clock.now();
+    const from = Math.max(fromMinute, minuteOf(now - RAW_RETENTION_MS));
+    if (toMinute <= from) return;
+    const active = { services, from, to: toMinute };
+    this.active.push(active);
+    const targets = this.catalogue.list().filter((s) => !services || services.has(s.id));
+    try {
+      for (const svc of targets) await this.rebuildService(svc, from, toMinute);
+      this.state.counters.rebuilds++;
+    } catch (error) {
+      this.state.counters.rebuildFailures++;
+      this.log.warn(`re-reading minutes from raw samples failed: ${error instanceof Error ? error.message : String(error)}`);
+      // Try again later rather than lose the range.
+      for (const svc of targets)
+        for (let day = Math.floor(from / DAY_MINUTES); day <= Math.floor((toMinute - 1) / DAY_MINUTES); day++)
+          this.queue.set(`${svc.id}\u0000${day}`, { service_id: svc.id, day, from_minute: Math.max(from, day * DAY_MINUTES), to_minute: Math.min(toMinute, (day + 1) * DAY_MINUTES) });
+    } finally {
+      this.active.splice(this.active.indexOf(active), 1);
+    }
+  }
+
+  private async rebuildService(svc: ServiceModel, from: number, to: number): Promise<void> {
+    const rules = this.state.rulesOf(svc.id);
+    if (!rules) return;
+    const length = to - from;
+    const evidence: Evidence = new Map();
+    let latency: { good: Uint16Array; total: Uint16Array } | undefined;
+    for (const probe of svc.probes) {
+      const agents = new Map<string, Uint8Array>();
+      evidence.set(probe, agents);
+      for (const series of await this.store.findSeries({ metric: PROBE_SUCCESS, labels: { probe } })) {
+        const agent = series.labels.agent ?? '';
+        if (!countsFor(svc, agent, series.labels.host ?? '')) continue;
+        const points = await this.store.queryRange(series.id, from * MINUTE_MS, to * MINUTE_MS - 1);
+        if (points.length === 0) continue;
+        let flags = agents.get(agent);
+        if (!flags) agents.set(agent, (flags = new Uint8Array(length)));
+        for (const [ts, value] of points) flags[Math.floor(ts / MINUTE_MS) - from]! |= value >= 1 ? AGENT_OK : AGENT_FAILED;
+        this.state.noteSeen(svc.id, probe, points[0]![0], true, points[points.length - 1]![0]);
+      }
+      if (rules.latencyThresholdSeconds !== undefined) {
+        for (const series of await this.store.findSeries({ metric: PROBE_DURATION, labels: { probe } })) {
+          if (!countsFor(svc, series.labels.agent ?? '', series.labels.host ?? '')) continue;
+          latency ??= { good: new Uint16Array(length), total: new Uint16Array(length) };
+          for (const [ts, seconds] of await this.store.queryRange(series.id, from * MINUTE_MS, to * MINUTE_MS - 1)) {
+            const i = Math.floor(ts / MINUTE_MS) - from;
+            if (latency.total[i]! === 0xffff) continue;
+            latency.total[i]!++;
+            if (seconds <= rules.latencyThresholdSeconds) latency.good[i]!++;
+          }
+        }
+      }
+    }
+    for (let day = Math.floor(from / DAY_MINUTES); day <= Math.floor((to - 1) / DAY_MINUTES); day++) {
+      const base = day * DAY_MINUTES;
+      const a = Math.max(from, base);
+      const b = Math.min(to, base + DAY_MINUTES);
+      await this.state.ensureInMemory(svc.id, day);
+      const slice: Evidence = new Map();
+      for (const [probe, agents] of evidence) {
+        const m = new Map<string, Uint8Array>();
+        for (const [agent, flags] of agents) m.set(agent, flags.subarray(a - from, b - from));
+        slice.set(probe, m);
+      }
+      const lat = latency ? { good: latency.good.subarray(a - from, b - from), total: latency.total.subarray(a - from, b - from) } : undefined;
+      this.state.status.replaceRange(rules, day, a - base, b - base, slice, lat, b > this.state.evidenceFromMinute);
+      this.state.forgetOldDay(svc.id, day);
+    }
+  }
+}

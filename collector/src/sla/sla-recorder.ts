@@ -1,0 +1,65 @@
+// SLA ingest: folds probe results announced on the event bus into the per-minute states, in memory
+// and without I/O. A result that cannot be applied incrementally (before start-up finished, older
+// than the per-agent evidence, or inside a running re-read) is routed to a re-read of raw samples.
+import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { CollectorEvents } from '../common/events.js';
+import type { StoredSeriesSamples } from '../common/samples.js';
+import { DAY_MINUTES, MINUTE_MS } from './domain/bitmap.js';
+import { SlaState } from './sla-state.js';
+import { SlaRebuilder } from './sla-rebuilder.js';
+import { PROBE_DURATION, PROBE_SUCCESS, countsFor } from './probe-metrics.js';
+
+@Injectable()
+export class SlaRecorder implements OnModuleDestroy {
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    events: CollectorEvents,
+    private readonly state: SlaState,
+    private readonly rebuilder: SlaRebuilder,
+  ) {
+    // Subscribe at once so nothing committed during start-up is missed; until ready, samples
+    // are only noted for a re-read from raw storage.
+    this.unsubscribe = events.on('samples', (samples) => this.onSamples(samples));
+  }
+
+  onModuleDestroy(): void {
+    this.unsubscribe();
+  }
+
+  private onSamples(batch: readonly StoredSeriesSamples[]): void {
+    const { state } = this;
+    for (const s of batch) {
+      const metric = s.series.metric;
+      if (metric !== PROBE_SUCCESS && metric !== PROBE_DURATION) continue;
+      const probe = s.series.labels.probe;
+      if (probe === undefined) continue;
+      const services = state.servicesOf(probe);
+      if (!services) continue;
+      const agent = s.series.labels.agent ?? '';
+      const host = s.series.labels.host ?? '';
+      for (const svc of services) {
+        if (!countsFor(svc, agent, host)) continue;
+        const rules = state.rulesOf(svc.id)!;
+        let first = Number.POSITIVE_INFINITY;
+        let last = Number.NEGATIVE_INFINITY;
+        for (let i = 0; i < s.timestamps.length; i++) {
+          const ts = s.timestamps[i]!;
+          const minute = Math.floor(ts / MINUTE_MS);
+          if (ts < first) first = ts;
+          if (ts > last) last = ts;
+          const deferred = !state.ready ? 'not_ready' : minute < state.evidenceFromMinute ? 'late' : this.rebuilder.covers(svc.id, minute) ? 'rebuilding' : undefined;
+          if (deferred) {
+            state.counters.samplesDeferred[deferred]++;
+            this.rebuilder.enqueue({ service_id: svc.id, day: Math.floor(minute / DAY_MINUTES), from_minute: minute, to_minute: minute + 1 }, true);
+            continue;
+          }
+          if (metric === PROBE_SUCCESS) state.status.applySuccess(rules, probe, agent, ts, s.values[i]!);
+          else state.status.applyDuration(rules, ts, s.values[i]!);
+          state.counters.samplesApplied++;
+        }
+        if (metric === PROBE_SUCCESS && s.timestamps.length > 0) state.noteSeen(svc.id, probe, first, true, last);
+      }
+    }
+  }
+}

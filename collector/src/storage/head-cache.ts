@@ -1,0 +1,57 @@
+import type { SqlReader } from '../database/database.js';
+import { ChunkEncoder } from './chunk-codec.js';
+import type { HeadChunk } from './compaction.js';
+
+const ID_LIST_CHUNK = 500;
+
+// The head chunk of each listed series: greatest end timestamp, the newest on a tie.
+const HEADS_SQL = `SELECT j.value AS series_id, c.id AS id, c.data AS data FROM json_each(?) j
+  JOIN chunk c ON c.id = (SELECT id FROM chunk WHERE series_id = j.value ORDER BY end_ts DESC, id DESC LIMIT 1)`;
+
+/** Reads the head chunk of each listed series, a few hundred series per query. */
+export async function forEachHeadChunk(db: SqlReader, seriesIds: readonly number[], visit: (row: { series_id: number; id: number; data: Buffer }) => void): Promise<void> {
+  for (let i = 0; i < seriesIds.length; i += ID_LIST_CHUNK) {
+    for (const row of await db.all<{ series_id: number; id: number; data: Buffer }>(HEADS_SQL, [JSON.stringify(seriesIds.slice(i, i + ID_LIST_CHUNK))])) visit(row);
+  }
+}
+
+/** Head chunks kept decoded for appending, least recently used first (Map insertion order). */
+export class HeadCache {
+  private readonly heads = new Map<number, HeadChunk>();
+
+  constructor(private readonly maxCached: number) {}
+
+  get size(): number {
+    return this.heads.size;
+  }
+
+  get(seriesId: number): HeadChunk | undefined {
+    return this.heads.get(seriesId);
+  }
+
+  /** Loads the heads of the listed series not cached yet. */
+  async load(db: SqlReader, seriesIds: readonly number[]): Promise<void> {
+    const missing = seriesIds.filter((id) => !this.heads.has(id));
+    await forEachHeadChunk(db, missing, (row) => this.heads.set(row.series_id, { id: row.id, encoder: ChunkEncoder.resume(row.data) }));
+  }
+
+  touch(seriesId: number, head: HeadChunk): void {
+    this.heads.delete(seriesId);
+    this.heads.set(seriesId, head);
+  }
+
+  /** Forgets heads whose rows may have changed: they are reloaded when next needed. */
+  forget(seriesIds: readonly number[]): void {
+    for (const id of seriesIds) this.heads.delete(id);
+  }
+
+  evict(): void {
+    const excess = this.heads.size - this.maxCached;
+    if (excess <= 0) return;
+    let n = 0;
+    for (const id of this.heads.keys()) {
+      if (n++ >= excess) break;
+      this.heads.delete(id);
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import type { PreparedWrite, SqlParams, SqlValue, Transaction } from '../database/database.js';
+
+const ROWS_PER_STATEMENT = 400;
+
+const SQL = {
+  series: { head: 'INSERT INTO series (id, key, metric, labels, kind, created_ms) VALUES ', cols: 6, tail: '' },
+  seq: {
+    head: 'INSERT INTO stream_seq (agent_id, epoch, last_seq, updated_ms) VALUES ',
+    cols: 4,
+    tail: ' ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq, updated_ms = excluded.updated_ms WHERE excluded.last_seq > stream_seq.last_seq',
+  },
+  progress: {
+    head: 'INSERT INTO compaction_progress (series_id, log_id) VALUES ',
+    cols: 2,
+    tail: ' ON CONFLICT (series_id) DO UPDATE SET log_id = excluded.log_id',
+  },
+  chunk: {
+    head: 'INSERT INTO chunk (id, series_id, start_ts, end_ts, count, data) VALUES ',
+    cols: 6,
+    tail: ' ON CONFLICT (id) DO UPDATE SET start_ts = excluded.start_ts, end_ts = excluded.end_ts, count = excluded.count, data = excluded.data',
+  },
+} as const;
+export type RowKind = keyof typeof SQL;
+
+export function blob(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The store's writes: cached prepared statements, multi-row INSERTs. Always inside a transaction. */
+export class RowWriter {
+  private readonly statements = new Map<string, PreparedWrite>();
+
+  /** Multi-row INSERTs: one statement per few hundred rows instead of one per row. */
+  async writeRows(tx: Transaction, kind: RowKind, values: SqlValue[]): Promise<void> {
+    const { head, cols, tail } = SQL[kind];
+    const total = values.length / cols;
+    for (let at = 0; at < total; at += ROWS_PER_STATEMENT) {
+      const n = Math.min(ROWS_PER_STATEMENT, total - at);
+      const params = at === 0 && n === total ? values : values.slice(at * cols, (at + n) * cols);
+      await this.run(tx, `${kind}:${n}`, () => head + new Array<string>(n).fill(`(${new Array<string>(cols).fill('?').join(', ')})`).join(', ') + tail, params);
+    }
+  }
+
+  /** Runs the statement cached under `name`, preparing `sql()` the first time. */
+  run(tx: Transaction, name: string, sql: () => string, params: SqlParams = []): Promise<unknown> {
+    let stmt = this.statements.get(name);
+    if (!stmt) {
+      stmt = tx.prepare(sql());
+      this.statements.set(name, stmt);
+    }
+    return tx.run(stmt, params);
+  }
+
+  async finalize(): Promise<void> {
+    for (const stmt of this.statements.values()) await stmt.finalize();
+    this.statements.clear();
+  }
+}

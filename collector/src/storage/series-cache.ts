@@ -1,0 +1,140 @@
+import { seriesKey } from '@vigil/proto';
+import type { IncomingSeries, Labels, SeriesFilter, SeriesRef } from './storage.types.js';
+
+/** Positions per agent in the positional cache; later series of huge batches take the slow path. */
+const MAX_CACHED_POSITIONS = 10_000;
+
+/**
+ * Series resolved for one group commit but not yet committed: applied to the cache only after the
+ * commit, so the cache only ever holds committed series.
+ */
+export interface SeriesDraft {
+  /** By series key. */
+  readonly created: Map<string, SeriesRef>;
+  readonly positions: Array<{ cache: SeriesRef[]; index: number; ref: SeriesRef }>;
+}
+
+/**
+ * Every series of the store in memory, by key, id and metric, plus a positional cache per agent:
+ * agents send the same series in the same order, so a comparison of metric and labels usually
+ * replaces building and hashing the series key.
+ */
+export class SeriesCache {
+  private readonly byKey = new Map<string, SeriesRef>();
+  private readonly byId = new Map<number, SeriesRef>();
+  private readonly byMetric = new Map<string, number[]>();
+  /** Per agent, the committed series of its last batches by position. Least recently used agent first. */
+  private readonly agentSeries = new Map<string, SeriesRef[]>();
+  private nextId = 1;
+
+  constructor(private readonly maxCachedAgents: number) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** Loads committed series (at open), in id order. */
+  load(rows: Iterable<{ key: string; ref: SeriesRef }>): void {
+    for (const { key, ref } of rows) {
+      this.add(key, ref);
+      this.nextId = Math.max(this.nextId, ref.id + 1);
+    }
+  }
+
+  ids(): number[] {
+    return [...this.byId.keys()];
+  }
+
+  find(filter: SeriesFilter): SeriesRef[] {
+    const limit = filter.limit ?? Infinity;
+    const candidates = filter.metric !== undefined ? (this.byMetric.get(filter.metric) ?? []) : this.byId.keys();
+    const wanted = filter.labels ? Object.entries(filter.labels) : [];
+    const out: SeriesRef[] = [];
+    for (const id of candidates) {
+      if (out.length >= limit) break;
+      const s = this.byId.get(id)!;
+      if (wanted.every(([k, v]) => s.labels[k] === v)) out.push(publicSeries(s));
+    }
+    return out;
+  }
+
+  get(id: number): SeriesRef | undefined {
+    const s = this.byId.get(id);
+    return s && publicSeries(s);
+  }
+
+  newDraft(): SeriesDraft {
+    return { created: new Map(), positions: [] };
+  }
+
+  /**
+   * The series of one batch, by position. Unknown series get a new id and go into the draft; ids of
+   * a draft whose commit fails are simply skipped. The returned refs are frozen and shared.
+   */
+  resolve(agentId: string, series: readonly IncomingSeries[], draft: SeriesDraft): SeriesRef[] {
+    const cache = this.agentCache(agentId);
+    const refs: SeriesRef[] = new Array<SeriesRef>(series.length);
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
+      let ref: SeriesRef | undefined = cache[i];
+      if (!ref || ref.metric !== s.metric || !sameLabels(ref.labels, s.labels)) {
+        const key = seriesKey(s.metric, s.labels);
+        ref = this.byKey.get(key) ?? draft.created.get(key);
+        if (!ref) {
+          ref = freezeSeries({ id: this.nextId++, metric: s.metric, labels: { ...s.labels }, kind: s.kind });
+          draft.created.set(key, ref);
+        }
+        if (i < MAX_CACHED_POSITIONS) draft.positions.push({ cache, index: i, ref });
+      }
+      refs[i] = ref;
+    }
+    return refs;
+  }
+
+  /** After the draft's commit. */
+  apply(draft: SeriesDraft): void {
+    for (const [key, s] of draft.created) this.add(key, s);
+    for (const p of draft.positions) p.cache[p.index] = p.ref;
+  }
+
+  private add(key: string, s: SeriesRef): void {
+    const ref = Object.isFrozen(s) ? s : freezeSeries(s);
+    this.byKey.set(key, ref);
+    this.byId.set(ref.id, ref);
+    const ids = this.byMetric.get(ref.metric);
+    if (ids) ids.push(ref.id);
+    else this.byMetric.set(ref.metric, [ref.id]);
+  }
+
+  private agentCache(agentId: string): SeriesRef[] {
+    let cache = this.agentSeries.get(agentId);
+    if (cache) {
+      this.agentSeries.delete(agentId); // re-insert: most recently used last
+    } else {
+      cache = [];
+      if (this.agentSeries.size >= this.maxCachedAgents) this.agentSeries.delete(this.agentSeries.keys().next().value!);
+    }
+    this.agentSeries.set(agentId, cache);
+    return cache;
+  }
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const k in b) if (k !== undefined) n--;
+  return n === 0;
+}
+
+/** Cached refs are shared with ingest listeners, so they are frozen. */
+function freezeSeries(s: SeriesRef): SeriesRef {
+  Object.freeze(s.labels);
+  return Object.freeze(s);
+}
+
+function publicSeries(s: SeriesRef): SeriesRef {
+  return { id: s.id, metric: s.metric, labels: { ...s.labels }, kind: s.kind };
+}

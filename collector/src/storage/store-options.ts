@@ -1,0 +1,79 @@
+import type { Clock } from '../common/clock.js';
+import { DEFAULT_CHUNK_LIMITS, checkChunkLimits, type ChunkLimits } from './compaction.js';
+
+export interface SqliteSampleStoreOptions {
+  clock?: Clock;
+  /** Largest group commit. */
+  maxGroupSamples?: number;
+  maxGroupBatches?: number;
+  /** Samples of appends waiting for their commit; beyond it append fails with reason queue_full. */
+  maxQueuedSamples?: number;
+  /**
+   * Samples in the log not yet compacted (held in memory, ~20 bytes each); beyond it append fails
+   * with reason log_full until the compactor catches up.
+   */
+  maxLogSamples?: number;
+  compaction?: {
+    /** Background compaction on (default); off leaves it to compact() (tests, benchmarks). */
+    auto?: boolean;
+    /** Compact when this many samples wait in the log... */
+    triggerSamples?: number;
+    /** ...or when the oldest log row is this old. */
+    maxLogAgeMs?: number;
+    /** Samples and series moved per step (one transaction); bound how long ingest waits behind a step. */
+    stepSamples?: number;
+    stepSeries?: number;
+  };
+  chunk?: Partial<ChunkLimits>;
+  /** Series handled per retention transaction. */
+  retentionSeriesPerStep?: number;
+  /** Head chunks kept decoded in memory for appending (least recently used evicted). */
+  maxCachedHeads?: number;
+  /** A second, read-only connection for queries (default: yes for a database file). */
+  readConnection?: boolean;
+}
+
+const DEFAULTS = {
+  maxGroupSamples: 200_000,
+  maxGroupBatches: 5_000,
+  maxQueuedSamples: 2_000_000,
+  maxLogSamples: 5_000_000,
+  triggerSamples: 1_000_000,
+  maxLogAgeMs: 60_000,
+  stepSamples: 250_000,
+  stepSeries: 10_000,
+  retentionSeriesPerStep: 256,
+  maxCachedHeads: 500_000,
+  maxCachedAgents: 100_000,
+};
+
+/** The options checked, with their defaults filled in. */
+export type StoreConfig = typeof DEFAULTS & { autoCompaction: boolean; limits: ChunkLimits };
+
+function positiveInt(name: string, value: number | undefined, fallback: number): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`sample store option ${name} must be a positive integer, got ${value}`);
+  return v;
+}
+
+/** Fails fast, naming the bad option. */
+export function resolveStoreOptions(options: SqliteSampleStoreOptions): StoreConfig {
+  const limits = { ...DEFAULT_CHUNK_LIMITS, ...options.chunk };
+  checkChunkLimits(limits);
+  const c = options.compaction ?? {};
+  return {
+    maxGroupSamples: positiveInt('maxGroupSamples', options.maxGroupSamples, DEFAULTS.maxGroupSamples),
+    maxGroupBatches: positiveInt('maxGroupBatches', options.maxGroupBatches, DEFAULTS.maxGroupBatches),
+    maxQueuedSamples: positiveInt('maxQueuedSamples', options.maxQueuedSamples, DEFAULTS.maxQueuedSamples),
+    maxLogSamples: positiveInt('maxLogSamples', options.maxLogSamples, DEFAULTS.maxLogSamples),
+    triggerSamples: positiveInt('compaction.triggerSamples', c.triggerSamples, DEFAULTS.triggerSamples),
+    maxLogAgeMs: positiveInt('compaction.maxLogAgeMs', c.maxLogAgeMs, DEFAULTS.maxLogAgeMs),
+    stepSamples: positiveInt('compaction.stepSamples', c.stepSamples, DEFAULTS.stepSamples),
+    stepSeries: positiveInt('compaction.stepSeries', c.stepSeries, DEFAULTS.stepSeries),
+    retentionSeriesPerStep: positiveInt('retentionSeriesPerStep', options.retentionSeriesPerStep, DEFAULTS.retentionSeriesPerStep),
+    maxCachedHeads: positiveInt('maxCachedHeads', options.maxCachedHeads, DEFAULTS.maxCachedHeads),
+    maxCachedAgents: DEFAULTS.maxCachedAgents,
+    autoCompaction: c.auto ?? true,
+    limits,
+  };
+}
