@@ -9,6 +9,9 @@ export interface DayStatus {
   /** Probe results under the latency threshold, and all results with a duration, per minute. */
   latencyGood?: Uint16Array;
   latencyTotal?: Uint16Array;
+  /** Event-based SLIs: good and total events (counter increases) per minute. */
+  eventGood?: Float64Array;
+  eventTotal?: Float64Array;
 }
 
 export interface MinuteMasks {
