@@ -4,7 +4,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { CollectorEvents } from '../common/events.js';
 import type { StoredSeriesSamples } from '../common/samples.js';
-import { DAY_MINUTES, MINUTE_MS } from './domain/bitmap.js';
+import { MINUTE_MS } from './domain/bitmap.js';
 import { SlaState } from './sla-state.js';
 import { SlaRebuilder } from './sla-rebuilder.js';
 import { PROBE_DURATION, PROBE_SUCCESS, countsFor } from './probe-metrics.js';
@@ -48,10 +48,9 @@ export class SlaRecorder implements OnModuleDestroy {
           const minute = Math.floor(ts / MINUTE_MS);
           if (ts < first) first = ts;
           if (ts > last) last = ts;
-          const deferred = !state.ready ? 'not_ready' : minute < state.evidenceFromMinute ? 'late' : this.rebuilder.covers(svc.id, minute) ? 'rebuilding' : undefined;
+          const deferred = this.rebuilder.deferral(svc.id, minute);
           if (deferred) {
-            state.counters.samplesDeferred[deferred]++;
-            this.rebuilder.enqueue({ service_id: svc.id, day: Math.floor(minute / DAY_MINUTES), from_minute: minute, to_minute: minute + 1 }, true);
+            this.rebuilder.defer(svc.id, minute, minute + 1, deferred);
             continue;
           }
           if (metric === PROBE_SUCCESS) state.status.applySuccess(rules, probe, agent, ts, s.values[i]!);
