@@ -8,16 +8,20 @@ import { MINUTE_MS } from './domain/bitmap.js';
 import { SlaState } from './sla-state.js';
 import { SlaRebuilder } from './sla-rebuilder.js';
 import { PROBE_DURATION, PROBE_SUCCESS, countsFor } from './probe-metrics.js';
+import { SliRecorder } from './sli-recorder.js';
 
 @Injectable()
 export class SlaRecorder implements OnModuleDestroy {
   private readonly unsubscribe: () => void;
+  /** Counter samples of SLIs on metrics become per-minute event counts there. */
+  private readonly sli: SliRecorder;
 
   constructor(
     events: CollectorEvents,
     private readonly state: SlaState,
     private readonly rebuilder: SlaRebuilder,
   ) {
+    this.sli = new SliRecorder(state, rebuilder);
     // Subscribe at once so nothing committed during start-up is missed; until ready, samples
     // are only noted for a re-read from raw storage.
     this.unsubscribe = events.on('samples', (samples) => this.onSamples(samples));
@@ -28,6 +32,7 @@ export class SlaRecorder implements OnModuleDestroy {
   }
 
   private onSamples(batch: readonly StoredSeriesSamples[]): void {
+    this.sli.onSamples(batch);
     const { state } = this;
     for (const s of batch) {
       const metric = s.series.metric;

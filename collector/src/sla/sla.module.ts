@@ -11,7 +11,6 @@ import { SlaRecorder } from './sla-recorder.js';
 import { SlaRepository } from './sla.repository.js';
 import { SlaService } from './sla.service.js';
 import { SlaState } from './sla-state.js';
-import { SliRecorder } from './sli-recorder.js';
 
 /**
  * Service catalogue, SLAs, maintenance windows, error budgets and burn rates. Other features use what
@@ -20,7 +19,7 @@ import { SliRecorder } from './sli-recorder.js';
  */
 @Module({
   controllers: [ServicesController, MaintenanceController, SlaController],
-  providers: [SlaRepository, ServicesService, MaintenanceService, SlaState, SlaRebuilder, SlaRecorder, SliRecorder, SlaEvaluator, SlaService, SlaMetrics],
+  providers: [SlaRepository, ServicesService, MaintenanceService, SlaState, SlaRebuilder, SlaRecorder, SlaEvaluator, SlaService, SlaMetrics],
   exports: [SlaService, SlaEvaluator, ServicesService, MaintenanceService],
 })
 export class SlaModule {}

@@ -2,32 +2,21 @@
 // in memory and without I/O. For every other series the cost is one map lookup by metric name.
 // A sample that cannot be applied in order (out of order, late, during start-up or a running
 // re-read) is routed to a re-read of raw samples, as probe results are.
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { CollectorEvents } from '../common/events.js';
 import type { StoredSeriesSamples } from '../common/samples.js';
 import { MINUTE_MS } from './domain/bitmap.js';
 import { counterIncrease } from './domain/sli-events.js';
-import { SlaState } from './sla-state.js';
-import { SlaRebuilder } from './sla-rebuilder.js';
+import type { SlaState } from './sla-state.js';
+import type { SlaRebuilder } from './sla-rebuilder.js';
 import type { SliMatch } from './sli-tracker.js';
 
-@Injectable()
-export class SliRecorder implements OnModuleDestroy {
-  private readonly unsubscribe: () => void;
-
+/** Part of SlaRecorder, which hands it every ingested batch. */
+export class SliRecorder {
   constructor(
-    events: CollectorEvents,
     private readonly state: SlaState,
     private readonly rebuilder: SlaRebuilder,
-  ) {
-    this.unsubscribe = events.on('samples', (samples) => this.onSamples(samples));
-  }
+  ) {}
 
-  onModuleDestroy(): void {
-    this.unsubscribe();
-  }
-
-  private onSamples(batch: readonly StoredSeriesSamples[]): void {
+  onSamples(batch: readonly StoredSeriesSamples[]): void {
     // Classify the whole batch first: a histogram's buckets and its _count arrive together, and
     // the _count counts only once a bucket at the threshold is known.
     const matched: [StoredSeriesSamples, readonly SliMatch[]][] = [];
@@ -71,6 +60,7 @@ export class SliRecorder implements OnModuleDestroy {
     }
     if (!prev || first === Number.POSITIVE_INFINITY) return;
     tracker.notePoint(s.series.id, prev[0], prev[1]);
+    // Kept with the probes' last-seen times (persisted), under the pseudo-probe names sli:good / sli:total.
     for (const m of matches) state.noteSeen(m.service, `sli:${m.role}`, first, true, prev[0]);
   }
 }

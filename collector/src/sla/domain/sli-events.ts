@@ -1,7 +1,7 @@
 // Event-based SLIs: counter increases with resets, per-minute event counts, histogram buckets, and
 // the availability, error budget and verdict of a window from event counts. Pure functions.
-import { DAY_MINUTES, DAY_WORDS, FULL_DAY, emptyDay, fillRange } from './bitmap.js';
-import type { DayStatus, ErrorBudget, MinuteCounts, MinuteMasks } from './sla-math.js';
+import { DAY_WORDS } from './bitmap.js';
+import { forEachDay, type DayStatus, type ErrorBudget, type MinuteCounts, type MinuteMasks } from './sla-math.js';
 import { coverage, type Verdict } from './verdict.js';
 
 /** Good and total events (requests) of a minute range, after the service-hours and maintenance masks. */
@@ -66,22 +66,11 @@ export function countEvents(
   masks: MinuteMasks,
 ): EventCounts {
   const into: EventCounts = { good: 0, total: 0 };
-  if (endMinute <= startMinute) return into;
-  const firstDay = Math.floor(startMinute / DAY_MINUTES);
-  const lastDay = Math.floor((endMinute - 1) / DAY_MINUTES);
-  const partial = emptyDay();
-  for (let day = firstDay; day <= lastDay; day++) {
+  forEachDay(startMinute, endMinute, (day, range) => {
     const status = days(day);
     const good = status?.eventGood;
     const total = status?.eventTotal;
-    if (!good || !total) continue;
-    const base = day * DAY_MINUTES;
-    let range = FULL_DAY;
-    if (day === firstDay || day === lastDay) {
-      partial.fill(0);
-      fillRange(partial, startMinute - base, endMinute - base);
-      range = partial;
-    }
+    if (!good || !total) return;
     const hours = masks.hours(day);
     const maint = masks.maintenance(day);
     for (let w = 0; w < DAY_WORDS; w++) {
@@ -95,7 +84,7 @@ export function countEvents(
         into.good += Math.min(good[m]!, t);
       }
     }
-  }
+  });
   return into;
 }
 
