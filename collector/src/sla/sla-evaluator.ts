@@ -6,11 +6,10 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { formatDuration } from '@vigil/proto';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { MINUTE_MS, dayOf, minuteOf } from './domain/bitmap.js';
-import { burnRate, countMinutes, evaluateBurnRules, type BurnRule, type MinuteMasks } from './domain/sla-math.js';
+import { burnRate, evaluateBurnRules, type BurnRule, type MinuteMasks } from './domain/sla-math.js';
 import { minuteMasks, ScheduleMaskCache } from './domain/masks.js';
 import { parseRollingWindow, periodContaining, rollingRange, type SlaRange } from './domain/periods.js';
-import { slaFigures, type SlaFigures } from './domain/figures.js';
-import { effectiveMinutes } from './domain/verdict.js';
+import { measuredTerms, slaFigures, type SlaFigures } from './domain/figures.js';
 import { ServicesService } from './services.service.js';
 import { MaintenanceService } from './maintenance.service.js';
 import { SlaState } from './sla-state.js';
@@ -129,7 +128,8 @@ export class SlaEvaluator {
       const end = minuteOf(now);
       const masks = this.masksFor(svc, { startMs: (end - longest) * MINUTE_MS, endMs: end * MINUTE_MS });
       const rates = new Map<number, number>();
-      for (const m of burnWindows) rates.set(m, burnRate(effectiveMinutes(countMinutes(end - m, end, days, masks), sla.unknownPolicy), sla.objective));
+      const objectives = objectivesOf(sla);
+      for (const m of burnWindows) rates.set(m, burnRate(measuredTerms(objectives, end - m, end, days, masks), sla.objective));
       burnRates.set(svc.id, new Map([...rates].map(([m, r]) => [windowLabel(m), r])));
       for (const e of evaluateBurnRules(this.burnRules, (m) => rates.get(m)!)) {
         const rule = e.rule as NamedBurnRule;
