@@ -1,12 +1,12 @@
 // Keeps every service's current state (up, degraded, down, no data, maintenance) and announces each
-// change on the collector event bus ('service', relayed by the live feed) the moment the collector sees it: after every committed batch of probe
-// results (debounced) and on a short tick for changes that come with time alone.
+// change on the collector event bus ('service', relayed by the live feed) the moment the collector
+// sees it: after every committed batch of probe results or SLI counters (debounced) and on a short
+// tick for changes that come with time alone.
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
 import { MINUTE_MS } from '../sla/domain/bitmap.js';
 import { MaintenanceService } from '../sla/maintenance.service.js';
-import { PROBE_SUCCESS } from '../sla/probe-metrics.js';
 import { ServicesService } from '../sla/services.service.js';
 import { SlaEvaluator } from '../sla/sla-evaluator.js';
 import { serviceState, type ServiceState } from './domain/service-state.js';
@@ -42,7 +42,7 @@ export class ServiceStatesService implements OnModuleInit, OnModuleDestroy {
     // Registered after the SLA engine's own listener, so its minute states already include the batch.
     this.unsubscribe.push(
       this.events.on('samples', (batch) => {
-        if (batch.some((s) => s.series.metric === PROBE_SUCCESS)) this.schedule();
+        if (batch.some((s) => this.sla.judgesMinutes(s.series))) this.schedule();
       }),
       this.catalogue.onChange(() => this.schedule()),
       this.maintenance.onChange(() => this.schedule()),

@@ -5,14 +5,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { formatDuration } from '@vigil/proto';
 import { CLOCK, type Clock } from '../common/clock.js';
+import type { SeriesRef } from '../common/samples.js';
 import { DAY_MINUTES, MINUTE_MS, dayOf, getBit, minuteOf } from './domain/bitmap.js';
-import { burnRate, countMinutes, evaluateBurnRules, type BurnRule, type MinuteMasks } from './domain/sla-math.js';
+import { burnRate, evaluateBurnRules, type BurnRule, type MinuteMasks } from './domain/sla-math.js';
 import { minuteMasks, ScheduleMaskCache } from './domain/masks.js';
 import { parseRollingWindow, periodContaining, rollingRange, type SlaRange } from './domain/periods.js';
-import { slaFigures, type SlaFigures } from './domain/figures.js';
-import { effectiveMinutes } from './domain/verdict.js';
+import { measuredTerms, slaFigures, type SlaFigures } from './domain/figures.js';
 import { ServicesService } from './services.service.js';
 import { MaintenanceService } from './maintenance.service.js';
+import { PROBE_SUCCESS } from './probe-metrics.js';
 import { SlaState } from './sla-state.js';
 import { objectivesOf, type ServiceModel } from './sla.model.js';
 
@@ -129,7 +130,8 @@ export class SlaEvaluator {
       const end = minuteOf(now);
       const masks = this.masksFor(svc, { startMs: (end - longest) * MINUTE_MS, endMs: end * MINUTE_MS });
       const rates = new Map<number, number>();
-      for (const m of burnWindows) rates.set(m, burnRate(effectiveMinutes(countMinutes(end - m, end, days, masks), sla.unknownPolicy), sla.objective));
+      const objectives = objectivesOf(sla);
+      for (const m of burnWindows) rates.set(m, burnRate(measuredTerms(objectives, end - m, end, days, masks), sla.objective));
       burnRates.set(svc.id, new Map([...rates].map(([m, r]) => [windowLabel(m), r])));
       for (const e of evaluateBurnRules(this.burnRules, (m) => rates.get(m)!)) {
         const rule = e.rule as NamedBurnRule;
@@ -207,6 +209,11 @@ export class SlaEvaluator {
 
   lastSnapshot(): EvaluationSnapshot {
     return this.snapshot;
+  }
+
+  /** Whether samples of a series judge some service's minutes: a probe result or a counter of an SLI on metrics. */
+  judgesMinutes(series: SeriesRef): boolean {
+    return series.metric === PROBE_SUCCESS || this.state.sli.matchesOf(series).length > 0;
   }
 
   /** How a recent minute (minutes since the epoch) of a service was judged; days not in memory are unknown. */

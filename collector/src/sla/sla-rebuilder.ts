@@ -10,9 +10,10 @@ import { AGENT_FAILED, AGENT_OK } from './domain/minute-state.js';
 import type { Evidence } from './status-store.js';
 import { SlaRepository, type RebuildEntry } from './sla.repository.js';
 import { ServicesService } from './services.service.js';
-import { SlaState } from './sla-state.js';
+import { SlaState, type DeferReason } from './sla-state.js';
 import type { ServiceModel } from './sla.model.js';
 import { PROBE_DURATION, PROBE_SUCCESS, RAW_RETENTION_MS, countsFor } from './probe-metrics.js';
+import { readSliMinutes } from './sli-reader.js';
 
 /** A burst of late samples (an agent replaying its spool) is coalesced into one re-read this long after. */
 const COALESCE_MS = 1000;
@@ -56,8 +57,22 @@ export class SlaRebuilder {
 
   /** Queues the whole raw retention of a service for a re-read. */
   backfill(service: string, now: number): void {
-    const from = minuteOf(now - RAW_RETENTION_MS);
-    const to = minuteOf(now) + 1;
+    this.enqueueRange(service, minuteOf(now - RAW_RETENTION_MS), minuteOf(now) + 1);
+  }
+
+  /** Why a sample of `service` for `minute` cannot be applied to memory now, if it cannot. */
+  deferral(service: string, minute: number): DeferReason | undefined {
+    const { state } = this;
+    return !state.ready ? 'not_ready' : minute < state.evidenceFromMinute ? 'late' : this.covers(service, minute) ? 'rebuilding' : undefined;
+  }
+
+  /** Counts a sample routed to a re-read and queues minutes [fromMinute, toMinute) of the service. */
+  defer(service: string, fromMinute: number, toMinute: number, reason: DeferReason): void {
+    this.state.counters.samplesDeferred[reason]++;
+    this.enqueueRange(service, fromMinute, toMinute);
+  }
+
+  private enqueueRange(service: string, from: number, to: number): void {
     for (let day = Math.floor(from / DAY_MINUTES); day <= Math.floor((to - 1) / DAY_MINUTES); day++) {
       const base = day * DAY_MINUTES;
       this.enqueue({ service_id: service, day, from_minute: Math.max(from, base), to_minute: Math.min(to, base + DAY_MINUTES) }, true);
@@ -135,6 +150,7 @@ export class SlaRebuilder {
   }
 
   private async rebuildService(svc: ServiceModel, from: number, to: number): Promise<void> {
+    if (svc.sla?.sli) return this.rebuildSli(svc, from, to);
     const rules = this.state.rulesOf(svc.id);
     if (!rules) return;
     const length = to - from;
@@ -179,6 +195,20 @@ export class SlaRebuilder {
       }
       const lat = latency ? { good: latency.good.subarray(a - from, b - from), total: latency.total.subarray(a - from, b - from) } : undefined;
       this.state.status.replaceRange(rules, day, a - base, b - base, slice, lat, b > this.state.evidenceFromMinute);
+      this.state.forgetOldDay(svc.id, day);
+    }
+  }
+
+  /** The event counts of an SLI on metrics, re-read from raw counter samples. */
+  private async rebuildSli(svc: ServiceModel, from: number, to: number): Promise<void> {
+    const read = await readSliMinutes(this.store, this.state, svc, from, to);
+    for (let day = Math.floor(from / DAY_MINUTES); day <= Math.floor((to - 1) / DAY_MINUTES); day++) {
+      const base = day * DAY_MINUTES;
+      const a = Math.max(from, base);
+      const b = Math.min(to, base + DAY_MINUTES);
+      const slice = (v: Float64Array | Uint8Array) => v.subarray(a - from, b - from);
+      await this.state.ensureInMemory(svc.id, day);
+      this.state.status.replaceEvents(svc.id, day, a - base, b - base, { good: slice(read.good) as Float64Array, total: slice(read.total) as Float64Array, sampled: slice(read.sampled) as Uint8Array });
       this.state.forgetOldDay(svc.id, day);
     }
   }

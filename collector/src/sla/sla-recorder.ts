@@ -4,20 +4,24 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { CollectorEvents } from '../common/events.js';
 import type { StoredSeriesSamples } from '../common/samples.js';
-import { DAY_MINUTES, MINUTE_MS } from './domain/bitmap.js';
+import { MINUTE_MS } from './domain/bitmap.js';
 import { SlaState } from './sla-state.js';
 import { SlaRebuilder } from './sla-rebuilder.js';
 import { PROBE_DURATION, PROBE_SUCCESS, countsFor } from './probe-metrics.js';
+import { SliRecorder } from './sli-recorder.js';
 
 @Injectable()
 export class SlaRecorder implements OnModuleDestroy {
   private readonly unsubscribe: () => void;
+  /** Counter samples of SLIs on metrics become per-minute event counts there. */
+  private readonly sli: SliRecorder;
 
   constructor(
     events: CollectorEvents,
     private readonly state: SlaState,
     private readonly rebuilder: SlaRebuilder,
   ) {
+    this.sli = new SliRecorder(state, rebuilder);
     // Subscribe at once so nothing committed during start-up is missed; until ready, samples
     // are only noted for a re-read from raw storage.
     this.unsubscribe = events.on('samples', (samples) => this.onSamples(samples));
@@ -28,6 +32,7 @@ export class SlaRecorder implements OnModuleDestroy {
   }
 
   private onSamples(batch: readonly StoredSeriesSamples[]): void {
+    this.sli.onSamples(batch);
     const { state } = this;
     for (const s of batch) {
       const metric = s.series.metric;
@@ -48,10 +53,9 @@ export class SlaRecorder implements OnModuleDestroy {
           const minute = Math.floor(ts / MINUTE_MS);
           if (ts < first) first = ts;
           if (ts > last) last = ts;
-          const deferred = !state.ready ? 'not_ready' : minute < state.evidenceFromMinute ? 'late' : this.rebuilder.covers(svc.id, minute) ? 'rebuilding' : undefined;
+          const deferred = this.rebuilder.deferral(svc.id, minute);
           if (deferred) {
-            state.counters.samplesDeferred[deferred]++;
-            this.rebuilder.enqueue({ service_id: svc.id, day: Math.floor(minute / DAY_MINUTES), from_minute: minute, to_minute: minute + 1 }, true);
+            this.rebuilder.defer(svc.id, minute, minute + 1, deferred);
             continue;
           }
           if (metric === PROBE_SUCCESS) state.status.applySuccess(rules, probe, agent, ts, s.values[i]!);

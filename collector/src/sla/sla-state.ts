@@ -8,11 +8,15 @@ import { StatusStore, type ServiceDay, type ServiceRules } from './status-store.
 import { SlaRepository } from './sla.repository.js';
 import { ServicesService } from './services.service.js';
 import type { ServiceModel } from './sla.model.js';
+import { SliTracker } from './sli-tracker.js';
+
+/** Why a sample was routed to a re-read of raw data instead of being applied to memory. */
+export type DeferReason = 'late' | 'rebuilding' | 'not_ready' | 'out_of_order';
 
 export interface SlaCounters {
   samplesApplied: number;
   /** Samples routed to a re-read of raw data, by reason. */
-  samplesDeferred: Record<'late' | 'rebuilding' | 'not_ready', number>;
+  samplesDeferred: Record<DeferReason, number>;
   rebuilds: number;
   rebuildFailures: number;
   flushes: number;
@@ -38,9 +42,11 @@ const dayKey = (service: string, day: number) => `${service}\u0000${day}`;
 @Injectable()
 export class SlaState {
   readonly status = new StatusStore();
+  /** Series feeding SLIs on metrics, their counter baselines and histogram layouts. */
+  readonly sli = new SliTracker();
   readonly counters: SlaCounters = {
     samplesApplied: 0,
-    samplesDeferred: { late: 0, rebuilding: 0, not_ready: 0 },
+    samplesDeferred: { late: 0, rebuilding: 0, not_ready: 0, out_of_order: 0 },
     rebuilds: 0,
     rebuildFailures: 0,
     flushes: 0,
@@ -89,6 +95,7 @@ export class SlaState {
     }
     this.probeIndex = index;
     this.rules = rules;
+    this.sli.reindex(this.catalogue.list());
   }
 
   servicesOf(probe: string): readonly ServiceModel[] | undefined {

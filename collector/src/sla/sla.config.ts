@@ -9,6 +9,7 @@ import { parseWeeklySchedule, type WeeklySchedule } from './domain/weekly-schedu
 import { cronProblem } from './domain/maintenance.js';
 import { DEFAULT_MIN_COVERAGE } from './domain/figures.js';
 import { UNKNOWN_POLICIES, type UnknownPolicy } from './domain/verdict.js';
+import { parseSeriesSelector } from './domain/sli-selector.js';
 
 export const SERVICE_ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 /** Probe names as agents label them (`probe` label); checked at config time, existence at run time. */
@@ -55,6 +56,44 @@ const quorumSchema = z.union([z.enum(['majority', 'any', 'all']), z.number().int
 /** A share of minutes from 0 to 1 (0.9 = 90 %). */
 const coverageRatio = z.number().min(0, 'must be between 0 and 1 (0.9 = 90 %)').max(1, 'must be between 0 and 1 (0.9 = 90 %)');
 
+/** A PromQL series selector (metric{label="value"}); anything else is refused with the reason. */
+const selectorText = (check: (metric: string) => string | undefined = () => undefined) =>
+  z.string().superRefine((value, ctx) => {
+    try {
+      const problem = check(parseSeriesSelector(value).metric);
+      if (problem) ctx.addIssue({ code: 'custom', message: `invalid series selector ${JSON.stringify(value)}: ${problem}` });
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `invalid series selector ${JSON.stringify(value)}: ${(error as Error).message}` });
+    }
+  });
+
+const HISTOGRAM_SUFFIX = /_(bucket|count|sum)$/;
+
+/** An SLI on metrics: good / total events from counters, or the share of fast requests from a histogram. */
+export const sliSchema = z.discriminatedUnion(
+  'type',
+  [
+    z.strictObject({
+      type: z.literal('ratio'),
+      /** Counter(s) of good events, e.g. http_requests_total{job="shop",code!~"5.."}. */
+      good: selectorText(),
+      /** Counter(s) of all events, e.g. http_requests_total{job="shop"}. */
+      total: selectorText(),
+    }),
+    z.strictObject({
+      type: z.literal('latency'),
+      /** The histogram's base name and matchers; its _bucket and _count series are read. */
+      histogram: selectorText((metric) =>
+        HISTOGRAM_SUFFIX.test(metric) ? `give the histogram's base name (${metric.replace(HISTOGRAM_SUFFIX, '')}), not its _bucket/_count/_sum series` : undefined,
+      ),
+      /** Requests at or under this duration are good; must be one of the histogram's bucket bounds. */
+      threshold: durationText('latency threshold'),
+    }),
+  ],
+  { error: 'must have type ratio (with good and total) or latency (with histogram and threshold)' },
+);
+export type SliDefinition = z.output<typeof sliSchema>;
+
 export const slaObjectiveSchema = z.strictObject({
   /** Availability objective in percent, e.g. 99.9. */
   availability: z.number().gt(0, 'must be above 0 (a percentage such as 99.9)').lt(100, 'must be below 100 (a 100 % objective leaves no error budget)'),
@@ -81,6 +120,8 @@ export const slaObjectiveSchema = z.strictObject({
   unknown: z.enum(UNKNOWN_POLICIES as [UnknownPolicy, ...UnknownPolicy[]], { error: 'must be exclude, as_good or as_bad' }).default('exclude'),
   /** Coverage needed for a met/breached verdict; defaults to sla.min_coverage. */
   min_coverage: coverageRatio.optional(),
+  /** Measure the service from request metrics instead of probes (then `probes` is left out). */
+  sli: sliSchema.optional(),
 });
 
 export const serviceSchema = z.strictObject({
@@ -91,13 +132,27 @@ export const serviceSchema = z.strictObject({
   description: z.string().max(4000).optional(),
   /** Shown on the public status page (/status) without a token. */
   public: z.boolean().default(false),
-  probes: uniqueList(probeName, 'probe').min(1, 'a service needs at least one probe'),
+  /** Probes that measure the service; exactly one of probes and sla.sli. */
+  probes: uniqueList(probeName, 'probe').min(1, 'a service needs at least one probe').optional(),
   /** Only results from these agents (ids) count; default: every agent running the probe. */
   agents: uniqueList(z.string().min(1), 'agent').optional(),
   /** Only results from these hosts count. */
   hosts: uniqueList(z.string().min(1), 'host').optional(),
   depends_on: uniqueList(serviceId, 'dependency').default([]),
   sla: slaObjectiveSchema.optional(),
+}).superRefine((s, ctx) => {
+  const sli = s.sla?.sli;
+  if (s.probes === undefined && sli === undefined)
+    ctx.addIssue({ code: 'custom', path: ['probes'], message: 'required: give probes, or sla.sli to measure the service from request metrics' });
+  if (sli === undefined) return;
+  if (s.probes !== undefined) ctx.addIssue({ code: 'custom', path: ['sla', 'sli'], message: 'give either probes or sla.sli, not both' });
+  // What only probe results have: agents, hosts, probe durations, minutes without results.
+  for (const key of ['agents', 'hosts'] as const)
+    if (s[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'only for services measured by probes (an sli selects its series with label matchers)' });
+  if (s.sla?.latency !== undefined)
+    ctx.addIssue({ code: 'custom', path: ['sla', 'latency'], message: 'only for services measured by probes (use sli type latency for request latency)' });
+  if (s.sla && s.sla.unknown !== 'exclude')
+    ctx.addIssue({ code: 'custom', path: ['sla', 'unknown'], message: 'only exclude applies to an sli (events of a gap are counted at the next sample, so there are no unknown events)' });
 });
 export type ServiceInput = z.input<typeof serviceSchema>;
 export type ServiceDefinition = z.output<typeof serviceSchema>;

@@ -131,6 +131,7 @@ export function figuresView(service: string, f: SlaFigures): Record<string, unkn
         }
       : null,
   };
+  if (f.events) view.events = { good: f.events.good, total: f.events.total };
   if (f.outages)
     view.outages = f.outages.map((o) => ({
       start: iso(o.startMs),

@@ -42,7 +42,7 @@ export class SlaMetrics {
           });
         },
       });
-    windowGauge('vigil_sla_availability_ratio', 'Good / (good + bad) minutes in service hours outside maintenance; absent when nothing was measured.', (f) => f.availability);
+    windowGauge('vigil_sla_availability_ratio', 'Good / (good + bad) minutes in service hours outside maintenance (good / total events for an SLI on metrics); absent when nothing was measured.', (f) => f.availability);
     windowGauge('vigil_sla_error_budget_remaining_ratio', 'Share of the error budget left (1 = untouched, below 0 = objective breached).', (f) => f.errorBudget.remainingRatio);
     windowGauge('vigil_sla_latency_attainment_ratio', 'Share of probe results at or under the latency threshold (services with a latency objective).', (f) => f.latency?.attainment);
     // Base units (seconds) as Prometheus naming asks; the SLA engine counts whole minutes.

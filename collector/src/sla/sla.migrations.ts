@@ -68,4 +68,11 @@ export const slaMigrations: Migration[] = [
       CREATE INDEX sla_audit_entity ON sla_audit (entity, entity_id, seq);
     `,
   },
+  {
+    id: 'sla/003-event-counts',
+    sql: `
+      -- SLIs on metrics: deflated little-endian float64 good[1440] then total[1440] events per minute.
+      ALTER TABLE sla_service_days ADD COLUMN events BLOB;
+    `,
+  },
 ];

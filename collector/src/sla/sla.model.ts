@@ -8,7 +8,8 @@ import type { MaintenanceDefinition, MaintenanceTiming } from './domain/maintena
 import type { Quorum } from './domain/minute-state.js';
 import type { SlaObjectives } from './domain/figures.js';
 import type { UnknownPolicy } from './domain/verdict.js';
-import type { MaintenanceWindowConfig, ServiceDefinition, SlaSettings } from './sla.config.js';
+import type { MaintenanceWindowConfig, ServiceDefinition, SlaSettings, SliDefinition } from './sla.config.js';
+import { parseSeriesSelector, type SeriesSelector } from './domain/sli-selector.js';
 
 export type Source = 'config' | 'api';
 
@@ -24,7 +25,14 @@ export interface SlaModel {
   requireAllProbes: boolean;
   unknownPolicy: UnknownPolicy;
   minCoverage: number;
+  /** Measured from request metrics (events) instead of probes. */
+  sli?: SliModel;
 }
+
+/** An SLI on metrics with its selectors parsed. */
+export type SliModel =
+  | { type: 'ratio'; good: SeriesSelector; total: SeriesSelector }
+  | { type: 'latency'; histogram: SeriesSelector; thresholdSeconds: number };
 
 export interface ServiceModel {
   id: string;
@@ -48,7 +56,7 @@ export interface MaintenanceModel {
 }
 
 export function compileService(definition: ServiceDefinition, source: Source, settings: SlaSettings): ServiceModel {
-  const model: ServiceModel = { id: definition.id, definition, source, probes: [...definition.probes] };
+  const model: ServiceModel = { id: definition.id, definition, source, probes: [...(definition.probes ?? [])] };
   if (definition.agents) model.agents = new Set(definition.agents);
   if (definition.hosts) model.hosts = new Set(definition.hosts);
   const sla = definition.sla;
@@ -65,6 +73,7 @@ export function compileService(definition: ServiceDefinition, source: Source, se
       unknownPolicy: sla.unknown,
       minCoverage: sla.min_coverage ?? settings.min_coverage,
     };
+    if (sla.sli) model.sla.sli = compileSli(sla.sli);
     if (sla.latency) model.sla.latency = { thresholdSeconds: parseDuration(sla.latency.threshold)! / 1000, target: percentToRatio(sla.latency.target) };
   }
   return model;
@@ -74,7 +83,14 @@ export function compileService(definition: ServiceDefinition, source: Source, se
 export function objectivesOf(sla: SlaModel): SlaObjectives {
   const objectives: SlaObjectives = { objective: sla.objective, zone: sla.zone, unknownPolicy: sla.unknownPolicy, minCoverage: sla.minCoverage };
   if (sla.latency) objectives.latency = sla.latency;
+  if (sla.sli) objectives.eventBased = true;
   return objectives;
+}
+
+function compileSli(sli: SliDefinition): SliModel {
+  return sli.type === 'ratio'
+    ? { type: 'ratio', good: parseSeriesSelector(sli.good), total: parseSeriesSelector(sli.total) }
+    : { type: 'latency', histogram: parseSeriesSelector(sli.histogram), thresholdSeconds: parseDuration(sli.threshold)! / 1000 };
 }
 
 /** An instant from config/API text: with an offset as written, without one in `zone`. */

@@ -12,6 +12,7 @@ interface DayRow {
   good: Buffer;
   bad: Buffer;
   latency: Buffer | null;
+  events: Buffer | null;
 }
 
 export interface StoredDefinition {
@@ -39,11 +40,11 @@ export class SlaRepository {
     if (days.length === 0) return;
     await this.db.transaction(async () => {
       const stmt = this.db.prepare(
-        'INSERT INTO sla_service_days (service_id, day, good, bad, latency, updated_ms) VALUES (?, ?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (service_id, day) DO UPDATE SET good = excluded.good, bad = excluded.bad, latency = excluded.latency, updated_ms = excluded.updated_ms',
+        'INSERT INTO sla_service_days (service_id, day, good, bad, latency, events, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (service_id, day) DO UPDATE SET good = excluded.good, bad = excluded.bad, latency = excluded.latency, events = excluded.events, updated_ms = excluded.updated_ms',
       );
       try {
-        for (const d of days) await stmt.run([d.service, d.day, encodeBits(d.good), encodeBits(d.bad), encodeLatency(d), nowMs]);
+        for (const d of days) await stmt.run([d.service, d.day, encodeBits(d.good), encodeBits(d.bad), encodeLatency(d), encodeEvents(d), nowMs]);
       } finally {
         await stmt.finalize();
       }
@@ -184,6 +185,16 @@ function encodeLatency(d: ServiceDay): Buffer | null {
   return deflateRawSync(buf);
 }
 
+function encodeEvents(d: ServiceDay): Buffer | null {
+  if (!d.eventGood || !d.eventTotal) return null;
+  const buf = Buffer.alloc(DAY_MINUTES * 16);
+  for (let m = 0; m < DAY_MINUTES; m++) {
+    buf.writeDoubleLE(d.eventGood[m]!, m * 8);
+    buf.writeDoubleLE(d.eventTotal[m]!, DAY_MINUTES * 8 + m * 8);
+  }
+  return deflateRawSync(buf);
+}
+
 function decodeDay(row: DayRow): ServiceDay {
   const d = new ServiceDay(row.service_id, row.day);
   d.good = decodeBits(row.good);
@@ -194,6 +205,14 @@ function decodeDay(row: DayRow): ServiceDay {
     for (let m = 0; m < DAY_MINUTES; m++) {
       lat.good[m] = buf.readUInt16LE(m * 2);
       lat.total[m] = buf.readUInt16LE(DAY_MINUTES * 2 + m * 2);
+    }
+  }
+  if (row.events) {
+    const buf = inflateRawSync(row.events);
+    const events = d.ensureEvents();
+    for (let m = 0; m < DAY_MINUTES; m++) {
+      events.good[m] = buf.readDoubleLE(m * 8);
+      events.total[m] = buf.readDoubleLE(DAY_MINUTES * 8 + m * 8);
     }
   }
   return d;

@@ -139,6 +139,7 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
       if (lastMs === undefined) out.push(`probe ${probe} has never reported`);
       else if (now - lastMs > STALE_PROBE_MS) out.push(`probe ${probe} has not reported since ${new Date(lastMs).toISOString()}`);
     }
+    out.push(...this.state.sli.problems(svc, (role) => this.state.lastSeenMs(svc.id, `sli:${role}`), now));
     if (!svc.sla) out.push('no sla section: availability is not computed');
     return out;
   }

@@ -2,7 +2,7 @@
 // evidence (one flags byte per probe, agent and minute) is kept only for recent minutes so a
 // minute can be re-judged when another agent's result for it arrives; older minutes keep just
 // the derived good/bad bitmaps. No I/O here: the service persists and reloads days.
-import { DAY_MINUTES, dayOf, emptyDay, setBit, type DayBitmap } from './domain/bitmap.js';
+import { DAY_MINUTES, dayOf, emptyDay, getBit, setBit, type DayBitmap } from './domain/bitmap.js';
 import { AGENT_FAILED, AGENT_OK, MinuteState, probeState, serviceState, type Quorum } from './domain/minute-state.js';
 import type { DayStatus } from './domain/sla-math.js';
 
@@ -24,6 +24,8 @@ export class ServiceDay implements DayStatus {
   bad: DayBitmap = emptyDay();
   latencyGood?: Uint16Array;
   latencyTotal?: Uint16Array;
+  eventGood?: Float64Array;
+  eventTotal?: Float64Array;
   evidence?: Evidence;
   dirty = false;
   constructor(readonly service: string, readonly day: number) {}
@@ -32,6 +34,23 @@ export class ServiceDay implements DayStatus {
     this.latencyGood ??= new Uint16Array(DAY_MINUTES);
     this.latencyTotal ??= new Uint16Array(DAY_MINUTES);
     return { good: this.latencyGood, total: this.latencyTotal };
+  }
+
+  ensureEvents(): { good: Float64Array; total: Float64Array } {
+    this.eventGood ??= new Float64Array(DAY_MINUTES);
+    this.eventTotal ??= new Float64Array(DAY_MINUTES);
+    return { good: this.eventGood, total: this.eventTotal };
+  }
+
+  /**
+   * A minute of an SLI on metrics: measured (good or bad) once a sample of the total series fell
+   * in it, bad when some of its events were bad.
+   */
+  judgeEventMinute(m: number, sampled: boolean): void {
+    if (!sampled && !getBit(this.good, m) && !getBit(this.bad, m)) return;
+    const bad = this.eventTotal![m]! > this.eventGood![m]!;
+    setBit(this.good, m, !bad);
+    setBit(this.bad, m, bad);
   }
 }
 
@@ -80,6 +99,33 @@ export class StatusStore {
     if (lat.total[m]! < U16_MAX) {
       lat.total[m]!++;
       if (seconds <= rules.latencyThresholdSeconds) lat.good[m]!++;
+    }
+    d.dirty = true;
+  }
+
+  /** Adds counter increases of an SLI on metrics to a minute (minutes since the epoch). */
+  addEvents(service: string, minute: number, good: number, total: number, sampledTotal: boolean): void {
+    const d = this.getOrCreate(service, Math.floor(minute / DAY_MINUTES));
+    const m = minute - d.day * DAY_MINUTES;
+    const events = d.ensureEvents();
+    events.good[m]! += good;
+    events.total[m]! += total;
+    d.judgeEventMinute(m, sampledTotal);
+    d.dirty = true;
+  }
+
+  /** Replaces minutes [from, to) of an SLI day with a re-read of raw samples (arrays indexed from `from`). */
+  replaceEvents(service: string, day: number, from: number, to: number, read: { good: Float64Array; total: Float64Array; sampled: Uint8Array }): void {
+    // Nothing read and nothing held: store nothing (an SLI whose series never reported stays empty).
+    if (!this.get(service, day)?.eventTotal && read.sampled.every((v) => v === 0) && read.good.every((v) => v === 0)) return;
+    const d = this.getOrCreate(service, day);
+    const events = d.ensureEvents();
+    events.good.set(read.good.subarray(0, to - from), from);
+    events.total.set(read.total.subarray(0, to - from), from);
+    for (let m = from; m < to; m++) {
+      setBit(d.good, m, false);
+      setBit(d.bad, m, false);
+      d.judgeEventMinute(m, read.sampled[m - from] === 1);
     }
     d.dirty = true;
   }

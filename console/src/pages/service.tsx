@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
 import { get, query, request } from '../api';
 import { Async, Empty, ErrorBox } from '../components/common';
@@ -16,9 +17,10 @@ interface ServiceDetail {
   owner?: string;
   description?: string;
   public?: boolean;
-  probes: string[];
+  /** Absent for a service measured by an SLI on metrics (sla.sli). */
+  probes?: string[];
   problems: string[];
-  sla?: { availability: number; windows: string[]; timezone?: string };
+  sla?: { availability: number; windows: string[]; timezone?: string; sli?: Sli };
   status?: {
     window: string;
     availability: number | null;
@@ -29,6 +31,15 @@ interface ServiceDetail {
     error_budget: { remaining_ratio: number; remaining_minutes: number };
   }[];
   burn_rates?: Record<string, number>;
+}
+
+/** An SLI on metrics: good/total counters, or the fast share of a histogram. */
+interface Sli {
+  type: string;
+  good?: string;
+  total?: string;
+  histogram?: string;
+  threshold?: string;
 }
 
 interface SlaView {
@@ -142,7 +153,7 @@ export function ServicePage({ id }: { id: string }) {
           <h2>Incidents</h2>
           <Async loaded={incidents}>{(d) => (d.incidents.length ? <IncidentRows incidents={d.incidents} /> : <Empty>No incidents.</Empty>)}</Async>
           <ServiceMaintenance id={svc.id} />
-          <Probes probes={svc.probes} />
+          {svc.probes ? <Probes probes={svc.probes} /> : svc.sla?.sli ? <SliSource sli={svc.sla.sli} /> : null}
           {svc.sla ? <ReportLinks id={svc.id} /> : null}
         </>
       )}
@@ -280,6 +291,29 @@ function Probes({ probes }: { probes: string[] }) {
           </>
         )}
       </Async>
+    </section>
+  );
+}
+
+/** What measures a service without probes: the selectors of its SLI on metrics. */
+function SliSource({ sli }: { sli: Sli }) {
+  const rows: [string, string | undefined][] =
+    sli.type === 'ratio'
+      ? [['Good events', sli.good], ['All events', sli.total]]
+      : [['Histogram', sli.histogram], ['Fast at or under', sli.threshold]];
+  return (
+    <section aria-labelledby="sli-title">
+      <h2 id="sli-title">Measured from metrics ({sli.type === 'ratio' ? 'good / total events' : 'request latency'})</h2>
+      <dl class="facts">
+        {rows.map(([term, value]) => (
+          <Fragment key={term}>
+            <dt>{term}</dt>
+            <dd>
+              <code>{value ?? '–'}</code>
+            </dd>
+          </Fragment>
+        ))}
+      </dl>
     </section>
   );
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DAY_MINUTES, FULL_DAY, MINUTE_MS, dayOf, emptyDay, fillRange } from './bitmap.js';
+import { DAY_MINUTES, FULL_DAY, MINUTE_MS, dayOf } from './bitmap.js';
+import { minuteHistory } from '../../../test/support/minute-history.js';
 import { slaFigures } from './figures.js';
 import { parsePeriod } from './periods.js';
 import type { DayStatus, MinuteMasks } from './sla-math.js';
@@ -8,17 +9,7 @@ const always: MinuteMasks = { hours: () => FULL_DAY, maintenance: () => undefine
 
 /** Day statuses from [fromMinute, toMinute, state] runs (absolute minutes); every other minute unknown. */
 function history(runs: [number, number, 'good' | 'bad'][]): (day: number) => DayStatus | undefined {
-  const days = new Map<number, DayStatus>();
-  for (const [from, to, state] of runs) {
-    for (let m = from; m < to; ) {
-      const day = Math.floor(m / DAY_MINUTES);
-      let s = days.get(day);
-      if (!s) days.set(day, (s = { good: emptyDay(), bad: emptyDay() }));
-      const end = Math.min(to, (day + 1) * DAY_MINUTES);
-      fillRange(state === 'good' ? s.good : s.bad, m - day * DAY_MINUTES, end - day * DAY_MINUTES);
-      m = end;
-    }
-  }
+  const days = minuteHistory(runs);
   return (day) => days.get(day);
 }
 

@@ -3,7 +3,8 @@ import { MINUTE_MS } from './bitmap.js';
 import type { SlaRange } from './periods.js';
 import { localDays } from './periods.js';
 import { availability, countMinutes, errorBudget, findOutages, latencyAttainment, type DayStatus, type ErrorBudget, type MinuteCounts, type MinuteMasks, type Outage } from './sla-math.js';
-import { coverage, effectiveMinutes, metOf, verdict, type SlaStatus, type UnknownPolicy } from './verdict.js';
+import { coverage, effectiveMinutes, metOf, verdict, type EffectiveMinutes, type SlaStatus, type UnknownPolicy } from './verdict.js';
+import { countEvents, eventErrorBudget, eventTerms, eventVerdict, type EventCounts } from './sli-events.js';
 
 /** Below this coverage a figure gives no verdict unless the breach is already certain. */
 export const DEFAULT_MIN_COVERAGE = 0.9;
@@ -17,6 +18,8 @@ export interface SlaObjectives {
   unknownPolicy?: UnknownPolicy;
   /** Coverage needed for a verdict; DEFAULT_MIN_COVERAGE when absent. */
   minCoverage?: number;
+  /** An SLI on metrics: availability, budget and burn rates from event counts, not minutes. */
+  eventBased?: boolean;
 }
 
 export interface DailyFigure {
@@ -46,6 +49,23 @@ export interface SlaFigures {
   latency?: { thresholdSeconds: number; target: number; attainment: number | null; met: boolean | null };
   outages?: Outage[];
   daily?: DailyFigure[];
+  /** Event-based SLIs: good and total events of the counted minutes. */
+  events?: EventCounts;
+}
+
+/**
+ * The good and bad terms of availability and burn rates over [startMinute, endMinute): events for
+ * an SLI on metrics, minutes after the unknown policy for probes.
+ */
+export function measuredTerms(
+  objectives: Pick<SlaObjectives, 'eventBased' | 'unknownPolicy'>,
+  startMinute: number,
+  endMinute: number,
+  days: (day: number) => DayStatus | undefined,
+  masks: MinuteMasks,
+): EffectiveMinutes {
+  if (objectives.eventBased) return eventTerms(countEvents(startMinute, endMinute, days, masks));
+  return effectiveMinutes(countMinutes(startMinute, endMinute, days, masks), objectives.unknownPolicy ?? 'exclude');
 }
 
 export function slaFigures(
@@ -59,15 +79,13 @@ export function slaFigures(
   const to = range.evaluatedToMs / MINUTE_MS;
   const counts = countMinutes(from, to, days, masks);
   const policy = objectives.unknownPolicy ?? 'exclude';
-  const effective = effectiveMinutes(counts, policy);
+  const minCoverage = objectives.minCoverage ?? DEFAULT_MIN_COVERAGE;
+  const events = objectives.eventBased ? countEvents(from, to, days, masks) : undefined;
+  const effective = events ? eventTerms(events) : effectiveMinutes(counts, policy);
   const ahead = range.endMs > range.evaluatedToMs ? countMinutes(to, range.endMs / MINUTE_MS, () => undefined, masks) : undefined;
-  const judged = verdict({
-    counts,
-    remainingMinutes: ahead ? ahead.unknown : 0,
-    objective: objectives.objective,
-    policy,
-    minCoverage: objectives.minCoverage ?? DEFAULT_MIN_COVERAGE,
-  });
+  const judged = events
+    ? eventVerdict(counts, events, objectives.objective, minCoverage)
+    : verdict({ counts, remainingMinutes: ahead ? ahead.unknown : 0, objective: objectives.objective, policy, minCoverage });
   const figures: SlaFigures = {
     range,
     zone: objectives.zone,
@@ -78,8 +96,9 @@ export function slaFigures(
     status: judged.status,
     met: metOf(judged.status),
     counts,
-    errorBudget: errorBudget(effective, objectives.objective),
+    errorBudget: events ? eventErrorBudget(events, counts.good + counts.bad, objectives.objective) : errorBudget(effective, objectives.objective),
   };
+  if (events) figures.events = events;
   if (objectives.latency) {
     const attainment = latencyAttainment(counts);
     figures.latency = { ...objectives.latency, attainment, met: attainment === null ? null : attainment >= objectives.latency.target };
@@ -88,7 +107,8 @@ export function slaFigures(
   if (options.daily) {
     figures.daily = localDays(range.startMs, range.evaluatedToMs, objectives.zone).map((d) => {
       const c = countMinutes(d.startMs / MINUTE_MS, d.endMs / MINUTE_MS, days, masks);
-      return { date: d.date, availability: availability(effectiveMinutes(c, policy)), coverage: coverage(c), good: c.good, bad: c.bad, unknown: c.unknown, plannedDown: c.plannedDown };
+      const terms = objectives.eventBased ? eventTerms(countEvents(d.startMs / MINUTE_MS, d.endMs / MINUTE_MS, days, masks)) : effectiveMinutes(c, policy);
+      return { date: d.date, availability: availability(terms), coverage: coverage(c), good: c.good, bad: c.bad, unknown: c.unknown, plannedDown: c.plannedDown };
     });
   }
   return figures;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DateTime } from 'luxon';
-import { DAY_MINUTES, FULL_DAY, dayOf, emptyDay, fillRange, intervalsToDayMasks, type DayBitmap } from './bitmap.js';
+import { DAY_MINUTES, FULL_DAY, dayOf, intervalsToDayMasks, type DayBitmap } from './bitmap.js';
 import {
   DEFAULT_BURN_RULES,
   availability,
@@ -10,32 +10,18 @@ import {
   evaluateBurnRules,
   findOutages,
   latencyAttainment,
-  type DayStatus,
   type MinuteMasks,
 } from './sla-math.js';
 import { minuteMasks, ScheduleMaskCache } from './masks.js';
 import { parseWeeklySchedule } from './weekly-schedule.js';
 import { parsePeriod } from './periods.js';
+import { minuteHistory } from '../../../test/support/minute-history.js';
 
 const MIN = 60_000;
 const DAY0 = dayOf(Date.parse('2026-11-02T00:00:00Z')); // a Monday
 const M0 = DAY0 * DAY_MINUTES;
 
-/** Builds day statuses from [fromMinute, toMinute, state] runs (absolute minutes); all else unknown. */
-function history(runs: [number, number, 'good' | 'bad'][]): Map<number, DayStatus> {
-  const days = new Map<number, DayStatus>();
-  for (const [from, to, state] of runs) {
-    for (let m = from; m < to; ) {
-      const day = Math.floor(m / DAY_MINUTES);
-      let s = days.get(day);
-      if (!s) days.set(day, (s = { good: emptyDay(), bad: emptyDay() }));
-      const end = Math.min(to, (day + 1) * DAY_MINUTES);
-      fillRange(state === 'good' ? s.good : s.bad, m - day * DAY_MINUTES, end - day * DAY_MINUTES);
-      m = end;
-    }
-  }
-  return days;
-}
+const history = minuteHistory;
 
 const always: MinuteMasks = { hours: () => FULL_DAY, maintenance: () => undefined };
 

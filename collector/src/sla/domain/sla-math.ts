@@ -9,6 +9,9 @@ export interface DayStatus {
   /** Probe results under the latency threshold, and all results with a duration, per minute. */
   latencyGood?: Uint16Array;
   latencyTotal?: Uint16Array;
+  /** Event-based SLIs: good and total events (counter increases) per minute. */
+  eventGood?: Float64Array;
+  eventTotal?: Float64Array;
 }
 
 export interface MinuteMasks {
@@ -49,18 +52,7 @@ export function countMinutes(
   masks: MinuteMasks,
   into: MinuteCounts = zeroCounts(),
 ): MinuteCounts {
-  if (endMinute <= startMinute) return into;
-  const firstDay = Math.floor(startMinute / DAY_MINUTES);
-  const lastDay = Math.floor((endMinute - 1) / DAY_MINUTES);
-  const partial = emptyDay();
-  for (let day = firstDay; day <= lastDay; day++) {
-    const base = day * DAY_MINUTES;
-    let range = FULL_DAY;
-    if (day === firstDay || day === lastDay) {
-      partial.fill(0);
-      fillRange(partial, startMinute - base, endMinute - base);
-      range = partial;
-    }
+  forEachDay(startMinute, endMinute, (day, range) => {
     const hours = masks.hours(day);
     const maint = masks.maintenance(day);
     const status = days(day);
@@ -95,8 +87,29 @@ export function countMinutes(
         }
       }
     }
-  }
+  });
   return into;
+}
+
+/**
+ * Calls `visit` for each UTC day touched by minutes [startMinute, endMinute), with the mask of
+ * the day's minutes inside the range (FULL_DAY for whole days; the partial mask is reused).
+ */
+export function forEachDay(startMinute: number, endMinute: number, visit: (day: number, range: DayBitmap) => void): void {
+  if (endMinute <= startMinute) return;
+  const firstDay = Math.floor(startMinute / DAY_MINUTES);
+  const lastDay = Math.floor((endMinute - 1) / DAY_MINUTES);
+  const partial = emptyDay();
+  for (let day = firstDay; day <= lastDay; day++) {
+    const base = day * DAY_MINUTES;
+    let range = FULL_DAY;
+    if (day === firstDay || day === lastDay) {
+      partial.fill(0);
+      fillRange(partial, startMinute - base, endMinute - base);
+      range = partial;
+    }
+    visit(day, range);
+  }
 }
 
 /** good / (good + bad); null when no minute was measured (never "100 %" by default). */
