@@ -44,17 +44,19 @@ try {
   // The agent registry holds AGENTS agents (stored as seen before; one real agent connects).
   const { Database } = await import(new URL('database/database.js', dist));
   const { migrate } = await import(new URL('database/migrations.js', dist));
-  const { allMigrations } = await import(new URL('database/all-migrations.js', dist));
+  const { allMigrations } = await import(new URL('all-migrations.js', dist));
   const { AgentsRepository } = await import(new URL('agents/agents.repository.js', dist));
   const dbPath = join(dir, 'vigil.db');
   const db = await Database.open({ path: dbPath, durability: 'normal' });
   await migrate(db, allMigrations);
   const agents = new AgentsRepository(db);
   const now = Date.now();
-  await db.transaction(async () => {
-    for (let i = 0; i < AGENTS - 1; i++)
-      await agents.upsert({ id: `agent-${i}`, hostname: `host-${String(i).padStart(5, '0')}`, version: '0.1.0', labels: { dc: `dc${i % 4}`, role: i % 3 ? 'web' : 'db' }, inventory: {}, intervalMs: 10_000, firstSeenMs: now - 86_400_000, lastSeenMs: now - (i % 7) * 60_000, spoolPending: 0, spoolDropped: 0 });
-  });
+  // upsert runs its own transaction (queued: they cannot nest), so the rows are written one commit each.
+  await Promise.all(
+    Array.from({ length: AGENTS - 1 }, (_, i) =>
+      agents.upsert({ id: `agent-${i}`, hostname: `host-${String(i).padStart(5, '0')}`, version: '0.1.0', labels: { dc: `dc${i % 4}`, role: i % 3 ? 'web' : 'db' }, inventory: {}, intervalMs: 10_000, firstSeenMs: now - 86_400_000, lastSeenMs: now - (i % 7) * 60_000, spoolPending: 0, spoolDropped: 0 }),
+    ),
+  );
   await db.close();
 
   const services = Array.from({ length: SERVICES }, (_, i) => ({ id: `svc-${i}`, name: `Service ${String(i).padStart(4, '0')}`, probes: [`probe-${i}`], sla: { availability: 99.9, windows: ['1h', '7d'], timezone: 'UTC' } }));
