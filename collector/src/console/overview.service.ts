@@ -11,7 +11,7 @@ import type { SlaRange } from '../sla/domain/periods.js';
 import type { ServiceModel } from '../sla/sla.model.js';
 import { ServicesService } from '../sla/services.service.js';
 import { SlaEvaluator } from '../sla/sla-evaluator.js';
-import { requireSla } from '../sla/sla.dto.js';
+import { dailyView, requireSla, type DailyView } from '../sla/sla.dto.js';
 import { ServiceStatesService } from './service-states.service.js';
 
 /** Lists in the overview are bounded; the full lists have their own pages. */
@@ -20,16 +20,8 @@ const MAX_LISTED = 100;
 const iso = (ms: number) => new Date(ms).toISOString();
 const round = (v: number) => Math.round(v * 1e9) / 1e9;
 
-export interface DailyUptime {
-  date: string;
-  availability: number | null;
-  /** Measured minutes over counted minutes of the day; null when none was counted. */
-  coverage: number | null;
-  good: number;
-  bad: number;
-  unknown: number;
-  planned_downtime: number;
-}
+/** A day of the uptime bars: the SLA API's daily view. */
+export type DailyUptime = DailyView;
 
 @Injectable()
 export class OverviewService {
@@ -105,15 +97,7 @@ export class OverviewService {
     return {
       objective: sla.objective,
       timezone: sla.zone,
-      days: (figures.daily ?? []).map((d) => ({
-        date: d.date,
-        availability: d.availability === null ? null : round(d.availability),
-        coverage: d.coverage === null ? null : round(d.coverage),
-        good: d.good,
-        bad: d.bad,
-        unknown: d.unknown,
-        planned_downtime: d.plannedDown,
-      })),
+      days: (figures.daily ?? []).map(dailyView),
     };
   }
 }

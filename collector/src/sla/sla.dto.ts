@@ -2,7 +2,7 @@
 // returns can be PUT back; computed figures use snake_case too, ratios as fractions (0.999).
 import { BadRequestException } from '@nestjs/common';
 import { z } from 'zod';
-import type { SlaFigures } from './domain/figures.js';
+import type { DailyFigure, SlaFigures } from './domain/figures.js';
 import { PERIOD_KINDS, parsePeriod, parseRollingWindow, periodContaining, periodId, rollingRange, type PeriodKind, type SlaRange } from './domain/periods.js';
 import type { MaintenanceModel, ServiceModel, SlaModel } from './sla.model.js';
 import type { BurnSignal } from './sla-evaluator.js';
@@ -86,6 +86,30 @@ export function maintenanceView(w: MaintenanceModel, audit?: AuditEntry[]): Reco
   return view;
 }
 
+/** One local day of a service's figures as the API shows it (SLA figures, the console's uptime bars). */
+export interface DailyView {
+  date: string;
+  availability: number | null;
+  /** Measured minutes over counted minutes of the day; null when none was counted. */
+  coverage: number | null;
+  good: number;
+  bad: number;
+  unknown: number;
+  planned_downtime: number;
+}
+
+export function dailyView(d: DailyFigure): DailyView {
+  return {
+    date: d.date,
+    availability: d.availability === null ? null : round(d.availability),
+    coverage: d.coverage === null ? null : round(d.coverage),
+    good: d.good,
+    bad: d.bad,
+    unknown: d.unknown,
+    planned_downtime: d.plannedDown,
+  };
+}
+
 export function figuresView(service: string, f: SlaFigures): Record<string, unknown> {
   const c = f.counts;
   const view: Record<string, unknown> = {
@@ -140,7 +164,7 @@ export function figuresView(service: string, f: SlaFigures): Record<string, unkn
       unplanned_minutes: o.unplannedMinutes,
       planned_minutes: o.plannedMinutes,
     }));
-  if (f.daily) view.daily = f.daily.map((d) => ({ date: d.date, availability: d.availability === null ? null : round(d.availability), coverage: d.coverage === null ? null : round(d.coverage), good: d.good, bad: d.bad, unknown: d.unknown, planned_downtime: d.plannedDown }));
+  if (f.daily) view.daily = f.daily.map(dailyView);
   return view;
 }
 
