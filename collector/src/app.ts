@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication, LogLevel } from '@nestjs/common';
-import type { AddressInfo } from 'node:net';
+import { createServer, type AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
 import type { CollectorConfig } from './config/config.schema.js';
@@ -31,9 +31,32 @@ export interface RunningCollector {
   close(): Promise<void>;
 }
 
+/** A listen address that another process holds; main.ts prints the message alone and exits 1. */
+export class AddressInUseError extends Error {
+  constructor(readonly address: string) {
+    super(`address ${address} is already in use`);
+  }
+}
+
+/**
+ * Binds and releases `address` so that a taken port is reported before the database is created or
+ * migrated. Port 0 always binds. A port taken between this check and the real bind still fails, later.
+ */
+async function assertAddressFree(address: string): Promise<void> {
+  const { host, port } = splitHostPort(address);
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', (error: NodeJS.ErrnoException) => reject(error.code === 'EADDRINUSE' ? new AddressInUseError(address) : error));
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
 /** Opens storage, boots every module, binds gRPC and HTTP. Used by main.ts and by tests. */
 export async function startCollector(options: StartOptions): Promise<RunningCollector> {
   const { config } = options;
+  await assertAddressFree(config.listen.grpc);
+  await assertAddressFree(config.listen.http);
   const database = await Database.open({ path: config.storage.path, durability: config.storage.durability });
   await migrate(database, allMigrations);
   const store = options.store ? await options.store(database) : await openSampleStore(database, options.clock ? { clock: options.clock } : {});

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { ConfigError, loadConfigFile } from './config/config.loader.js';
 import { parseCli, USAGE, UsageError } from './cli.js';
-import { startCollector } from './app.js';
+import { AddressInUseError, startCollector } from './app.js';
 import { VERSION } from './version.js';
 import { runReport } from './report-command.js';
 
@@ -50,6 +50,10 @@ main(process.argv.slice(2)).then(
       console.error(`vigil-collector: ${error.message}`);
       if (error instanceof UsageError) console.error(USAGE);
       process.exit(2);
+    }
+    if (error instanceof AddressInUseError) {
+      console.error(`vigil-collector: ${error.message}`);
+      process.exit(1);
     }
     console.error('vigil-collector: fatal:', error);
     process.exit(1);
