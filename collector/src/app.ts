@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication, LogLevel } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { createServer, type AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
@@ -12,13 +12,17 @@ import type { SampleStore } from './storage/storage.types.js';
 import { IngestServer, splitHostPort } from './ingest/ingest.server.js';
 import { openSampleStore } from './storage/open-store.js';
 import { ApiExceptionFilter } from './api/api-exception.filter.js';
+import { createCollectorLogger } from './common/logger.js';
 
 export interface StartOptions {
   config: CollectorConfig;
   clock?: Clock;
   /** Replaces the SQLite sample store (unit tests of wiring only). */
   store?: (db: Database) => Promise<SampleStore>;
+  /** Levels of the logger built from `config.log`; false silences it (tests). */
   logLevels?: LogLevel[] | false;
+  /** A logger built by the caller (main.ts shares its own); overrides `logLevels`. */
+  logger?: LoggerService;
   processMetrics?: boolean;
 }
 
@@ -62,7 +66,7 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
   const store = options.store ? await options.store(database) : await openSampleStore(database, options.clock ? { clock: options.clock } : {});
   const app = await NestFactory.create(
     AppModule.forRoot({ config, database, store, ...(options.clock ? { clock: options.clock } : {}), processMetrics: options.processMetrics ?? false }),
-    { logger: options.logLevels ?? ['log', 'warn', 'error'], bodyParser: true },
+    { logger: options.logger ?? (options.logLevels === false ? false : createCollectorLogger(config.log, options.logLevels)), bodyParser: true },
   );
   app.useGlobalFilters(new ApiExceptionFilter());
   await app.init();

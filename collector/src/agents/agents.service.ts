@@ -1,6 +1,7 @@
-import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
+import { describeError } from '../common/errors.js';
 import { AgentsRepository, type AgentRow } from './agents.repository.js';
 
 export interface AgentView {
@@ -47,7 +48,7 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     for (const row of await this.repository.all()) this.agents.set(row.id, row);
-    this.timer = setInterval(() => void this.flush().catch((e) => console.error('[agents] flush failed:', e)), FLUSH_INTERVAL_MS);
+    this.timer = setInterval(() => void this.flush().catch((e) => Logger.error(`flush failed: ${describeError(e)}`, 'agents')), FLUSH_INTERVAL_MS);
     this.timer.unref();
   }
 

@@ -1,7 +1,9 @@
 // The embedded sample store: a durable log written by group commit, compacted in the background
 // into per-series Gorilla chunks. See docs/storage.md for the design and its measured figures.
+import { Logger } from '@nestjs/common';
 import { seriesKey } from '@vigil/proto';
 import { systemClock, type Clock } from '../common/clock.js';
+import { describeError } from '../common/errors.js';
 import { Database, type SqlValue, type Statement } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
 import { assertTimestamp, decodeChunk, ChunkEncoder, MAX_TIMESTAMP } from './chunk-codec.js';
@@ -587,7 +589,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     this.compactLog(this.pending.lastRowId)
       .catch((error: unknown) => {
         // Counted in compactionFailures; the log keeps the samples and the next trigger retries.
-        if (!(error instanceof StorageClosedError)) console.error('[storage] background compaction failed:', error);
+        if (!(error instanceof StorageClosedError)) Logger.error(`background compaction failed: ${describeError(error)}`, 'storage');
       })
       .finally(() => (this.autoCompactionQueued = false));
   }
@@ -911,7 +913,7 @@ function safeCall<T>(listener: (info: T) => void, info: T): void {
   try {
     listener(info);
   } catch (error) {
-    console.error('[storage] listener failed:', error);
+    Logger.error(`listener failed: ${describeError(error)}`, 'storage');
   }
 }
 
