@@ -62,3 +62,17 @@ describe('collector log output on a pipe', () => {
     expect(output).not.toContain('\x1b[');
   }, 60_000);
 });
+
+describe('start-up warnings', () => {
+  it('warns loudly when agents and the API have no tokens', async () => {
+    const { output } = await runCollector('');
+    expect(output).toMatch(/WARN \[security\] WARNING: no agent tokens are configured: every agent stream to 127\.0\.0\.1:0 will be refused/);
+    expect(output).toMatch(/WARN \[security\] WARNING: no API tokens are configured: every write to the API and the live feed will answer 401/);
+    expect(output).not.toContain('reads are open');
+  }, 60_000);
+
+  it('says nothing of the kind with tokens on loopback', async () => {
+    const { output } = await runCollector(TOKENS);
+    expect(output).not.toContain('WARNING');
+  }, 60_000);
+});

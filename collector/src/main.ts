@@ -6,6 +6,7 @@ import { AddressInUseError, startCollector } from './app.js';
 import { VERSION } from './version.js';
 import { runReport } from './report-command.js';
 import { createCollectorLogger } from './common/logger.js';
+import { startupWarnings } from './config/startup-warnings.js';
 
 const CONTEXT = 'vigil-collector';
 /** Set once the configuration is known; until then problems go to stderr as plain lines. */
@@ -39,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
   // The addresses are not the last word of the line, so that `http=(\S+)` also works on JSON lines.
   log.log(`vigil-collector ${VERSION} ready grpc=${collector.grpcAddress} http=${http} db=${config.storage.path}`, CONTEXT);
   log.log(`metrics: http://${http}/metrics   api: http://${http}/api/agents`, CONTEXT);
+  // After the banner, so they are the last thing an operator sees at start.
+  for (const warning of startupWarnings(config)) log.warn(`WARNING: ${warning}`, 'security');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.log(`${signal} received, shutting down`, CONTEXT);
