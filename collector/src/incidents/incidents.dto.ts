@@ -22,6 +22,6 @@ export const resolveBody = z.strictObject({ by: actor, note: z.string().max(10_0
 export const commentBody = z.strictObject({ by: actor, text: z.string().trim().min(1).max(10_000) });
 
 export const kpiQuery = z.strictObject({
-  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected a month as YYYY-MM, e.g. 2026-11'),
+  period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'expected a month as YYYY-MM, e.g. 2026-11').meta({ examples: ['2026-11'] }),
   tz: z.string().min(1).default('UTC'),
 });
