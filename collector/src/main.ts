@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const http = collector.httpAddress;
   // The addresses are not the last word of the line, so that `http=(\S+)` also works on JSON lines.
   log.log(`vigil-collector ${VERSION} ready grpc=${collector.grpcAddress} http=${http} db=${config.storage.path}`, CONTEXT);
-  log.log(`metrics: http://${http}/metrics   api: http://${http}/api/agents`, CONTEXT);
+  log.log(`metrics: http://${http}/metrics   api: http://${http}/api/agents   api description: http://${http}/api/openapi.json`, CONTEXT);
   // After the banner, so they are the last thing an operator sees at start.
   for (const warning of startupWarnings(config)) log.warn(`WARNING: ${warning}`, 'security');
   await new Promise<void>((resolve) => {
