@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { ConfigOverrides } from './config/config.loader.js';
-import { describeIssues } from './api/issue-text.js';
+import { describeInputIssues } from './api/issue-text.js';
 
 export const USAGE = `Usage:
   vigil-collector [--config FILE] [--db PATH] [--grpc-listen HOST:PORT] [--http-listen HOST:PORT]
@@ -32,7 +32,7 @@ export class UsageError extends Error {}
  */
 export function parseCliInput<S extends z.ZodType>(schema: S, flags: Record<string, unknown>): z.infer<S> {
   const result = schema.safeParse(flags, { reportInput: true });
-  if (!result.success) throw new UsageError(describeIssues(result.error, schema, '--').join('; '));
+  if (!result.success) throw new UsageError(describeInputIssues(result.error, schema, '--').join('; '));
   return result.data;
 }
 

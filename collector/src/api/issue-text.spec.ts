@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { describeIssues } from './issue-text.js';
+import { describeInputIssues } from './issue-text.js';
 
 const schema = z.strictObject({
   period: z.string().meta({ examples: ['2026-11'] }),
@@ -17,10 +17,10 @@ const schema = z.strictObject({
 const issues = (value: unknown) => {
   const result = schema.safeParse(value, { reportInput: true });
   if (result.success) throw new Error('expected issues');
-  return describeIssues(result.error, schema);
+  return describeInputIssues(result.error, schema);
 };
 
-describe('describeIssues', () => {
+describe('describeInputIssues', () => {
   it('names a missing field, with the example its schema declares', () => {
     expect(issues({})).toEqual(['period: required, for example 2026-11', 'id: required (a string)']);
   });
@@ -59,6 +59,6 @@ describe('describeIssues', () => {
 
   it('prefixes paths for command-line flags', () => {
     const result = schema.safeParse({ period: 'p' }, { reportInput: true });
-    expect(result.success ? [] : describeIssues(result.error, schema, '--')).toEqual(['--id: required (a string)']);
+    expect(result.success ? [] : describeInputIssues(result.error, schema, '--')).toEqual(['--id: required (a string)']);
   });
 });

@@ -105,6 +105,6 @@ function pathOf(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /** "field: text" for each issue; `prefix` goes before the path (the CLI uses "--"). */
-export function describeIssues(error: z.ZodError, schema?: z.ZodType, prefix = ''): string[] {
+export function describeInputIssues(error: z.ZodError, schema?: z.ZodType, prefix = ''): string[] {
   return error.issues.map((issue) => `${prefix}${pathOf(issue.path)}: ${issueText(issue as Issue, exampleOf(schema, issue.path))}`);
 }
