@@ -18,11 +18,14 @@ import { RollupsModule } from './rollups/rollups.module.js';
 import { MaintenanceService } from './sla/maintenance.service.js';
 import { SlaModule } from './sla/sla.module.js';
 import { SlaEvaluator } from './sla/sla-evaluator.js';
+import { OpenApiModule } from './api/openapi.controller.js';
+import { describeSharedRoutes } from './api-routes.js';
 
 /** The whole collector: shared core plus every feature module. */
 @Module({})
 export class AppModule {
   static forRoot(core: CoreOptions): DynamicModule {
+    describeSharedRoutes();
     return {
       module: AppModule,
       imports: [
@@ -45,6 +48,7 @@ export class AppModule {
           sources: { agents: AgentsService, burnRates: SlaEvaluator, exhaustion: CapacityService, maintenance: MaintenanceService },
         }),
         LiveModule,
+        OpenApiModule,
       ],
     };
   }

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { ConfigOverrides } from './config/config.loader.js';
+import { describeInputIssues } from './api/issue-text.js';
 
 export const USAGE = `Usage:
   vigil-collector [--config FILE] [--db PATH] [--grpc-listen HOST:PORT] [--http-listen HOST:PORT]
@@ -30,8 +31,8 @@ export class UsageError extends Error {}
  * one UsageError naming the flags: "--format: must be one of json, csv, html".
  */
 export function parseCliInput<S extends z.ZodType>(schema: S, flags: Record<string, unknown>): z.infer<S> {
-  const result = schema.safeParse(flags);
-  if (!result.success) throw new UsageError(result.error.issues.map((issue) => `--${issue.path.map(String).join('.')}: ${issue.message}`).join('; '));
+  const result = schema.safeParse(flags, { reportInput: true });
+  if (!result.success) throw new UsageError(describeInputIssues(result.error, schema, '--').join('; '));
   return result.data;
 }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { byteSize, durationValue, listenAddress } from '../common/config-values.js';
+import { logSettingsSchema } from '../common/logger.js';
 import { maintenanceSchema, servicesSchema, slaSettingsSchema } from '../sla/sla.config.js';
 import { incidentsSettingsSchema, notifiersSchema, rulesSchema } from '../incidents/incidents.config.js';
 import { capacitySchema } from '../capacity/capacity.config.js';
@@ -63,6 +64,8 @@ export const collectorConfigSchema = z.strictObject({
   incidents: incidentsSettingsSchema,
   capacity: capacitySchema,
   retention: retentionSchema,
+  /** How the collector writes its log: `format: text` (default) or `json` (one object per line). */
+  log: logSettingsSchema,
 });
 
 export type CollectorConfig = z.infer<typeof collectorConfigSchema>;

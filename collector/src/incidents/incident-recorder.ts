@@ -24,6 +24,22 @@ export const SYSTEM = 'vigil';
 /** "2h", "10m", "1.5s": durations in timeline texts. */
 export const ago = (ms: number): string => formatDuration(ms, { largestUnit: 'd', singleUnit: true });
 
+/** The log line of the changes operators follow (opened, acknowledged, resolved); others are quiet. */
+function describeForLog({ change, incident }: IncidentEvent): string | undefined {
+  const subject = `incident #${incident.id} ${incident.title} (rule ${incident.rule}, ${incident.severity}${incident.service ? `, service ${incident.service}` : ''})`;
+  switch (change) {
+    case 'opened':
+    case 'reopened':
+      return `${subject} ${change}`;
+    case 'acknowledged':
+      return `${subject} acknowledged by ${incident.acknowledged_by ?? SYSTEM}`;
+    case 'resolved':
+      return `${subject} resolved by ${incident.resolved_by ?? SYSTEM}`;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * What a committed change leaves to do once it is durable: publish its events and, when it queued
  * notifications, wake the delivery worker. Filled inside the transaction, acted on after the commit
@@ -63,15 +79,26 @@ export class IncidentRecorder implements OnModuleInit {
     this.notifySettings = { groupWaitMs: settings.group_wait, repeatIntervalMs: settings.repeat_interval };
   }
 
-  /** Delivery outcomes go on the incident's timeline. */
+  /**
+   * Delivery outcomes go on the incident's timeline: each delivery, each final failure, and the
+   * first failed attempt of a delivery that will be retried (later retries only in metrics, so a
+   * receiver that is down for hours does not flood the timeline).
+   */
   onModuleInit(): void {
     this.notifications.onOutcome((o) => {
-      if (!o.message || o.message.refresh || o.outcome === 'retry') return;
-      const detail = o.outcome === 'delivered' ? `${o.message.event} delivered to ${o.row.notifier} (attempt ${o.attempts})` : `${o.message.event} to ${o.row.notifier} failed: ${o.error}`;
+      if (!o.message || o.message.refresh || (o.outcome === 'retry' && o.attempts > 1)) return;
+      const now = this.clock.now();
+      const { event } = o.message;
+      const detail =
+        o.outcome === 'delivered'
+          ? `${event} delivered to ${o.row.notifier} (attempt ${o.attempts})`
+          : o.outcome === 'retry'
+            ? `${event} to ${o.row.notifier} failed: ${o.error} (attempt ${o.attempts}; retrying in ${ago(Math.max(0, (o.nextDueMs ?? now) - now))})`
+            : `${event} to ${o.row.notifier} failed: ${o.error}`;
       const message = o.message;
       // Its own transaction: on the one connection a bare write could join (and die with) another flow's.
       void this.db
-        .transaction(() => this.repo.addEvent(message.incidentId, this.clock.now(), o.outcome === 'delivered' ? 'notified' : 'notification_failed', o.row.notifier, detail))
+        .transaction(() => this.repo.addEvent(message.incidentId, now, o.outcome === 'delivered' ? 'notified' : 'notification_failed', o.row.notifier, detail))
         .catch((error) => this.log.error(`timeline write failed: ${String(error)}`));
     });
   }
@@ -94,7 +121,11 @@ export class IncidentRecorder implements OnModuleInit {
 
   afterCommit(after: AfterCommit): void {
     if (after.notificationsQueued) this.notifications.wake();
-    for (const event of after.events) this.events.emit('incident', event);
+    for (const event of after.events) {
+      const line = describeForLog(event);
+      if (line) this.log.log(line);
+      this.events.emit('incident', event);
+    }
   }
 
   /** Records the change for publication after the commit, as the incident is now. */

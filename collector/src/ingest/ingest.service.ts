@@ -60,7 +60,9 @@ export class IngestService {
       ended = true;
       clearTimeout(helloTimer);
       this.open.delete(call);
-      if (agentId) this.agents.disconnected(agentId);
+      if (!agentId) return;
+      this.agents.disconnected(agentId);
+      this.log.log(`agent ${agentId} (${hostname}) disconnected from ${peer}`);
     };
     const abort = (error: StreamError) => {
       if (ended) return;

@@ -4,6 +4,7 @@ import { DeliveryWorker, type DeliveryOutcome } from './delivery-worker.js';
 import { AlertmanagerNotifier, createNotifier } from './notifiers.js';
 import type { NotifyConfig } from './notify.config.js';
 import { NotifyMetrics } from './notify.metrics.js';
+import { NotifierHealth } from './notifier-health.js';
 import { NOTIFY_CONFIG, type NotificationQueue } from './notify.ports.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
 import { OutboxRepository, type OutboxEntry } from './outbox.repository.js';
@@ -23,6 +24,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   readonly notifiers: ReadonlyMap<string, Notifier>;
   readonly worker: DeliveryWorker;
   private readonly listeners = new Set<(outcome: DeliveryOutcome) => void>();
+  private readonly health = new NotifierHealth();
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -111,6 +113,8 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
 
   private outcome(outcome: DeliveryOutcome): void {
     this.metrics.notification(outcome.row.notifier, outcome.outcome);
+    const change = this.health.observe(outcome, this.clock.now());
+    if (change) this.log[change.level](change.line);
     if (outcome.outcome === 'failed') this.log.warn(`notification ${outcome.row.idempotency_key} to ${outcome.row.notifier} failed: ${outcome.error}`);
     for (const listener of this.listeners) {
       try {
