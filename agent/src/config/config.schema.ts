@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { formatDuration, labelSetProblem } from '@vigil/proto';
 import { probeListSchema } from '../probes/index.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../log.js';
-import type { ScrapeTargetConfig } from '../scrape/scrape.types.js';
+import type { ScrapeTargetConfig } from './scrape.types.js';
 import { byteSize, duration } from './fields.js';
 import { scrapeListSchema, toScrapeTargets } from './scrape.schema.js';
 import { formatBytes } from './units.js';

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { formatDuration, isValidLabelName, LIMITS } from '@vigil/proto';
 import { caFile } from '../probes/probe.fields.js';
 import { regexProblem } from '../probes/probe.targets.js';
-import { COLLECTOR_LABELS, SCRAPE_LIMITS, SCRAPE_TARGET_LABEL, TEXTFILE_TARGET, type ScrapeTargetConfig } from '../scrape/scrape.types.js';
+import { COLLECTOR_LABELS, SCRAPE_LIMITS, SCRAPE_TARGET_LABEL, TEXTFILE_TARGET, type ScrapeTargetConfig } from './scrape.types.js';
 import { byteSize, duration } from './fields.js';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;

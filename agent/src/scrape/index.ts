@@ -4,4 +4,4 @@ export { toSamples, kindOf, isReservedMetricName, SCRAPE_REJECT_REASONS, type Sc
 export { SCRAPE_METRICS, healthSamples, type ScrapeOutcome } from './scrape.health.js';
 export { startScrapes, ScrapeTarget, type ScrapeRunner } from './scrape.runner.js';
 export { TextfileSampler, TEXTFILE_METRICS } from './textfile.sampler.js';
-export { SCRAPE_LIMITS, TEXTFILE_TARGET, type ScrapeTargetConfig, type TextfileConfig } from './scrape.types.js';
+export { SCRAPE_LIMITS, TEXTFILE_TARGET, type ScrapeTargetConfig, type TextfileConfig } from '../config/scrape.types.js';

@@ -6,7 +6,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { formatDuration } from '@vigil/proto';
 import { formatBytes } from '../config/units.js';
 import { AGENT_VERSION } from '../version.js';
-import type { ScrapeTargetConfig } from './scrape.types.js';
+import type { ScrapeTargetConfig } from '../config/scrape.types.js';
 
 /** What Prometheus sends: OpenMetrics first, then the classic text format. */
 export const SCRAPE_ACCEPT = 'application/openmetrics-text;version=1.0.0;q=0.9,text/plain;version=0.0.4;q=0.5,*/*;q=0.1';

@@ -5,7 +5,7 @@ import { isValidMetricName, labelSetProblem, seriesKey } from '@vigil/proto';
 import type { MetricKind, ReasonCounter, Sample } from '../pipeline/types.js';
 import type { ExpositionSample } from './exposition.js';
 import { parseFloatToken } from './exposition.js';
-import { COLLECTOR_LABELS, SCRAPE_TARGET_LABEL } from './scrape.types.js';
+import { COLLECTOR_LABELS, SCRAPE_TARGET_LABEL } from '../config/scrape.types.js';
 
 /** Why a scraped series was not forwarded (`vigil_scrape_rejected_series_total{reason}`). */
 export const SCRAPE_REJECT_REASONS = ['reserved_name', 'invalid_series', 'non_finite_value', 'duplicate_series', 'max_series'] as const;

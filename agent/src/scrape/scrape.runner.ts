@@ -10,7 +10,7 @@ import { formatOfContentType, parseExposition } from './exposition.js';
 import { healthSamples, type ScrapeOutcome } from './scrape.health.js';
 import { SCRAPE_REJECT_REASONS, toSamples, type ScrapeRules } from './scrape.mapping.js';
 import { ScrapeClient } from './scrape.http.js';
-import type { ScrapeTargetConfig } from './scrape.types.js';
+import type { ScrapeTargetConfig } from '../config/scrape.types.js';
 
 export class ScrapeTarget {
   readonly rejected = new ReasonCounter(SCRAPE_REJECT_REASONS);

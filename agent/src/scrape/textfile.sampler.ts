@@ -10,7 +10,7 @@ import { ReasonCounter, sample, type Sample, type Sampler } from '../pipeline/ty
 import { parseExposition, type ExpositionSample } from './exposition.js';
 import { SCRAPE_REJECT_REASONS, toSamples } from './scrape.mapping.js';
 import { healthSamples, type ScrapeOutcome } from './scrape.health.js';
-import { TEXTFILE_TARGET, type TextfileConfig } from './scrape.types.js';
+import { TEXTFILE_TARGET, type TextfileConfig } from '../config/scrape.types.js';
 
 export const TEXTFILE_METRICS = {
   error: 'vigil_textfile_scrape_error',

@@ -1,4 +1,4 @@
-// What a configured scrape target is once validated (config/scrape.schema.ts builds it), and the limits the
+// What a configured scrape target is once validated (scrape.schema.ts builds it), and the limits the
 // schema checks against.
 
 export const SCRAPE_LIMITS = {
