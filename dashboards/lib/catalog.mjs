@@ -95,6 +95,19 @@ export const METRIC_GROUPS = [
     ],
   },
   {
+    id: 'scrape',
+    title: 'Agent scraping (scrape:, textfile_dir:)',
+    source: 'collector /metrics: the latest scrape-health sample of each agent',
+    metrics: [
+      m('vigil_scrape_up', 'gauge', [...HOST, 'target'], '1 when the last scrape of the target succeeded, 0 otherwise.'),
+      m('vigil_scrape_duration_seconds', 'gauge', [...HOST, 'target'], 'Duration of the last scrape of the target.'),
+      m('vigil_scrape_series', 'gauge', [...HOST, 'target'], 'Series kept from the last scrape of the target.'),
+      m('vigil_scrape_rejected_series_total', 'counter', [...HOST, 'target', 'reason'], 'Scraped series the agent refused, by reason (reserved_name, invalid_series, non_finite_value, duplicate_series, max_series).'),
+      m('vigil_textfile_scrape_error', 'gauge', [...HOST, 'file'], '1 when a textfile could not be read or parsed.'),
+      m('vigil_textfile_mtime_seconds', 'gauge', [...HOST, 'file'], 'Modification time of a textfile, Unix seconds.'),
+    ],
+  },
+  {
     id: 'collector',
     title: 'Collector self-monitoring',
     source: 'collector /metrics: ingest, storage and connection health',
