@@ -18,7 +18,7 @@ import { SampleReads, type StorageFootprint } from './sample-reads.js';
 import { SeriesCache } from './series-cache.js';
 import { StorageClosedError, StorageOverloadedError } from './storage.errors.js';
 import { storageMigrations } from './storage.migrations.js';
-import type { AppendOutcome, CommitInfo, IncomingBatch, Labels, MetricKind, Point, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
+import type { AppendOutcome, CommitInfo, IncomingBatch, Labels, MetricKind, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from './store-options.js';
 import { Listeners, newCounters, type SampleStoreStats } from './store-stats.js';
 import { WriteLoop, type AppendResult, type QueuedAppend } from './write-loop.js';
@@ -257,8 +257,8 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     return this.series.get(id);
   }
 
-  queryRange(seriesId: number, fromMs: number, toMs: number): Promise<Point[]> {
-    return this.reads.queryRange(seriesId, fromMs, toMs);
+  queryRange(seriesId: number, fromMs: number, toMs: number, options?: RangeOptions): Promise<Point[]> {
+    return this.reads.queryRange(seriesId, fromMs, toMs, options);
   }
 
   scanRange(fromMs: number, toMs: number, filter: SeriesFilter = {}): AsyncGenerator<StoredSeriesSamples> {

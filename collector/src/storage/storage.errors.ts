@@ -35,3 +35,11 @@ export class StorageInputError extends Error {
     super(message);
   }
 }
+
+/** A range read would return more points than the caller allows; nothing was returned. */
+export class QueryTooLargeError extends Error {
+  override readonly name = 'QueryTooLargeError';
+  constructor(readonly maxPoints: number) {
+    super(`the range holds more than ${maxPoints} points`);
+  }
+}

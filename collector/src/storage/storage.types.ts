@@ -36,6 +36,11 @@ export interface SeriesFilter {
 
 export type Point = [timestampMs: number, value: number];
 
+export interface RangeOptions {
+  /** Refuse (QueryTooLargeError) rather than return more points than this. */
+  maxPoints?: number;
+}
+
 /** What one commit of the group writer did; reported to metrics. */
 export interface CommitInfo {
   batches: number;
@@ -57,8 +62,11 @@ export interface SampleStore {
   lastStoredSeq(agentId: string, epoch: string): Promise<number>;
   findSeries(filter: SeriesFilter): Promise<SeriesRef[]>;
   getSeries(id: number): Promise<SeriesRef | undefined>;
-  /** Samples of one series with from <= ts <= to, in time order, one per timestamp. */
-  queryRange(seriesId: number, fromMs: number, toMs: number): Promise<Point[]>;
+  /**
+   * Samples of one series with from <= ts <= to, in time order, one per timestamp. With
+   * `maxPoints`, a range holding more points rejects with QueryTooLargeError (storage.errors.ts).
+   */
+  queryRange(seriesId: number, fromMs: number, toMs: number, options?: RangeOptions): Promise<Point[]>;
   /** Last sample of each given series (or of all series when omitted). */
   latest(seriesIds?: number[]): Promise<Map<number, Point>>;
   /** Number of stored samples (for tests and diagnostics). */
