@@ -4,6 +4,8 @@
 
 import type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
 export type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
+import type { WriteState } from './write-health.js';
+export type { WriteState } from './write-health.js';
 
 /** One series' samples within an accepted batch, already validated. */
 export interface IncomingSeries {
@@ -71,6 +73,8 @@ export interface SampleStore {
   latest(seriesIds?: number[]): Promise<Map<number, Point>>;
   /** Number of stored samples (for tests and diagnostics). */
   countSamples(): Promise<number>;
+  /** Whether writes work now, for readiness (a store that cannot tell leaves it out). */
+  writeState?(): WriteState;
   close(): Promise<void>;
 }
 
