@@ -1,35 +1,20 @@
 // /readyz of a real collector on a real SQLite file: not ready (503 with the reason) while storage
 // refuses writes, ready again by itself once writes work (the store's probe write, no agent needed).
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
-import { buildConfig } from '../../src/config/config.loader.js';
-import { startCollector, type RunningCollector, type StartOptions } from '../../src/app.js';
+import type { RunningCollector, StartOptions } from '../../src/app.js';
 import { ManualClock } from '../../src/common/clock.js';
 import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
 import { OVERLOAD_GRACE_MS } from '../../src/storage/write-health.js';
-import { TestAgent, gauge } from '../support/test-agent.js';
+import { gauge } from '../support/test-agent.js';
+import { fillDatabase, freeDatabase, TempCollector } from '../support/temp-collector.js';
 
 const TOKEN = 'agent-token-1';
 
 describe('/readyz and storage writes', () => {
-  let dir: string;
-  let collector: RunningCollector | undefined;
-  const agents: TestAgent[] = [];
-
-  async function start(store: StartOptions['store']): Promise<RunningCollector> {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-readiness-'));
-    const config = buildConfig({ storage: { path: join(dir, 'vigil.db') }, listen: { grpc: '127.0.0.1:0', http: '127.0.0.1:0' }, auth: { agent_tokens: [TOKEN] } });
-    collector = await startCollector({ config, logLevels: false, store });
-    return collector;
-  }
-  function agent(c: RunningCollector): TestAgent {
-    const a = new TestAgent(c.grpcAddress, TOKEN).connect().hello();
-    agents.push(a);
-    return a;
-  }
+  const harness = new TempCollector('vigil-readiness-', TOKEN);
+  const start = (store: StartOptions['store']) => harness.start(store);
+  const agent = (c: RunningCollector) => harness.agent(c);
   const readyz = async (c: RunningCollector) => {
     const res = await fetch(`http://${c.httpAddress}/readyz`);
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -42,21 +27,14 @@ describe('/readyz and storage writes', () => {
     }
   }
 
-  afterEach(async () => {
-    for (const a of agents.splice(0)) a.close();
-    await collector?.close();
-    collector = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => harness.cleanup());
 
   it('answers 503 while the database file is full, and 200 again by itself once there is room', async () => {
     const c = await start((db) => SqliteSampleStore.open(db, { writeProbeMs: 200 }));
     expect(await readyz(c)).toEqual({ status: 200, body: { status: 'ready' } });
     const a = agent(c);
     await a.until(() => a.welcome !== undefined);
-    // SQLite's own limit on the file's size: the next write that needs a new page fails with SQLITE_FULL.
-    const pages = (await c.database.get<{ page_count: number }>('PRAGMA page_count'))!.page_count;
-    await c.database.transaction((tx) => tx.exec(`PRAGMA max_page_count = ${pages}`));
+    await fillDatabase(c.database);
     a.batch(1, [gauge('vigil_load1', {}, Date.now() - 5_000_000, Array.from({ length: 5000 }, (_, i) => i))]);
     await a.until(() => a.error !== undefined);
     expect(a.error!.code).toBe(status.UNAVAILABLE);
@@ -69,7 +47,7 @@ describe('/readyz and storage writes', () => {
     expect((await readyz(c)).status).toBe(503);
     expect(await c.store.countSamples()).toBe(0);
 
-    await c.database.transaction((tx) => tx.exec('PRAGMA max_page_count = 1073741823'));
+    await freeDatabase(c.database);
     await until(async () => (await readyz(c)).status === 200);
     expect(await readyz(c)).toEqual({ status: 200, body: { status: 'ready' } });
     // The probe left nothing behind.
