@@ -22,6 +22,8 @@ export interface AuthSettings {
   /** agent id -> its own token. */
   agent_token_map: Readonly<Record<string, string>>;
   api_tokens: readonly string[];
+  /** Tokens good for /metrics only (scrapers). */
+  metrics_tokens: readonly string[];
   protect_reads: boolean;
 }
 
@@ -34,12 +36,13 @@ export class TokenVerifier {
     private readonly sharedAgent: Buffer[],
     private readonly perAgent: Map<string, Buffer>,
     private readonly api: Buffer[],
+    private readonly metrics: Buffer[],
     readonly protectReads: boolean,
   ) {}
 
   static fromSettings(auth: AuthSettings): TokenVerifier {
     const perAgent = new Map(Object.entries(auth.agent_token_map).map(([id, token]) => [id, hash(token)]));
-    return new TokenVerifier(auth.agent_tokens.map(hash), perAgent, auth.api_tokens.map(hash), auth.protect_reads);
+    return new TokenVerifier(auth.agent_tokens.map(hash), perAgent, auth.api_tokens.map(hash), auth.metrics_tokens.map(hash), auth.protect_reads);
   }
 
   /** True when some agent token (shared or per-agent) matches; the agent id is checked later, at hello. */
@@ -58,5 +61,12 @@ export class TokenVerifier {
 
   isApiToken(token: string | undefined): boolean {
     return token !== undefined && matchesAny(hash(token), this.api);
+  }
+
+  /** A scraper's token: a metrics token, or an API token (which may read everything). */
+  mayReadMetrics(token: string | undefined): boolean {
+    if (token === undefined) return false;
+    const h = hash(token);
+    return matchesAny(h, this.metrics) || matchesAny(h, this.api);
   }
 }

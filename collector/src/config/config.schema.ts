@@ -39,6 +39,8 @@ export const collectorConfigSchema = z.strictObject({
       /** Per-agent tokens: agent id -> token. An agent with its own token may not use a shared one. */
       agent_token_map: z.record(z.string(), z.string().min(8)).default({}),
       api_tokens: tokenList,
+      /** Tokens that may read /metrics only (for scrapers); needed there when protect_reads is set. */
+      metrics_tokens: tokenList,
       /** Require a token for read endpoints of the API too (write endpoints always need one). */
       protect_reads: z.boolean().default(false),
     })

@@ -1,12 +1,16 @@
 import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { DATABASE } from '../common/tokens.js';
+import { DATABASE, SAMPLE_STORE } from '../common/tokens.js';
 import type { Database } from '../database/database.js';
 import { z } from 'zod';
 import { ApiRoute } from '../api/api-route.js';
+import type { SampleStore } from '../storage/storage.types.js';
 
 @Controller()
 export class HealthController {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Inject(SAMPLE_STORE) private readonly store: SampleStore,
+  ) {}
 
   /** Liveness: the process answers. */
   @Get('healthz')
@@ -16,16 +20,18 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers a query. */
+  /** Readiness: the database answers a query and the sample store takes writes. */
   @Get('readyz')
-  @ApiRoute({ summary: 'Readiness: the database answers (503 with the reason otherwise)', response: z.strictObject({ status: z.literal('ready') }) })
-  // Two plain routes rather than @nestjs/terminus: one SELECT is the whole readiness check, terminus would add a dependency for it.
+  @ApiRoute({ summary: 'Readiness: the database answers and storage takes writes (503 with the reason otherwise)', response: z.strictObject({ status: z.literal('ready') }) })
+  // Two plain routes rather than @nestjs/terminus: two checks are the whole readiness, terminus would add a dependency for them.
   async readyz() {
     try {
       await this.db.get('SELECT 1 AS ok');
-      return { status: 'ready' };
     } catch (error) {
       throw new ServiceUnavailableException({ status: 'not ready', reason: (error as Error).message });
     }
+    const writes = this.store.writeState?.() ?? { writable: true };
+    if (!writes.writable) throw new ServiceUnavailableException({ status: 'not ready', reason: writes.reason, since: new Date(writes.sinceMs).toISOString() });
+    return { status: 'ready' };
   }
 }

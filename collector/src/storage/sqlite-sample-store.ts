@@ -18,14 +18,19 @@ import { SampleReads, type StorageFootprint } from './sample-reads.js';
 import { SeriesCache } from './series-cache.js';
 import { StorageClosedError, StorageOverloadedError } from './storage.errors.js';
 import { storageMigrations } from './storage.migrations.js';
-import type { AppendOutcome, CommitInfo, IncomingBatch, Labels, MetricKind, Point, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
+import type { AppendOutcome, CommitInfo, IncomingBatch, Labels, MetricKind, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from './store-options.js';
 import { Listeners, newCounters, type SampleStoreStats } from './store-stats.js';
+import { WriteHealth, type WriteState } from './write-health.js';
 import { WriteLoop, type AppendResult, type QueuedAppend } from './write-loop.js';
 
 export type { CompactionInfo } from './compactor.js';
 export type { SqliteSampleStoreOptions } from './store-options.js';
 export type { SampleStoreStats } from './store-stats.js';
+export type { WriteState } from './write-health.js';
+
+/** Size of the probe write that tells whether a failing disk takes writes again (16 pages of 4 KiB). */
+const PROBE_BYTES = 64 * 1024;
 
 function streamKey(agentId: string, epoch: string): string {
   return `${agentId}\u0000${epoch}`;
@@ -47,6 +52,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   private readonly reads: SampleReads;
   private readonly counters = newCounters();
   private readonly commitListeners = new Listeners<CommitInfo>();
+  private readonly health: WriteHealth;
   private nextLogId = 1;
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -65,6 +71,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     this.compactor = new Compactor({ db, clock, cfg, pending, heads, rows, loop, counters });
     this.retention = new Retention({ db, seriesPerStep: cfg.retentionSeriesPerStep, series: this.series, pending, heads, latest: this.latestPoints, rows, loop, compactor: this.compactor });
     this.reads = new SampleReads(reader, db, pending, this.series, loop);
+    this.health = new WriteHealth(clock, cfg.writeProbeMs, () => this.probeWrite());
   }
 
   /** Applies the storage migrations, loads series, sequences, latest points and the uncompacted log. */
@@ -138,16 +145,46 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
       this.counters.batchesDuplicate++;
       return Promise.resolve({ outcome: { status: 'duplicate' }, stored: [] });
     }
-    const queued = this.loop.queuedSamples;
-    if (queued + samples > this.cfg.maxQueuedSamples && this.loop.queuedBatches > 0) {
-      this.counters.rejected.queue_full++;
-      return Promise.reject(new StorageOverloadedError('queue_full', `storage write queue full: ${queued} samples queued, limit ${this.cfg.maxQueuedSamples}`));
-    }
-    if (this.pending.samples + queued + samples > this.cfg.maxLogSamples && this.pending.samples > 0) {
-      this.counters.rejected.log_full++;
-      return Promise.reject(new StorageOverloadedError('log_full', `storage log full: ${this.pending.samples} samples await compaction, limit ${this.cfg.maxLogSamples}`));
+    const overload = this.overload(samples);
+    if (overload) {
+      this.counters.rejected[overload.reason]++;
+      this.health.failed(overload);
+      return Promise.reject(overload);
     }
     return this.loop.append(batch, samples);
+  }
+
+  /** Why a batch of `samples` would be refused now, if it would. */
+  private overload(samples: number): StorageOverloadedError | undefined {
+    const queued = this.loop.queuedSamples;
+    if (queued + samples > this.cfg.maxQueuedSamples && this.loop.queuedBatches > 0) {
+      return new StorageOverloadedError('queue_full', `storage write queue full: ${queued} samples queued, limit ${this.cfg.maxQueuedSamples}`);
+    }
+    if (this.pending.samples + queued + samples > this.cfg.maxLogSamples && this.pending.samples > 0) {
+      return new StorageOverloadedError('log_full', `storage log full: ${this.pending.samples} samples await compaction, limit ${this.cfg.maxLogSamples}`);
+    }
+    return undefined;
+  }
+
+  /** Whether writes work now (readiness), with the reason when they do not. */
+  writeState(): WriteState {
+    return this.health.state();
+  }
+
+  /**
+   * A real write on the writer's turn that needs fresh pages (a row inserted and deleted in one
+   * transaction, so nothing stays): rejects while the disk or the log still refuses writes.
+   */
+  private async probeWrite(): Promise<void> {
+    const overload = this.overload(1);
+    if (overload) throw overload;
+    await this.loop.enqueue(async () => {
+      await this.db.transaction(async (tx) => {
+        await tx.run('INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (0, 0, 0, 0, zeroblob(?))', [PROBE_BYTES]);
+        await tx.run('DELETE FROM sample_log WHERE id = 0');
+      });
+      return true;
+    });
   }
 
   onCommit(listener: (info: CommitInfo) => void): void {
@@ -215,9 +252,11 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     } catch (error) {
       // The ids handed out above are simply skipped; nothing of the group is visible.
       this.counters.commitFailures++;
+      this.health.failed(error);
       for (const item of group) item.reject(error);
       return;
     }
+    if (stored > 0) this.health.succeeded();
 
     this.series.apply(draft);
     for (const [sk, s] of seqs) this.lastSeq.set(sk, s.seq);
@@ -257,8 +296,8 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     return this.series.get(id);
   }
 
-  queryRange(seriesId: number, fromMs: number, toMs: number): Promise<Point[]> {
-    return this.reads.queryRange(seriesId, fromMs, toMs);
+  queryRange(seriesId: number, fromMs: number, toMs: number, options?: RangeOptions): Promise<Point[]> {
+    return this.reads.queryRange(seriesId, fromMs, toMs, options);
   }
 
   scanRange(fromMs: number, toMs: number, filter: SeriesFilter = {}): AsyncGenerator<StoredSeriesSamples> {
@@ -297,6 +336,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.health.close();
       if (this.timer) clearInterval(this.timer);
       await this.loop.stop();
       await this.rows.finalize();

@@ -31,6 +31,8 @@ export interface SqliteSampleStoreOptions {
   maxCachedHeads?: number;
   /** A second, read-only connection for queries (default: yes for a database file). */
   readConnection?: boolean;
+  /** While writes fail, a probe write this often tells when they work again. */
+  writeProbeMs?: number;
 }
 
 const DEFAULTS = {
@@ -45,6 +47,7 @@ const DEFAULTS = {
   retentionSeriesPerStep: 256,
   maxCachedHeads: 500_000,
   maxCachedAgents: 100_000,
+  writeProbeMs: 5_000,
 };
 
 /** The options checked, with their defaults filled in. */
@@ -73,6 +76,7 @@ export function resolveStoreOptions(options: SqliteSampleStoreOptions): StoreCon
     retentionSeriesPerStep: positiveInt('retentionSeriesPerStep', options.retentionSeriesPerStep, DEFAULTS.retentionSeriesPerStep),
     maxCachedHeads: positiveInt('maxCachedHeads', options.maxCachedHeads, DEFAULTS.maxCachedHeads),
     maxCachedAgents: DEFAULTS.maxCachedAgents,
+    writeProbeMs: positiveInt('writeProbeMs', options.writeProbeMs, DEFAULTS.writeProbeMs),
     autoCompaction: c.auto ?? true,
     limits,
   };

@@ -1,5 +1,6 @@
 import { seriesKey } from '@vigil/proto';
-import type { AppendOutcome, CommitInfo, IncomingBatch, Point, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
+import { QueryTooLargeError } from '../../src/storage/storage.errors.js';
+import type { AppendOutcome, CommitInfo, IncomingBatch, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
 
 /** An in-memory SampleStore fake for unit tests of services (not for integration tests). */
 export class MemorySampleStore implements SampleStore {
@@ -61,10 +62,10 @@ export class MemorySampleStore implements SampleStore {
   async getSeries(id: number): Promise<SeriesRef | undefined> {
     return this.byId.get(id);
   }
-  async queryRange(seriesId: number, fromMs: number, toMs: number): Promise<Point[]> {
-    return [...(this.points.get(seriesId) ?? new Map<number, number>())]
-      .filter(([ts]) => ts >= fromMs && ts <= toMs)
-      .sort((a, b) => a[0] - b[0]) as Point[];
+  async queryRange(seriesId: number, fromMs: number, toMs: number, options: RangeOptions = {}): Promise<Point[]> {
+    const points = [...(this.points.get(seriesId) ?? new Map<number, number>())].filter(([ts]) => ts >= fromMs && ts <= toMs).sort((a, b) => a[0] - b[0]) as Point[];
+    if (points.length > (options.maxPoints ?? Infinity)) throw new QueryTooLargeError(options.maxPoints!);
+    return points;
   }
   async latest(seriesIds?: number[]): Promise<Map<number, Point>> {
     const out = new Map<number, Point>();
