@@ -28,10 +28,21 @@ export class HealthController {
     try {
       await this.db.get('SELECT 1 AS ok');
     } catch (error) {
-      throw new ServiceUnavailableException({ status: 'not ready', reason: (error as Error).message });
+      throw notReady((error as Error).message);
     }
     const writes = this.store.writeState?.() ?? { writable: true };
-    if (!writes.writable) throw new ServiceUnavailableException({ status: 'not ready', reason: writes.reason, since: new Date(writes.sinceMs).toISOString() });
+    if (!writes.writable) throw notReady(writes.reason, writes.sinceMs);
     return { status: 'ready' };
   }
+}
+
+/** 503 in the API's error shape (`error`, `message`), plus the fields probes and dashboards read. */
+function notReady(reason: string, sinceMs?: number): ServiceUnavailableException {
+  return new ServiceUnavailableException({
+    error: 'not ready',
+    message: reason,
+    status: 'not ready',
+    reason,
+    ...(sinceMs !== undefined ? { since: new Date(sinceMs).toISOString() } : {}),
+  });
 }

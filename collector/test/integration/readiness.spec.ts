@@ -41,7 +41,7 @@ describe('/readyz and storage writes', () => {
 
     const full = await readyz(c);
     expect(full.status).toBe(503);
-    expect(full.body).toEqual({ status: 'not ready', reason: 'storage cannot write: disk full, failing or read-only (SQLITE_FULL)', since: expect.stringMatching(/^\d{4}-/) });
+    expect(full.body).toEqual({ error: 'not ready', message: 'storage cannot write: disk full, failing or read-only (SQLITE_FULL)', status: 'not ready', reason: 'storage cannot write: disk full, failing or read-only (SQLITE_FULL)', since: expect.stringMatching(/^\d{4}-/) });
     // The probe writes keep failing while the file is full: still not ready a few probes later.
     await new Promise((r) => setTimeout(r, 700));
     expect((await readyz(c)).status).toBe(503);
@@ -70,7 +70,7 @@ describe('/readyz and storage writes', () => {
     clock.advance(OVERLOAD_GRACE_MS);
     expect(await readyz(c)).toEqual({
       status: 503,
-      body: { status: 'not ready', reason: 'storage overloaded (log_full): storage log full: 2 samples await compaction, limit 2', since: new Date(clock.now() - OVERLOAD_GRACE_MS).toISOString() },
+      body: { error: 'not ready', message: 'storage overloaded (log_full): storage log full: 2 samples await compaction, limit 2', status: 'not ready', reason: 'storage overloaded (log_full): storage log full: 2 samples await compaction, limit 2', since: new Date(clock.now() - OVERLOAD_GRACE_MS).toISOString() },
     });
     await store.compact();
     await until(async () => (await readyz(c)).status === 200);
@@ -79,6 +79,6 @@ describe('/readyz and storage writes', () => {
   it('answers 503 once the store is closed', async () => {
     const c = await start(undefined);
     await c.store.close();
-    expect(await readyz(c)).toEqual({ status: 503, body: { status: 'not ready', reason: 'storage closed (collector shutting down)', since: expect.any(String) } });
+    expect(await readyz(c)).toEqual({ status: 503, body: { error: 'not ready', message: 'storage closed (collector shutting down)', status: 'not ready', reason: 'storage closed (collector shutting down)', since: expect.any(String) } });
   });
 });
