@@ -11,11 +11,14 @@ import { TokenVerifier, bearerToken } from '../auth/token-verifier.js';
 import { REASON_NAMES, validateBatch } from './batch-validation.js';
 import { StreamError, classifyStorageError, streamErrorFor } from './ingest.errors.js';
 import { IngestMetrics } from './ingest.metrics.js';
+import { AgentStreams, type StreamLease } from './agent-streams.js';
 
 type Stream = ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessage>;
 
 const AGENT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const HELLO_TIMEOUT_MS = 10_000;
+/** How long a hello for an agent id that has a live stream waits for that stream to go away. */
+const TAKEOVER_GRACE_MS = 1_000;
 
 /**
  * One agent connection: hello → welcome, then batches in order. Batches are handed to the store as
@@ -27,6 +30,7 @@ const HELLO_TIMEOUT_MS = 10_000;
 export class IngestService {
   private readonly log = new Logger('ingest');
   private readonly open = new Set<Stream>();
+  private readonly streams: AgentStreams;
 
   constructor(
     @Inject(CONFIG) private readonly config: CollectorConfig,
@@ -36,7 +40,9 @@ export class IngestService {
     private readonly agents: AgentsService,
     private readonly events: CollectorEvents,
     private readonly metrics: IngestMetrics,
-  ) {}
+  ) {
+    this.streams = new AgentStreams({ staleAfterMs: config.ingest.stream_stale_after, graceMs: TAKEOVER_GRACE_MS, now: () => clock.now() });
+  }
 
   handle(call: Stream): void {
     const token = bearerToken(String(call.metadata.get('authorization')[0] ?? ''));
@@ -50,6 +56,9 @@ export class IngestService {
     let hostname = '';
     let epoch = '';
     let ended = false;
+    let lease: StreamLease | undefined;
+    let markFinished: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (markFinished = resolve));
     // Acks leave in batch order: each batch's ack waits for the previous one.
     let chain: Promise<void> = Promise.resolve();
     const helloTimer = setTimeout(() => abort(new StreamError(GrpcStatus.INVALID_ARGUMENT, 'no hello within 10s', 'no_hello')), HELLO_TIMEOUT_MS);
@@ -60,7 +69,11 @@ export class IngestService {
       ended = true;
       clearTimeout(helloTimer);
       this.open.delete(call);
-      if (agentId) this.agents.disconnected(agentId);
+      if (agentId && lease) {
+        this.streams.release(agentId, lease);
+        this.agents.disconnected(agentId);
+      }
+      markFinished();
     };
     const abort = (error: StreamError) => {
       if (ended) return;
@@ -80,6 +93,7 @@ export class IngestService {
     call.on('cancelled', () => finish());
     call.on('close', () => finish());
     call.on('end', () => {
+      if (lease) lease.closing = true;
       // The agent closed its side: finish acking what is in flight, then close ours.
       void chain.then(() => {
         if (!ended) call.end();
@@ -89,6 +103,7 @@ export class IngestService {
 
     call.on('data', (message: vigil.v1.AgentMessage) => {
       if (ended) return;
+      if (lease) lease.lastMessageMs = this.clock.now();
       try {
         if (message.body === 'hello') {
           if (agentId) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'hello sent twice', 'protocol');
@@ -98,7 +113,21 @@ export class IngestService {
           hostname = hello.hostname!;
           epoch = hello.streamEpoch!;
           clearTimeout(helloTimer);
+          const claimant: StreamLease = {
+            peer, intervalMs: hello.intervalMs ?? 0, lastMessageMs: this.clock.now(), closing: false, finished,
+            evict: () => abort(new StreamError(GrpcStatus.ABORTED, `replaced by a newer stream of agent ${id}`, 'replaced')),
+          };
           enqueue(async () => {
+            const claim = await this.streams.claim(id, claimant);
+            if (claim.status === 'refused') {
+              throw new StreamError(GrpcStatus.ALREADY_EXISTS, `agent ${id} already has a live stream (from ${claim.holder.peer}); refusing this one`, 'already_connected');
+            }
+            if (ended) {
+              this.streams.release(id, claimant);
+              return;
+            }
+            if (claim.replaced) this.log.warn(`agent ${id}: stream from ${claim.replaced.peer} was dead (closed or silent); replaced by the one from ${peer}`);
+            lease = claimant;
             await this.agents.connected({
               id, hostname, version: hello.version ?? '', labels: { ...(hello.labels ?? {}) }, inventory: { ...(hello.inventory ?? {}) }, intervalMs: hello.intervalMs ?? 0,
             });

@@ -6,6 +6,7 @@ import { systemClock, type Clock } from '../common/clock.js';
 import { Database, type SqlValue } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
 import { checkBatch } from './batch-contract.js';
+import { EMPTY_SEQUENCE, decodeSequence, encodeHoles, judgeSequence, recordSequence, type SequenceState } from './sequence-window.js';
 import { decodeChunk } from './chunk-codec.js';
 import { Compactor, type CompactionInfo } from './compactor.js';
 import { HeadCache, forEachHeadChunk } from './head-cache.js';
@@ -16,7 +17,7 @@ import { RowWriter } from './row-writer.js';
 import { decodeLog, encodeLog, type LogEntry } from './sample-log.js';
 import { SampleReads, type StorageFootprint } from './sample-reads.js';
 import { SeriesCache } from './series-cache.js';
-import { StorageClosedError, StorageOverloadedError } from './storage.errors.js';
+import { StorageClosedError, StorageInputError, StorageOverloadedError } from './storage.errors.js';
 import { storageMigrations } from './storage.migrations.js';
 import type { AppendOutcome, CommitInfo, IncomingBatch, Labels, MetricKind, Point, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from './store-options.js';
@@ -35,8 +36,8 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   private readonly clock: Clock;
   private readonly cfg: StoreConfig;
   private readonly series: SeriesCache;
-  /** Highest committed sequence per agent stream epoch. */
-  private readonly lastSeq = new Map<string, number>();
+  /** Committed sequences per agent stream epoch (highest and holes; see sequence-window.ts). */
+  private readonly sequences = new Map<string, SequenceState>();
   private readonly latestPoints = new LatestPoints();
   private readonly pending = new PendingLog();
   private readonly heads: HeadCache;
@@ -92,8 +93,8 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     const series = await this.db.all<{ id: number; key: string; metric: string; labels: string; kind: MetricKind }>('SELECT id, key, metric, labels, kind FROM series ORDER BY id');
     this.series.load(series.map((row) => ({ key: row.key, ref: { id: row.id, metric: row.metric, labels: JSON.parse(row.labels) as Labels, kind: row.kind } })));
 
-    for (const row of await this.db.all<{ agent_id: string; epoch: string; last_seq: number }>('SELECT agent_id, epoch, last_seq FROM stream_seq')) {
-      this.lastSeq.set(streamKey(row.agent_id, row.epoch), row.last_seq);
+    for (const row of await this.db.all<{ agent_id: string; epoch: string; last_seq: number; holes: string }>('SELECT agent_id, epoch, last_seq, holes FROM stream_seq')) {
+      this.sequences.set(streamKey(row.agent_id, row.epoch), decodeSequence(row.last_seq, row.holes));
     }
 
     const maxChunk = await this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM chunk');
@@ -134,9 +135,14 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
       return Promise.reject(error);
     }
     // A replay of a committed batch needs no write: its commit already happened.
-    if (batch.seq <= (this.lastSeq.get(streamKey(batch.agentId, batch.epoch)) ?? 0)) {
+    const verdict = judgeSequence(this.sequenceOf(batch.agentId, batch.epoch), batch.seq, this.cfg.maxSequenceGap);
+    if (verdict.kind === 'duplicate') {
       this.counters.batchesDuplicate++;
       return Promise.resolve({ outcome: { status: 'duplicate' }, stored: [] });
+    }
+    if (verdict.kind !== 'new') {
+      this.counters.rejected.invalid++;
+      return Promise.reject(new StorageInputError(`agent ${batch.agentId}: ${verdict.detail}`, verdict.kind === 'gap' ? 'sequence_gap' : 'sequence'));
     }
     const queued = this.loop.queuedSamples;
     if (queued + samples > this.cfg.maxQueuedSamples && this.loop.queuedBatches > 0) {
@@ -166,21 +172,24 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   private async commitGroup(group: QueuedAppend[]): Promise<void> {
     const started = performance.now();
     const now = this.clock.now();
-    const seqs = new Map<string, { agentId: string; epoch: string; seq: number }>();
+    const seqs = new Map<string, { agentId: string; epoch: string; state: SequenceState }>();
     const draft = this.series.newDraft();
     const entries: LogEntry[] = [];
-    const results: Array<{ outcome: AppendOutcome; stored: StoredSeriesSamples[] }> = [];
+    const results: Array<{ outcome: AppendOutcome; stored: StoredSeriesSamples[] } | StorageInputError> = [];
     let stored = 0;
     let samples = 0;
     for (const item of group) {
       const b = item.batch;
       const sk = streamKey(b.agentId, b.epoch);
-      const last = seqs.get(sk)?.seq ?? this.lastSeq.get(sk) ?? 0;
-      if (b.seq <= last) {
-        results.push({ outcome: { status: 'duplicate' }, stored: [] });
+      // Judged again against this group's own earlier batches (two streams of one agent epoch).
+      const state = seqs.get(sk)?.state ?? this.sequenceOf(b.agentId, b.epoch);
+      const verdict = judgeSequence(state, b.seq, this.cfg.maxSequenceGap);
+      if (verdict.kind !== 'new') {
+        if (verdict.kind === 'duplicate') results.push({ outcome: { status: 'duplicate' }, stored: [] });
+        else results.push(new StorageInputError(`agent ${b.agentId}: ${verdict.detail}`, verdict.kind === 'gap' ? 'sequence_gap' : 'sequence'));
         continue;
       }
-      seqs.set(sk, { agentId: b.agentId, epoch: b.epoch, seq: b.seq });
+      seqs.set(sk, { agentId: b.agentId, epoch: b.epoch, state: recordSequence(state, b.seq, this.cfg.maxSequenceHoles) });
       const refs = this.series.resolve(b.agentId, b.series, draft);
       const out: StoredSeriesSamples[] = [];
       for (let i = 0; i < b.series.length; i++) {
@@ -208,7 +217,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
             await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?)', [logId, now, stored, samples, encodeLog(entries)]);
           }
           const seqRows: SqlValue[] = [];
-          for (const s of seqs.values()) seqRows.push(s.agentId, s.epoch, s.seq, now);
+          for (const s of seqs.values()) seqRows.push(s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now);
           await this.rows.writeRows(tx, 'seq', seqRows);
         });
       }
@@ -220,16 +229,20 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     }
 
     this.series.apply(draft);
-    for (const [sk, s] of seqs) this.lastSeq.set(sk, s.seq);
+    for (const [sk, s] of seqs) this.sequences.set(sk, s.state);
     if (logId) {
       this.pending.add(logId, now, entries);
       this.latestPoints.update(entries);
     }
     this.counters.commits++;
     this.counters.batchesStored += stored;
-    this.counters.batchesDuplicate += group.length - stored;
+    this.counters.batchesDuplicate += results.filter((r) => !(r instanceof StorageInputError) && r.outcome.status === 'duplicate').length;
     this.counters.samplesStored += samples;
-    for (let i = 0; i < group.length; i++) group[i]!.resolve(results[i]!);
+    for (let i = 0; i < group.length; i++) {
+      const result = results[i]!;
+      if (result instanceof StorageInputError) group[i]!.reject(result);
+      else group[i]!.resolve(result);
+    }
     this.commitListeners.emit({ batches: group.length, samples, durationMs: performance.now() - started });
     if (this.pending.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
   }
@@ -246,7 +259,11 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   // ---------------------------------------------------------------- reads
 
   async lastStoredSeq(agentId: string, epoch: string): Promise<number> {
-    return this.lastSeq.get(streamKey(agentId, epoch)) ?? 0;
+    return this.sequenceOf(agentId, epoch).highest;
+  }
+
+  private sequenceOf(agentId: string, epoch: string): SequenceState {
+    return this.sequences.get(streamKey(agentId, epoch)) ?? EMPTY_SEQUENCE;
   }
 
   async findSeries(filter: SeriesFilter): Promise<SeriesRef[]> {
