@@ -8,6 +8,8 @@ export interface ValidationContext {
   maxFutureMs: number;
   maxAgeMs: number;
   maxSeriesPerBatch: number;
+  /** Names the collector exposes itself (metrics/exposition-names.ts); none when omitted. */
+  isReservedMetric?: (name: string) => boolean;
 }
 
 export interface SampleRejection {
@@ -66,6 +68,10 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
     const count = values.length;
     if (!isValidMetricName(metric)) {
       reject(RejectReason.REJECT_REASON_INVALID_METRIC_NAME, count, `invalid metric name ${JSON.stringify(metric)}`);
+      continue;
+    }
+    if (ctx.isReservedMetric?.(metric)) {
+      reject(RejectReason.REJECT_REASON_RESERVED_METRIC_NAME, count, `metric name ${metric} is reserved: the collector exposes it itself`);
       continue;
     }
     if (timestamps.length !== values.length) {

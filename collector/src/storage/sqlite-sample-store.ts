@@ -19,7 +19,7 @@ import { SampleReads, type StorageFootprint } from './sample-reads.js';
 import { SeriesCache } from './series-cache.js';
 import { StorageClosedError, StorageInputError, StorageOverloadedError } from './storage.errors.js';
 import { storageMigrations } from './storage.migrations.js';
-import type { AppendOutcome, CommitInfo, IncomingBatch, Labels, MetricKind, Point, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
+import type { AppendOutcome, CommitInfo, SeriesLimited, IncomingBatch, Labels, MetricKind, Point, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from './store-options.js';
 import { Listeners, newCounters, type SampleStoreStats } from './store-stats.js';
 import { WriteLoop, type AppendResult, type QueuedAppend } from './write-loop.js';
@@ -59,7 +59,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   ) {
     this.clock = options.clock ?? systemClock;
     this.cfg = resolveStoreOptions(options);
-    this.series = new SeriesCache(this.cfg.maxCachedAgents);
+    this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
     this.heads = new HeadCache(this.cfg.maxCachedHeads);
     this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group));
     const { clock, cfg, pending, heads, rows, loop, counters } = this;
@@ -192,16 +192,24 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
       seqs.set(sk, { agentId: b.agentId, epoch: b.epoch, state: recordSequence(state, b.seq, this.cfg.maxSequenceHoles) });
       const refs = this.series.resolve(b.agentId, b.series, draft);
       const out: StoredSeriesSamples[] = [];
+      const refused = { series: 0, samples: 0, first: '' };
       for (let i = 0; i < b.series.length; i++) {
         const s = b.series[i]!;
-        const ref = refs[i]!;
+        const ref = refs[i];
+        if (!ref) {
+          refused.series++;
+          refused.samples += s.timestamps.length;
+          refused.first ||= s.metric;
+          continue;
+        }
         if (ref.kind !== s.kind) this.counters.kindConflicts++; // the first kind seen stays: a series does not change type
         if (s.timestamps.length > 0) entries.push({ seriesId: ref.id, timestamps: s.timestamps, values: s.values });
         out.push({ series: ref, timestamps: s.timestamps, values: s.values });
       }
-      results.push({ outcome: { status: 'stored', samples: item.samples }, stored: out });
+      const kept = item.samples - refused.samples;
+      results.push({ outcome: { status: 'stored', samples: kept, ...(refused.series ? { limited: this.limitedBy(b.agentId, refused, draft.refusedBy.get(b.agentId)) } : {}) }, stored: out });
       stored++;
-      samples += item.samples;
+      samples += kept;
     }
 
     const logId = entries.length > 0 ? this.nextLogId++ : 0;
@@ -245,6 +253,12 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     }
     this.commitListeners.emit({ batches: group.length, samples, durationMs: performance.now() - started });
     if (this.pending.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
+  }
+
+  private limitedBy(agentId: string, refused: { series: number; samples: number; first: string }, by: 'max_series' | 'max_series_per_agent' | undefined): SeriesLimited {
+    const { maxSeries, maxSeriesPerAgent } = this.cfg;
+    const limit = by === 'max_series' ? `${maxSeries} series in the store (ingest.max_series)` : `${maxSeriesPerAgent} series of agent ${agentId} (ingest.max_series_per_agent)`;
+    return { series: refused.series, samples: refused.samples, detail: `${refused.series} new series refused (first ${refused.first}): limit of ${limit} reached` };
   }
 
   /** Moves every log row written so far into chunks, in bounded steps between group commits. */
