@@ -16,6 +16,8 @@ const AGENTS = Number(process.env.LIMITS_AGENTS ?? 10);
 const ROUNDS = Number(process.env.LIMITS_ROUNDS ?? 3);
 const FLOOD = Number(process.env.LIMITS_FLOOD ?? 200_000);
 const PER_BATCH = 5_000;
+/** Batches in flight per stream, as an agent's send window bounds them. */
+const WINDOW = 4;
 const TOKEN = 'bench-token-1';
 const mib = (pid) => fmt(processUsage(pid).rssBytes / 2 ** 20);
 
@@ -29,18 +31,21 @@ function runAgent(grpc, id, series, rounds) {
   let rejected = 0;
   let seq = 0;
   const t0 = Date.now() - rounds * 10_000 - 60_000;
+  const perRound = Math.ceil(series / PER_BATCH);
+  const total = rounds * perRound;
+  const sendNext = () => {
+    if (seq >= total) return;
+    const round = Math.floor(seq / perRound);
+    const from = (seq % perRound) * PER_BATCH;
+    const batch = [];
+    for (let i = from; i < Math.min(series, from + PER_BATCH); i++) batch.push({ metric: 'vigil_bench_series_ratio', labels: { n: String(i) }, timestampsMs: [t0 + round * 10_000], values: [i % 100] });
+    call.write(vigil.v1.AgentMessage.create({ batch: { seq: ++seq, series: batch, createdMs: Date.now() } }));
+  };
   return new Promise((resolve, reject) => {
-    const sendRound = (round) => {
-      for (let from = 0; from < series; from += PER_BATCH) {
-        const batch = [];
-        for (let i = from; i < Math.min(series, from + PER_BATCH); i++) batch.push({ metric: 'vigil_bench_series_ratio', labels: { n: String(i) }, timestampsMs: [t0 + round * 10_000], values: [i % 100] });
-        call.write(vigil.v1.AgentMessage.create({ batch: { seq: ++seq, series: batch, createdMs: Date.now() } }));
-      }
-    };
-    const total = rounds * Math.ceil(series / PER_BATCH);
     call.on('data', (m) => {
-      if (m.body === 'welcome') for (let r = 0; r < rounds; r++) sendRound(r);
+      if (m.body === 'welcome') for (let i = 0; i < WINDOW; i++) sendNext();
       if (m.body === 'rejection') rejected += Number(m.rejection.rejectedSamples);
+      if (m.body === 'ack') sendNext();
       if (m.body === 'ack' && Number(m.ack.seq) === total) {
         call.end();
         client.close();
