@@ -63,7 +63,15 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
   await assertAddressFree(config.listen.http);
   const database = await Database.open({ path: config.storage.path, durability: config.storage.durability });
   await migrate(database, allMigrations);
-  const store = options.store ? await options.store(database) : await openSampleStore(database, options.clock ? { clock: options.clock } : {});
+  const ingest = config.ingest;
+  const store = options.store
+    ? await options.store(database)
+    : await openSampleStore(database, {
+      ...(options.clock ? { clock: options.clock } : {}),
+      maxSequenceGap: ingest.max_sequence_gap,
+      maxSeries: ingest.max_series,
+      maxSeriesPerAgent: ingest.max_series_per_agent,
+    });
   const app = await NestFactory.create(
     AppModule.forRoot({ config, database, store, ...(options.clock ? { clock: options.clock } : {}), processMetrics: options.processMetrics ?? false }),
     { logger: options.logger ?? (options.logLevels === false ? false : createCollectorLogger(config.log, options.logLevels)), bodyParser: true },

@@ -25,11 +25,15 @@ export interface AuthSettings {
   /** Tokens good for /metrics only (scrapers). */
   metrics_tokens: readonly string[];
   protect_reads: boolean;
+  /** Only per-agent tokens count (config validation also insists that agent_tokens is empty). */
+  require_per_agent_tokens?: boolean;
 }
 
 /**
  * Agent and API tokens, kept only as SHA-256 hashes after start-up. Comparison is constant-time.
- * An agent listed in `agent_token_map` must use its own token; others use a shared one.
+ * An agent listed in `agent_token_map` must use its own token; others use a shared one. A per-agent
+ * token is valid for its one agent id only, so a holder of it cannot speak for another agent; with
+ * `require_per_agent_tokens` no shared token is accepted at all.
  */
 export class TokenVerifier {
   private constructor(
@@ -42,7 +46,8 @@ export class TokenVerifier {
 
   static fromSettings(auth: AuthSettings): TokenVerifier {
     const perAgent = new Map(Object.entries(auth.agent_token_map).map(([id, token]) => [id, hash(token)]));
-    return new TokenVerifier(auth.agent_tokens.map(hash), perAgent, auth.api_tokens.map(hash), auth.metrics_tokens.map(hash), auth.protect_reads);
+    const shared = auth.require_per_agent_tokens ? [] : auth.agent_tokens.map(hash);
+    return new TokenVerifier(shared, perAgent, auth.api_tokens.map(hash), auth.metrics_tokens.map(hash), auth.protect_reads);
   }
 
   /** True when some agent token (shared or per-agent) matches; the agent id is checked later, at hello. */

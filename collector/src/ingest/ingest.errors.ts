@@ -26,6 +26,7 @@ const INPUT_REASONS: Record<StorageInputProblem, vigil.v1.RejectReason> = {
   malformed_series: RejectReason.REJECT_REASON_MALFORMED_SERIES,
   non_finite_value: RejectReason.REJECT_REASON_NON_FINITE_VALUE,
   sequence: RejectReason.REJECT_REASON_SEQUENCE,
+  sequence_gap: RejectReason.REJECT_REASON_SEQUENCE_GAP,
 };
 
 /** Classifies an error of the sample store (or of any write on the ingest path). */

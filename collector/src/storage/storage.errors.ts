@@ -23,7 +23,7 @@ export class StorageClosedError extends Error {
 }
 
 /** What part of the input contract a batch broke. */
-export type StorageInputProblem = 'malformed_series' | 'non_finite_value' | 'sequence';
+export type StorageInputProblem = 'malformed_series' | 'non_finite_value' | 'sequence' | 'sequence_gap';
 
 /** Permanent: the batch breaks the store's input contract (the ingest validator should have caught it). */
 export class StorageInputError extends Error {

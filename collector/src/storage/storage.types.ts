@@ -24,8 +24,16 @@ export interface IncomingBatch {
   series: IncomingSeries[];
 }
 
+/** New series of a batch refused by the series limits (their samples were not stored). */
+export interface SeriesLimited {
+  series: number;
+  samples: number;
+  detail: string;
+}
+
 export type AppendOutcome =
-  | { status: 'stored'; samples: number }
+  /** `samples` stored; with `limited`, the samples of new series over a limit were left out. */
+  | { status: 'stored'; samples: number; limited?: SeriesLimited }
   /** Already stored earlier (replay after a lost ack): nothing written, ack again. */
   | { status: 'duplicate' };
 
