@@ -4,6 +4,7 @@ import { maintenanceSchema, servicesSchema, slaSettingsSchema } from '../sla/sla
 import { incidentsSettingsSchema, notifiersSchema, rulesSchema } from '../incidents/incidents.config.js';
 import { capacitySchema } from '../capacity/capacity.config.js';
 import { retentionSchema } from '../rollups/rollups.config.js';
+import { remoteWriteSchema } from '../remote-write/remote-write.config.js';
 
 /** A duration written like "10s", "5m", "7d"; parsed to milliseconds. */
 const durationMs = durationValue({ examples: '30s, 5m, 2h, 7d', allowZero: true });
@@ -63,6 +64,8 @@ export const collectorConfigSchema = z.strictObject({
   incidents: incidentsSettingsSchema,
   capacity: capacitySchema,
   retention: retentionSchema,
+  /** Prometheus remote-write receivers that get every stored sample. */
+  remote_write: remoteWriteSchema,
 });
 
 export type CollectorConfig = z.infer<typeof collectorConfigSchema>;
