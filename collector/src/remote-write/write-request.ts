@@ -13,7 +13,9 @@ message Label { string name = 1; string value = 2; }
 message Sample { double value = 1; int64 timestamp = 2; }
 `;
 
-const WriteRequest = protobuf.parse(PROMPB, { keepCase: true }).root.lookupType('prometheus.WriteRequest');
+// Resolved now: a field resolved later would see whatever protobuf.util.Long is by then (@vigil/proto
+// unsets it so that int64 decodes to numbers), and int64 defaults fail to resolve without it.
+const WriteRequest = protobuf.parse(PROMPB, { keepCase: true }).root.resolveAll().lookupType('prometheus.WriteRequest');
 
 export interface Label {
   name: string;
