@@ -51,7 +51,13 @@ async function startPrometheus(dir) {
 async function remoteWriteFigures(http) {
   const text = await (await fetch(`http://${http}/metrics`)).text();
   const value = (name) => Number(new RegExp(`^${name}\\{target="${TARGET}"\\} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { sent: value('vigil_remote_write_sent_samples_total'), pending: value('vigil_remote_write_pending_samples'), lag: value('vigil_remote_write_lag_seconds') };
+  return {
+    sent: value('vigil_remote_write_sent_samples_total'),
+    pending: value('vigil_remote_write_pending_samples'),
+    lag: value('vigil_remote_write_lag_seconds'),
+    requests: value('vigil_remote_write_request_duration_seconds_count'),
+    requestSeconds: value('vigil_remote_write_request_duration_seconds_sum'),
+  };
 }
 
 /** Samples figures every 500 ms while `work` runs; returns its result and the lags seen. */
@@ -109,6 +115,7 @@ try {
   console.log(`sent to Prometheus while ingesting ${fmt(saturated.sentRate)} samples/s; lag p50 ${fmt(percentile(saturated.lags, 50), 1)} s, max ${fmt(saturated.lags.at(-1) ?? NaN, 1)} s; ${fmt(saturated.after.pending)} samples pending when ingest stopped`);
   console.log(`drain after ingest stopped         ${fmt(drainSeconds, 1)} s at ${fmt(drainRate)} samples/s (remote write alone)`);
   console.log(`paced ${fmt(PACED_RATE)} samples/s offered     ${fmt(paced.result.rate)} acked; sent ${fmt(paced.sentRate)} samples/s; lag p50 ${fmt(percentile(paced.lags, 50), 1)} s, max ${fmt(paced.lags.at(-1) ?? NaN, 1)} s`);
+  console.log(`requests                           ${fmt(final.requests)}, mean ${fmt((final.requestSeconds / final.requests) * 1000, 1)} ms each (HTTP round trip, Prometheus' work included)`);
   console.log(`check                              collector sent ${fmt(final.sent)} samples; Prometheus holds ${fmt(Number(inPrometheus.data?.result?.[0]?.value?.[1] ?? NaN))}`);
 } finally {
   collector?.child.kill('SIGTERM');

@@ -39,10 +39,13 @@ const BACKLOG_CHECK_MS = 1_000;
 
 export class TargetShipper {
   private readonly log: Logger;
+  /** Everything before it was answered by the receiver (or dropped and counted). */
   private position: JournalPosition;
+  /** The cursor as saved in the database: the restart point. Follows `position`, one save at a time. */
+  private saved: JournalPosition;
+  private saving: Promise<void> | undefined;
+  private saveError: unknown;
   private row: { seq: number; cursor: RowCursor } | undefined;
-  /** A position whose request was answered but whose save failed: saved before anything else. */
-  private unsaved: JournalPosition | undefined;
   /** Newest timestamp sent per series: a receiver refuses a whole request for one older sample. */
   private readonly lastSent = new Map<number, number>();
   private stopped = false;
@@ -53,6 +56,7 @@ export class TargetShipper {
 
   constructor(private readonly p: ShipperParts, start: JournalPosition) {
     this.position = { ...start };
+    this.saved = { ...start };
     this.log = new Logger(`remote-write ${p.target.name}`);
   }
 
@@ -61,8 +65,8 @@ export class TargetShipper {
   }
 
   /** The durable cursor as this shipper last saved it (or started from). */
-  get cursor(): JournalPosition {
-    return { ...this.position };
+  get savedCursor(): JournalPosition {
+    return { ...this.saved };
   }
 
   start(): void {
@@ -74,11 +78,12 @@ export class TargetShipper {
     this.wakeUp?.();
   }
 
-  /** Stops after the current attempt; an unanswered request is resent at the next start. Safe to call twice. */
+  /** Stops after the current attempt and saves the cursor; an unanswered request is resent at the next start. Safe to call twice. */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeUp?.();
     await this.running;
+    await this.flushCursor().catch((error: unknown) => this.log.error(`cursor not saved at stop (the samples since the last save will be sent again): ${(error as Error).message}`));
   }
 
   async backlog(): Promise<TargetBacklog> {
@@ -99,7 +104,7 @@ export class TargetShipper {
         // The journal could not be read or the cursor not saved: nothing moved, try again later.
         errors++;
         this.log.error(`remote write paused: ${(error as Error).message}`);
-        if (!this.unsaved) this.row = undefined; // rebuilt from the saved cursor
+        this.row = undefined; // read again from the answered position
 
         await this.sleep(backoffMs(errors, this.p.target.queue.min_backoff, this.p.target.queue.max_backoff, this.p.random));
       }
@@ -112,10 +117,7 @@ export class TargetShipper {
    * cursor: after a restart the request in flight is resent exactly.
    */
   async step(): Promise<boolean> {
-    if (this.unsaved) {
-      await this.save(this.unsaved);
-      return true;
-    }
+    if (this.saveError !== undefined) await this.flushCursor(); // throws while the database refuses: back off
     if (!this.row) {
       await this.enforceBacklogLimit();
       const row = await this.p.journal.rowAt(this.position.seq);
@@ -131,15 +133,40 @@ export class TargetShipper {
       recordSent(ordered.series, this.lastSent);
     }
     if (cursor.done) this.row = undefined;
-    await this.save(cursor.done ? { seq: seq + 1, offset: 0 } : { seq, offset: cursor.offset });
+    this.advance(cursor.done ? { seq: seq + 1, offset: 0 } : { seq, offset: cursor.offset });
     return true;
   }
 
-  private async save(next: JournalPosition): Promise<void> {
-    this.unsaved = next;
-    await this.p.journal.saveCursor(this.name, next, this.p.clock.now());
+  /**
+   * Moves the answered position and saves it in the background, so sending does not wait for the
+   * database (its transactions queue behind group commits). Saves run one at a time and carry the
+   * newest position; a crash resends the requests answered since the last save, each unchanged.
+   */
+  private advance(next: JournalPosition): void {
     this.position = next;
-    this.unsaved = undefined;
+    this.saving ??= this.saveLatest();
+  }
+
+  private async saveLatest(): Promise<void> {
+    try {
+      while (this.saved.seq !== this.position.seq || this.saved.offset !== this.position.offset) {
+        const next = { ...this.position };
+        await this.p.journal.saveCursor(this.name, next, this.p.clock.now());
+        this.saved = next;
+      }
+      this.saveError = undefined;
+    } catch (error) {
+      this.saveError = error;
+    } finally {
+      this.saving = undefined;
+    }
+  }
+
+  /** Waits until the answered position is saved; throws when the save failed. */
+  private async flushCursor(): Promise<void> {
+    if (this.saving) await this.saving;
+    if (this.saved.seq !== this.position.seq || this.saved.offset !== this.position.offset) await (this.saving ??= this.saveLatest());
+    if (this.saveError !== undefined) throw this.saveError;
   }
 
   /** Sends until the receiver answered for good; false when stopped first (nothing is counted as done). */
@@ -208,7 +235,7 @@ export class TargetShipper {
       pending -= unsent;
       next = { seq: row.seq + 1, offset: 0 };
     }
-    await this.save(next);
+    this.advance(next);
     this.p.metrics.dropped(this.name, 'backlog_full', dropped);
     this.log.warn(`backlog over queue.max_pending_samples (${limit}): dropped the oldest ${dropped} unsent samples`);
   }
