@@ -6,17 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runPhase } from './lib/ingest-load.mjs';
+import { loadSettings, runPhase } from './lib/ingest-load.mjs';
 import { startCollector, processUsage, percentile, fmt } from './lib/processes.mjs';
 import { measureSqliteCeilings } from './lib/sqlite-ceiling.mjs';
 
-const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
-const SERIES = Number(process.env.BENCH_SERIES ?? 100);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const WINDOW = Number(process.env.BENCH_WINDOW ?? 2);
-const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 50_000);
-const TOKEN = 'bench-token-1';
-const LOAD = { streams: STREAMS, series: SERIES, window: WINDOW, token: TOKEN };
+const { streams: STREAMS, series: SERIES, seconds: SECONDS, window: WINDOW, pacedRate: PACED_RATE, token: TOKEN, load: LOAD } = loadSettings();
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
 try {

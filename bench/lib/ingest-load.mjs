@@ -5,6 +5,28 @@ import { IngestService, vigil } from '@vigil/proto';
 const CHANNELS = 8;
 
 /**
+ * The load's settings from the environment: BENCH_STREAMS (default 1000), BENCH_SERIES (100 per
+ * batch), BENCH_SECONDS (20), BENCH_WINDOW (2 batches in flight per stream), BENCH_PACED_RATE (50000
+ * samples/s offered in a paced phase).
+ */
+export function loadSettings() {
+  const streams = Number(process.env.BENCH_STREAMS ?? 1000);
+  const series = Number(process.env.BENCH_SERIES ?? 100);
+  const window = Number(process.env.BENCH_WINDOW ?? 2);
+  const token = 'bench-token-1';
+  return {
+    streams,
+    series,
+    window,
+    token,
+    seconds: Number(process.env.BENCH_SECONDS ?? 20),
+    pacedRate: Number(process.env.BENCH_PACED_RATE ?? 50_000),
+    /** What runPhase takes. */
+    load: { streams, series, window, token },
+  };
+}
+
+/**
  * Streams batches from `streams` simulated agents (`series` per batch) for `seconds`. Closed loop
  * (each stream keeps `window` batches in flight) when `offeredRate` is undefined, else each stream
  * sends on a timer so that all together offer `offeredRate` samples/s. Returns acked samples/s and sorted ack latencies (ms).
