@@ -89,12 +89,12 @@ export function orderForSend(slices: readonly SeriesSlice[], lastSent: ReadonlyM
   let outOfOrder = 0;
   for (const slice of slices) {
     const n = slice.timestamps.length;
-    let order = Array.from({ length: n }, (_, i) => i);
-    if (!isSorted(slice.timestamps)) order = order.sort((a, b) => slice.timestamps[a]! - slice.timestamps[b]! || a - b);
+    // Usually in order already (agents send in order): then no index array is built.
+    const order = isSorted(slice.timestamps) ? undefined : Array.from({ length: n }, (_, i) => i).sort((a, b) => slice.timestamps[a]! - slice.timestamps[b]! || a - b);
     const after = lastSent.get(slice.seriesId) ?? -Infinity;
     const out: SeriesSlice = { seriesId: slice.seriesId, timestamps: [], values: [] };
     for (let k = 0; k < n; k++) {
-      const i = order[k]!;
+      const i = order ? order[k]! : k;
       const t = slice.timestamps[i]!;
       if (t <= after) continue;
       const last = out.timestamps.length - 1;
