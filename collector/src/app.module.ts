@@ -13,6 +13,7 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { NotifyModule } from './notify/notify.module.js';
 import { ProblemsModule } from './problems/problems.module.js';
 import { QueryModule } from './query/query.module.js';
+import { RemoteWriteModule } from './remote-write/remote-write.module.js';
 import { CapacityReportModule, SlaReportModule } from './reports/reports.module.js';
 import { RollupsModule } from './rollups/rollups.module.js';
 import { MaintenanceService } from './sla/maintenance.service.js';
@@ -49,6 +50,7 @@ export class AppModule {
         }),
         LiveModule,
         OpenApiModule,
+        RemoteWriteModule,
       ],
     };
   }

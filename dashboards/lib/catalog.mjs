@@ -203,6 +203,19 @@ export const METRIC_GROUPS = [
     ],
   },
   {
+    id: 'remote-write',
+    title: 'Remote write',
+    source: 'collector /metrics: one `target` per `remote_write` entry (its name, or its url)',
+    metrics: [
+      m('vigil_remote_write_sent_samples_total', 'counter', ['target'], 'Samples the target acknowledged (2xx).'),
+      m('vigil_remote_write_failed_samples_total', 'counter', ['target', 'reason'], 'Samples of attempts that failed and are retried with backoff, by reason (http_5xx, http_429, network, timeout, credentials).'),
+      m('vigil_remote_write_dropped_samples_total', 'counter', ['target', 'reason'], 'Stored samples the target will never get, by reason (rejected: other 4xx; out_of_order; backlog_full; unknown_series).'),
+      m('vigil_remote_write_pending_samples', 'gauge', ['target'], 'Stored samples the target has not acknowledged yet.'),
+      m('vigil_remote_write_lag_seconds', 'gauge', ['target'], 'Time since the oldest unacknowledged sample was stored (its commit); 0 when caught up.'),
+      m('vigil_remote_write_request_duration_seconds', 'histogram', ['target'], 'Duration of remote-write requests, whatever their answer.'),
+    ],
+  },
+  {
     id: 'prometheus',
     title: 'Added by Prometheus',
     source: 'Prometheus, per scrape target',

@@ -5,6 +5,7 @@ import { maintenanceSchema, servicesSchema, slaSettingsSchema } from '../sla/sla
 import { incidentsSettingsSchema, notifiersSchema, rulesSchema } from '../incidents/incidents.config.js';
 import { capacitySchema } from '../capacity/capacity.config.js';
 import { retentionSchema } from '../rollups/rollups.config.js';
+import { remoteWriteSchema } from '../remote-write/remote-write.config.js';
 
 /** A duration written like "10s", "5m", "7d"; parsed to milliseconds. */
 const durationMs = durationValue({ examples: '30s, 5m, 2h, 7d', allowZero: true });
@@ -91,6 +92,8 @@ export const collectorConfigSchema = z.strictObject({
   retention: retentionSchema,
   /** How the collector writes its log: `format: text` (default) or `json` (one object per line). */
   log: logSettingsSchema,
+  /** Prometheus remote-write receivers that get every stored sample. */
+  remote_write: remoteWriteSchema,
 });
 
 export type CollectorConfig = z.infer<typeof collectorConfigSchema>;

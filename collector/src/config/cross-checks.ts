@@ -3,6 +3,7 @@ import { validateSlaConfig } from '../sla/sla.config.js';
 import { validateRetentionConfig } from '../rollups/rollups.config.js';
 import { validateCapacityConfig } from '../capacity/capacity.config.js';
 import { validateIncidentsConfig } from '../incidents/incidents.config.js';
+import { validateRemoteWriteConfig } from '../remote-write/remote-write.config.js';
 
 /**
  * Checks that span keys or sections (a maintenance window names an existing service, …). Each feature
@@ -19,5 +20,6 @@ export function crossChecks(config: CollectorConfig): string[] {
   problems.push(...validateRetentionConfig(config.retention));
   problems.push(...validateCapacityConfig(config));
   problems.push(...validateIncidentsConfig(config));
+  problems.push(...validateRemoteWriteConfig(config.remote_write));
   return problems;
 }
