@@ -156,7 +156,9 @@ describe('incidents end to end (Nest app, real SQLite, real HTTP receivers)', ()
     ]);
     // The partial unique index holds even against the application.
     await expect(
-      tmp.db.run(`INSERT INTO incidents (fingerprint, rule, severity, title, labels, state, started_ms, opened_ms) VALUES (?, 'x', 'info', 't', '{}', 'open', 0, 0)`, [list[0].fingerprint]),
+      tmp.db.transaction((tx) =>
+        tx.run(`INSERT INTO incidents (fingerprint, rule, severity, title, labels, state, started_ms, opened_ms) VALUES (?, 'x', 'info', 't', '{}', 'open', 0, 0)`, [list[0].fingerprint]),
+      ),
     ).rejects.toThrow('UNIQUE constraint failed: incidents.fingerprint');
   });
 

@@ -218,8 +218,10 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
 
     // Crash: nothing of Monday was flushed. The restart re-reads raw samples from the last flush on.
     await shutdown();
-    await db.run('DELETE FROM sla_service_days');
-    await db.run("UPDATE sla_state SET value = ? WHERE key = 'last_flush_ms'", [String(utc('2026-11-16T05:00'))]);
+    await db.transaction(async (tx) => {
+      await tx.run('DELETE FROM sla_service_days');
+      await tx.run("UPDATE sla_state SET value = ? WHERE key = 'last_flush_ms'", [String(utc('2026-11-16T05:00'))]);
+    });
     await boot();
     expectMonday(await json('/api/services/shop/sla?period=2026-11-16'));
 
