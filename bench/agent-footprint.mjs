@@ -4,12 +4,14 @@
 // spawned helper is not free) and resident memory, read from /proc/<pid>/stat and /proc/<pid>/status. Prints
 // figures and ratios; not a test. The issue asks for 10 minutes at a 10 s interval, which is the default.
 //
-//   node bench/agent-footprint.mjs [--duration 10m] [--interval 10s] [--fast-duration 1m]
+//   node bench/agent-footprint.mjs [--duration 10m] [--interval 10s] [--fast-duration 1m] [--scrape 15s]
 //   BENCH_QUICK=1 node bench/agent-footprint.mjs          # 1 minute main run, 20 s fast run
-//   env: BENCH_AGENT_DURATION, BENCH_AGENT_INTERVAL, BENCH_AGENT_FAST_DURATION (same syntax as the flags)
+//   env: BENCH_AGENT_DURATION, BENCH_AGENT_INTERVAL, BENCH_AGENT_FAST_DURATION, BENCH_AGENT_SCRAPE (same syntax)
+// With --scrape INTERVAL the main run compares two agents: a plain one, and one that also scrapes node_exporter
+// (defaults) itself at that interval (`scrape:` in its config); the difference is what scraping costs.
 // The fast run samples every second, the rate at which a naive systeminformation agent burned a third of a core.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -27,7 +29,7 @@ const EQUIVALENT_COLLECTORS = ['--collector.disable-defaults', '--collector.cpu'
 function options() {
   const quick = ['1', 'true'].includes(process.env.BENCH_QUICK ?? '');
   const { values } = parseArgs({
-    options: { duration: { type: 'string' }, interval: { type: 'string' }, 'fast-duration': { type: 'string' } },
+    options: { duration: { type: 'string' }, interval: { type: 'string' }, 'fast-duration': { type: 'string' }, scrape: { type: 'string' } },
     strict: true,
   });
   const ms = (flag, env, fallback) => {
@@ -40,6 +42,7 @@ function options() {
     durationMs: ms('duration', 'BENCH_AGENT_DURATION', quick ? '1m' : '10m'),
     intervalMs: ms('interval', 'BENCH_AGENT_INTERVAL', '10s'),
     fastDurationMs: ms('fast-duration', 'BENCH_AGENT_FAST_DURATION', quick ? '20s' : '1m'),
+    scrapeMs: ms('scrape', 'BENCH_AGENT_SCRAPE', '0'),
   };
 }
 
@@ -100,8 +103,17 @@ async function storedCpuPoints(http, fromMs) {
   return points.length;
 }
 
+/** Series the scraping agent delivered from node_exporter, and its vigil_scrape_up history. */
+async function scrapedSeries(http) {
+  const series = await getJson(`http://${http}/api/series?scrape_target=node&limit=100000`);
+  const [up] = await getJson(`http://${http}/api/series?metric=vigil_scrape_up&target=node`);
+  const { points } = up ? await getJson(`http://${http}/api/query?series=${up.id}&from=0&to=${Date.now() + 60_000}`) : { points: [] };
+  return { series: series.length, upPoints: points.length, lastUp: points.at(-1)?.[1] };
+}
+
 /** Runs the agent and node_exporter side by side for `durationMs` at `intervalMs`; prints a table and ratios. */
-async function run(label, durationMs, intervalMs, exporterBin) {
+async function run(label, durationMs, intervalMs, exporterBin, scrapeMs = 0) {
+  if (scrapeMs > 0 && !exporterBin) throw new Error('--scrape needs prometheus-node-exporter');
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'vigil-bench-agent-'));
   const collector = await startCollector(['--db', path.join(tmp, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
   track(collector.child);
@@ -115,7 +127,19 @@ async function run(label, durationMs, intervalMs, exporterBin) {
   ));
   procs.push({ name: 'vigil-agent', child: agent });
   const scrapers = [];
-  if (exporterBin) {
+  if (scrapeMs > 0) {
+    // node_exporter scraped by a second agent, not by the benchmark.
+    const port = await freePort();
+    const exporter = track(spawn(exporterBin, [`--web.listen-address=127.0.0.1:${port}`], { stdio: 'ignore' }));
+    const config = path.join(tmp, 'agent-scrape.yaml');
+    // JSON is YAML.
+    writeFileSync(config, JSON.stringify({
+      collector: collector.grpc, token: TOKEN, id: 'bench-scrape', interval: formatDuration(intervalMs), spool_dir: path.join(tmp, 'spool-scrape'), log_level: 'warn',
+      scrape: [{ name: 'node', url: `http://127.0.0.1:${port}/metrics`, interval: formatDuration(scrapeMs) }],
+    }));
+    const scraping = track(spawn(path.join(root, 'agent/bin/vigil-agent.js'), ['--config', config], { stdio: ['ignore', 'ignore', 'inherit'] }));
+    procs.push({ name: `vigil-agent + scrape node_exporter/${formatDuration(scrapeMs)}`, child: scraping }, { name: 'node_exporter (defaults, scraped by the agent)', child: exporter });
+  } else if (exporterBin) {
     for (const [name, extra] of [['node_exporter (defaults)', []], ['node_exporter (equivalent collectors)', EQUIVALENT_COLLECTORS]]) {
       const port = await freePort();
       const child = track(spawn(exporterBin, [`--web.listen-address=127.0.0.1:${port}`, ...extra], { stdio: 'ignore' }));
@@ -172,6 +196,7 @@ async function run(label, durationMs, intervalMs, exporterBin) {
   const code = await agentCode;
   // After the agent's flush on SIGTERM, everything it sampled is stored.
   const points = await storedCpuPoints(collector.http, startedAt - intervalMs);
+  const scraped = scrapeMs > 0 ? await scrapedSeries(collector.http) : undefined;
   for (const p of procs.slice(1)) p.child.kill('SIGTERM');
   await Promise.all(procs.slice(1).map((p) => exited(p.child)));
   await scrapeLoop;
@@ -184,6 +209,7 @@ async function run(label, durationMs, intervalMs, exporterBin) {
   console.log(`\n## ${label}: interval ${formatDuration(intervalMs)}, measured ${elapsedS.toFixed(0)} s after a ${WARMUP_MS / 1000} s warm-up`);
   console.log(`vigil-agent: exit code ${code} after SIGTERM; the collector stored ${points} points of vigil_cpu_utilization_ratio (about ${expectedTicks} ticks ran); collector used ${collectorCpu.toFixed(2)} CPU s`);
   for (const s of scrapers) console.log(`${s.name}: ${s.scrapes} scrapes (${s.failures} failed), ${s.series} samples per scrape`);
+  if (scraped) console.log(`scraping agent: the collector holds ${scraped.series} series with scrape_target="node"; vigil_scrape_up stored ${scraped.upPoints} points, last value ${scraped.lastUp}`);
   const header = ['process', 'CPU s', 'CPU %', 'RSS avg MiB', 'RSS max MiB', 'VmHWM MiB'];
   const table = rows.map((r) => [r.name, r.cpuSeconds.toFixed(2), r.cpuPercent.toFixed(3), r.rssAvgMiB.toFixed(1), r.rssMaxMiB.toFixed(1), r.hwmMiB.toFixed(1)]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
@@ -191,6 +217,11 @@ async function run(label, durationMs, intervalMs, exporterBin) {
   console.log(line(header));
   console.log('|' + widths.map((w, i) => (i === 0 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|') + '|');
   for (const row of table) console.log(line(row));
+  if (scrapeMs > 0) {
+    const [plain, scraping] = rows;
+    console.log(`scraping cost: CPU +${(scraping.cpuSeconds - plain.cpuSeconds).toFixed(2)} s (+${(scraping.cpuPercent - plain.cpuPercent).toFixed(3)} % of a core), RSS avg +${(scraping.rssAvgMiB - plain.rssAvgMiB).toFixed(1)} MiB`);
+    return;
+  }
   const [agentRow, ...others] = rows;
   const ratio = (a, b) => (b > 0 ? fmt(a / b, 2) : 'n/a');
   for (const other of others) {
@@ -209,9 +240,9 @@ if (process.platform !== 'linux') {
   console.error('agent-footprint reads /proc: run it on Linux');
   process.exit(1);
 }
-const { durationMs, intervalMs, fastDurationMs } = options();
+const { durationMs, intervalMs, fastDurationMs, scrapeMs } = options();
 const exporter = nodeExporterBinary();
 if (!exporter) console.log('prometheus-node-exporter is not available here: measuring the agent alone');
 console.log(`host: ${os.cpus().length} x ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, Linux ${os.release()}, Node ${process.versions.node}`);
-await run('main run', durationMs, intervalMs, exporter);
-if (fastDurationMs > 0) await run('fast run', fastDurationMs, 1000, exporter);
+await run(scrapeMs > 0 ? 'scrape run' : 'main run', durationMs, intervalMs, exporter, scrapeMs);
+if (fastDurationMs > 0 && scrapeMs === 0) await run('fast run', fastDurationMs, 1000, exporter);

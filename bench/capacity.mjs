@@ -167,7 +167,7 @@ async function bytesPerTier(dir) {
     const path = join(dir, `bytes-${tier}.db`);
     const db = await Database.open({ path });
     await migrate(db, allMigrations);
-    await db.run('PRAGMA wal_checkpoint(TRUNCATE)');
+    await db.maintenance('PRAGMA wal_checkpoint(TRUNCATE)');
     const before = statSync(path).size;
     const repo = new RollupsRepository(db);
     const t0 = performance.now();
@@ -181,7 +181,7 @@ async function bytesPerTier(dir) {
       await repo.merge(items);
     }
     const mergeSeconds = (performance.now() - t0) / 1000;
-    await db.run('PRAGMA wal_checkpoint(TRUNCATE)');
+    await db.maintenance('PRAGMA wal_checkpoint(TRUNCATE)');
     const bytes = (statSync(path).size - before) / rows;
     await db.close();
     mergeRate[tier] = rows / mergeSeconds;

@@ -245,8 +245,8 @@ try {
     const now = Date.now();
     const message = JSON.stringify({ incidentId: 1, fingerprint: 'f', event: 'trigger', repeat: false, refresh: false, state: 'open', rule: 'r', severity: 'warning', service: null, title: 't', description: '', labels: {}, value: 1, startedMs: now, openedMs: now, acknowledgedMs: null, acknowledgedBy: null, resolvedMs: null, url: 'http://localhost/api/incidents/1' });
     const t0 = performance.now();
-    await db.transaction(() =>
-      repo.enqueue(Array.from({ length: OUTBOX }, (_, i) => ({ notifier: 'hook', subject: `incident:${i}`, event: 'trigger', message, idempotencyKey: `k-${i}`, dueMs: now, createdMs: now }))),
+    await db.transaction((tx) =>
+      repo.enqueue(tx, Array.from({ length: OUTBOX }, (_, i) => ({ notifier: 'hook', subject: `incident:${i}`, event: 'trigger', message, idempotencyKey: `k-${i}`, dueMs: now, createdMs: now }))),
     );
     const enqueueMs = performance.now() - t0;
     let delivered = 0;

@@ -6,89 +6,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { credentials, makeGenericClientConstructor, Metadata } from '@grpc/grpc-js';
-import { IngestService, vigil } from '@vigil/proto';
+import { loadSettings, runPhase } from './lib/ingest-load.mjs';
 import { startCollector, processUsage, percentile, fmt } from './lib/processes.mjs';
 import { measureSqliteCeilings } from './lib/sqlite-ceiling.mjs';
 
-const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
-const SERIES = Number(process.env.BENCH_SERIES ?? 100);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const WINDOW = Number(process.env.BENCH_WINDOW ?? 2);
-const PACED_RATE = Number(process.env.BENCH_PACED_RATE ?? 50_000);
-const CHANNELS = 8;
-const TOKEN = 'bench-token-1';
-
-/**
- * Streams batches from STREAMS simulated agents for `seconds`. Closed loop (each stream keeps WINDOW
- * batches in flight) when `offeredRate` is undefined, else each stream sends on a timer so that all
- * together offer `offeredRate` samples/s. Returns acked samples/s and sorted ack latencies (ms).
- */
-async function runPhase(grpc, name, seconds, offeredRate) {
-  const Client = makeGenericClientConstructor(IngestService, 'Ingest');
-  const clients = Array.from({ length: CHANNELS }, (_, i) => new Client(grpc, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'channel-id': i }));
-  const latencies = [];
-  const timers = [];
-  let ackedSamples = 0;
-  let running = true;
-  const t0 = performance.now();
-  const streams = Array.from({ length: STREAMS }, (_, s) =>
-    new Promise((resolve, reject) => {
-      const md = new Metadata();
-      md.set('authorization', `Bearer ${TOKEN}`);
-      const call = clients[s % CHANNELS].stream(md);
-      const labels = Array.from({ length: SERIES }, (_, i) => ({ cpu: String(i) }));
-      const sentAt = new Map();
-      let seq = 0;
-      let ts = Date.now() - 60_000;
-      const sendOne = () => {
-        seq += 1;
-        ts += 10;
-        const series = labels.map((l, i) => ({ metric: 'vigil_bench_value', labels: l, timestampsMs: [ts], values: [i + seq] }));
-        sentAt.set(seq, performance.now());
-        call.write(vigil.v1.AgentMessage.create({ batch: { seq, series, createdMs: ts } }));
-      };
-      call.on('data', (m) => {
-        if (m.body === 'welcome') {
-          if (offeredRate === undefined) for (let i = 0; i < WINDOW; i++) sendOne();
-          else {
-            const everyMs = (STREAMS * SERIES * 1000) / offeredRate;
-            // Spread the streams' first sends over one period so the load is even.
-            timers.push(setTimeout(() => timers.push(setInterval(() => running && sendOne(), everyMs)), Math.random() * everyMs));
-          }
-        }
-        if (m.body !== 'ack') return;
-        const seqAcked = Number(m.ack.seq);
-        latencies.push(performance.now() - sentAt.get(seqAcked));
-        sentAt.delete(seqAcked);
-        ackedSamples += SERIES;
-        if (running && offeredRate === undefined) sendOne();
-        else if (!running && sentAt.size === 0) call.end();
-      });
-      call.on('error', (e) => (running ? reject(e) : resolve()));
-      call.on('end', resolve);
-      call.write(vigil.v1.AgentMessage.create({ hello: { agentId: `bench-${name}-${s}`, hostname: `bench-${s}`, version: 'bench', streamEpoch: 'e1', intervalMs: 10_000 } }));
-    }),
-  );
-  await new Promise((r) => setTimeout(r, seconds * 1000));
-  running = false;
-  for (const t of timers) clearInterval(t);
-  const elapsed = (performance.now() - t0) / 1000;
-  const samplesAtStop = ackedSamples;
-  await Promise.race([Promise.allSettled(streams), new Promise((r) => setTimeout(r, 10_000))]);
-  for (const c of clients) c.close();
-  latencies.sort((a, b) => a - b);
-  return { rate: samplesAtStop / elapsed, elapsed, latencies };
-}
+const { streams: STREAMS, series: SERIES, seconds: SECONDS, window: WINDOW, pacedRate: PACED_RATE, token: TOKEN, load: LOAD } = loadSettings();
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
 try {
   const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
   const { child, grpc } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
   const startCpu = processUsage(child.pid);
-  const saturated = await runPhase(grpc, 'saturated', SECONDS);
+  const saturated = await runPhase(grpc, 'saturated', SECONDS, undefined, LOAD);
   const endCpu = processUsage(child.pid);
-  const paced = await runPhase(grpc, 'paced', Math.min(SECONDS, 10), PACED_RATE);
+  const paced = await runPhase(grpc, 'paced', Math.min(SECONDS, 10), PACED_RATE, LOAD);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
 

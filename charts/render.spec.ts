@@ -139,6 +139,23 @@ describe('chart vigil-collector rendered', () => {
     expect(monitor.spec.endpoints).toEqual([{ port: 'http', path: '/metrics', interval: '15s', scrapeTimeout: '10s', honorLabels: true }]);
     expect(monitor.spec.selector.matchLabels).toEqual(only(manifests, 'StatefulSet').spec.selector.matchLabels);
   });
+
+  it('scrapes with the metrics token from the Secret when serviceMonitor.authorization is on, and gives the collector that token', () => {
+    const values = { auth: { ...TOKENS.auth, metricsToken: 'metrics-token-0123456789' }, serviceMonitor: { enabled: true, authorization: true } };
+    expect(() => renderChart('vigil-collector', { ...TOKENS, serviceMonitor: { enabled: true, authorization: true } })).toThrow(
+      'auth.metricsToken must be at least 8 characters when serviceMonitor.authorization is true (or set auth.existingSecret)',
+    );
+    const rendered = renderChart('vigil-collector', values).manifests;
+    const secret = only(rendered, 'Secret');
+    expect(secret.stringData['metrics-token']).toBe('metrics-token-0123456789');
+    const monitor = only(rendered, 'ServiceMonitor');
+    expect(monitor.spec.endpoints[0].authorization).toEqual({ type: 'Bearer', credentials: { name: secret.metadata.name, key: 'metrics-token' } });
+    const pod = podOf(only(rendered, 'StatefulSet')).containers[0];
+    expect(pod.args).toContain('--metrics-token=$(VIGIL_METRICS_TOKEN)');
+    expect(pod.env).toContainEqual({ name: 'VIGIL_METRICS_TOKEN', valueFrom: { secretKeyRef: { name: secret.metadata.name, key: 'metrics-token' } } });
+    // Off by default: no third token anywhere.
+    expect(only(manifests, 'Secret').stringData).not.toHaveProperty('metrics-token');
+  });
 });
 
 describe('chart vigil-agent rendered', () => {

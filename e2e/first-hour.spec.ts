@@ -71,7 +71,7 @@ describe('collector start-up', () => {
       const dir = tempDir();
       const db = path.join(dir, 'vigil.db');
       const other = flag === '--http-listen' ? '--grpc-listen' : '--http-listen';
-      const collector = spawnNode('collector', COLLECTOR_BIN, ['--db', db, flag, `127.0.0.1:${port}`, other, '127.0.0.1:0', '--agent-token', 't', '--api-token', 'a']);
+      const collector = spawnNode('collector', COLLECTOR_BIN, ['--db', db, flag, `127.0.0.1:${port}`, other, '127.0.0.1:0', '--agent-token', 'agent-token-1', '--api-token', 'api-token-1']);
       const exit = await collector.exited;
       expect(exit.code).toBe(1);
       expect(collector.output).toContain(`address 127.0.0.1:${port} is already in use`);

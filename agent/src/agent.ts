@@ -14,6 +14,7 @@ import { Spool } from './pipeline/spool.js';
 import { ReasonCounter, systemClock, type Clock, type Sampler } from './pipeline/types.js';
 import { startProbes, type ProbeRunner } from './probes/index.js';
 import { collectInventory, createHostSampler, SelfSampler, type Inventory } from './samplers/index.js';
+import { SCRAPE_LIMITS, startScrapes, TextfileSampler, type ScrapeRunner } from './scrape/index.js';
 import { Sender, type SenderOptions } from './transport/sender.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -93,6 +94,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     rejections,
   });
   const samplers: Sampler[] = [hostSampler, selfSampler];
+  // Local files, read on the host tick like node_exporter's textfile collector.
+  if (config.textfileDir) samplers.push(new TextfileSampler({ dir: config.textfileDir, maxSeries: SCRAPE_LIMITS.defaultMaxSeries, maxBytes: SCRAPE_LIMITS.defaultMaxBytes }, logger));
   scheduler = new Scheduler({
     intervalMs: config.intervalMs,
     // The first sample at start, not an interval later.
@@ -134,10 +137,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   });
 
   let probes: ProbeRunner | undefined;
+  let scrapes: ScrapeRunner | undefined;
   try {
     probes = startProbes(config.probes, batcher, { hostRoot: config.hostRoot, clock, logger });
+    // Each target on its own schedule: a slow or dead endpoint never delays the host tick.
+    scrapes = startScrapes(config.scrape, batcher, { clock, logger });
   } catch (error) {
-    await Promise.all([sender.stop(), spool.close(), hostSampler.close?.()]);
+    await Promise.all([probes?.stop(), sender.stop(), spool.close(), hostSampler.close?.()]);
     throw error;
   }
   sender.start();
@@ -145,13 +151,13 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
   const summary =
     `vigil-agent ${AGENT_VERSION} id=${spool.agentId} host=${hostname} collector=${config.collector} tls=${config.tls.enabled ? (config.tls.cert ? 'mutual' : 'on') : 'off'} ` +
-    `interval=${formatDuration(config.intervalMs)} sampler=${hostSampler.name} probes=${config.probes.length} host_root=${config.hostRoot} ` +
+    `interval=${formatDuration(config.intervalMs)} sampler=${hostSampler.name} probes=${config.probes.length} scrape=${config.scrape.length}${config.textfileDir ? '+textfile' : ''} host_root=${config.hostRoot} ` +
     `spool=${config.spoolDir} (${spool.pendingBatches} pending, max ${formatBytes(config.spool.maxBytes)}/${formatDuration(config.spool.maxAgeMs)}) epoch=${spool.streamEpoch}`;
 
   let shuttingDown: Promise<{ delivered: boolean; pending: number }> | undefined;
   const shutdown = () =>
     (shuttingDown ??= (async () => {
-      await Promise.allSettled([scheduler.stop(), probes.stop()]);
+      await Promise.allSettled([scheduler.stop(), probes.stop(), scrapes.stop()]);
       batcher.close();
       await Promise.allSettled([...pendingAppends]);
       const delivered = await sender.drain(config.shutdownGraceMs);

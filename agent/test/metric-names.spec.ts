@@ -9,6 +9,7 @@ import { DEFAULT_EXCLUDED_DEVICES, DEFAULT_EXCLUDED_FS_TYPES, DEFAULT_EXCLUDED_I
 import { ReasonCounter, type MetricKind, type Sample } from '../src/pipeline/types.js';
 import { PROBE_METRICS } from '../src/probes/index.js';
 import { FallbackSampler, LinuxSampler, SelfSampler } from '../src/samplers/index.js';
+import { healthSamples, TEXTFILE_METRICS } from '../src/scrape/index.js';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const FIXTURE = fileURLToPath(new URL('./fixtures/host', import.meta.url));
@@ -57,6 +58,9 @@ describe('agent metric names', () => {
     for (const s of [...host, ...self] as Sample[]) emitted.set(s.metric, s.kind);
     // Probe samples are all gauges (probe.samples.ts); which facts each probe type reports is tested with the probes.
     for (const name of Object.values(PROBE_METRICS)) emitted.set(name, 'gauge');
+    // Scrape health (per target, and the textfile collector's per-file gauges); scraped series keep their own names.
+    for (const s of healthSamples('t', { status: 'up', samples: [] }, 0.1, new ReasonCounter(['max_series']), 1)) emitted.set(s.metric, s.kind);
+    for (const name of Object.values(TEXTFILE_METRICS)) emitted.set(name, 'gauge');
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -14,16 +14,20 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { NotifyModule } from './notify/notify.module.js';
 import { ProblemsModule } from './problems/problems.module.js';
 import { QueryModule } from './query/query.module.js';
+import { RemoteWriteModule } from './remote-write/remote-write.module.js';
 import { CapacityReportModule, SlaReportModule } from './reports/reports.module.js';
 import { RollupsModule } from './rollups/rollups.module.js';
 import { MaintenanceService } from './sla/maintenance.service.js';
 import { SlaModule } from './sla/sla.module.js';
 import { SlaEvaluator } from './sla/sla-evaluator.js';
+import { OpenApiModule } from './api/openapi.controller.js';
+import { describeSharedRoutes } from './api-routes.js';
 
 /** The whole collector: shared core plus every feature module. */
 @Module({})
 export class AppModule {
   static forRoot(core: CoreOptions): DynamicModule {
+    describeSharedRoutes();
     return {
       module: AppModule,
       imports: [
@@ -46,6 +50,8 @@ export class AppModule {
           sources: { agents: AgentsService, burnRates: SlaEvaluator, exhaustion: CapacityService, maintenance: MaintenanceService },
         }),
         LiveModule,
+        OpenApiModule,
+        RemoteWriteModule,
         ConsoleModule,
       ],
     };

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import type { ConfigOverrides } from './config/config.loader.js';
+import { describeInputIssues } from './api/issue-text.js';
 
 export const USAGE = `Usage:
   vigil-collector [--config FILE] [--db PATH] [--grpc-listen HOST:PORT] [--http-listen HOST:PORT]
-                  [--agent-token TOKEN ...] [--api-token TOKEN ...]
+                  [--agent-token TOKEN ...] [--api-token TOKEN ...] [--metrics-token TOKEN ...]
   vigil-collector check-config --config FILE
   vigil-collector report sla [--period YYYY-MM] [--service ID] [--format json|csv|html] [--out FILE] [--config FILE] [--db PATH]
   vigil-collector report capacity [--format json|csv|html] [--out FILE] [--config FILE] [--db PATH]
@@ -30,8 +31,8 @@ export class UsageError extends Error {}
  * one UsageError naming the flags: "--format: must be one of json, csv, html".
  */
 export function parseCliInput<S extends z.ZodType>(schema: S, flags: Record<string, unknown>): z.infer<S> {
-  const result = schema.safeParse(flags);
-  if (!result.success) throw new UsageError(result.error.issues.map((issue) => `--${issue.path.map(String).join('.')}: ${issue.message}`).join('; '));
+  const result = schema.safeParse(flags, { reportInput: true });
+  if (!result.success) throw new UsageError(describeInputIssues(result.error, schema, '--').join('; '));
   return result.data;
 }
 
@@ -48,6 +49,7 @@ export function parseCli(argv: string[]): CliArgs {
         'http-listen': { type: 'string' },
         'agent-token': { type: 'string', multiple: true },
         'api-token': { type: 'string', multiple: true },
+        'metrics-token': { type: 'string', multiple: true },
         period: { type: 'string' },
         service: { type: 'string' },
         format: { type: 'string' },
@@ -66,6 +68,7 @@ export function parseCli(argv: string[]): CliArgs {
     ...(values['http-listen'] ? { httpListen: values['http-listen'] } : {}),
     ...(values['agent-token'] ? { agentTokens: values['agent-token'] } : {}),
     ...(values['api-token'] ? { apiTokens: values['api-token'] } : {}),
+    ...(values['metrics-token'] ? { metricsTokens: values['metrics-token'] } : {}),
   };
   const base = {
     overrides,

@@ -1,9 +1,16 @@
 import { writeFileSync } from 'node:fs';
+import type { LoggerService } from '@nestjs/common';
 import { ConfigError, loadConfigFile } from './config/config.loader.js';
 import { parseCli, USAGE, UsageError } from './cli.js';
-import { startCollector } from './app.js';
+import { AddressInUseError, startCollector } from './app.js';
 import { VERSION } from './version.js';
 import { runReport } from './report-command.js';
+import { createCollectorLogger } from './common/logger.js';
+import { startupWarnings } from './config/startup-warnings.js';
+
+const CONTEXT = 'vigil-collector';
+/** Set once the configuration is known; until then problems go to stderr as plain lines. */
+let logger: LoggerService | undefined;
 
 async function main(argv: string[]): Promise<number> {
   const args = parseCli(argv);
@@ -27,13 +34,17 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
 
-  const collector = await startCollector({ config, processMetrics: true });
+  const log = (logger = createCollectorLogger(config.log));
+  const collector = await startCollector({ config, processMetrics: true, logger: log });
   const http = collector.httpAddress;
-  console.log(`vigil-collector ${VERSION} ready grpc=${collector.grpcAddress} http=${http}`);
-  console.log(`  metrics: http://${http}/metrics   api: http://${http}/api/agents   db: ${config.storage.path}`);
+  // The addresses are not the last word of the line, so that `http=(\S+)` also works on JSON lines.
+  log.log(`vigil-collector ${VERSION} ready grpc=${collector.grpcAddress} http=${http} db=${config.storage.path}`, CONTEXT);
+  log.log(`metrics: http://${http}/metrics   api: http://${http}/api/agents   api description: http://${http}/api/openapi.json`, CONTEXT);
+  // After the banner, so they are the last thing an operator sees at start.
+  for (const warning of startupWarnings(config)) log.warn(`WARNING: ${warning}`, 'security');
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
-      console.log(`vigil-collector: ${signal} received, shutting down`);
+      log.log(`${signal} received, shutting down`, CONTEXT);
       resolve();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
@@ -43,15 +54,24 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+function fail(message: string): void {
+  if (logger) logger.error(message, CONTEXT);
+  else console.error(`vigil-collector: ${message}`);
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ConfigError || error instanceof UsageError) {
-      console.error(`vigil-collector: ${error.message}`);
+      fail(error.message);
       if (error instanceof UsageError) console.error(USAGE);
       process.exit(2);
     }
-    console.error('vigil-collector: fatal:', error);
+    if (error instanceof AddressInUseError) {
+      fail(error.message);
+      process.exit(1);
+    }
+    fail(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     process.exit(1);
   },
 );

@@ -95,6 +95,19 @@ export const METRIC_GROUPS = [
     ],
   },
   {
+    id: 'scrape',
+    title: 'Agent scraping (scrape:, textfile_dir:)',
+    source: 'collector /metrics: the latest scrape-health sample of each agent',
+    metrics: [
+      m('vigil_scrape_up', 'gauge', [...HOST, 'target'], '1 when the last scrape of the target succeeded, 0 otherwise.'),
+      m('vigil_scrape_duration_seconds', 'gauge', [...HOST, 'target'], 'Duration of the last scrape of the target.'),
+      m('vigil_scrape_series', 'gauge', [...HOST, 'target'], 'Series kept from the last scrape of the target.'),
+      m('vigil_scrape_rejected_series_total', 'counter', [...HOST, 'target', 'reason'], 'Scraped series the agent refused, by reason (reserved_name, invalid_series, non_finite_value, duplicate_series, max_series).'),
+      m('vigil_textfile_scrape_error', 'gauge', [...HOST, 'file'], '1 when a textfile could not be read or parsed.'),
+      m('vigil_textfile_mtime_seconds', 'gauge', [...HOST, 'file'], 'Modification time of a textfile, Unix seconds.'),
+    ],
+  },
+  {
     id: 'collector',
     title: 'Collector self-monitoring',
     source: 'collector /metrics: ingest, storage and connection health',
@@ -187,6 +200,19 @@ export const METRIC_GROUPS = [
       m('vigil_notification_outbox_pending', 'gauge', [], 'Notifications waiting in the outbox.'),
       m('vigil_live_clients', 'gauge', [], 'Connected live-feed WebSocket clients.'),
       m('vigil_live_messages_dropped_total', 'counter', ['reason'], 'Live-feed messages not sent, by reason.'),
+    ],
+  },
+  {
+    id: 'remote-write',
+    title: 'Remote write',
+    source: 'collector /metrics: one `target` per `remote_write` entry (its name, or its url)',
+    metrics: [
+      m('vigil_remote_write_sent_samples_total', 'counter', ['target'], 'Samples the target acknowledged (2xx).'),
+      m('vigil_remote_write_failed_samples_total', 'counter', ['target', 'reason'], 'Samples of attempts that failed and are retried with backoff, by reason (http_5xx, http_429, network, timeout, credentials).'),
+      m('vigil_remote_write_dropped_samples_total', 'counter', ['target', 'reason'], 'Stored samples the target will never get, by reason (rejected: other 4xx; out_of_order; backlog_full; unknown_series).'),
+      m('vigil_remote_write_pending_samples', 'gauge', ['target'], 'Stored samples the target has not acknowledged yet.'),
+      m('vigil_remote_write_lag_seconds', 'gauge', ['target'], 'Time since the oldest unacknowledged sample was stored (its commit); 0 when caught up.'),
+      m('vigil_remote_write_request_duration_seconds', 'histogram', ['target'], 'Duration of remote-write requests, whatever their answer.'),
     ],
   },
   {

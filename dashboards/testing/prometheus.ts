@@ -87,24 +87,34 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
+export interface PrometheusOptions {
+  /** More flags, e.g. --web.enable-remote-write-receiver. */
+  args?: string[];
+  /** Listen on this port (a restart on the same address) instead of a free one. */
+  port?: number;
+  /** TSDB directory (a restart on the same data) instead of dir/tsdb-<attempt>. */
+  tsdbPath?: string;
+}
+
 /**
  * Starts Prometheus on 127.0.0.1 with `configYaml` (written to dir/prometheus.yml; rule_files paths
  * may be absolute) and waits until it is ready. Retries on a port taken between picking and binding.
  */
-export async function startPrometheus(dir: string, configYaml: string, timeoutMs = 20_000): Promise<RunningPrometheus> {
+export async function startPrometheus(dir: string, configYaml: string, timeoutMs = 20_000, options: PrometheusOptions = {}): Promise<RunningPrometheus> {
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, configYaml);
   let lastError: Error | undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     const prometheus = new VigilProcess('prometheus', spawn(
       'prometheus',
       [
         `--config.file=${configFile}`,
         `--web.listen-address=127.0.0.1:${port}`,
-        `--storage.tsdb.path=${join(dir, `tsdb-${attempt}`)}`,
+        `--storage.tsdb.path=${options.tsdbPath ?? join(dir, `tsdb-${attempt}`)}`,
         '--storage.tsdb.retention.time=1h',
         '--log.level=warn',
+        ...(options.args ?? []),
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     ));
@@ -123,7 +133,7 @@ export async function startPrometheus(dir: string, configYaml: string, timeoutMs
     await running.stop();
     const output = prometheus.output;
     lastError = new Error(`prometheus did not become ready on ${url}: ${output.trim().slice(-2_000)}`);
-    if (!/address already in use/.test(output)) break;
+    if (!/address already in use/.test(output) || options.port !== undefined) break;
   }
   throw lastError ?? new Error('prometheus did not start');
 }

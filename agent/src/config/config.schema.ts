@@ -2,46 +2,13 @@
 // rejected), producing the typed camelCase AgentConfig the rest of the agent receives.
 import path from 'node:path';
 import { z } from 'zod';
-import { formatDuration, labelSetProblem, parseDuration } from '@vigil/proto';
+import { formatDuration, labelSetProblem } from '@vigil/proto';
 import { probeListSchema } from '../probes/index.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../log.js';
-import { formatBytes, parseBytes } from './units.js';
-
-/** A duration field ("10s", "5m"), parsed to milliseconds. */
-function duration(options: { min?: number; max?: number } = {}) {
-  return z.unknown().transform((value, ctx): number => {
-    const ms = typeof value === 'string' ? parseDuration(value) : undefined;
-    if (ms === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'is not a duration (use a number with a unit: 500ms, 10s, 5m, 2h, 7d)' });
-      return z.NEVER;
-    }
-    if (options.min !== undefined && ms < options.min) {
-      ctx.addIssue({ code: 'custom', message: `is below the minimum ${formatDuration(options.min)}` });
-      return z.NEVER;
-    }
-    if (options.max !== undefined && ms > options.max) {
-      ctx.addIssue({ code: 'custom', message: `is above the maximum ${formatDuration(options.max)}` });
-      return z.NEVER;
-    }
-    return ms;
-  });
-}
-
-/** A byte size field ("256MiB", "1GB" or a plain number of bytes). */
-function byteSize(min: number) {
-  return z.unknown().transform((value, ctx): number => {
-    const bytes = typeof value === 'string' || typeof value === 'number' ? parseBytes(value) : undefined;
-    if (bytes === undefined) {
-      ctx.addIssue({ code: 'custom', message: 'is not a byte size (examples: 64MiB, 1GiB, 500MB)' });
-      return z.NEVER;
-    }
-    if (bytes < min) {
-      ctx.addIssue({ code: 'custom', message: `is below the minimum ${formatBytes(min)}` });
-      return z.NEVER;
-    }
-    return bytes;
-  });
-}
+import type { ScrapeTargetConfig } from './scrape.types.js';
+import { byteSize, duration } from './fields.js';
+import { scrapeListSchema, toScrapeTargets } from './scrape.schema.js';
+import { formatBytes } from './units.js';
 
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
 
@@ -119,6 +86,8 @@ export const rawConfigSchema = z.strictObject({
     .strictObject({ exclude_interfaces: patternList.default(DEFAULT_EXCLUDED_INTERFACES) })
     .prefault({}),
   probes: probeListSchema,
+  scrape: scrapeListSchema,
+  textfile_dir: nonEmpty.optional(),
 });
 
 export type RawConfig = z.input<typeof rawConfigSchema>;
@@ -155,6 +124,10 @@ export interface AgentConfig {
   disks: { excludeDevices: string[] };
   network: { excludeInterfaces: string[] };
   probes: ParsedConfig['probes'];
+  /** Prometheus/OpenMetrics endpoints to scrape (docs/agent.md, "Scraping"). */
+  scrape: ScrapeTargetConfig[];
+  /** Absolute path of the directory of *.prom files read on every tick, like node_exporter's textfile collector. */
+  textfileDir?: string;
 }
 
 /** Maps the validated snake_case input to AgentConfig; relative paths resolve against `cwd`. */
@@ -185,6 +158,8 @@ export function toAgentConfig(parsed: ParsedConfig & { collector: string; token:
     disks: { excludeDevices: parsed.disks.exclude_devices },
     network: { excludeInterfaces: parsed.network.exclude_interfaces },
     probes: parsed.probes,
+    scrape: toScrapeTargets(parsed.scrape, parsed.interval, abs),
+    textfileDir: parsed.textfile_dir && abs(parsed.textfile_dir),
   };
 }
 
@@ -193,6 +168,6 @@ export function configSummary(config: AgentConfig): string {
   const tls = config.tls.enabled ? (config.tls.cert ? 'mutual' : 'on') : 'off';
   return (
     `collector=${config.collector} id=${config.id ?? '(host name)'} interval=${formatDuration(config.intervalMs)} tls=${tls} ` +
-    `spool_dir=${config.spoolDir} spool.max_bytes=${formatBytes(config.spool.maxBytes)} probes=${config.probes.length}`
+    `spool_dir=${config.spoolDir} spool.max_bytes=${formatBytes(config.spool.maxBytes)} probes=${config.probes.length}${config.scrape.length ? ` scrape=${config.scrape.length}` : ''}${config.textfileDir ? ` textfile_dir=${config.textfileDir}` : ''}`
   );
 }

@@ -1,16 +1,15 @@
 import { HttpException } from '@nestjs/common';
 
 /** The one method used here; structural so the API helpers do not depend on the database module. */
-interface Transactional {
-  transaction<T>(work: () => Promise<T>): Promise<T>;
+interface Transactional<Tx> {
+  transaction<T>(work: (tx: Tx) => Promise<T>): Promise<T>;
 }
 
 /**
  * A transaction whose work may refuse (return an HttpException) after its reads and before any
- * write. The refusal is thrown after the (empty) transaction commits rather than from inside it: a
- * ROLLBACK on the one shared connection would also undo writes other flows issued meanwhile.
+ * write; the refusal is thrown once the (then empty) transaction has ended.
  */
-export async function refusableTransaction<T>(db: Transactional, work: () => Promise<T | HttpException>): Promise<T> {
+export async function refusableTransaction<Tx, T>(db: Transactional<Tx>, work: (tx: Tx) => Promise<T | HttpException>): Promise<T> {
   const outcome = await db.transaction(work);
   if (outcome instanceof HttpException) throw outcome;
   return outcome;

@@ -1,6 +1,7 @@
-import { Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
+import type { z } from 'zod';
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
-import { parseInput } from '../api/validation.js';
+import { ApiRoute, Input } from '../api/api-route.js';
 import { capacityChartView, capacityEntryView, capacityListQuerySchema } from './capacity.dto.js';
 import { CapacityService, type CapacityRunInfo } from './capacity.service.js';
 
@@ -11,8 +12,8 @@ export class CapacityController {
   /** GET /api/capacity[?sort=exhaustion|earliest|growth|utilization|host][&limit=N][&within_days=D][&host=H][&resource=R] */
   @Get('capacity')
   @UseGuards(ReadAccessGuard)
-  list(@Query() query: unknown): Record<string, unknown> {
-    const q = parseInput(capacityListQuerySchema, query);
+  @ApiRoute({ summary: 'Forecast resources of every host, ranked', query: capacityListQuerySchema, auth: 'read' })
+  list(@Input('query') q: z.output<typeof capacityListQuerySchema>): Record<string, unknown> {
     const resources = this.capacity.list({ sort: q.sort, limit: q.limit, withinDays: q.within_days, host: q.host, resource: q.resource });
     const computedAt = this.capacity.computedAt;
     return {
@@ -26,6 +27,7 @@ export class CapacityController {
   /** GET /api/capacity/{host}: the host's resources with hourly history and forecast points for charts. */
   @Get('capacity/:host')
   @UseGuards(ReadAccessGuard)
+  @ApiRoute({ summary: "One host's resources with hourly history and forecast points", auth: 'read' })
   async host(@Param('host') host: string): Promise<Record<string, unknown>> {
     const view = await this.capacity.host(host);
     return {
@@ -40,6 +42,7 @@ export class CapacityController {
   @Post('capacity/recompute')
   @HttpCode(200)
   @UseGuards(ApiTokenGuard)
+  @ApiRoute({ summary: 'Recompute every forecast now', auth: 'write' })
   async recompute(): Promise<Record<string, unknown>> {
     const run: CapacityRunInfo = await this.capacity.recompute();
     return {

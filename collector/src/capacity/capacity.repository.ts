@@ -9,10 +9,10 @@ export class CapacityRepository {
 
   /** Replaces the stored forecasts with the given set (resources that disappeared are removed). */
   async replaceAll(entries: readonly CapacityEntry[]): Promise<void> {
-    await this.db.transaction(async () => {
-      await this.db.run('DELETE FROM capacity_forecasts');
+    await this.db.transaction(async (tx) => {
+      await tx.run('DELETE FROM capacity_forecasts');
       for (const e of entries) {
-        await this.db.run('INSERT INTO capacity_forecasts (key, host, resource, mountpoint, computed_ms, entry) VALUES (?, ?, ?, ?, ?, ?)', [
+        await tx.run('INSERT INTO capacity_forecasts (key, host, resource, mountpoint, computed_ms, entry) VALUES (?, ?, ?, ?, ?, ?)', [
           e.key, e.host, e.resource, e.mountpoint, e.computedMs, JSON.stringify(e),
         ]);
       }

@@ -1,9 +1,10 @@
-import { Body, Controller, Get, Inject, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, Patch, Post, UseGuards } from '@nestjs/common';
+import type { z } from 'zod';
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
-import { parseInput } from '../api/validation.js';
+import { ApiRoute, Input } from '../api/api-route.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { resolveTime } from '../api/query-params.js';
-import { changeIdParam, createChangeBody, listChangesQuery, patchChangeBody } from './changes.dto.js';
+import { changeListResponse, changePath, changeViewSchema, createChangeBody, listChangesQuery, patchChangeBody } from './changes.dto.js';
 import { ChangesService } from './changes.service.js';
 
 @Controller('api/changes')
@@ -15,8 +16,8 @@ export class ChangesController {
 
   @Get()
   @UseGuards(ReadAccessGuard)
-  async list(@Query() query: unknown) {
-    const q = parseInput(listChangesQuery, query);
+  @ApiRoute({ summary: 'Change records, newest first', query: listChangesQuery, response: changeListResponse, auth: 'read' })
+  async list(@Input('query') q: z.output<typeof listChangesQuery>) {
     const now = this.clock.now();
     const changes = await this.changes.list({
       ...(q.service ? { service: q.service } : {}),
@@ -29,19 +30,22 @@ export class ChangesController {
 
   @Get(':id')
   @UseGuards(ReadAccessGuard)
-  get(@Param('id') id: string) {
-    return this.changes.get(parseInput(changeIdParam, id));
+  @ApiRoute({ summary: 'One change record with its linked incidents', params: changePath, response: changeViewSchema, auth: 'read' })
+  get(@Input('params') { id }: z.output<typeof changePath>) {
+    return this.changes.get(id);
   }
 
   @Post()
   @UseGuards(ApiTokenGuard)
-  create(@Body() body: unknown) {
-    return this.changes.create(parseInput(createChangeBody, body));
+  @ApiRoute({ summary: 'Record a change', body: createChangeBody, response: changeViewSchema, auth: 'write' })
+  create(@Input('body') body: z.output<typeof createChangeBody>) {
+    return this.changes.create(body);
   }
 
   @Patch(':id')
   @UseGuards(ApiTokenGuard)
-  update(@Param('id') id: string, @Body() body: unknown) {
-    return this.changes.update(parseInput(changeIdParam, id), parseInput(patchChangeBody, body));
+  @ApiRoute({ summary: 'Update a change (times, outcome, description)', params: changePath, body: patchChangeBody, response: changeViewSchema, auth: 'write' })
+  update(@Input('params') { id }: z.output<typeof changePath>, @Input('body') body: z.output<typeof patchChangeBody>) {
+    return this.changes.update(id, body);
   }
 }

@@ -38,3 +38,21 @@ export const listChangesQuery = z.strictObject({
 });
 
 export const changeIdParam = z.string().regex(ID_RE, 'invalid change id');
+export const changePath = z.strictObject({ id: changeIdParam });
+
+// Answers, as the API sends them (the OpenAPI document is generated from these).
+const isoOrNull = z.string().nullable().describe('ISO 8601 time');
+export const changeViewSchema = z.strictObject({
+  id: z.string(),
+  services: z.array(z.string()),
+  description: z.string().nullable(),
+  planned_start: isoOrNull,
+  planned_end: isoOrNull,
+  actual_start: isoOrNull,
+  actual_end: isoOrNull,
+  outcome: z.enum(CHANGE_OUTCOMES).nullable(),
+  created_at: z.string(),
+  updated_at: z.string(),
+  incidents: z.array(z.number().int()),
+});
+export const changeListResponse = z.strictObject({ changes: z.array(changeViewSchema) });

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, SqlValue } from '../database/database.js';
+import type { Database, SqlValue, Transaction } from '../database/database.js';
 
 export const CHANGE_OUTCOMES = ['success', 'failed', 'rolled_back'] as const;
 export type ChangeOutcome = (typeof CHANGE_OUTCOMES)[number];
@@ -58,19 +58,19 @@ function toRecord(row: ChangeRow): ChangeRecord {
 export class ChangesRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  async insert(change: ChangeRecord): Promise<void> {
-    await this.db.run(
+  async insert(tx: Transaction, change: ChangeRecord): Promise<void> {
+    await tx.run(
       `INSERT INTO changes (id, description, planned_start_ms, planned_end_ms, actual_start_ms, actual_end_ms, outcome, created_ms, updated_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [change.id, change.description, change.plannedStartMs, change.plannedEndMs, change.actualStartMs, change.actualEndMs, change.outcome, change.createdMs, change.updatedMs],
     );
-    for (const service of new Set(change.services)) await this.db.run('INSERT INTO change_services (change_id, service) VALUES (?, ?)', [change.id, service]);
+    for (const service of new Set(change.services)) await tx.run('INSERT INTO change_services (change_id, service) VALUES (?, ?)', [change.id, service]);
   }
 
-  async update(id: string, fields: Partial<Pick<ChangeRecord, 'actualStartMs' | 'actualEndMs' | 'outcome' | 'description'>>, nowMs: number): Promise<void> {
+  async update(tx: Transaction, id: string, fields: Partial<Pick<ChangeRecord, 'actualStartMs' | 'actualEndMs' | 'outcome' | 'description'>>, nowMs: number): Promise<void> {
     const map: Record<string, string> = { actualStartMs: 'actual_start_ms', actualEndMs: 'actual_end_ms', outcome: 'outcome', description: 'description' };
     const columns = Object.keys(fields).filter((k) => k in map);
-    await this.db.run(`UPDATE changes SET ${[...columns.map((k) => `${map[k]} = ?`), 'updated_ms = ?'].join(', ')} WHERE id = ?`, [
+    await tx.run(`UPDATE changes SET ${[...columns.map((k) => `${map[k]} = ?`), 'updated_ms = ?'].join(', ')} WHERE id = ?`, [
       ...columns.map((k) => (fields as Record<string, SqlValue>)[k] ?? null),
       nowMs,
       id,

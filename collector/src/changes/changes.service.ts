@@ -55,9 +55,9 @@ export class ChangesService implements ChangeRecords {
       createdMs: now,
       updatedMs: now,
     };
-    await refusableTransaction(this.db, async () => {
+    await refusableTransaction(this.db, async (tx) => {
       if (await this.repo.get(record.id)) return new ConflictException({ error: 'conflict', message: `change ${record.id} already exists` });
-      await this.repo.insert(record);
+      await this.repo.insert(tx, record);
       return undefined;
     });
     return changeView(record, []);
@@ -65,10 +65,10 @@ export class ChangesService implements ChangeRecords {
 
   async update(id: string, patch: z.infer<typeof patchChangeBody>): Promise<ChangeView> {
     const now = this.clock.now();
-    return refusableTransaction(this.db, async () => {
+    return refusableTransaction(this.db, async (tx) => {
       const current = await this.repo.get(id);
       if (!current) return new NotFoundException({ error: 'not found', message: `change ${id} does not exist` });
-      const fields: Parameters<ChangesRepository['update']>[1] = {};
+      const fields: Parameters<ChangesRepository['update']>[2] = {};
       if (patch.description !== undefined) fields.description = patch.description;
       if (patch.actual_start !== undefined) fields.actualStartMs = patch.actual_start;
       if (patch.actual_end !== undefined) fields.actualEndMs = patch.actual_end;
@@ -76,7 +76,7 @@ export class ChangesService implements ChangeRecords {
       const start = fields.actualStartMs !== undefined ? fields.actualStartMs : current.actualStartMs;
       const end = fields.actualEndMs !== undefined ? fields.actualEndMs : current.actualEndMs;
       if (start !== null && end !== null && end < start) return new BadRequestException({ error: 'invalid request', issues: ['actual_end: is before actual_start'] });
-      await this.repo.update(id, fields, now);
+      await this.repo.update(tx, id, fields, now);
       return (await this.views([(await this.repo.get(id))!]))[0]!;
     });
   }

@@ -17,6 +17,7 @@ export interface ConfigOverrides {
   httpListen?: string;
   agentTokens?: string[];
   apiTokens?: string[];
+  metricsTokens?: string[];
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -49,14 +50,15 @@ export function buildConfig(raw: unknown, overrides: ConfigOverrides = {}, sourc
   if (overrides.db) section('storage').path = overrides.db;
   if (overrides.grpcListen) section('listen').grpc = overrides.grpcListen;
   if (overrides.httpListen) section('listen').http = overrides.httpListen;
-  if (overrides.agentTokens?.length) {
+  // Tokens given as flags are added to those of the file.
+  const addTokens = (key: 'agent_tokens' | 'api_tokens' | 'metrics_tokens', tokens: string[] | undefined) => {
+    if (!tokens?.length) return;
     const auth = section('auth');
-    auth.agent_tokens = [...((auth.agent_tokens as string[] | undefined) ?? []), ...overrides.agentTokens];
-  }
-  if (overrides.apiTokens?.length) {
-    const auth = section('auth');
-    auth.api_tokens = [...((auth.api_tokens as string[] | undefined) ?? []), ...overrides.apiTokens];
-  }
+    auth[key] = [...((auth[key] as string[] | undefined) ?? []), ...tokens];
+  };
+  addTokens('agent_tokens', overrides.agentTokens);
+  addTokens('api_tokens', overrides.apiTokens);
+  addTokens('metrics_tokens', overrides.metricsTokens);
   const parsed = collectorConfigSchema.safeParse(input);
   if (!parsed.success) throw new ConfigError(describeIssues(parsed.error, input), source);
   const problems = crossChecks(parsed.data);

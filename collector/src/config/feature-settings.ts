@@ -6,6 +6,7 @@ import type { CollectorConfig } from './config.schema.js';
 import { SLA_SETTINGS, type SlaSections } from '../sla/sla.settings.js';
 import { CAPACITY_SETTINGS, type CapacityConfig } from '../capacity/capacity.config.js';
 import { RETENTION_SETTINGS, type RetentionConfig } from '../rollups/rollups.config.js';
+import { REMOTE_WRITE_SETTINGS, remoteWriteTargets } from '../remote-write/remote-write.config.js';
 
 export function featureSettingsProviders(config: CollectorConfig): Provider[] {
   const sla: SlaSections = { services: config.services, maintenance: config.maintenance, settings: config.sla };
@@ -15,5 +16,6 @@ export function featureSettingsProviders(config: CollectorConfig): Provider[] {
     { provide: SLA_SETTINGS, useValue: sla },
     { provide: CAPACITY_SETTINGS, useValue: capacity },
     { provide: RETENTION_SETTINGS, useValue: retention },
+    { provide: REMOTE_WRITE_SETTINGS, useValue: remoteWriteTargets(config.remote_write) },
   ];
 }

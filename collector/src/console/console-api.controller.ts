@@ -1,8 +1,8 @@
-import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
+import { ApiRoute, Input } from '../api/api-route.js';
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
 import { TokenVerifier } from '../auth/token-verifier.js';
-import { parseInput } from '../api/validation.js';
 import { ServicesService } from '../sla/services.service.js';
 import { OverviewService } from './overview.service.js';
 import { StatusService, STATUS_DAYS, type PublicStatus } from './status.service.js';
@@ -15,6 +15,7 @@ const uptimeQuery = z.strictObject({
     .refine((n) => n >= 1 && n <= 400, 'must be a whole number of days from 1 to 400')
     .default(STATUS_DAYS),
 });
+const servicePath = z.strictObject({ id: z.string() });
 
 /** Reads the console needs that the rest of the API does not offer in one request. */
 @Controller('api')
@@ -29,6 +30,7 @@ export class ConsoleApiController {
   /** GET /api/session: 200 when the bearer token is a valid API token (the console's sign-in check), 401 otherwise. */
   @Get('session')
   @UseGuards(ApiTokenGuard)
+  @ApiRoute({ summary: "Checks an API token (the console's sign-in)", auth: 'write' })
   session(): { valid: true; protect_reads: boolean } {
     return { valid: true, protect_reads: this.tokens.protectReads };
   }
@@ -36,6 +38,7 @@ export class ConsoleApiController {
   /** GET /api/overview: every service's state and SLA figures, open incidents, agents connected and lost. */
   @Get('overview')
   @UseGuards(ReadAccessGuard)
+  @ApiRoute({ summary: "The console's overview: services with state and SLA figures, open incidents, agents", auth: 'read' })
   overview(): Promise<Record<string, unknown>> {
     return this.overviews.overview();
   }
@@ -43,14 +46,15 @@ export class ConsoleApiController {
   /** GET /api/services/{id}/uptime?days=90: availability per local day of the service's SLA time zone. */
   @Get('services/:id/uptime')
   @UseGuards(ReadAccessGuard)
-  async uptime(@Param('id') id: string, @Query() query: unknown): Promise<Record<string, unknown>> {
-    const { days } = parseInput(uptimeQuery, query);
+  @ApiRoute({ summary: "A service's availability per local day (the uptime bars)", params: servicePath, query: uptimeQuery, auth: 'read' })
+  async uptime(@Input('params') { id }: z.output<typeof servicePath>, @Input('query') { days }: z.output<typeof uptimeQuery>): Promise<Record<string, unknown>> {
     const svc = this.catalogue.get(id);
     return { service: svc.id, ...(await this.overviews.dailyUptime(svc, days)) };
   }
 
   /** GET /api/status: the public status page's data; never needs a token (public services only). */
   @Get('status')
+  @ApiRoute({ summary: 'The public status page: public services, their incidents and planned maintenance' })
   publicStatus(): Promise<PublicStatus> {
     return this.status.status();
   }

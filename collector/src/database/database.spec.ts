@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
 import { Database } from './database.js';
 
 describe('Database: writes only through transactions', () => {
@@ -35,8 +37,12 @@ describe('Database: writes only through transactions', () => {
   });
 
   it('refuses writes through the read methods, naming the way to write', async () => {
+    // @ts-expect-error a literal write does not even type-check
     await expect(db.all('DELETE FROM t RETURNING name')).rejects.toThrow('Database.get/all run reads only; write through transaction((tx) => tx.run(...)): DELETE FROM t RETURNING name');
+    // @ts-expect-error a literal write does not even type-check
     await expect(db.get("INSERT INTO t (name) VALUES ('x')")).rejects.toThrow('Database.get/all run reads only');
+    const built = ['INSERT', 'INTO t (name) VALUES (?)'].join(' ');
+    await expect(db.get(built, ['x'])).rejects.toThrow('Database.get/all run reads only');
     expect(await db.get<{ n: number }>('-- a comment first\nSELECT count(*) AS n FROM t')).toEqual({ n: 0 });
     expect(await db.get('PRAGMA page_count')).toEqual({ page_count: expect.any(Number) });
     await expect(db.get('PRAGMA user_version = 3')).rejects.toThrow('reads only');
@@ -55,7 +61,7 @@ describe('Database: writes only through transactions', () => {
     expect(await names()).toEqual(['reused']);
   });
 
-  it('legacy run(): a write from another flow never joins an open transaction and survives its rollback', async () => {
+  it('a write from another flow never joins an open transaction: it waits, and survives its rollback', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     let entered!: () => void;
@@ -68,7 +74,7 @@ describe('Database: writes only through transactions', () => {
     });
     await inside;
     // Another flow writes while that transaction is open: it waits for its own transaction.
-    const other = db.run('INSERT INTO t (name) VALUES (?)', ['other-flow']);
+    const other = db.transaction((tx) => tx.run('INSERT INTO t (name) VALUES (?)', ['other-flow']));
     let otherDone = false;
     void other.then(() => (otherDone = true));
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -79,30 +85,58 @@ describe('Database: writes only through transactions', () => {
     expect(await names()).toEqual(['other-flow']);
   });
 
-  it('legacy run() and prepare() inside a transaction of the same flow join it, and roll back with it', async () => {
-    await expect(
-      db.transaction(async () => {
-        await db.run('INSERT INTO t (name) VALUES (?)', ['joined']);
-        const stmt = db.prepare('INSERT INTO t (name) VALUES (?)');
-        await stmt.run(['prepared']);
-        await stmt.finalize();
-        throw new Error('undo both');
-      }),
-    ).rejects.toThrow('undo both');
+  it('offers no write outside a transaction: neither the Database nor a prepared statement can run one', async () => {
+    const prepared = await db.transaction(async (tx) => tx.prepare('INSERT INTO t (name) VALUES (?)'));
+    // @ts-expect-error Database has no run()
+    expect(() => db.run('INSERT INTO t (name) VALUES (?)', ['bare'])).toThrow(TypeError);
+    // @ts-expect-error Database has no prepare()
+    expect(() => db.prepare('INSERT INTO t (name) VALUES (?)')).toThrow(TypeError);
+    // @ts-expect-error Database has no exec()
+    expect(() => db.exec("INSERT INTO t (name) VALUES ('bare')")).toThrow(TypeError);
+    // @ts-expect-error a PreparedWrite runs only through tx.run(prepared, params)
+    expect(() => prepared.run(['bare'])).toThrow(TypeError);
+    await prepared.finalize();
     expect(await names()).toEqual([]);
-    const stmt = db.prepare('INSERT INTO t (name) VALUES (?)');
-    await stmt.run(['alone']);
-    await stmt.finalize();
-    expect(await names()).toEqual(['alone']);
   });
 
   it('runs VACUUM and WAL checkpoints between transactions (SQLite refuses them inside one)', async () => {
     await db.transaction((tx) => tx.run('INSERT INTO t (name) VALUES (?)', ['a']));
     await db.maintenance('PRAGMA wal_checkpoint(TRUNCATE)');
     await db.maintenance('VACUUM');
-    // The legacy run() routes them there too, instead of into a transaction where they fail.
-    await db.run('PRAGMA wal_checkpoint(TRUNCATE)');
     await expect(db.transaction((tx) => tx.exec('PRAGMA wal_checkpoint(TRUNCATE)'))).rejects.toThrow('locked');
     expect(await names()).toEqual(['a']);
   });
+
+  it("type-checks: every line marked @ts-expect-error above is refused by tsc, for the reason it names", () => {
+    const file = fileURLToPath(import.meta.url);
+    const source = readFileSync(file, 'utf8');
+    const base = ts.getParsedCommandLineOfConfigFile(fileURLToPath(new URL('../../../tsconfig.base.json', import.meta.url)), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined })!;
+    const options = { ...base.options, noEmit: true, composite: false, declaration: false, declarationMap: false, sourceMap: false };
+    /** tsc's errors for this file with `text` as its content, as "line: message". */
+    const errorsOf = (text: string) => {
+      const host = ts.createCompilerHost(options);
+      const read = host.getSourceFile.bind(host);
+      host.getSourceFile = (name, language, ...rest) => (name === file ? ts.createSourceFile(name, text, language) : read(name, language, ...rest));
+      const program = ts.createProgram([file], options, host);
+      return ts.getPreEmitDiagnostics(program).map((d) => {
+        const line = d.file ? d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1 : 0;
+        return `${line}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+      });
+    };
+    // As written: no unused @ts-expect-error (each marked line fails) and nothing else fails.
+    expect(errorsOf(source)).toEqual([]);
+    // Without the markers: the errors are the ones the markers claim, on the lines after them.
+    const marker = /^(\s*)\/\/ @ts-expect-error/;
+    const marked = source.split('\n').flatMap((text, i) => (marker.test(text) ? [i + 2] : []));
+    const errors = errorsOf(source.replace(new RegExp(marker.source, 'gm'), '$1//'));
+    expect(errors.map((e) => Number(e.split(':')[0]))).toEqual(marked);
+    expect(errors.map((e) => e.replace(/^\d+: /, ''))).toEqual([
+      `Argument of type '"DELETE FROM t RETURNING name"' is not assignable to parameter of type '"Database.get/all run reads only; write through transaction((tx) => tx.run(...))"'.`,
+      `Argument of type '"INSERT INTO t (name) VALUES ('x')"' is not assignable to parameter of type '"Database.get/all run reads only; write through transaction((tx) => tx.run(...))"'.`,
+      "Property 'run' does not exist on type 'Database'.",
+      "Property 'prepare' does not exist on type 'Database'.",
+      "Property 'exec' does not exist on type 'Database'.",
+      "Property 'run' does not exist on type 'PreparedWrite'.",
+    ]);
+  }, 60_000);
 });

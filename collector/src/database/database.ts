@@ -1,5 +1,4 @@
 import sqlite3 from 'sqlite3';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
@@ -37,7 +36,15 @@ const READ_SQL = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:SELECT|WITH|VALUES|EXPL
 
 /** Statements SQLite refuses inside a transaction: they reorganise files, they change no data. */
 export type MaintenanceCommand = 'VACUUM' | `PRAGMA wal_checkpoint(${'PASSIVE' | 'FULL' | 'RESTART' | 'TRUNCATE'})`;
-const MAINTENANCE_SQL = /^\s*(VACUUM|PRAGMA\s+wal_checkpoint\((PASSIVE|FULL|RESTART|TRUNCATE)\))\s*;?\s*$/i;
+
+/** Statements that change data or schema; a Database's get/all refuse them. */
+type WriteVerb = 'INSERT' | 'UPDATE' | 'DELETE' | 'REPLACE' | 'CREATE' | 'DROP' | 'ALTER' | 'BEGIN' | 'COMMIT' | 'ROLLBACK' | 'VACUUM' | 'REINDEX' | 'ATTACH' | 'DETACH';
+type TrimStart<S extends string> = S extends `${' ' | '\n' | '\t' | '\r'}${infer Rest}` ? TrimStart<Rest> : S;
+/**
+ * SQL a Database's get/all accept: a literal that starts with a write does not type-check (the
+ * runtime check below covers SQL built at run time).
+ */
+export type ReadSql<S extends string> = Uppercase<TrimStart<S>> extends `${WriteVerb}${string}` ? 'Database.get/all run reads only; write through transaction((tx) => tx.run(...))' : S;
 
 function notARead(sql: string): Error | undefined {
   return READ_SQL.test(sql) ? undefined : new Error(`Database.get/all run reads only; write through transaction((tx) => tx.run(...)): ${sql.slice(0, 80)}`);
@@ -53,12 +60,6 @@ function notARead(sql: string): Error | undefined {
  */
 export class Database implements SqlReader {
   private txQueue: Promise<unknown> = Promise.resolve();
-  /**
-   * The transaction the current async flow runs in, for the legacy run/prepare only. Set only for
-   * work that takes no `tx` (legacy style) and disabled after it: while enabled, Node 20 tracks every
-   * promise of the process, which costs ingest throughput.
-   */
-  private readonly flow = new AsyncLocalStorage<Transaction>();
 
   private constructor(private readonly db: sqlite3.Database, readonly path: string) {}
 
@@ -85,12 +86,12 @@ export class Database implements SqlReader {
     return new Database(raw, options.path);
   }
 
-  get<T = Record<string, unknown>>(sql: string, params: SqlParams = []): Promise<T | undefined> {
+  get<T = Record<string, unknown>, S extends string = string>(sql: ReadSql<S>, params: SqlParams = []): Promise<T | undefined> {
     const refused = notARead(sql);
     return refused ? Promise.reject(refused) : getRaw<T>(this.db, sql, params);
   }
 
-  all<T = Record<string, unknown>>(sql: string, params: SqlParams = []): Promise<T[]> {
+  all<T = Record<string, unknown>, S extends string = string>(sql: ReadSql<S>, params: SqlParams = []): Promise<T[]> {
     const refused = notARead(sql);
     return refused ? Promise.reject(refused) : allRaw<T>(this.db, sql, params);
   }
@@ -98,15 +99,14 @@ export class Database implements SqlReader {
   /**
    * Runs `work` inside BEGIN IMMEDIATE … COMMIT, rolling back on error. Transactions are queued
    * and run one after another. `tx` is valid only until `work` settles. Do not await another
-   * transaction from inside `work`: it waits for this one to finish. Work that declares no `tx`
-   * parameter is legacy style: the deprecated run()/prepare() it calls join this transaction.
+   * transaction from inside `work`: it waits for this one to finish.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.queued(async () => {
       const tx = new Transaction(this.db);
       await execRaw(this.db, 'BEGIN IMMEDIATE');
       try {
-        const result = await (work.length === 0 ? this.runLegacy(tx, work) : work(tx));
+        const result = await work(tx);
         tx.finish();
         await execRaw(this.db, 'COMMIT');
         return result;
@@ -125,43 +125,9 @@ export class Database implements SqlReader {
     return next;
   }
 
-  private async runLegacy<T>(tx: Transaction, work: (tx: Transaction) => Promise<T>): Promise<T> {
-    try {
-      return await this.flow.run(tx, work, tx);
-    } finally {
-      // Transactions run one at a time, so no other legacy work is in flight.
-      this.flow.disable();
-    }
-  }
-
   /** Runs VACUUM or a WAL checkpoint, queued between transactions like a transaction. */
   maintenance(command: MaintenanceCommand): Promise<void> {
     return this.queued(() => execRaw(this.db, command));
-  }
-
-  /**
-   * @deprecated TEMPORARY compatibility for repositories not yet converted to
-   * `transaction((tx) => tx.run(...))` (see docs/architecture.md, "Transactions"). Inside a
-   * transaction of the same async flow it joins that transaction (as before); anywhere else it runs
-   * as a one-statement transaction of its own, queued like every other, so it can no longer join
-   * another flow's transaction. Never call it from work that takes `tx`: it would wait for that
-   * very transaction. Convert a repository together with the transactions that call it.
-   */
-  run(sql: string, params: SqlParams = []): Promise<RunResult> {
-    if (MAINTENANCE_SQL.test(sql)) return this.maintenance(sql.trim().replace(/;$/, '') as MaintenanceCommand).then(() => ({ changes: 0, lastID: 0 }));
-    const tx = this.flowTransaction();
-    return tx ? tx.run(sql, params) : this.transaction((own) => own.run(sql, params));
-  }
-
-  /** @deprecated TEMPORARY, as run(): a statement whose run() follows the same rule. Use tx.prepare(). */
-  prepare(sql: string): LegacyStatement {
-    return new LegacyStatement(new PreparedWrite(this.db.prepare(sql)), this);
-  }
-
-  /** @internal For the legacy run/prepare: the open transaction of the calling async flow, if any. */
-  flowTransaction(): Transaction | undefined {
-    const tx = this.flow.getStore();
-    return tx?.isOpen ? tx : undefined;
   }
 
   close(): Promise<void> {
@@ -175,10 +141,6 @@ export class Transaction implements SqlReader {
 
   /** @internal Created by Database.transaction only. */
   constructor(private readonly db: sqlite3.Database) {}
-
-  get isOpen(): boolean {
-    return this.open;
-  }
 
   /** @internal */
   finish(): void {
@@ -246,20 +208,6 @@ function settleRun(resolve: (result: RunResult) => void, reject: (error: Error) 
     if (err) reject(err);
     else resolve({ changes: this.changes, lastID: this.lastID });
   };
-}
-
-/** @deprecated TEMPORARY, see Database.prepare. */
-export class LegacyStatement {
-  constructor(private readonly prepared: PreparedWrite, private readonly database: Database) {}
-
-  run(params: SqlParams = []): Promise<RunResult> {
-    const tx = this.database.flowTransaction();
-    return tx ? tx.run(this.prepared, params) : this.database.transaction((own) => own.run(this.prepared, params));
-  }
-
-  finalize(): Promise<void> {
-    return this.prepared.finalize();
-  }
 }
 
 function getRaw<T>(db: sqlite3.Database, sql: string, params: SqlParams): Promise<T | undefined> {

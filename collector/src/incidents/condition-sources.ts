@@ -1,6 +1,7 @@
 // Conditions that are not a stored series: agents that went silent, SLA burn-rate and capacity
 // signals. They feed the same RuleEngine state machine (so `for`, keep_firing_for and restore
 // after a restart behave identically).
+import { Logger } from '@nestjs/common';
 import type { AgentDownRule, RuleSpec, SignalRule } from './incidents.config.js';
 import { compileMatchers, type MatchFn } from './domain/matchers.js';
 import type { RuleEngine } from './rule-engine.js';
@@ -156,7 +157,7 @@ export class SignalPoller {
       return await load();
     } catch (error) {
       this.failures++;
-      console.error('[incidents] signal poll failed:', error instanceof Error ? error.message : error);
+      Logger.warn(`signal poll failed: ${error instanceof Error ? error.message : String(error)}`, 'incidents');
       return undefined;
     }
   }

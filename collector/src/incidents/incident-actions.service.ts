@@ -2,7 +2,7 @@ import { ConflictException, HttpException, Inject, Injectable, NotFoundException
 import { refusableTransaction } from '../api/refusable-transaction.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { DATABASE } from '../common/tokens.js';
-import type { Database } from '../database/database.js';
+import type { Database, Transaction } from '../database/database.js';
 import { transition, type LifecycleAction } from './domain/lifecycle.js';
 import { AfterCommit, IncidentRecorder } from './incident-recorder.js';
 import { iso, type IncidentView, type TimelineEntry } from './incident-view.js';
@@ -20,28 +20,28 @@ export class IncidentActions {
   ) {}
 
   async acknowledge(id: number, by: string): Promise<IncidentView> {
-    return this.act(id, { type: 'acknowledge' }, async (row, now, after) => {
+    return this.act(id, { type: 'acknowledge' }, async (tx, row, now, after) => {
       const { recorder } = this;
       row.state = recorder.must(row.state, { type: 'acknowledge' });
       row.acknowledged_ms = now;
       row.acknowledged_by = by;
-      await recorder.repo.update(row.id, { state: row.state, acknowledged_ms: now, acknowledged_by: by });
-      await recorder.repo.addEvent(row.id, now, 'acknowledged', by, null);
+      await recorder.repo.update(tx, row.id, { state: row.state, acknowledged_ms: now, acknowledged_by: by });
+      await recorder.repo.addEvent(tx, row.id, now, 'acknowledged', by, null);
       recorder.metrics.acknowledged(row.severity, row.service, (now - row.opened_ms) / 1000);
       recorder.changed(after, 'acknowledged', row, now);
-      await recorder.queueNotification(row, now, after);
+      await recorder.queueNotification(tx, row, now, after);
     });
   }
 
   async resolve(id: number, by: string, note: string | undefined): Promise<IncidentView> {
-    return this.act(id, { type: 'resolve' }, async (row, now, after) => {
-      await this.recorder.resolve(row, now, by, note ? `resolved by hand: ${note}` : 'resolved by hand', null, after);
+    return this.act(id, { type: 'resolve' }, async (tx, row, now, after) => {
+      await this.recorder.resolve(tx, row, now, by, note ? `resolved by hand: ${note}` : 'resolved by hand', null, after);
     });
   }
 
   async comment(id: number, by: string, text: string): Promise<IncidentView> {
-    return this.act(id, null, async (row, now, after) => {
-      await this.recorder.repo.addEvent(row.id, now, 'comment', by, text);
+    return this.act(id, null, async (tx, row, now, after) => {
+      await this.recorder.repo.addEvent(tx, row.id, now, 'comment', by, text);
       this.recorder.changed(after, 'commented', row, now);
     });
   }
@@ -61,16 +61,16 @@ export class IncidentActions {
    * An API action in one transaction; refusals (unknown id, action not allowed in the state) are
    * decided before any write (see refusableTransaction).
    */
-  private async act(id: number, action: LifecycleAction | null, work: (row: IncidentRow, now: number, after: AfterCommit) => Promise<void>): Promise<IncidentView> {
+  private async act(id: number, action: LifecycleAction | null, work: (tx: Transaction, row: IncidentRow, now: number, after: AfterCommit) => Promise<void>): Promise<IncidentView> {
     const after = new AfterCommit();
-    const row = await refusableTransaction(this.db, async (): Promise<IncidentRow | HttpException> => {
+    const row = await refusableTransaction(this.db, async (tx): Promise<IncidentRow | HttpException> => {
       const row = await this.recorder.repo.get(id);
       if (!row) return notFound(id);
       if (action) {
         const allowed = transition(row.state, action);
         if (!allowed.ok) return new ConflictException({ error: 'conflict', message: `incident ${row.id}: ${allowed.reason}`, state: row.state });
       }
-      await work(row, this.clock.now(), after);
+      await work(tx, row, this.clock.now(), after);
       return row;
     });
     this.recorder.afterCommit(after);

@@ -62,9 +62,9 @@ export class IncidentTransitions {
         out.push({ fingerprint: row.fingerprint, startedMs: row.started_ms });
         continue;
       }
-      await this.recorder.update(row.id, async (r, after) => {
+      await this.recorder.update(row.id, async (tx, r, after) => {
         if (r.state === 'open' || r.state === 'acknowledged' || r.state === 'suppressed') {
-          await this.recorder.resolve(r, this.clock.now(), null, `rule "${r.rule}" is no longer configured`, null, after);
+          await this.recorder.resolve(tx, r, this.clock.now(), null, `rule "${r.rule}" is no longer configured`, null, after);
         }
       });
     }
@@ -101,11 +101,11 @@ export class IncidentTransitions {
     const suppressedBy = windows[0]?.id ?? null;
     const labels = { ...t.labels, ...rule.labels };
     const text = this.render(rule, labels, t.value, service);
-    await recorder.commit(async (after) => {
+    await recorder.commit(async (tx, after) => {
       const active = await repo.findActive(t.fingerprint);
       if (active) {
         // Same condition, already tracked: never a second incident.
-        await repo.update(active.id, { value: t.value });
+        await repo.update(tx, active.id, { value: t.value });
         return;
       }
       const previous = await repo.findLatestResolved(t.fingerprint);
@@ -114,7 +114,7 @@ export class IncidentTransitions {
         const next = recorder.must(previous.state, { type: 'reopen', suppressed: suppressedBy !== null });
         row = { ...previous, state: next, value: t.value, title: text.title, description: text.description, resolved_ms: null, resolved_by: null, reopen_count: previous.reopen_count + 1 };
         if (next === 'open') recorder.openFromSuppression(row, now);
-        await repo.update(row.id, {
+        await repo.update(tx, row.id, {
           state: row.state,
           value: row.value,
           title: row.title,
@@ -125,8 +125,8 @@ export class IncidentTransitions {
           suppressed_by: row.suppressed_by,
           opened_ms: row.opened_ms,
         });
-        await repo.addEvent(row.id, now, 'reopened', SYSTEM, `condition returned ${ago(now - previous.resolved_ms)} after resolution (value ${formatNumber(t.value)})`);
-        if (suppressedBy !== null) await repo.addEvent(row.id, now, 'suppressed', SYSTEM, `maintenance window ${suppressedBy} is active for service ${service}`);
+        await repo.addEvent(tx, row.id, now, 'reopened', SYSTEM, `condition returned ${ago(now - previous.resolved_ms)} after resolution (value ${formatNumber(t.value)})`);
+        if (suppressedBy !== null) await repo.addEvent(tx, row.id, now, 'suppressed', SYSTEM, `maintenance window ${suppressedBy} is active for service ${service}`);
         recorder.changed(after, suppressedBy !== null ? 'suppressed' : 'reopened', row, now);
       } else {
         const fresh: Omit<IncidentRow, 'id'> = {
@@ -156,27 +156,27 @@ export class IncidentTransitions {
           change_id: null,
           problem_id: null,
         };
-        row = { ...fresh, id: await repo.insert(fresh) };
+        row = { ...fresh, id: await repo.insert(tx, fresh) };
         if (suppressedBy !== null) {
-          await repo.addEvent(row.id, now, 'suppressed', SYSTEM, `condition began during maintenance window ${suppressedBy} of service ${service}; not notified`);
+          await repo.addEvent(tx, row.id, now, 'suppressed', SYSTEM, `condition began during maintenance window ${suppressedBy} of service ${service}; not notified`);
         } else {
-          await repo.addEvent(row.id, now, 'opened', SYSTEM, `${rule.name}: ${text.title} (value ${formatNumber(t.value)})`);
-          await recorder.linkChange(row, now);
+          await repo.addEvent(tx, row.id, now, 'opened', SYSTEM, `${rule.name}: ${text.title} (value ${formatNumber(t.value)})`);
+          await recorder.linkChange(tx, row, now);
         }
         recorder.changed(after, suppressedBy !== null ? 'suppressed' : 'opened', row, now);
       }
-      if (row.state === 'open') await recorder.linkProblem(row, now);
-      await recorder.recordFlap(row, now, after);
-      await recorder.queueNotification(row, now, after);
+      if (row.state === 'open') await recorder.linkProblem(tx, row, now);
+      await recorder.recordFlap(tx, row, now, after);
+      await recorder.queueNotification(tx, row, now, after);
     });
   }
 
   private async applyResolve(t: ConditionTransition): Promise<void> {
     const now = this.clock.now();
-    await this.recorder.commit(async (after) => {
+    await this.recorder.commit(async (tx, after) => {
       const active = await this.recorder.repo.findActive(t.fingerprint);
       if (!active) return; // resolved by hand meanwhile
-      await this.recorder.resolve(active, now, null, `condition recovered (value ${formatNumber(t.value)})`, t.value, after);
+      await this.recorder.resolve(tx, active, now, null, `condition recovered (value ${formatNumber(t.value)})`, t.value, after);
     });
   }
 

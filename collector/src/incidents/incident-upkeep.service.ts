@@ -40,12 +40,12 @@ export class IncidentUpkeep {
     const { recorder } = this;
     const closeAfter = recorder.settings.close_after;
     for (const row of await recorder.repo.resolvedBefore(now - closeAfter, 500)) {
-      await recorder.update(row.id, async (r, after) => {
+      await recorder.update(row.id, async (tx, r, after) => {
         if (r.state !== 'resolved' || r.resolved_ms === null || !isDueForClose(r.resolved_ms, now, closeAfter)) return;
         r.state = recorder.must(r.state, { type: 'close' });
         r.closed_ms = now;
-        await recorder.repo.update(r.id, { state: r.state, closed_ms: now });
-        await recorder.repo.addEvent(r.id, now, 'closed', SYSTEM, `resolved for ${ago(closeAfter)}`);
+        await recorder.repo.update(tx, r.id, { state: r.state, closed_ms: now });
+        await recorder.repo.addEvent(tx, r.id, now, 'closed', SYSTEM, `resolved for ${ago(closeAfter)}`);
         recorder.changed(after, 'closed', r, now);
       });
     }
@@ -55,16 +55,16 @@ export class IncidentUpkeep {
     const { recorder } = this;
     for (const row of await recorder.repo.byState(['suppressed'])) {
       if (row.service !== null && recorder.activeMaintenance(row.service, now).length > 0) continue;
-      await recorder.update(row.id, async (r, after) => {
+      await recorder.update(row.id, async (tx, r, after) => {
         if (r.state !== 'suppressed') return;
         r.state = recorder.must(r.state, { type: 'unsuppress' });
         recorder.openFromSuppression(r, now);
-        await recorder.repo.update(r.id, { state: r.state, suppressed_by: r.suppressed_by, opened_ms: r.opened_ms });
-        await recorder.repo.addEvent(r.id, now, 'unsuppressed', SYSTEM, 'maintenance ended and the condition is still active');
-        await recorder.linkChange(r, now);
-        await recorder.linkProblem(r, now);
+        await recorder.repo.update(tx, r.id, { state: r.state, suppressed_by: r.suppressed_by, opened_ms: r.opened_ms });
+        await recorder.repo.addEvent(tx, r.id, now, 'unsuppressed', SYSTEM, 'maintenance ended and the condition is still active');
+        await recorder.linkChange(tx, r, now);
+        await recorder.linkProblem(tx, r, now);
         recorder.changed(after, 'unsuppressed', r, now);
-        await recorder.queueNotification(r, now, after);
+        await recorder.queueNotification(tx, r, now, after);
       });
     }
   }
@@ -74,12 +74,12 @@ export class IncidentUpkeep {
     for (const row of await recorder.repo.flapping()) {
       const { event } = checkStable({ changes: JSON.parse(row.flap_changes) as number[], flapping: true }, now, recorder.flap);
       if (event !== 'stopped') continue;
-      await recorder.update(row.id, async (r, after) => {
+      await recorder.update(row.id, async (tx, r, after) => {
         r.flapping = 0;
-        await recorder.repo.update(r.id, { flapping: 0 });
-        await recorder.repo.addEvent(r.id, now, 'flapping_stopped', SYSTEM, `stable for ${ago(recorder.flap.stableForMs)}`);
+        await recorder.repo.update(tx, r.id, { flapping: 0 });
+        await recorder.repo.addEvent(tx, r.id, now, 'flapping_stopped', SYSTEM, `stable for ${ago(recorder.flap.stableForMs)}`);
         recorder.changed(after, 'flapping_stopped', r, now);
-        await recorder.queueNotification(r, now, after);
+        await recorder.queueNotification(tx, r, now, after);
       });
     }
   }
@@ -89,8 +89,8 @@ export class IncidentUpkeep {
     const interval = recorder.settings.repeat_interval;
     if (interval <= 0) return;
     for (const row of await recorder.repo.repeatDue(now - interval)) {
-      await recorder.update(row.id, async (r, after) => {
-        if (r.state === 'open' && r.notified === 'trigger' && r.flapping === 0) await recorder.queueNotification(r, now, after, true);
+      await recorder.update(row.id, async (tx, r, after) => {
+        if (r.state === 'open' && r.notified === 'trigger' && r.flapping === 0) await recorder.queueNotification(tx, r, now, after, true);
       });
     }
   }
@@ -117,8 +117,8 @@ export class IncidentUpkeep {
     }
     for (const key of this.refreshed.keys()) if (!live.has(key)) this.refreshed.delete(key);
     if (due.length === 0) return;
-    await recorder.commit(async (after) => {
-      for (const { row, notifier } of due) await recorder.notifications.queue(recorder.mapper.message(row, 'trigger', false, true), `vigil-${row.id}-refresh-${now}`, now, [notifier]);
+    await recorder.commit(async (tx, after) => {
+      for (const { row, notifier } of due) await recorder.notifications.queue(tx, recorder.mapper.message(row, 'trigger', false, true), `vigil-${row.id}-refresh-${now}`, now, [notifier]);
       after.notificationsQueued = true;
     });
   }

@@ -1,9 +1,12 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Post, UseGuards } from '@nestjs/common';
+import type { z } from 'zod';
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
-import { parseInput } from '../api/validation.js';
+import { ApiRoute, Input } from '../api/api-route.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { resolveTime } from '../api/query-params.js';
-import { ackBody, commentBody, incidentIdParam, kpiQuery, listIncidentsQuery, resolveBody } from './incidents.dto.js';
+import { ackBody, commentBody, incidentDetailResponse, incidentListResponse, incidentPath, incidentViewSchema, kpiQuery, listIncidentsQuery, resolveBody } from './incidents.dto.js';
+
+type IncidentPath = z.output<typeof incidentPath>;
 import { IncidentActions } from './incident-actions.service.js';
 import { KpisService } from './kpis.service.js';
 
@@ -16,8 +19,8 @@ export class IncidentsController {
 
   @Get()
   @UseGuards(ReadAccessGuard)
-  async list(@Query() query: unknown) {
-    const q = parseInput(listIncidentsQuery, query);
+  @ApiRoute({ summary: 'Incidents, newest first', query: listIncidentsQuery, response: incidentListResponse, auth: 'read' })
+  async list(@Input('query') q: z.output<typeof listIncidentsQuery>) {
     const incidents = await this.incidents.list({
       ...(q.state ? { states: q.state } : {}),
       ...(q.severity ? { severities: q.severity } : {}),
@@ -32,30 +35,32 @@ export class IncidentsController {
 
   @Get(':id')
   @UseGuards(ReadAccessGuard)
-  get(@Param('id') id: string) {
-    return this.incidents.get(parseInput(incidentIdParam, id));
+  @ApiRoute({ summary: 'One incident with its timeline', params: incidentPath, response: incidentDetailResponse, auth: 'read' })
+  get(@Input('params') { id }: IncidentPath) {
+    return this.incidents.get(id);
   }
 
   @Post(':id/ack')
   @HttpCode(200)
   @UseGuards(ApiTokenGuard)
-  ack(@Param('id') id: string, @Body() body: unknown) {
-    return this.incidents.acknowledge(parseInput(incidentIdParam, id), parseInput(ackBody, body).by);
+  @ApiRoute({ summary: 'Acknowledge an incident', params: incidentPath, body: ackBody, response: incidentViewSchema, auth: 'write' })
+  ack(@Input('params') { id }: IncidentPath, @Input('body') body: z.output<typeof ackBody>) {
+    return this.incidents.acknowledge(id, body.by);
   }
 
   @Post(':id/resolve')
   @HttpCode(200)
   @UseGuards(ApiTokenGuard)
-  resolve(@Param('id') id: string, @Body() body: unknown) {
-    const b = parseInput(resolveBody, body);
-    return this.incidents.resolve(parseInput(incidentIdParam, id), b.by, b.note);
+  @ApiRoute({ summary: 'Resolve an incident', params: incidentPath, body: resolveBody, response: incidentViewSchema, auth: 'write' })
+  resolve(@Input('params') { id }: IncidentPath, @Input('body') b: z.output<typeof resolveBody>) {
+    return this.incidents.resolve(id, b.by, b.note);
   }
 
   @Post(':id/comments')
   @UseGuards(ApiTokenGuard)
-  comment(@Param('id') id: string, @Body() body: unknown) {
-    const b = parseInput(commentBody, body);
-    return this.incidents.comment(parseInput(incidentIdParam, id), b.by, b.text);
+  @ApiRoute({ summary: 'Add a comment to the timeline', params: incidentPath, body: commentBody, auth: 'write' })
+  comment(@Input('params') { id }: IncidentPath, @Input('body') b: z.output<typeof commentBody>) {
+    return this.incidents.comment(id, b.by, b.text);
   }
 }
 
@@ -65,8 +70,8 @@ export class KpisController {
 
   @Get()
   @UseGuards(ReadAccessGuard)
-  get(@Query() query: unknown) {
-    const q = parseInput(kpiQuery, query);
+  @ApiRoute({ summary: 'Service-management KPIs of a month (MTTA, MTTR, counts)', query: kpiQuery, auth: 'read' })
+  get(@Input('query') q: z.output<typeof kpiQuery>) {
     return this.kpis.forMonth(q.period, q.tz);
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, SqlValue } from '../database/database.js';
+import type { Database, SqlValue, Transaction } from '../database/database.js';
 import type { IncidentState } from './domain/lifecycle.js';
 import type { NotifyEvent } from '../notify/notify.types.js';
 
@@ -78,26 +78,26 @@ export class IncidentsRepository {
     return row?.state === 'resolved' ? row : undefined;
   }
 
-  async insert(row: NewIncident): Promise<number> {
+  async insert(tx: Transaction, row: NewIncident): Promise<number> {
     const columns = Object.keys(row);
-    const result = await this.db.run(
+    const result = await tx.run(
       `INSERT INTO incidents (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
       columns.map((c) => (row as unknown as Record<string, SqlValue>)[c] ?? null),
     );
     return result.lastID;
   }
 
-  async update(id: number, fields: IncidentUpdate): Promise<void> {
+  async update(tx: Transaction, id: number, fields: IncidentUpdate): Promise<void> {
     const columns = Object.keys(fields).filter((c) => UPDATABLE.has(c));
     if (columns.length === 0) return;
-    await this.db.run(`UPDATE incidents SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [
+    await tx.run(`UPDATE incidents SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [
       ...columns.map((c) => (fields as Record<string, SqlValue>)[c] ?? null),
       id,
     ]);
   }
 
-  async addEvent(incidentId: number, atMs: number, type: string, actor: string | null, detail: string | null): Promise<void> {
-    await this.db.run('INSERT INTO incident_events (incident_id, at_ms, type, actor, detail) VALUES (?, ?, ?, ?, ?)', [incidentId, atMs, type, actor, detail]);
+  async addEvent(tx: Transaction, incidentId: number, atMs: number, type: string, actor: string | null, detail: string | null): Promise<void> {
+    await tx.run('INSERT INTO incident_events (incident_id, at_ms, type, actor, detail) VALUES (?, ?, ?, ?, ?)', [incidentId, atMs, type, actor, detail]);
   }
 
   get(id: number): Promise<IncidentRow | undefined> {
@@ -176,12 +176,12 @@ export class IncidentsRepository {
     return row?.n ?? 0;
   }
 
-  async linkProblem(fingerprint: string, sinceMs: number, problemId: number): Promise<number[]> {
-    const rows = await this.db.all<{ id: number }>(
+  async linkProblem(tx: Transaction, fingerprint: string, sinceMs: number, problemId: number): Promise<number[]> {
+    const rows = await tx.all<{ id: number }>(
       `SELECT id FROM incidents WHERE fingerprint = ? AND problem_id IS NULL AND (opened_ms >= ? OR resolved_ms >= ? OR state IN ${ACTIVE})`,
       [fingerprint, sinceMs, sinceMs],
     );
-    for (const r of rows) await this.db.run('UPDATE incidents SET problem_id = ? WHERE id = ?', [problemId, r.id]);
+    for (const r of rows) await tx.run('UPDATE incidents SET problem_id = ? WHERE id = ?', [problemId, r.id]);
     return rows.map((r) => r.id);
   }
 

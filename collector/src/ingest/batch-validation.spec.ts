@@ -33,4 +33,14 @@ describe('validateBatch', () => {
       status: 'rejected', reason: RejectReason.REJECT_REASON_TOO_MANY_SERIES, detail: '4 series in one batch (limit 3)', samples: 4,
     });
   });
+
+  it('drops samples under a reserved metric name and keeps the rest', () => {
+    const result = validateBatch(
+      { seq: 3, series: [{ metric: 'up', timestampsMs: [ctx.nowMs], values: [0] }, { metric: 'vigil_x', timestampsMs: [ctx.nowMs], values: [1] }] },
+      { ...ctx, isReservedMetric: (name) => name === 'up' },
+    );
+    if (result.status !== 'accepted') throw new Error('expected accepted');
+    expect(result.series.map((s) => s.metric)).toEqual(['vigil_x']);
+    expect(result.rejections).toEqual([{ reason: RejectReason.REJECT_REASON_RESERVED_METRIC_NAME, count: 1, detail: 'metric name up is reserved: the collector exposes it itself' }]);
+  });
 });

@@ -8,6 +8,8 @@ export interface ValidationContext {
   maxFutureMs: number;
   maxAgeMs: number;
   maxSeriesPerBatch: number;
+  /** Names the collector exposes itself (metrics/exposition-names.ts); none when omitted. */
+  isReservedMetric?: (name: string) => boolean;
 }
 
 export interface SampleRejection {
@@ -24,17 +26,12 @@ export type BatchValidation =
 /** Labels the collector sets itself; an agent may not send them. */
 export const RESERVED_LABELS = ['agent', 'host'] as const;
 
-export const REASON_NAMES: Record<number, string> = {
-  [RejectReason.REJECT_REASON_UNSPECIFIED]: 'unspecified',
-  [RejectReason.REJECT_REASON_INVALID_METRIC_NAME]: 'invalid_metric_name',
-  [RejectReason.REJECT_REASON_INVALID_LABEL]: 'invalid_label',
-  [RejectReason.REJECT_REASON_NON_FINITE_VALUE]: 'non_finite_value',
-  [RejectReason.REJECT_REASON_TIMESTAMP_TOO_NEW]: 'timestamp_too_new',
-  [RejectReason.REJECT_REASON_TIMESTAMP_TOO_OLD]: 'timestamp_too_old',
-  [RejectReason.REJECT_REASON_MALFORMED_SERIES]: 'malformed_series',
-  [RejectReason.REJECT_REASON_TOO_MANY_SERIES]: 'too_many_series',
-  [RejectReason.REJECT_REASON_SEQUENCE]: 'sequence',
-};
+/** RejectReason value -> the snake_case reason label of the counters (REJECT_REASON_SEQUENCE_GAP -> sequence_gap). */
+export const REASON_NAMES: Record<number, string> = Object.fromEntries(
+  Object.entries(RejectReason as unknown as Record<string, number>)
+    .filter(([key, value]) => typeof value === 'number' && key.startsWith('REJECT_REASON_'))
+    .map(([key, value]) => [value, key.slice('REJECT_REASON_'.length).toLowerCase()]),
+);
 
 /**
  * Checks one batch. Policy (documented in the README): bad samples are dropped one by one and the
@@ -71,6 +68,10 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
     const count = values.length;
     if (!isValidMetricName(metric)) {
       reject(RejectReason.REJECT_REASON_INVALID_METRIC_NAME, count, `invalid metric name ${JSON.stringify(metric)}`);
+      continue;
+    }
+    if (ctx.isReservedMetric?.(metric)) {
+      reject(RejectReason.REJECT_REASON_RESERVED_METRIC_NAME, count, `metric name ${metric} is reserved: the collector exposes it itself`);
       continue;
     }
     if (timestamps.length !== values.length) {

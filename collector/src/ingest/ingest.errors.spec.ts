@@ -20,6 +20,7 @@ describe('classifyStorageError', () => {
     });
     expect(classifyStorageError(new StorageInputError('value NaN at 5 is not finite', 'non_finite_value'))).toMatchObject({ kind: 'permanent', reason: RejectReason.REJECT_REASON_NON_FINITE_VALUE });
     expect(classifyStorageError(new StorageInputError('batch.seq must be a positive integer, got 0', 'sequence'))).toMatchObject({ kind: 'permanent', reason: RejectReason.REJECT_REASON_SEQUENCE });
+    expect(classifyStorageError(new StorageInputError('batch sequence 9 jumps 8 past the last stored 1', 'sequence_gap'))).toMatchObject({ kind: 'permanent', reason: RejectReason.REJECT_REASON_SEQUENCE_GAP });
   });
 
   it('makes overload, a full or read-only disk, shutdown and the unknown retryable UNAVAILABLE', () => {

@@ -3,7 +3,7 @@
 // Rejection with whole_batch is permanent (counted, dropped, acked).
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { RejectReason, type vigil } from '@vigil/proto';
-import { StorageClosedError, StorageInputError, StorageOverloadedError, type StorageInputProblem } from '../storage/storage.errors.js';
+import { diskErrorCode, StorageClosedError, StorageInputError, StorageOverloadedError, type StorageInputProblem } from '../storage/storage.errors.js';
 
 /** Errors ending a stream, with the reason label of vigil_ingest_rejected_streams_total. */
 export class StreamError extends Error {
@@ -26,10 +26,8 @@ const INPUT_REASONS: Record<StorageInputProblem, vigil.v1.RejectReason> = {
   malformed_series: RejectReason.REJECT_REASON_MALFORMED_SERIES,
   non_finite_value: RejectReason.REJECT_REASON_NON_FINITE_VALUE,
   sequence: RejectReason.REJECT_REASON_SEQUENCE,
+  sequence_gap: RejectReason.REJECT_REASON_SEQUENCE_GAP,
 };
-
-/** sqlite3 and Node error codes of a disk that is full, failing or mounted read-only. */
-const DISK_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO']);
 
 /** Classifies an error of the sample store (or of any write on the ingest path). */
 export function classifyStorageError(error: unknown): StorageFailure {
@@ -38,8 +36,7 @@ export function classifyStorageError(error: unknown): StorageFailure {
     return { kind: 'retryable', error: new StreamError(GrpcStatus.UNAVAILABLE, `storage overloaded (${error.reason}), retry later`, 'storage_overloaded') };
   }
   if (error instanceof StorageClosedError) return { kind: 'retryable', error: new StreamError(GrpcStatus.UNAVAILABLE, 'collector shutting down', 'shutdown') };
-  const code = (error as { code?: unknown } | undefined)?.code;
-  if (typeof code === 'string' && DISK_CODES.has(code)) {
+  if (diskErrorCode(error)) {
     return { kind: 'retryable', error: new StreamError(GrpcStatus.UNAVAILABLE, 'storage cannot write (disk full, failing or read-only), retry later', 'storage_full') };
   }
   // Unknown: keep the data on the agent (retry) rather than drop it.

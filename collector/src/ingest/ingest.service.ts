@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { status as GrpcStatus, type ServerDuplexStream } from '@grpc/grpc-js';
-import { vigil } from '@vigil/proto';
+import { RejectReason, vigil } from '@vigil/proto';
+import type { Registry } from 'prom-client';
 import { CLOCK, type Clock } from '../common/clock.js';
-import { CONFIG, SAMPLE_STORE } from '../common/tokens.js';
+import { CONFIG, METRICS_REGISTRY, SAMPLE_STORE } from '../common/tokens.js';
+import { isReservedMetricName } from '../metrics/exposition-names.js';
 import { CollectorEvents } from '../common/events.js';
 import type { CollectorConfig } from '../config/config.schema.js';
 import type { SampleStore } from '../storage/storage.types.js';
@@ -11,11 +13,15 @@ import { TokenVerifier, bearerToken } from '../auth/token-verifier.js';
 import { REASON_NAMES, validateBatch } from './batch-validation.js';
 import { StreamError, classifyStorageError, streamErrorFor } from './ingest.errors.js';
 import { IngestMetrics } from './ingest.metrics.js';
+import { AgentStreams, type StreamLease } from './agent-streams.js';
+import { helloProblem } from './hello-validation.js';
+import { InflightBudget, estimateBatchBytes } from './inflight-budget.js';
 
 type Stream = ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessage>;
 
-const AGENT_ID_RE = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const HELLO_TIMEOUT_MS = 10_000;
+/** How long a hello for an agent id that has a live stream waits for that stream to go away. */
+const TAKEOVER_GRACE_MS = 1_000;
 
 /**
  * One agent connection: hello → welcome, then batches in order. Batches are handed to the store as
@@ -27,6 +33,9 @@ const HELLO_TIMEOUT_MS = 10_000;
 export class IngestService {
   private readonly log = new Logger('ingest');
   private readonly open = new Set<Stream>();
+  private readonly streams: AgentStreams;
+  private readonly inflight: InflightBudget;
+  private readonly isReservedMetric: (name: string) => boolean;
 
   constructor(
     @Inject(CONFIG) private readonly config: CollectorConfig,
@@ -36,7 +45,12 @@ export class IngestService {
     private readonly agents: AgentsService,
     private readonly events: CollectorEvents,
     private readonly metrics: IngestMetrics,
-  ) {}
+    @Inject(METRICS_REGISTRY) registry: Registry,
+  ) {
+    this.inflight = new InflightBudget(config.ingest.max_inflight_bytes);
+    this.isReservedMetric = (name) => isReservedMetricName(registry, name);
+    this.streams = new AgentStreams({ staleAfterMs: config.ingest.stream_stale_after, graceMs: TAKEOVER_GRACE_MS, now: () => clock.now() });
+  }
 
   handle(call: Stream): void {
     const token = bearerToken(String(call.metadata.get('authorization')[0] ?? ''));
@@ -50,6 +64,9 @@ export class IngestService {
     let hostname = '';
     let epoch = '';
     let ended = false;
+    let lease: StreamLease | undefined;
+    let markFinished: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (markFinished = resolve));
     // Acks leave in batch order: each batch's ack waits for the previous one.
     let chain: Promise<void> = Promise.resolve();
     const helloTimer = setTimeout(() => abort(new StreamError(GrpcStatus.INVALID_ARGUMENT, 'no hello within 10s', 'no_hello')), HELLO_TIMEOUT_MS);
@@ -60,7 +77,12 @@ export class IngestService {
       ended = true;
       clearTimeout(helloTimer);
       this.open.delete(call);
-      if (agentId) this.agents.disconnected(agentId);
+      if (agentId && lease) {
+        this.streams.release(agentId, lease);
+        this.agents.disconnected(agentId);
+        this.log.log(`agent ${agentId} (${hostname}) disconnected from ${peer}`);
+      }
+      markFinished();
     };
     const abort = (error: StreamError) => {
       if (ended) return;
@@ -70,16 +92,17 @@ export class IngestService {
     // Work for one stream runs strictly in order: a batch is stored only after the previous one
     // committed, so a failed commit can never be overtaken by a later batch (whose higher sequence
     // number would then hide the lost one). Concurrency comes from many agents sharing a commit.
-    const enqueue = (work: () => Promise<void>) => {
+    const enqueue = (work: () => Promise<void>, done?: () => void) => {
       chain = chain.then(() => (ended ? undefined : work())).catch((error: unknown) => {
         abort(streamErrorFor(error));
         if (!(error instanceof StreamError)) this.log.error(`agent ${agentId ?? peer}: ${(error as Error).message}`);
-      });
+      }).finally(done);
     };
     call.on('error', () => finish());
     call.on('cancelled', () => finish());
     call.on('close', () => finish());
     call.on('end', () => {
+      if (lease) lease.closing = true;
       // The agent closed its side: finish acking what is in flight, then close ours.
       void chain.then(() => {
         if (!ended) call.end();
@@ -89,6 +112,7 @@ export class IngestService {
 
     call.on('data', (message: vigil.v1.AgentMessage) => {
       if (ended) return;
+      if (lease) lease.lastMessageMs = this.clock.now();
       try {
         if (message.body === 'hello') {
           if (agentId) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'hello sent twice', 'protocol');
@@ -98,7 +122,21 @@ export class IngestService {
           hostname = hello.hostname!;
           epoch = hello.streamEpoch!;
           clearTimeout(helloTimer);
+          const claimant: StreamLease = {
+            peer, intervalMs: hello.intervalMs ?? 0, lastMessageMs: this.clock.now(), closing: false, finished,
+            evict: () => abort(new StreamError(GrpcStatus.ABORTED, `replaced by a newer stream of agent ${id}`, 'replaced')),
+          };
           enqueue(async () => {
+            const claim = await this.streams.claim(id, claimant);
+            if (claim.status === 'refused') {
+              throw new StreamError(GrpcStatus.ALREADY_EXISTS, `agent ${id} already has a live stream (from ${claim.holder.peer}); refusing this one`, 'already_connected');
+            }
+            if (ended) {
+              this.streams.release(id, claimant);
+              return;
+            }
+            if (claim.replaced) this.log.warn(`agent ${id}: stream from ${claim.replaced.peer} was dead (closed or silent); replaced by the one from ${peer}`);
+            lease = claimant;
             await this.agents.connected({
               id, hostname, version: hello.version ?? '', labels: { ...(hello.labels ?? {}) }, inventory: { ...(hello.inventory ?? {}) }, intervalMs: hello.intervalMs ?? 0,
             });
@@ -118,12 +156,16 @@ export class IngestService {
         if (message.body === 'batch') {
           const receivedAt = performance.now();
           const batch = message.batch!;
+          const bytes = estimateBatchBytes(batch);
+          if (!this.inflight.tryReserve(bytes)) {
+            throw new StreamError(GrpcStatus.UNAVAILABLE, `collector busy: ${this.inflight.bytes} bytes of batches in flight (ingest.max_inflight_bytes ${this.inflight.limit}), retry later`, 'inflight_full');
+          }
           enqueue(async () => {
             const seq = await this.ingestBatch(call, id, hostname, epoch, batch);
             if (ended) return;
             this.write(call, { ack: { seq } });
             this.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
-          });
+          }, () => this.inflight.release(bytes));
           return;
         }
         throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'empty message', 'protocol');
@@ -139,10 +181,9 @@ export class IngestService {
   }
 
   private checkHello(hello: vigil.v1.IHello, token: string): string {
-    const id = hello.agentId ?? '';
-    if (!AGENT_ID_RE.test(id)) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, `invalid agent id ${JSON.stringify(id)}`, 'invalid_hello');
-    if (!hello.hostname || hello.hostname.length > 255) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'hello needs a hostname (at most 255 characters)', 'invalid_hello');
-    if (!hello.streamEpoch || hello.streamEpoch.length > 64) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'hello needs a stream epoch (at most 64 characters)', 'invalid_hello');
+    const problem = helloProblem(hello, this.config.ingest.max_hello_bytes);
+    if (problem) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, problem, 'invalid_hello');
+    const id = hello.agentId!;
     if (!this.tokens.agentMayUse(id, token)) throw new StreamError(GrpcStatus.UNAUTHENTICATED, `token not valid for agent ${id}`, 'unauthenticated');
     return id;
   }
@@ -152,7 +193,7 @@ export class IngestService {
     this.agents.seen(agentId);
     const now = this.clock.now();
     const ingest = this.config.ingest;
-    const result = validateBatch(batch, { agentId, hostname, nowMs: now, maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch });
+    const result = validateBatch(batch, { agentId, hostname, nowMs: now, maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch, isReservedMetric: this.isReservedMetric });
     const seq = Number(batch.seq ?? 0);
     if (result.status === 'rejected') return this.rejectBatch(call, seq, result.reason, result.detail, result.samples);
     for (const r of result.rejections) {
@@ -173,7 +214,11 @@ export class IngestService {
     }
     this.metrics.batches.inc({ outcome: 'stored' });
     this.metrics.samples.inc(outcome.samples);
-    for (const r of result.rejections) {
+    const rejections = outcome.limited
+      ? [...result.rejections, { reason: RejectReason.REJECT_REASON_SERIES_LIMIT, count: outcome.limited.samples, detail: outcome.limited.detail }]
+      : result.rejections;
+    if (outcome.limited) this.metrics.rejectedSamples.inc({ reason: 'series_limit' }, outcome.limited.samples);
+    for (const r of rejections) {
       this.write(call, { rejection: { seq, reason: r.reason, detail: r.detail, rejectedSamples: r.count, wholeBatch: false } });
     }
     if (stored.length) this.events.emit('samples', stored);

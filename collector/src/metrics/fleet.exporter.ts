@@ -1,9 +1,10 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import type { Registry } from 'prom-client';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { METRICS_REGISTRY, SAMPLE_STORE } from '../common/tokens.js';
 import { CollectorEvents } from '../common/events.js';
 import type { Labels, MetricKind, SampleStore, SeriesRef } from '../storage/storage.types.js';
+import { FLEET_FAMILY, familyLintProblem, isReservedMetricName, labelLintProblem } from './exposition-names.js';
 
 /** Series whose newest sample is older than this are left out, so a dead host does not look flat. */
 export const FLEET_STALENESS_MS = 5 * 60_000;
@@ -17,11 +18,19 @@ interface FamilyValue {
 
 /**
  * Re-exposes the newest sample of every agent series on /metrics under its own name (labels
- * include agent and host), so Prometheus can scrape the whole fleet from the collector.
+ * include agent and host), so Prometheus can scrape the whole fleet from the collector. Names the
+ * collector exposes itself and names or labels promtool would flag are left out (exposition-names.ts):
+ * the exposition stays valid whatever was stored.
  */
 @Injectable()
 export class FleetExporter implements OnModuleInit {
+  private readonly log = new Logger('metrics');
   private readonly seriesByMetric = new Map<string, Map<number, SeriesRef>>();
+  /** Metric names (and name+label problems) already logged as left out, so each is logged once. */
+  private readonly leftOut = new Set<string>();
+  /** Names left out whole, and series of an exposed family left out for their labels. */
+  private readonly skippedFamilies = new Set<string>();
+  private readonly skippedSeries = new Set<number>();
   private snapshot: { at: number; families: Promise<Map<string, FamilyValue[]>> } | undefined;
 
   constructor(
@@ -40,19 +49,38 @@ export class FleetExporter implements OnModuleInit {
 
   private track(series: SeriesRef): void {
     let family = this.seriesByMetric.get(series.metric);
+    if (family?.has(series.id) || this.skippedSeries.has(series.id) || this.skippedFamilies.has(series.metric)) return;
     if (!family) {
       // The collector's own metrics win over an agent series of the same name.
-      if (this.registry.getSingleMetric(series.metric)) return;
+      const problem = this.registry.getSingleMetric(series.metric) || isReservedMetricName(this.registry, series.metric)
+        ? 'reserved by the collector'
+        : familyLintProblem(series.metric, series.kind);
+      if (problem) {
+        this.skippedFamilies.add(series.metric);
+        return this.leaveOut(series.metric, problem);
+      }
       family = new Map();
       this.seriesByMetric.set(series.metric, family);
       this.register(series.metric, series.kind);
     }
+    const labelProblem = labelLintProblem(series.labels);
+    if (labelProblem) {
+      this.skippedSeries.add(series.id);
+      return this.leaveOut(`${series.metric} (series ${series.id})`, labelProblem);
+    }
     family.set(series.id, series);
+  }
+
+  private leaveOut(what: string, problem: string): void {
+    if (this.leftOut.has(what) || this.leftOut.size >= 10_000) return;
+    this.leftOut.add(what);
+    this.log.warn(`agent series ${what} not re-exposed on /metrics: ${problem} (still stored and queryable)`);
   }
 
   private register(name: string, kind: MetricKind): void {
     const help = `Latest value reported by Vigil agents (${kind}).`;
     const metric = {
+      [FLEET_FAMILY]: true,
       name,
       help,
       type: kind,

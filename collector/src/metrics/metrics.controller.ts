@@ -1,6 +1,7 @@
-import { Controller, Get, Header, Headers, Inject, Res } from '@nestjs/common';
+import { Controller, Get, Header, Headers, Inject, Res, UseGuards } from '@nestjs/common';
 import type { ServerResponse } from 'node:http';
 import { Registry } from 'prom-client';
+import { MetricsAccessGuard } from '../api/api-token.guard.js';
 import { METRICS_REGISTRY } from '../common/tokens.js';
 
 /**
@@ -26,6 +27,7 @@ async function openMetricsText(source: Registry): Promise<string> {
 }
 
 @Controller()
+@UseGuards(MetricsAccessGuard)
 export class MetricsController {
   constructor(@Inject(METRICS_REGISTRY) private readonly registry: Registry) {}
 

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
-import { backoffMs } from './backoff.js';
+import { backoffMs } from '../common/retry.js';
 import { httpSend, type Sender } from './http-sender.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
 import type { OutboxRepository, OutboxRow } from './outbox.repository.js';

@@ -1,17 +1,9 @@
+import { parseRetryAfter } from '../common/retry.js';
 import type { DeliveryResult, OutgoingRequest } from './notify.types.js';
 
 export type Sender = (request: OutgoingRequest, timeoutMs: number) => Promise<DeliveryResult>;
 
 const MAX_ERROR_BODY = 300;
-
-/** Retry-After as seconds or an HTTP date; undefined when absent or unreadable. */
-export function parseRetryAfter(header: string | null, nowMs: number): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(header);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
-}
 
 /** HTTP status → delivery outcome: 2xx done; 408, 425, 429 and 5xx worth retrying; other 4xx permanent. */
 export function classifyStatus(status: number): 'success' | 'retryable' | 'failure' {

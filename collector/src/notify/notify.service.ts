@@ -1,9 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
+import type { Transaction } from '../database/database.js';
 import { DeliveryWorker, type DeliveryOutcome } from './delivery-worker.js';
 import { AlertmanagerNotifier, createNotifier } from './notifiers.js';
 import type { NotifyConfig } from './notify.config.js';
 import { NotifyMetrics } from './notify.metrics.js';
+import { NotifierHealth } from './notifier-health.js';
 import { NOTIFY_CONFIG, type NotificationQueue } from './notify.ports.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
 import { OutboxRepository, type OutboxEntry } from './outbox.repository.js';
@@ -23,6 +25,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   readonly notifiers: ReadonlyMap<string, Notifier>;
   readonly worker: DeliveryWorker;
   private readonly listeners = new Set<(outcome: DeliveryOutcome) => void>();
+  private readonly health = new NotifierHealth();
   private pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -59,13 +62,13 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
     return () => this.listeners.delete(listener);
   }
 
-  async queue(message: NotificationMessage, keyBase: string, dueMs: number, only?: readonly string[]): Promise<string[]> {
+  async queue(tx: Transaction, message: NotificationMessage, keyBase: string, dueMs: number, only?: readonly string[]): Promise<string[]> {
     const entries = this.entriesFor(message, keyBase, dueMs, only);
-    await this.outbox.enqueue(entries);
+    await this.outbox.enqueue(tx, entries);
     return entries.map((e) => e.notifier);
   }
 
-  async prepareResolve(incidentId: number, nowMs: number): Promise<string[]> {
+  async prepareResolve(tx: Transaction, incidentId: number, nowMs: number): Promise<string[]> {
     const history = await this.outbox.history(subjectOf(incidentId));
     const targets: string[] = [];
     for (const name of this.notifiers.keys()) {
@@ -77,7 +80,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
       });
       const since = rows.slice(start);
       const unattempted = since.filter((r) => r.state === 'pending' && r.attempts === 0).map((r) => r.id);
-      await this.outbox.supersede(unattempted, nowMs);
+      await this.outbox.supersede(tx, unattempted, nowMs);
       if (unattempted.length) this.metrics.notification(name, 'superseded', unattempted.length);
       if (since.some((r) => r.state === 'delivered' || r.attempts > 0)) targets.push(name);
     }
@@ -111,6 +114,8 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
 
   private outcome(outcome: DeliveryOutcome): void {
     this.metrics.notification(outcome.row.notifier, outcome.outcome);
+    const change = this.health.observe(outcome, this.clock.now());
+    if (change) this.log[change.level](change.line);
     if (outcome.outcome === 'failed') this.log.warn(`notification ${outcome.row.idempotency_key} to ${outcome.row.notifier} failed: ${outcome.error}`);
     for (const listener of this.listeners) {
       try {

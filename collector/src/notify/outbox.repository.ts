@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, RunResult, SqlParams } from '../database/database.js';
+import type { Database, RunResult, SqlParams, Transaction } from '../database/database.js';
 import type { NotifyEvent } from './notify.types.js';
 
 export type OutboxState = 'pending' | 'delivered' | 'failed' | 'superseded';
@@ -35,19 +35,15 @@ export interface OutboxRow {
 export class OutboxRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  /**
-   * The delivery worker's own writes. There is one connection: a statement issued while another
-   * flow's transaction is open would join it and vanish with its rollback (a delivered entry sent
-   * twice, or a claim of an entry that was never committed). Queued as a transaction of its own.
-   */
+  /** The delivery worker's own writes: each is a transaction of its own. */
   private write(sql: string, params: SqlParams): Promise<RunResult> {
-    return this.db.transaction(() => this.db.run(sql, params));
+    return this.db.transaction((tx) => tx.run(sql, params));
   }
 
-  /** Inserts entries; meant to run inside the transaction that changed the subject. */
-  async enqueue(entries: readonly OutboxEntry[]): Promise<void> {
+  /** Inserts entries, inside the transaction that changed the subject. */
+  async enqueue(tx: Transaction, entries: readonly OutboxEntry[]): Promise<void> {
     for (const e of entries) {
-      await this.db.run(
+      await tx.run(
         `INSERT INTO notification_outbox (notifier, subject, event, message, idempotency_key, due_ms, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?)`,
         [e.notifier, e.subject, e.event, e.message, e.idempotencyKey, e.dueMs, e.createdMs],
       );
@@ -59,9 +55,9 @@ export class OutboxRepository {
     return this.db.all<OutboxRow>('SELECT * FROM notification_outbox WHERE subject = ? ORDER BY id', [subject]);
   }
 
-  async supersede(ids: readonly number[], nowMs: number): Promise<void> {
+  async supersede(tx: Transaction, ids: readonly number[], nowMs: number): Promise<void> {
     for (const id of ids) {
-      await this.db.run(`UPDATE notification_outbox SET state = 'superseded', finished_ms = ? WHERE id = ? AND state = 'pending'`, [nowMs, id]);
+      await tx.run(`UPDATE notification_outbox SET state = 'superseded', finished_ms = ? WHERE id = ? AND state = 'pending'`, [nowMs, id]);
     }
   }
 

@@ -1,7 +1,8 @@
-import { Body, Controller, Get, Param, Patch, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Patch, UseGuards } from '@nestjs/common';
+import type { z } from 'zod';
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
-import { parseInput } from '../api/validation.js';
-import { listProblemsQuery, patchProblemBody, problemIdParam } from './problems.dto.js';
+import { ApiRoute, Input } from '../api/api-route.js';
+import { listProblemsQuery, patchProblemBody, problemListResponse, problemPath } from './problems.dto.js';
 import { ProblemsService } from './problems.service.js';
 
 @Controller('api/problems')
@@ -10,20 +11,22 @@ export class ProblemsController {
 
   @Get()
   @UseGuards(ReadAccessGuard)
-  async list(@Query() query: unknown) {
-    const q = parseInput(listProblemsQuery, query);
+  @ApiRoute({ summary: 'Problem records', query: listProblemsQuery, response: problemListResponse, auth: 'read' })
+  async list(@Input('query') q: z.output<typeof listProblemsQuery>) {
     return { problems: await this.problems.list({ ...(q.status ? { statuses: q.status } : {}), ...(q.service ? { service: q.service } : {}), limit: q.limit }) };
   }
 
   @Get(':id')
   @UseGuards(ReadAccessGuard)
-  get(@Param('id') id: string) {
-    return this.problems.get(parseInput(problemIdParam, id));
+  @ApiRoute({ summary: 'One problem with its incidents', params: problemPath, auth: 'read' })
+  get(@Input('params') { id }: z.output<typeof problemPath>) {
+    return this.problems.get(id);
   }
 
   @Patch(':id')
   @UseGuards(ApiTokenGuard)
-  update(@Param('id') id: string, @Body() body: unknown) {
-    return this.problems.update(parseInput(problemIdParam, id), parseInput(patchProblemBody, body));
+  @ApiRoute({ summary: 'Update a problem (status, known error, workaround, root cause)', params: problemPath, body: patchProblemBody, auth: 'write' })
+  update(@Input('params') { id }: z.output<typeof problemPath>, @Input('body') body: z.output<typeof patchProblemBody>) {
+    return this.problems.update(id, body);
   }
 }

@@ -2,6 +2,7 @@
 // problems for recurring conditions through PROBLEM_RECORDS; what problems shows about incidents
 // (the incidents of a problem) it asks through PROBLEM_INCIDENTS, a port it defines and the
 // incidents module provides, so problems never imports incidents nor reads its table.
+import type { Transaction } from '../database/database.js';
 import type { ProblemStatus } from './problems.repository.js';
 
 export interface ProblemRef {
@@ -12,8 +13,8 @@ export interface ProblemRef {
 export interface ProblemRecords {
   /** The problem under investigation (proposed or open) for a condition, if any. */
   activeFor(fingerprint: string): Promise<ProblemRef | undefined>;
-  /** Records a proposed problem for a recurring condition (inside the caller's transaction). */
-  propose(condition: { fingerprint: string; rule: string; service: string | null; title: string }, nowMs: number): Promise<ProblemRef>;
+  /** Records a proposed problem for a recurring condition, inside the caller's transaction. */
+  propose(tx: Transaction, condition: { fingerprint: string; rule: string; service: string | null; title: string }, nowMs: number): Promise<ProblemRef>;
   /** Problems created in [fromMs, toMs): how many, how many known errors, how many resolved. */
   periodFigures(fromMs: number, toMs: number): Promise<{ created: number; known_errors: number; resolved: number }>;
 }

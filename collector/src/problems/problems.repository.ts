@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, SqlValue } from '../database/database.js';
+import type { Database, SqlValue, Transaction } from '../database/database.js';
 
 export const PROBLEM_STATUSES = ['proposed', 'open', 'resolved', 'closed'] as const;
 export type ProblemStatus = (typeof PROBLEM_STATUSES)[number];
@@ -30,8 +30,8 @@ export class ProblemsRepository {
     return this.db.get<ProblemRow>(`SELECT * FROM problems WHERE fingerprint = ? AND status IN ('proposed', 'open')`, [fingerprint]);
   }
 
-  async insert(p: Omit<ProblemRow, 'id'>): Promise<number> {
-    const r = await this.db.run(
+  async insert(tx: Transaction, p: Omit<ProblemRow, 'id'>): Promise<number> {
+    const r = await tx.run(
       `INSERT INTO problems (fingerprint, rule, service, title, status, known_error, workaround, root_cause, created_ms, updated_ms, resolved_ms)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [p.fingerprint, p.rule, p.service, p.title, p.status, p.known_error, p.workaround, p.root_cause, p.created_ms, p.updated_ms, p.resolved_ms],
@@ -58,9 +58,9 @@ export class ProblemsRepository {
     return this.db.all<ProblemRow>(`SELECT * FROM problems ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, params);
   }
 
-  async update(id: number, fields: Partial<Pick<ProblemRow, 'status' | 'known_error' | 'workaround' | 'root_cause' | 'resolved_ms' | 'title'>>, nowMs: number): Promise<void> {
+  async update(tx: Transaction, id: number, fields: Partial<Pick<ProblemRow, 'status' | 'known_error' | 'workaround' | 'root_cause' | 'resolved_ms' | 'title'>>, nowMs: number): Promise<void> {
     const columns = Object.keys(fields);
-    await this.db.run(`UPDATE problems SET ${[...columns.map((c) => `${c} = ?`), 'updated_ms = ?'].join(', ')} WHERE id = ?`, [
+    await tx.run(`UPDATE problems SET ${[...columns.map((c) => `${c} = ?`), 'updated_ms = ?'].join(', ')} WHERE id = ?`, [
       ...columns.map((c) => (fields as Record<string, SqlValue>)[c] ?? null),
       nowMs,
       id,

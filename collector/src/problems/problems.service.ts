@@ -2,7 +2,7 @@ import { ConflictException, Inject, Injectable, NotFoundException, Optional } fr
 import type { z } from 'zod';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { DATABASE } from '../common/tokens.js';
-import type { Database } from '../database/database.js';
+import type { Database, Transaction } from '../database/database.js';
 import type { patchProblemBody } from './problems.dto.js';
 import { PROBLEM_INCIDENTS, type ProblemIncidents, type ProblemRecords, type ProblemRef } from './problems.ports.js';
 import { ProblemsRepository, type ProblemRow, type ProblemStatus } from './problems.repository.js';
@@ -47,8 +47,8 @@ export class ProblemsService implements ProblemRecords {
     return p && { id: p.id, status: p.status };
   }
 
-  async propose(condition: { fingerprint: string; rule: string; service: string | null; title: string }, nowMs: number): Promise<ProblemRef> {
-    const id = await this.repo.insert({
+  async propose(tx: Transaction, condition: { fingerprint: string; rule: string; service: string | null; title: string }, nowMs: number): Promise<ProblemRef> {
+    const id = await this.repo.insert(tx, {
       ...condition,
       status: 'proposed',
       known_error: 0,
@@ -80,7 +80,7 @@ export class ProblemsService implements ProblemRecords {
 
   async update(id: number, patch: z.infer<typeof patchProblemBody>) {
     const now = this.clock.now();
-    await refusableTransaction(this.db, async () => {
+    await refusableTransaction(this.db, async (tx) => {
       const p = await this.repo.get(id);
       if (!p) return new NotFoundException({ error: 'not found', message: `problem ${id} does not exist` });
       if (p.status === 'closed' && patch.status !== undefined && patch.status !== 'closed') {
@@ -90,7 +90,7 @@ export class ProblemsService implements ProblemRecords {
         const other = await this.repo.findActive(p.fingerprint);
         if (other && other.id !== id) return new ConflictException({ error: 'conflict', message: `problem ${other.id} is already active for this condition` });
       }
-      const fields: Parameters<ProblemsRepository['update']>[1] = {};
+      const fields: Parameters<ProblemsRepository['update']>[2] = {};
       if (patch.title !== undefined) fields.title = patch.title;
       if (patch.known_error !== undefined) fields.known_error = patch.known_error ? 1 : 0;
       if (patch.workaround !== undefined) fields.workaround = patch.workaround;
@@ -100,7 +100,7 @@ export class ProblemsService implements ProblemRecords {
         if (patch.status === 'resolved' || patch.status === 'closed') fields.resolved_ms = p.resolved_ms ?? now;
         else fields.resolved_ms = null;
       }
-      await this.repo.update(id, fields, now);
+      await this.repo.update(tx, id, fields, now);
       return undefined;
     });
     return this.get(id);

@@ -1,7 +1,9 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { SAMPLE_STORE } from '../common/tokens.js';
+import { QueryTooLargeError } from '../storage/storage.errors.js';
 import type { Labels, Point, SampleStore, SeriesRef } from '../storage/storage.types.js';
+import { MAX_QUERY_POINTS } from './query.dto.js';
 
 export interface SeriesView {
   id: number;
@@ -26,6 +28,14 @@ export class QueryService {
     if (!series) throw new NotFoundException({ error: 'not found', message: `no series with id ${seriesId}` });
     const end = to ?? this.clock.now();
     const start = from ?? end - DEFAULT_RANGE_MS;
-    return { series: view(series), points: await this.store.queryRange(seriesId, start, end) };
+    try {
+      return { series: view(series), points: await this.store.queryRange(seriesId, start, end, { maxPoints: MAX_QUERY_POINTS }) };
+    } catch (error) {
+      if (!(error instanceof QueryTooLargeError)) throw error;
+      throw new BadRequestException({
+        error: 'invalid request',
+        issues: [`from: series ${seriesId} has more than ${error.maxPoints} points from ${start} to ${end}; narrow the range (from, to) or read /api/rollups?series=${seriesId}&step=1m (or 1h)`],
+      });
+    }
   }
 }

@@ -1,7 +1,8 @@
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, UseGuards } from '@nestjs/common';
+import type { z } from 'zod';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { ReadAccessGuard } from '../api/api-token.guard.js';
-import { parseInput } from '../api/validation.js';
+import { ApiRoute, Input } from '../api/api-route.js';
 import { rollupQuerySchema } from './rollups.dto.js';
 import { RollupsService, type TieredResult } from './rollups.service.js';
 
@@ -18,8 +19,8 @@ export class RollupsController {
    * last, count; counters as per-second rates) from the tier that fits the step and still holds `from`.
    */
   @Get('rollups')
-  query(@Query() params: unknown): Promise<TieredResult> {
-    const q = parseInput(rollupQuerySchema, params);
+  @ApiRoute({ summary: 'One series aggregated per step from the tier that fits', query: rollupQuerySchema, auth: 'read' })
+  query(@Input('query') q: z.output<typeof rollupQuerySchema>): Promise<TieredResult> {
     const to = q.to ?? this.clock.now();
     return this.rollups.queryTiered(q.series, q.from ?? to - 24 * 3_600_000, to, q.step);
   }

@@ -56,12 +56,12 @@ export class RollupsRepository {
   /** Merges partial buckets into the stored rows, in one transaction. */
   async merge(items: readonly PendingBucket[]): Promise<void> {
     if (items.length === 0) return;
-    await this.db.transaction(async () => {
+    await this.db.transaction(async (tx) => {
       for (const tier of Object.keys(TABLE) as TierName[]) {
         const rows = items.filter((i) => i.tier === tier);
         for (let i = 0; i < rows.length; i += CHUNK) {
           const chunk = rows.slice(i, i + CHUNK);
-          await this.db.run(
+          await tx.run(
             `INSERT INTO ${TABLE[tier]} (series_id, start_ms, count, sum, min, max, last, last_ms) VALUES ${values(chunk.length)}
              ON CONFLICT(series_id, start_ms) DO UPDATE SET
                count = count + excluded.count,
@@ -79,13 +79,13 @@ export class RollupsRepository {
 
   /** Replaces every bucket of a series at or after fromMs, in each tier, with the given ones. */
   async replaceFrom(seriesId: number, fromMs: number, tiers: Record<TierName, ReadonlyMap<number, Bucket>>): Promise<void> {
-    await this.db.transaction(async () => {
+    await this.db.transaction(async (tx) => {
       for (const tier of Object.keys(TABLE) as TierName[]) {
-        await this.db.run(`DELETE FROM ${TABLE[tier]} WHERE series_id = ? AND start_ms >= ?`, [seriesId, fromMs]);
+        await tx.run(`DELETE FROM ${TABLE[tier]} WHERE series_id = ? AND start_ms >= ?`, [seriesId, fromMs]);
         const rows = [...tiers[tier]];
         for (let i = 0; i < rows.length; i += CHUNK) {
           const chunk = rows.slice(i, i + CHUNK);
-          await this.db.run(
+          await tx.run(
             `INSERT INTO ${TABLE[tier]} (series_id, start_ms, count, sum, min, max, last, last_ms) VALUES ${values(chunk.length)}`,
             chunk.flatMap(([start, bucket]) => params(seriesId, start, bucket)),
           );
@@ -134,7 +134,7 @@ export class RollupsRepository {
 
   /** Deletes a series' buckets that start before the cutoff. */
   async deleteBefore(tier: TierName, seriesId: number, cutoffMs: number): Promise<number> {
-    return (await this.db.run(`DELETE FROM ${TABLE[tier]} WHERE series_id = ? AND start_ms < ?`, [seriesId, cutoffMs])).changes;
+    return (await this.db.transaction((tx) => tx.run(`DELETE FROM ${TABLE[tier]} WHERE series_id = ? AND start_ms < ?`, [seriesId, cutoffMs]))).changes;
   }
 
   async countRows(tier: TierName): Promise<number> {

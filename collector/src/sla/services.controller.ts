@@ -1,7 +1,9 @@
-import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Put, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post, Put, UseGuards } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { ApiTokenGuard, ReadAccessGuard } from '../api/api-token.guard.js';
 import { parseInput } from '../api/validation.js';
+import { ApiRoute, Input } from '../api/api-route.js';
+import type { z } from 'zod';
 import { serviceSchema } from './sla.config.js';
 import { ServicesService } from './services.service.js';
 import { SlaService } from './sla.service.js';
@@ -20,11 +22,13 @@ export class ServicesController {
   ) {}
 
   @Get()
+  @ApiRoute({ summary: 'The service catalogue with SLA settings', auth: 'read' })
   list(): Record<string, unknown>[] {
     return this.services.list().map((s) => serviceView(s, this.sla.problems(s)));
   }
 
   @Get(':id')
+  @ApiRoute({ summary: 'One service with its current SLA status and burn rates', auth: 'read' })
   get(@Param('id') id: string): Record<string, unknown> {
     const svc = this.services.get(id);
     const view = serviceView(svc, this.sla.problems(svc));
@@ -36,8 +40,8 @@ export class ServicesController {
   }
 
   @Get(':id/sla')
-  async slaOf(@Param('id') id: string, @Query() query: unknown): Promise<Record<string, unknown>> {
-    const q = parseInput(slaQuerySchema, query);
+  @ApiRoute({ summary: 'SLA figures of a service over a window or period, with outages', query: slaQuerySchema, auth: 'read' })
+  async slaOf(@Param('id') id: string, @Input('query') q: z.output<typeof slaQuerySchema>): Promise<Record<string, unknown>> {
     const svc = this.services.get(id);
     const range = resolveSlaRange(svc, q, this.clock.now());
     const view = figuresView(id, await this.evaluator.figures(svc, range, { outages: true }));
@@ -47,6 +51,7 @@ export class ServicesController {
 
   @Post()
   @UseGuards(ApiTokenGuard)
+  @ApiRoute({ summary: 'Define a service', body: serviceSchema, auth: 'write' })
   async create(@Body() body: unknown, @Headers('authorization') auth?: string): Promise<Record<string, unknown>> {
     const def = parseInput(serviceSchema, body);
     const svc = await this.services.create(def, actorFrom(auth, undefined));
@@ -55,6 +60,7 @@ export class ServicesController {
 
   @Put(':id')
   @UseGuards(ApiTokenGuard)
+  @ApiRoute({ summary: 'Replace a service definition (id from the path)', body: serviceSchema, auth: 'write' })
   async update(@Param('id') id: string, @Body() body: unknown, @Headers('authorization') auth?: string): Promise<Record<string, unknown>> {
     const raw = body && typeof body === 'object' && !Array.isArray(body) && !('id' in body) ? { ...body, id } : body;
     const svc = await this.services.update(id, parseInput(serviceSchema, raw), actorFrom(auth, undefined));
@@ -64,6 +70,7 @@ export class ServicesController {
   @Delete(':id')
   @UseGuards(ApiTokenGuard)
   @HttpCode(204)
+  @ApiRoute({ summary: 'Remove a service defined through the API', auth: 'write' })
   async remove(@Param('id') id: string, @Headers('authorization') auth?: string): Promise<void> {
     await this.services.remove(id, actorFrom(auth, undefined));
   }

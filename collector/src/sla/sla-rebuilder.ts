@@ -18,11 +18,26 @@ import { readSliMinutes } from './sli-reader.js';
 /** A burst of late samples (an agent replaying its spool) is coalesced into one re-read this long after. */
 const COALESCE_MS = 1000;
 
+const entryKey = (e: RebuildEntry) => `${e.service_id}\u0000${e.day}`;
+
+/** Adds a request to `entries`, widening the one of the same service and day. */
+function mergeEntry(entries: Map<string, RebuildEntry>, e: RebuildEntry): void {
+  const key = entryKey(e);
+  const cur = entries.get(key);
+  if (cur) {
+    cur.from_minute = Math.min(cur.from_minute, e.from_minute);
+    cur.to_minute = Math.max(cur.to_minute, e.to_minute);
+  } else entries.set(key, { ...e });
+}
+
 @Injectable()
 export class SlaRebuilder {
   private readonly log = new Logger('sla');
   private readonly active: { services: ReadonlySet<string> | undefined; from: number; to: number }[] = [];
   private readonly queue = new Map<string, RebuildEntry>();
+  /** Requests not yet written to sla_rebuild_queue, and the write in progress. */
+  private readonly unsaved = new Map<string, RebuildEntry>();
+  private saving: Promise<void> | undefined;
   private chain: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | undefined;
 
@@ -79,21 +94,35 @@ export class SlaRebuilder {
     }
   }
 
-  /** Notes minutes to re-read from raw data; persisted so a restart still does it. */
+  /**
+   * Notes minutes to re-read from raw data; persisted so a restart still does it. Cheap enough to
+   * call per sample: requests merge in memory, and the writes that persist them are coalesced (one
+   * transaction at a time, holding every request noted meanwhile), so a replay of late results
+   * does not queue one transaction per sample in front of ingest.
+   */
   enqueue(e: RebuildEntry, persist: boolean): void {
-    const key = `${e.service_id}\u0000${e.day}`;
-    const cur = this.queue.get(key);
-    if (cur) {
-      cur.from_minute = Math.min(cur.from_minute, e.from_minute);
-      cur.to_minute = Math.max(cur.to_minute, e.to_minute);
-    } else this.queue.set(key, { ...e });
-    if (persist && !this.readOnly) void this.repo.queueRebuild([e]).catch((error) => this.log.warn(`could not persist rebuild request: ${String(error)}`));
+    mergeEntry(this.queue, e);
+    if (persist && !this.readOnly) {
+      mergeEntry(this.unsaved, e);
+      this.saving ??= this.saveUnsaved();
+    }
     if (!this.timer && this.state.ready && !this.state.stopped) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
         void this.processQueue();
       }, COALESCE_MS).unref();
     }
+  }
+
+  private async saveUnsaved(): Promise<void> {
+    // Start after the current batch of samples was noted, so it is written in one go.
+    await new Promise(setImmediate);
+    while (this.unsaved.size > 0) {
+      const entries = [...this.unsaved.values()];
+      this.unsaved.clear();
+      await this.repo.queueRebuild(entries).catch((error) => this.log.warn(`could not persist rebuild request: ${String(error)}`));
+    }
+    this.saving = undefined;
   }
 
   get queued(): number {
@@ -116,10 +145,11 @@ export class SlaRebuilder {
     return this.chain;
   }
 
-  /** Stops the coalescing timer and waits for the running re-read. */
+  /** Stops the coalescing timer and waits for the running re-read and the requests being saved. */
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     await this.chain.catch(() => undefined);
+    await this.saving;
   }
 
   /**
@@ -143,7 +173,7 @@ export class SlaRebuilder {
       // Try again later rather than lose the range.
       for (const svc of targets)
         for (let day = Math.floor(from / DAY_MINUTES); day <= Math.floor((toMinute - 1) / DAY_MINUTES); day++)
-          this.queue.set(`${svc.id}\u0000${day}`, { service_id: svc.id, day, from_minute: Math.max(from, day * DAY_MINUTES), to_minute: Math.min(toMinute, (day + 1) * DAY_MINUTES) });
+          mergeEntry(this.queue, { service_id: svc.id, day, from_minute: Math.max(from, day * DAY_MINUTES), to_minute: Math.min(toMinute, (day + 1) * DAY_MINUTES) });
     } finally {
       this.active.splice(this.active.indexOf(active), 1);
     }

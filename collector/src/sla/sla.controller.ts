@@ -1,5 +1,6 @@
 import { Controller, Get, UseGuards } from '@nestjs/common';
 import { ReadAccessGuard } from '../api/api-token.guard.js';
+import { ApiRoute } from '../api/api-route.js';
 import { SlaEvaluator } from './sla-evaluator.js';
 import { burnSignalView } from './sla.dto.js';
 
@@ -10,6 +11,7 @@ export class SlaController {
 
   /** GET /api/sla/burn-rates: current multi-window burn-rate signals of every service. */
   @Get('burn-rates')
+  @ApiRoute({ summary: 'Current multi-window burn-rate signals of every service', auth: 'read' })
   burnRates(): Record<string, unknown>[] {
     return this.evaluator.burnRateSignals().map(burnSignalView);
   }

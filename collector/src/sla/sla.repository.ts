@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DATABASE } from '../common/tokens.js';
-import type { Database } from '../database/database.js';
+import type { Database, Transaction } from '../database/database.js';
 import { DAY_MINUTES, DAY_WORDS } from './domain/bitmap.js';
 import { ServiceDay } from './status-store.js';
 import type { AuditEntry, AuditRecord } from './audit.js';
@@ -31,20 +31,20 @@ export interface RebuildEntry {
   to_minute: number;
 }
 
-/** SQL only. Every write runs in a queued transaction so it never lands inside another feature's. */
+/** SQL only. Each write method is one transaction of its own. */
 @Injectable()
 export class SlaRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   async saveDays(days: readonly ServiceDay[], nowMs: number): Promise<void> {
     if (days.length === 0) return;
-    await this.db.transaction(async () => {
-      const stmt = this.db.prepare(
+    await this.db.transaction(async (tx) => {
+      const stmt = tx.prepare(
         'INSERT INTO sla_service_days (service_id, day, good, bad, latency, events, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (service_id, day) DO UPDATE SET good = excluded.good, bad = excluded.bad, latency = excluded.latency, events = excluded.events, updated_ms = excluded.updated_ms',
       );
       try {
-        for (const d of days) await stmt.run([d.service, d.day, encodeBits(d.good), encodeBits(d.bad), encodeLatency(d), encodeEvents(d), nowMs]);
+        for (const d of days) await tx.run(stmt, [d.service, d.day, encodeBits(d.good), encodeBits(d.bad), encodeLatency(d), encodeEvents(d), nowMs]);
       } finally {
         await stmt.finalize();
       }
@@ -59,7 +59,7 @@ export class SlaRepository {
   }
 
   async deleteServiceDays(service: string): Promise<void> {
-    await this.db.transaction(() => this.db.run('DELETE FROM sla_service_days WHERE service_id = ?', [service]));
+    await this.db.transaction((tx) => tx.run('DELETE FROM sla_service_days WHERE service_id = ?', [service]));
   }
 
   async getState(key: string): Promise<string | undefined> {
@@ -67,16 +67,16 @@ export class SlaRepository {
   }
 
   async setState(key: string, value: string): Promise<void> {
-    await this.db.transaction(() =>
-      this.db.run('INSERT INTO sla_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]),
+    await this.db.transaction((tx) =>
+      tx.run('INSERT INTO sla_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]),
     );
   }
 
   async saveProbeSeen(entries: readonly { service: string; probe: string; firstMs: number; lastMs: number }[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.transaction(async () => {
+    await this.db.transaction(async (tx) => {
       for (const e of entries)
-        await this.db.run(
+        await tx.run(
           'INSERT INTO sla_probe_seen (service_id, probe, first_ms, last_ms) VALUES (?, ?, ?, ?) ' +
             'ON CONFLICT (service_id, probe) DO UPDATE SET first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms)',
           [e.service, e.probe, e.firstMs, e.lastMs],
@@ -90,9 +90,9 @@ export class SlaRepository {
 
   async queueRebuild(entries: readonly RebuildEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.transaction(async () => {
+    await this.db.transaction(async (tx) => {
       for (const e of entries)
-        await this.db.run(
+        await tx.run(
           'INSERT INTO sla_rebuild_queue (service_id, day, from_minute, to_minute) VALUES (?, ?, ?, ?) ' +
             'ON CONFLICT (service_id, day) DO UPDATE SET from_minute = MIN(from_minute, excluded.from_minute), to_minute = MAX(to_minute, excluded.to_minute)',
           [e.service_id, e.day, e.from_minute, e.to_minute],
@@ -106,8 +106,8 @@ export class SlaRepository {
 
   /** Removes a queue entry only if it still covers no more than what was rebuilt. */
   async dequeueRebuild(e: RebuildEntry): Promise<void> {
-    await this.db.transaction(() =>
-      this.db.run('DELETE FROM sla_rebuild_queue WHERE service_id = ? AND day = ? AND from_minute >= ? AND to_minute <= ?', [
+    await this.db.transaction((tx) =>
+      tx.run('DELETE FROM sla_rebuild_queue WHERE service_id = ? AND day = ? AND from_minute >= ? AND to_minute <= ?', [
         e.service_id,
         e.day,
         e.from_minute,
@@ -126,27 +126,27 @@ export class SlaRepository {
     row: { id: string; definition: string; nowMs: number; createdBy: string | null; retroactive?: boolean },
     audit: AuditRecord,
   ): Promise<void> {
-    await this.db.transaction(async () => {
+    await this.db.transaction(async (tx) => {
       if (table === 'sla_services')
-        await this.db.run(
+        await tx.run(
           'INSERT INTO sla_services (id, definition, created_ms, updated_ms, created_by) VALUES (?, ?, ?, ?, ?) ' +
             'ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, updated_ms = excluded.updated_ms',
           [row.id, row.definition, row.nowMs, row.nowMs, row.createdBy],
         );
       else
-        await this.db.run(
+        await tx.run(
           'INSERT INTO sla_maintenance (id, definition, retroactive, created_ms, updated_ms, created_by) VALUES (?, ?, ?, ?, ?, ?) ' +
             'ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, retroactive = MAX(retroactive, excluded.retroactive), updated_ms = excluded.updated_ms',
           [row.id, row.definition, row.retroactive ? 1 : 0, row.nowMs, row.nowMs, row.createdBy],
         );
-      await this.insertAudit({ ...audit, entity_id: row.id, at_ms: row.nowMs, definition: row.definition });
+      await this.insertAudit(tx, { ...audit, entity_id: row.id, at_ms: row.nowMs, definition: row.definition });
     });
   }
 
   async deleteDefinition(table: 'sla_services' | 'sla_maintenance', id: string, atMs: number, audit: AuditRecord): Promise<void> {
-    await this.db.transaction(async () => {
-      await this.db.run(`DELETE FROM ${table} WHERE id = ?`, [id]);
-      await this.insertAudit({ ...audit, entity_id: id, at_ms: atMs, definition: null });
+    await this.db.transaction(async (tx) => {
+      await tx.run(`DELETE FROM ${table} WHERE id = ?`, [id]);
+      await this.insertAudit(tx, { ...audit, entity_id: id, at_ms: atMs, definition: null });
     });
   }
 
@@ -154,8 +154,8 @@ export class SlaRepository {
     return this.db.all<AuditEntry>('SELECT * FROM sla_audit WHERE entity = ? AND entity_id = ? ORDER BY seq', [entity, id]);
   }
 
-  private async insertAudit(a: Omit<AuditEntry, 'seq'>): Promise<void> {
-    await this.db.run(
+  private async insertAudit(tx: Transaction, a: Omit<AuditEntry, 'seq'>): Promise<void> {
+    await tx.run(
       'INSERT INTO sla_audit (entity, entity_id, action, actor, token, at_ms, reason, retroactive, definition) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
       [a.entity, a.entity_id, a.action, a.actor, a.token, a.at_ms, a.reason, a.retroactive, a.definition],
     );

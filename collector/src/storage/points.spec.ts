@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSources } from './points.js';
+import { DistinctTimestamps, mergeSources } from './points.js';
 
 describe('mergeSources', () => {
   it('concatenates ordered sources without sorting and clips to the range', () => {
@@ -16,5 +16,19 @@ describe('mergeSources', () => {
       10,
     );
     expect(merged).toEqual([[1, 10], [2, 20], [3, 32], [4, 40], [5, 51]]);
+  });
+});
+
+describe('DistinctTimestamps', () => {
+  it('counts in-range timestamps of ordered sources, and distinct ones once sources overlap', () => {
+    const counted = new DistinctTimestamps(2, 9);
+    counted.add({ timestamps: [1, 2, 3], values: [0, 0, 0] });
+    counted.add({ timestamps: [4, 5, 10], values: [0, 0, 0] });
+    expect(counted.size).toBe(4);
+    counted.add({ timestamps: [6, 3, 7, 2], values: [0, 0, 0, 0] });
+    expect(counted.size).toBe(6);
+    counted.add({ timestamps: [8, 7], values: [0, 0] });
+    expect(counted.size).toBe(7);
+    expect(counted.size).toBe(mergeSources(counted.sources, 2, 9).length);
   });
 });

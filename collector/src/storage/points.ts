@@ -36,3 +36,47 @@ export function mergeSources(sources: readonly PointSource[], fromMs: number, to
   out.length = w;
   return out;
 }
+
+/**
+ * Counts the distinct timestamps within [from, to] of sources added in write order, keeping the
+ * sources for mergeSources. Cheap while sources arrive in time order (the common case); the first
+ * timestamp out of order switches to a set, whose size the caller bounds.
+ */
+export class DistinctTimestamps {
+  readonly sources: PointSource[] = [];
+  size = 0;
+  private last = -Infinity;
+  private seen: Set<number> | undefined;
+
+  constructor(
+    private readonly fromMs: number,
+    private readonly toMs: number,
+  ) {}
+
+  add(source: PointSource): void {
+    this.sources.push(source);
+    const ts = source.timestamps;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
+      if (t < this.fromMs || t > this.toMs) continue;
+      if (this.seen) {
+        this.seen.add(t);
+        continue;
+      }
+      if (t > this.last) {
+        this.last = t;
+        this.size++;
+        continue;
+      }
+      this.seen = new Set();
+      for (const s of this.sources)
+        for (let j = 0; j < s.timestamps.length; j++) {
+          const u = s.timestamps[j]!;
+          if (u >= this.fromMs && u <= this.toMs) this.seen.add(u);
+        }
+      // The rest of this source was just added with the others.
+      break;
+    }
+    if (this.seen) this.size = this.seen.size;
+  }
+}

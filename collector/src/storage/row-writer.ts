@@ -5,9 +5,10 @@ const ROWS_PER_STATEMENT = 400;
 const SQL = {
   series: { head: 'INSERT INTO series (id, key, metric, labels, kind, created_ms) VALUES ', cols: 6, tail: '' },
   seq: {
-    head: 'INSERT INTO stream_seq (agent_id, epoch, last_seq, updated_ms) VALUES ',
-    cols: 4,
-    tail: ' ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq, updated_ms = excluded.updated_ms WHERE excluded.last_seq > stream_seq.last_seq',
+    head: 'INSERT INTO stream_seq (agent_id, epoch, last_seq, holes, updated_ms) VALUES ',
+    cols: 5,
+    // The single writer's state is authoritative: a late batch filling a hole changes holes, not last_seq.
+    tail: ' ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq, holes = excluded.holes, updated_ms = excluded.updated_ms',
   },
   progress: {
     head: 'INSERT INTO compaction_progress (series_id, log_id) VALUES ',

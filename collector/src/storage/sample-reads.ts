@@ -4,9 +4,10 @@ import type { SqlReader } from '../database/database.js';
 import { decodeChunk, MAX_TIMESTAMP } from './chunk-codec.js';
 import { CHUNK_MAX_SPAN_MS } from './compaction.js';
 import type { PendingLog } from './pending-log.js';
-import { mergeSources, type PointSource } from './points.js';
+import { DistinctTimestamps, mergeSources } from './points.js';
 import type { SeriesCache } from './series-cache.js';
-import type { Point, SeriesFilter, StoredSeriesSamples } from './storage.types.js';
+import { QueryTooLargeError } from './storage.errors.js';
+import type { Point, RangeOptions, SeriesFilter, StoredSeriesSamples } from './storage.types.js';
 import type { WriteLoop } from './write-loop.js';
 
 export interface StorageFootprint {
@@ -17,6 +18,11 @@ export interface StorageFootprint {
   logSamples: number;
   logBytes: number;
 }
+
+/** Chunk rows read per statement (about 60,000 samples with the default chunk size). */
+const CHUNK_PAGE_ROWS = 256;
+/** Samples decoded between two pauses of a range read (well under a millisecond of work each). */
+const SAMPLES_PER_SLICE = 20_000;
 
 export class SampleReads {
   constructor(
@@ -29,21 +35,41 @@ export class SampleReads {
     private readonly loop: WriteLoop,
   ) {}
 
-  async queryRange(seriesId: number, fromMs: number, toMs: number): Promise<Point[]> {
+  async queryRange(seriesId: number, fromMs: number, toMs: number, options: RangeOptions = {}): Promise<Point[]> {
     if (Number.isNaN(fromMs) || Number.isNaN(toMs)) throw new RangeError(`queryRange needs numeric bounds, got ${fromMs}..${toMs}`);
     if (toMs < fromMs || toMs < 0) return [];
     const from = Math.max(0, fromMs);
     const to = Math.min(toMs, MAX_TIMESTAMP);
+    const maxPoints = options.maxPoints ?? Number.POSITIVE_INFINITY;
     // Pending first: a compaction committing while the chunks are read then shows its samples in
     // both places (merged away), never in neither.
     const pendingPart = this.pending.range(seriesId, from, to);
-    const rows = await this.reader.all<{ data: Buffer }>(
-      'SELECT data FROM chunk WHERE series_id = ? AND end_ts >= ? AND end_ts <= ? AND start_ts <= ? ORDER BY id',
-      [seriesId, from, Math.min(to + CHUNK_MAX_SPAN_MS, MAX_TIMESTAMP), to],
-    );
-    const sources: PointSource[] = rows.map((r) => decodeChunk(r.data));
-    sources.push(pendingPart);
-    return mergeSources(sources, from, to);
+    const counted = new DistinctTimestamps(from, to);
+    // Chunks in pages, decoded with a pause for other work every few thousand samples, so a long
+    // range never holds the event loop; a limited read stops as soon as it is over its limit.
+    let afterId = 0;
+    let sinceYield = 0;
+    for (;;) {
+      const rows = await this.reader.all<{ id: number; data: Buffer }>(
+        'SELECT id, data FROM chunk WHERE series_id = ? AND end_ts >= ? AND end_ts <= ? AND start_ts <= ? AND id > ? ORDER BY id LIMIT ?',
+        [seriesId, from, Math.min(to + CHUNK_MAX_SPAN_MS, MAX_TIMESTAMP), to, afterId, CHUNK_PAGE_ROWS],
+      );
+      for (const row of rows) {
+        const chunk = decodeChunk(row.data);
+        counted.add(chunk);
+        if (counted.size > maxPoints) throw new QueryTooLargeError(maxPoints);
+        sinceYield += chunk.timestamps.length;
+        if (sinceYield >= SAMPLES_PER_SLICE) {
+          sinceYield = 0;
+          await new Promise(setImmediate);
+        }
+      }
+      if (rows.length < CHUNK_PAGE_ROWS) break;
+      afterId = rows[rows.length - 1]!.id;
+    }
+    counted.add(pendingPart);
+    if (counted.size > maxPoints) throw new QueryTooLargeError(maxPoints);
+    return mergeSources(counted.sources, from, to);
   }
 
   /**

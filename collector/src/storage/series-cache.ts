@@ -1,6 +1,11 @@
 import { seriesKey } from '@vigil/proto';
 import type { IncomingSeries, Labels, SeriesFilter, SeriesRef } from './storage.types.js';
 
+export interface SeriesLimits {
+  maxSeries: number;
+  maxSeriesPerAgent: number;
+}
+
 /** Positions per agent in the positional cache; later series of huge batches take the slow path. */
 const MAX_CACHED_POSITIONS = 10_000;
 
@@ -11,6 +16,10 @@ const MAX_CACHED_POSITIONS = 10_000;
 export interface SeriesDraft {
   /** By series key. */
   readonly created: Map<string, SeriesRef>;
+  /** New series of the draft per agent, for the series limits. */
+  readonly createdPerAgent: Map<string, number>;
+  /** Per agent, the limit that refused its last refused series. */
+  readonly refusedBy: Map<string, 'max_series' | 'max_series_per_agent'>;
   readonly positions: Array<{ cache: SeriesRef[]; index: number; ref: SeriesRef }>;
 }
 
@@ -25,9 +34,14 @@ export class SeriesCache {
   private readonly byMetric = new Map<string, number[]>();
   /** Per agent, the committed series of its last batches by position. Least recently used agent first. */
   private readonly agentSeries = new Map<string, SeriesRef[]>();
+  /** Series per owning agent (their `agent` label), for ingest.max_series_per_agent. */
+  private readonly perAgent = new Map<string, number>();
   private nextId = 1;
 
-  constructor(private readonly maxCachedAgents: number) {}
+  constructor(
+    private readonly maxCachedAgents: number,
+    private readonly limits: SeriesLimits = { maxSeries: Infinity, maxSeriesPerAgent: Infinity },
+  ) {}
 
   get size(): number {
     return this.byId.size;
@@ -64,16 +78,17 @@ export class SeriesCache {
   }
 
   newDraft(): SeriesDraft {
-    return { created: new Map(), positions: [] };
+    return { created: new Map(), createdPerAgent: new Map(), refusedBy: new Map(), positions: [] };
   }
 
   /**
    * The series of one batch, by position. Unknown series get a new id and go into the draft; ids of
-   * a draft whose commit fails are simply skipped. The returned refs are frozen and shared.
+   * a draft whose commit fails are simply skipped. A new series over a limit is refused: undefined
+   * at its position. The returned refs are frozen and shared.
    */
-  resolve(agentId: string, series: readonly IncomingSeries[], draft: SeriesDraft): SeriesRef[] {
+  resolve(agentId: string, series: readonly IncomingSeries[], draft: SeriesDraft): Array<SeriesRef | undefined> {
     const cache = this.agentCache(agentId);
-    const refs: SeriesRef[] = new Array<SeriesRef>(series.length);
+    const refs = new Array<SeriesRef | undefined>(series.length);
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
       let ref: SeriesRef | undefined = cache[i];
@@ -81,8 +96,17 @@ export class SeriesCache {
         const key = seriesKey(s.metric, s.labels);
         ref = this.byKey.get(key) ?? draft.created.get(key);
         if (!ref) {
+          const owner = s.labels.agent ?? agentId;
+          const ownerDraft = draft.createdPerAgent.get(owner) ?? 0;
+          const storeFull = this.byId.size + draft.created.size >= this.limits.maxSeries;
+          if (storeFull || (this.perAgent.get(owner) ?? 0) + ownerDraft >= this.limits.maxSeriesPerAgent) {
+            draft.refusedBy.set(agentId, storeFull ? 'max_series' : 'max_series_per_agent');
+            refs[i] = undefined;
+            continue;
+          }
           ref = freezeSeries({ id: this.nextId++, metric: s.metric, labels: { ...s.labels }, kind: s.kind });
           draft.created.set(key, ref);
+          draft.createdPerAgent.set(owner, ownerDraft + 1);
         }
         if (i < MAX_CACHED_POSITIONS) draft.positions.push({ cache, index: i, ref });
       }
@@ -101,6 +125,8 @@ export class SeriesCache {
     const ref = Object.isFrozen(s) ? s : freezeSeries(s);
     this.byKey.set(key, ref);
     this.byId.set(ref.id, ref);
+    const owner = ref.labels.agent;
+    if (owner !== undefined) this.perAgent.set(owner, (this.perAgent.get(owner) ?? 0) + 1);
     const ids = this.byMetric.get(ref.metric);
     if (ids) ids.push(ref.id);
     else this.byMetric.set(ref.metric, [ref.id]);

@@ -23,7 +23,7 @@ export class StorageClosedError extends Error {
 }
 
 /** What part of the input contract a batch broke. */
-export type StorageInputProblem = 'malformed_series' | 'non_finite_value' | 'sequence';
+export type StorageInputProblem = 'malformed_series' | 'non_finite_value' | 'sequence' | 'sequence_gap';
 
 /** Permanent: the batch breaks the store's input contract (the ingest validator should have caught it). */
 export class StorageInputError extends Error {
@@ -34,4 +34,21 @@ export class StorageInputError extends Error {
   ) {
     super(message);
   }
+}
+
+/** A range read would return more points than the caller allows; nothing was returned. */
+export class QueryTooLargeError extends Error {
+  override readonly name = 'QueryTooLargeError';
+  constructor(readonly maxPoints: number) {
+    super(`the range holds more than ${maxPoints} points`);
+  }
+}
+
+/** sqlite3 and Node error codes of a disk that is full, failing or mounted read-only. */
+const DISK_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO']);
+
+/** The disk error code of `error` (a write the disk refused), or undefined for any other error. */
+export function diskErrorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && DISK_CODES.has(code) ? code : undefined;
 }

@@ -61,4 +61,12 @@ export const storageMigrations: Migration[] = [
       CREATE INDEX chunk_series_end ON chunk (series_id, end_ts, start_ts);
     `,
   },
+  {
+    id: 'storage/002-stream-seq-holes',
+    sql: `
+      -- Ranges below last_seq never stored (late batches may still fill them) and the floor below
+      -- which they were forgotten, as JSON; '' when there are none (see sequence-window.ts).
+      ALTER TABLE stream_seq ADD COLUMN holes TEXT NOT NULL DEFAULT '';
+    `,
+  },
 ];

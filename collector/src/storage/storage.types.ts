@@ -4,6 +4,8 @@
 
 import type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
 export type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
+import type { WriteState } from './write-health.js';
+export type { WriteState } from './write-health.js';
 
 /** One series' samples within an accepted batch, already validated. */
 export interface IncomingSeries {
@@ -22,8 +24,16 @@ export interface IncomingBatch {
   series: IncomingSeries[];
 }
 
+/** New series of a batch refused by the series limits (their samples were not stored). */
+export interface SeriesLimited {
+  series: number;
+  samples: number;
+  detail: string;
+}
+
 export type AppendOutcome =
-  | { status: 'stored'; samples: number }
+  /** `samples` stored; with `limited`, the samples of new series over a limit were left out. */
+  | { status: 'stored'; samples: number; limited?: SeriesLimited }
   /** Already stored earlier (replay after a lost ack): nothing written, ack again. */
   | { status: 'duplicate' };
 
@@ -35,6 +45,11 @@ export interface SeriesFilter {
 }
 
 export type Point = [timestampMs: number, value: number];
+
+export interface RangeOptions {
+  /** Refuse (QueryTooLargeError) rather than return more points than this. */
+  maxPoints?: number;
+}
 
 /** What one commit of the group writer did; reported to metrics. */
 export interface CommitInfo {
@@ -57,12 +72,17 @@ export interface SampleStore {
   lastStoredSeq(agentId: string, epoch: string): Promise<number>;
   findSeries(filter: SeriesFilter): Promise<SeriesRef[]>;
   getSeries(id: number): Promise<SeriesRef | undefined>;
-  /** Samples of one series with from <= ts <= to, in time order, one per timestamp. */
-  queryRange(seriesId: number, fromMs: number, toMs: number): Promise<Point[]>;
+  /**
+   * Samples of one series with from <= ts <= to, in time order, one per timestamp. With
+   * `maxPoints`, a range holding more points rejects with QueryTooLargeError (storage.errors.ts).
+   */
+  queryRange(seriesId: number, fromMs: number, toMs: number, options?: RangeOptions): Promise<Point[]>;
   /** Last sample of each given series (or of all series when omitted). */
   latest(seriesIds?: number[]): Promise<Map<number, Point>>;
   /** Number of stored samples (for tests and diagnostics). */
   countSamples(): Promise<number>;
+  /** Whether writes work now, for readiness (a store that cannot tell leaves it out). */
+  writeState?(): WriteState;
   close(): Promise<void>;
 }
 

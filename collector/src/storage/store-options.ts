@@ -29,8 +29,17 @@ export interface SqliteSampleStoreOptions {
   retentionSeriesPerStep?: number;
   /** Head chunks kept decoded in memory for appending (least recently used evicted). */
   maxCachedHeads?: number;
+  /** Largest step of a batch sequence past the highest stored one (ingest.max_sequence_gap). */
+  maxSequenceGap?: number;
+  /** Unfilled sequence ranges remembered per agent stream epoch; older ones are forgotten. */
+  maxSequenceHoles?: number;
+  /** New series refused beyond these counts (ingest.max_series, ingest.max_series_per_agent). */
+  maxSeries?: number;
+  maxSeriesPerAgent?: number;
   /** A second, read-only connection for queries (default: yes for a database file). */
   readConnection?: boolean;
+  /** While writes fail, a probe write this often tells when they work again. */
+  writeProbeMs?: number;
 }
 
 const DEFAULTS = {
@@ -45,6 +54,11 @@ const DEFAULTS = {
   retentionSeriesPerStep: 256,
   maxCachedHeads: 500_000,
   maxCachedAgents: 100_000,
+  writeProbeMs: 5_000,
+  maxSequenceGap: 1_000_000,
+  maxSequenceHoles: 64,
+  maxSeries: 2_000_000,
+  maxSeriesPerAgent: 20_000,
 };
 
 /** The options checked, with their defaults filled in. */
@@ -73,6 +87,11 @@ export function resolveStoreOptions(options: SqliteSampleStoreOptions): StoreCon
     retentionSeriesPerStep: positiveInt('retentionSeriesPerStep', options.retentionSeriesPerStep, DEFAULTS.retentionSeriesPerStep),
     maxCachedHeads: positiveInt('maxCachedHeads', options.maxCachedHeads, DEFAULTS.maxCachedHeads),
     maxCachedAgents: DEFAULTS.maxCachedAgents,
+    writeProbeMs: positiveInt('writeProbeMs', options.writeProbeMs, DEFAULTS.writeProbeMs),
+    maxSequenceGap: positiveInt('maxSequenceGap', options.maxSequenceGap, DEFAULTS.maxSequenceGap),
+    maxSequenceHoles: positiveInt('maxSequenceHoles', options.maxSequenceHoles, DEFAULTS.maxSequenceHoles),
+    maxSeries: positiveInt('maxSeries', options.maxSeries, DEFAULTS.maxSeries),
+    maxSeriesPerAgent: positiveInt('maxSeriesPerAgent', options.maxSeriesPerAgent, DEFAULTS.maxSeriesPerAgent),
     autoCompaction: c.auto ?? true,
     limits,
   };

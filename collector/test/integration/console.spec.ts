@@ -94,7 +94,7 @@ describe('console server side', () => {
 
     expect((await fetch(url(open, '/assets/nope.js'))).status).toBe(404);
     const api404 = await fetch(url(open, '/api/nope'));
-    expect([api404.status, (await api404.json()).message]).toEqual([404, 'Cannot GET /api/nope']);
+    expect([api404.status, (await api404.json()).message]).toEqual([404, 'there is no GET /api/nope; every route is listed in /api/openapi.json']);
   });
 
   it('checks sign-in tokens, answers the overview and daily uptime, and validates input', async () => {

@@ -123,7 +123,7 @@ describe('incidents end to end (Nest app, real SQLite, real HTTP receivers)', ()
     expect((await app.api('POST', `/api/incidents/${incident.id}/ack`, {})).status).toBe(409);
     expect((await app.api('POST', '/api/incidents/999/ack', {})).body).toEqual({ error: 'not found', message: 'incident 999 does not exist' });
     expect((await app.api('POST', '/api/incidents/abc/ack', {})).status).toBe(400);
-    expect((await app.api('GET', '/api/incidents?state=bogus')).body.issues).toEqual(['state.0: Invalid option: expected one of "open"|"acknowledged"|"resolved"|"closed"|"suppressed"']);
+    expect((await app.api('GET', '/api/incidents?state=bogus')).body.issues).toEqual(['state.0: must be one of open, acknowledged, resolved, closed, suppressed, got "bogus"']);
 
     clock.advance(24 * 3_600_000);
     await app.tick();
@@ -161,7 +161,9 @@ describe('incidents end to end (Nest app, real SQLite, real HTTP receivers)', ()
     ]);
     // The partial unique index holds even against the application.
     await expect(
-      tmp.db.run(`INSERT INTO incidents (fingerprint, rule, severity, title, labels, state, started_ms, opened_ms) VALUES (?, 'x', 'info', 't', '{}', 'open', 0, 0)`, [list[0].fingerprint]),
+      tmp.db.transaction((tx) =>
+        tx.run(`INSERT INTO incidents (fingerprint, rule, severity, title, labels, state, started_ms, opened_ms) VALUES (?, 'x', 'info', 't', '{}', 'open', 0, 0)`, [list[0].fingerprint]),
+      ),
     ).rejects.toThrow('UNIQUE constraint failed: incidents.fingerprint');
   });
 
@@ -257,7 +259,7 @@ describe('incidents end to end (Nest app, real SQLite, real HTTP receivers)', ()
     const patched = await app.api('PATCH', '/api/problems/1', { status: 'open', known_error: true, workaround: 'rotate logs', root_cause: 'log rotation disabled' });
     expect(patched.body).toMatchObject({ status: 'open', known_error: true, workaround: 'rotate logs', incidents: [{ id: 1 }, { id: 2 }, { id: 3 }] });
     expect((await app.api('PATCH', '/api/problems/1', { colour: 'red' })).body.issues).toEqual([
-      '(body): Unrecognized key: "colour"',
+      '(body): unknown field "colour"',
       '(body): nothing to change (title, status, known_error, workaround, root_cause)',
     ]);
 

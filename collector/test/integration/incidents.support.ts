@@ -9,7 +9,7 @@ import { Database } from '../../src/database/database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { incidentsAllMigrations } from '../../src/incidents/incidents.migrations.js';
 import { NestFactory } from '@nestjs/core';
-import type { DynamicModule, INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication, LoggerService } from '@nestjs/common';
 import { Registry } from 'prom-client';
 import { CoreModule } from '../../src/core/core.module.js';
 import { CollectorEvents } from '../../src/common/events.js';
@@ -193,6 +193,8 @@ export async function startIncidentsApp(options: {
   module?: IncidentsModuleOptions;
   /** Extra modules (e.g. fakeSourcesModule). */
   imports?: DynamicModule['imports'];
+  /** Receives every log line (default: errors to the console). */
+  logger?: LoggerService;
 }): Promise<IncidentsApp> {
   const config = buildConfig({ auth: { api_tokens: [API_TOKEN] }, ...options.raw, incidents: options.settings ?? {} });
   const registry = new Registry();
@@ -207,7 +209,7 @@ export async function startIncidentsApp(options: {
       LiveModule,
     ],
   };
-  const app = await NestFactory.create(root, { logger: ['error'] });
+  const app = await NestFactory.create(root, { logger: options.logger ?? ['error'] });
   app.useGlobalFilters(new ApiExceptionFilter());
   await app.listen(0, '127.0.0.1');
   const server = app.getHttpServer() as Server;

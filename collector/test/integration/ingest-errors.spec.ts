@@ -2,45 +2,25 @@
 // is answered with a whole-batch Rejection and an ack; overload and a full disk end the stream with
 // UNAVAILABLE and no ack, and the batch is stored once when it is resent.
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import { RejectReason } from '@vigil/proto';
-import { buildConfig } from '../../src/config/config.loader.js';
-import { startCollector, type RunningCollector, type StartOptions } from '../../src/app.js';
+import type { RunningCollector, StartOptions } from '../../src/app.js';
 import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
 import { StorageInputError } from '../../src/storage/storage.errors.js';
 import { failingAppends } from '../support/faulty-store.js';
-import { TestAgent, gauge } from '../support/test-agent.js';
+import { gauge } from '../support/test-agent.js';
+import { fillDatabase, freeDatabase, TempCollector } from '../support/temp-collector.js';
 
 const TOKEN = 'agent-token-1';
 
 describe('storage errors at the ingest stream', () => {
-  let dir: string;
-  let collector: RunningCollector | undefined;
-  const agents: TestAgent[] = [];
-
-  async function start(store: StartOptions['store']): Promise<RunningCollector> {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-ingest-errors-'));
-    const config = buildConfig({ storage: { path: join(dir, 'vigil.db') }, listen: { grpc: '127.0.0.1:0', http: '127.0.0.1:0' }, auth: { agent_tokens: [TOKEN] } });
-    collector = await startCollector({ config, logLevels: false, store });
-    return collector;
-  }
-  function agent(c: RunningCollector): TestAgent {
-    const a = new TestAgent(c.grpcAddress, TOKEN).connect().hello();
-    agents.push(a);
-    return a;
-  }
+  const harness = new TempCollector('vigil-ingest-errors-', TOKEN);
+  const start = (store: StartOptions['store']) => harness.start(store);
+  const agent = (c: RunningCollector) => harness.agent(c);
   const metrics = async (c: RunningCollector) => (await fetch(`http://${c.httpAddress}/metrics`)).text();
   const t0 = () => Date.now() - 10_000;
 
-  afterEach(async () => {
-    for (const a of agents.splice(0)) a.close();
-    await collector?.close();
-    collector = undefined;
-    rmSync(dir, { recursive: true, force: true });
-  });
+  afterEach(() => harness.cleanup());
 
   it('rejects a batch the store refuses as input whole, acks it, and keeps the stream', async () => {
     const c = await start(async (db) =>
@@ -93,9 +73,7 @@ describe('storage errors at the ingest stream', () => {
     const c = await start(undefined);
     const first = agent(c);
     await first.until(() => first.welcome !== undefined);
-    // SQLite's own limit on the file's size: the next write that needs a new page fails with SQLITE_FULL.
-    const pages = (await c.database.get<{ page_count: number }>('PRAGMA page_count'))!.page_count;
-    await c.database.transaction((tx) => tx.exec(`PRAGMA max_page_count = ${pages}`));
+    await fillDatabase(c.database);
     const t = t0();
     const big = () => gauge('vigil_load1', {}, t - 5_000_000, Array.from({ length: 5000 }, (_, i) => i));
     first.batch(1, [big()]);
@@ -106,7 +84,7 @@ describe('storage errors at the ingest stream', () => {
     expect(await metrics(c)).toContain('vigil_ingest_rejected_streams_total{reason="storage_full"} 1');
     expect(await c.store.countSamples()).toBe(0);
 
-    await c.database.transaction((tx) => tx.exec('PRAGMA max_page_count = 1073741823'));
+    await freeDatabase(c.database);
     const again = agent(c);
     again.batch(1, [big()]);
     await again.until(() => again.acks.includes(1));

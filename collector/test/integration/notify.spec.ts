@@ -63,16 +63,19 @@ describe('outbox delivery to real HTTP receivers', () => {
     return worker;
   };
   const enqueue = (entries: Array<{ notifier: string; subject?: string; msg?: NotificationMessage; key: string; dueMs?: number }>) =>
-    new OutboxRepository(tmp.db).enqueue(
-      entries.map((e) => ({
-        notifier: e.notifier,
-        subject: e.subject ?? 'incident:7',
-        event: (e.msg ?? message()).event,
-        message: JSON.stringify(e.msg ?? message()),
-        idempotencyKey: e.key,
-        dueMs: e.dueMs ?? 0,
-        createdMs: 0,
-      })),
+    tmp.db.transaction((tx) =>
+      new OutboxRepository(tmp.db).enqueue(
+        tx,
+        entries.map((e) => ({
+          notifier: e.notifier,
+          subject: e.subject ?? 'incident:7',
+          event: (e.msg ?? message()).event,
+          message: JSON.stringify(e.msg ?? message()),
+          idempotencyKey: e.key,
+          dueMs: e.dueMs ?? 0,
+          createdMs: 0,
+        })),
+      ),
     );
 
   it('signs webhook bodies with HMAC-SHA256 and marks them delivered after a 2xx', async () => {

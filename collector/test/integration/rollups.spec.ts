@@ -119,7 +119,7 @@ describe('rollups on a real SQLite file', () => {
   it('rebuilds after a crash what was never written, without counting twice what was', async () => {
     // Before the "crash": samples stored raw; only the first minute's bucket made it to the tier table.
     const id = await ingest(undefined, 'vigil_cpu_utilization_ratio', 'gauge', [[T0 - H + 5_000, 0.1], [T0 + 5_000, 0.2], [T0 + M + 5_000, 0.4]]);
-    await db.run('INSERT INTO rollup_1m VALUES (?, ?, 1, 0.2, 0.2, 0.2, 0.2, ?)', [id, T0, T0 + 5_000]);
+    await db.transaction((tx) => tx.run('INSERT INTO rollup_1m VALUES (?, ?, 1, 0.2, 0.2, 0.2, 0.2, ?)', [id, T0, T0 + 5_000]));
     clock.set(T0 + 2 * M);
     const { rollups, events, repo } = await start();
     // Samples keep arriving while the recovery reads raw data.

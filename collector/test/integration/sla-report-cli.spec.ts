@@ -214,7 +214,7 @@ describe('vigil-collector report sla (binary on a real SQLite file)', () => {
     expect(badPeriod.stderr).toContain('vigil-collector: --period: invalid period "2026-13" (use e.g. 2026-11, 2026-Q4, 2026-W45, 2026-11-03 or 2026)');
     const badFormat = await runBin(['report', 'sla', '--config', configFile, '--period', '2026-11', '--format', 'pdf']);
     expect(badFormat.code).toBe(2);
-    expect(badFormat.stderr).toContain('vigil-collector: --format: Invalid option: expected one of "json"|"csv"|"html"');
+    expect(badFormat.stderr).toContain('vigil-collector: --format: must be one of json, csv, html, got "pdf"');
     const unknown = await runBin(['report', 'sla', '--config', configFile, '--period', '2026-11', '--service', 'nope']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('vigil-collector: service "nope" does not exist');

@@ -218,8 +218,10 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
 
     // Crash: nothing of Monday was flushed. The restart re-reads raw samples from the last flush on.
     await shutdown();
-    await db.run('DELETE FROM sla_service_days');
-    await db.run("UPDATE sla_state SET value = ? WHERE key = 'last_flush_ms'", [String(utc('2026-11-16T05:00'))]);
+    await db.transaction(async (tx) => {
+      await tx.run('DELETE FROM sla_service_days');
+      await tx.run("UPDATE sla_state SET value = ? WHERE key = 'last_flush_ms'", [String(utc('2026-11-16T05:00'))]);
+    });
     await boot();
     expectMonday(await json('/api/services/shop/sla?period=2026-11-16'));
 
@@ -242,6 +244,37 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     expect(metrics).toContain(`vigil_sla_latency_attainment_ratio{service="shop",window="7d"} ${1635 / 1725}`);
     expect(metrics).toContain('vigil_sla_burn_rate{service="shop",window="1d"}');
     expect(metrics).not.toContain('service="db"'); // no sla section: no figures
+  });
+
+  it('folds a late replay (one batch per minute, after the late-data window) into the same exact figures as live data, saving coalesced re-read requests', async () => {
+    feedMonday(app!.get(SlaService));
+    clock.set(utc('2026-11-17T00:00'));
+    app!.get(SlaService).tick();
+    const live = await json('/api/services/shop/sla?period=2026-11-16');
+    expect(live.minutes).toMatchObject({ counted: 600, good: 565, bad: 30, unknown: 5 });
+
+    // A second collector on a fresh database: the agents were cut off all Monday and replay their spools on Tuesday.
+    await shutdown();
+    await db.close();
+    db = await Database.open({ path: join(dir, 'replay.db') });
+    await migrate(db, slaMigrations);
+    store = new MemorySampleStore();
+    await boot();
+    for (let t = utc('2026-11-16T06:00'); t < utc('2026-11-16T18:00'); t += MIN) ingest(t, t + MIN);
+    // 720 batches of late results: one saved re-read request per service and day, not one per sample.
+    let saved: unknown[] = [];
+    for (let i = 0; i < 100 && saved.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      saved = await db.all('SELECT service_id, day, from_minute, to_minute FROM sla_rebuild_queue');
+    }
+    const day = Math.floor(utc('2026-11-16T00:00') / 86_400_000);
+    expect(saved).toEqual([{ service_id: 'shop', day, from_minute: utc('2026-11-16T06:00') / MIN, to_minute: utc('2026-11-16T18:00') / MIN }]);
+
+    // Restarted before the re-read ran: the saved request does it, to the figures of live ingest.
+    await shutdown();
+    await boot();
+    expect(await json('/api/services/shop/sla?period=2026-11-16')).toEqual(live);
+    expect(await db.all('SELECT * FROM sla_rebuild_queue')).toEqual([]);
   });
 
   it('manages services and maintenance through the API with clear errors', async () => {

@@ -78,8 +78,11 @@ describe('SqliteSampleStore: appends', () => {
     expect(h.store.stats()).toMatchObject({ batchesStored: 1, batchesDuplicate: 1 });
   });
 
-  it('treats an older sequence as a duplicate and keeps series identity across label order', async () => {
+  it('treats an older stored sequence as a duplicate and keeps series identity across label order', async () => {
     const { store } = await openStore();
+    // Sequence 3 is stored first (empty): an older sequence is a replay only when it was stored;
+    // one never stored fills a hole (see the sequence window tests).
+    await store.append(batch(3, []));
     await store.append(batch(5, [gauge('m', { b: '2', a: '1' }, [[T0, 1]])]));
     expect((await store.append(batch(3, [gauge('m', { a: '1', b: '2' }, [[T0 + 1, 2]])]))).outcome.status).toBe('duplicate');
     await store.append(batch(6, [gauge('m', { a: '1', b: '2' }, [[T0 + 2, 3]])]));

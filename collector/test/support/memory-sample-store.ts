@@ -1,18 +1,23 @@
 import { seriesKey } from '@vigil/proto';
-import type { AppendOutcome, CommitInfo, IncomingBatch, Point, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
+import { EMPTY_SEQUENCE, judgeSequence, recordSequence, type SequenceState } from '../../src/storage/sequence-window.js';
+import { QueryTooLargeError, StorageInputError } from '../../src/storage/storage.errors.js';
+import type { AppendOutcome, CommitInfo, IncomingBatch, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
 
 /** An in-memory SampleStore fake for unit tests of services (not for integration tests). */
 export class MemorySampleStore implements SampleStore {
   private readonly series = new Map<string, SeriesRef>();
   private readonly byId = new Map<number, SeriesRef>();
   private readonly points = new Map<number, Map<number, number>>();
-  private readonly seqs = new Map<string, number>();
+  private readonly seqs = new Map<string, SequenceState>();
   private readonly listeners: Array<(info: CommitInfo) => void> = [];
 
   async append(batch: IncomingBatch): Promise<{ outcome: AppendOutcome; stored: StoredSeriesSamples[] }> {
     const key = `${batch.agentId}/${batch.epoch}`;
-    if ((this.seqs.get(key) ?? 0) >= batch.seq) return { outcome: { status: 'duplicate' }, stored: [] };
-    this.seqs.set(key, batch.seq);
+    const state = this.seqs.get(key) ?? EMPTY_SEQUENCE;
+    const verdict = judgeSequence(state, batch.seq, 1_000_000);
+    if (verdict.kind === 'duplicate') return { outcome: { status: 'duplicate' }, stored: [] };
+    if (verdict.kind !== 'new') throw new StorageInputError(verdict.detail, verdict.kind === 'gap' ? 'sequence_gap' : 'sequence');
+    this.seqs.set(key, recordSequence(state, batch.seq, 64));
     const stored: StoredSeriesSamples[] = [];
     let samples = 0;
     for (const s of batch.series) {
@@ -50,7 +55,7 @@ export class MemorySampleStore implements SampleStore {
     this.listeners.push(listener);
   }
   async lastStoredSeq(agentId: string, epoch: string): Promise<number> {
-    return this.seqs.get(`${agentId}/${epoch}`) ?? 0;
+    return this.seqs.get(`${agentId}/${epoch}`)?.highest ?? 0;
   }
   async findSeries(filter: SeriesFilter): Promise<SeriesRef[]> {
     const out = [...this.byId.values()].filter(
@@ -61,10 +66,10 @@ export class MemorySampleStore implements SampleStore {
   async getSeries(id: number): Promise<SeriesRef | undefined> {
     return this.byId.get(id);
   }
-  async queryRange(seriesId: number, fromMs: number, toMs: number): Promise<Point[]> {
-    return [...(this.points.get(seriesId) ?? new Map<number, number>())]
-      .filter(([ts]) => ts >= fromMs && ts <= toMs)
-      .sort((a, b) => a[0] - b[0]) as Point[];
+  async queryRange(seriesId: number, fromMs: number, toMs: number, options: RangeOptions = {}): Promise<Point[]> {
+    const points = [...(this.points.get(seriesId) ?? new Map<number, number>())].filter(([ts]) => ts >= fromMs && ts <= toMs).sort((a, b) => a[0] - b[0]) as Point[];
+    if (points.length > (options.maxPoints ?? Infinity)) throw new QueryTooLargeError(options.maxPoints!);
+    return points;
   }
   async latest(seriesIds?: number[]): Promise<Map<number, Point>> {
     const out = new Map<number, Point>();
