@@ -3,7 +3,7 @@
 // ceilings measured in the same run.
 //   BENCH_STREAMS (default 1000)  BENCH_SERIES (100 per batch)  BENCH_SECONDS (20)  BENCH_WINDOW (2 batches in flight per stream)
 //   BENCH_PACED_RATE (50000 samples/s offered in the second, paced phase that measures ack latency below saturation)
-//   BENCH_RECEIVERS=1: after the gRPC phases, remote write and OTLP against the same collector
+//   BENCH_RECEIVERS=1: before the gRPC phases, remote write and OTLP against the same collector
 //     (BENCH_RECEIVER_SENDERS 16 senders, BENCH_RECEIVER_SERIES 2000 samples per request)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -90,12 +90,14 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
 try {
   const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
   const { child, grpc, http } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
+  // Receivers first: they keep one request in flight per sender, so they leave no backlog behind,
+  // while the paced gRPC phase may leave batches queued that would slow whatever ran next.
+  const receivers = [];
+  for (const kind of RECEIVERS ? ['remote_write', 'otlp'] : []) receivers.push([kind, await runReceiverPhase(http, kind, RECEIVER_LOAD)]);
   const startCpu = processUsage(child.pid);
   const saturated = await runPhase(grpc, 'saturated', SECONDS);
   const endCpu = processUsage(child.pid);
   const paced = await runPhase(grpc, 'paced', Math.min(SECONDS, 10), PACED_RATE);
-  const receivers = [];
-  for (const kind of RECEIVERS ? ['remote_write', 'otlp'] : []) receivers.push([kind, await runReceiverPhase(http, kind, RECEIVER_LOAD)]);
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
 

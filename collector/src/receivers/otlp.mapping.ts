@@ -99,27 +99,23 @@ function pointContext(b: SeriesBuilder, name: string, point: PointBase, base: Re
   return { labels: { ...attributeLabels(point.attributes), ...base }, timeMs };
 }
 
+function numberPoints(b: SeriesBuilder, raw: string, name: string, points: readonly opentelemetry.proto.INumberDataPoint[], base: Record<string, string>, counter: boolean): void {
+  for (const p of points) {
+    const at = pointContext(b, raw, p, base);
+    if (at) b.add(name, at.labels, counter, at.timeMs, p.asInt != null ? Number(p.asInt) : (p.asDouble ?? 0));
+  }
+}
+
 function mapMetric(b: SeriesBuilder, metric: opentelemetry.proto.IMetric, base: Record<string, string>): void {
   const raw = metric.name ?? '';
   const unit = metric.unit ?? '';
   if (metric.gauge || (metric.sum && !metric.sum.isMonotonic)) {
-    const points = (metric.gauge ?? metric.sum)!.dataPoints ?? [];
-    const name = prometheusName(raw, unit, 'gauge');
-    for (const p of points) {
-      const at = pointContext(b, raw, p, base);
-      if (at) b.add(name, at.labels, false, at.timeMs, p.asInt != null ? Number(p.asInt) : (p.asDouble ?? 0));
-    }
-    return;
+    return numberPoints(b, raw, prometheusName(raw, unit, 'gauge'), (metric.gauge ?? metric.sum)!.dataPoints ?? [], base, false);
   }
   if (metric.sum) {
     const points = metric.sum.dataPoints ?? [];
     if (metric.sum.aggregationTemporality === DELTA) return b.reject('delta', points.length, `${raw}: delta temporality is not accepted; export cumulative sums`);
-    const name = prometheusName(raw, unit, 'counter');
-    for (const p of points) {
-      const at = pointContext(b, raw, p, base);
-      if (at) b.add(name, at.labels, true, at.timeMs, p.asInt != null ? Number(p.asInt) : (p.asDouble ?? 0));
-    }
-    return;
+    return numberPoints(b, raw, prometheusName(raw, unit, 'counter'), points, base, true);
   }
   if (metric.histogram) {
     const points = metric.histogram.dataPoints ?? [];
