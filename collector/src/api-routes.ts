@@ -16,6 +16,7 @@ const seriesSchema = z.strictObject({ id: z.number().int(), metric: z.string(), 
 export const agentListResponse = z.array(
   z.strictObject({
     id: z.string(),
+    kind: z.enum(['agent', 'remote_write', 'otlp']).describe('agent: a Vigil agent over gRPC; remote_write, otlp: a sender on that HTTP receiver'),
     hostname: z.string(),
     version: z.string(),
     labels,

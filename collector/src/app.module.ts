@@ -15,6 +15,7 @@ import { NotifyModule } from './notify/notify.module.js';
 import { ProblemsModule } from './problems/problems.module.js';
 import { QueryModule } from './query/query.module.js';
 import { RemoteWriteModule } from './remote-write/remote-write.module.js';
+import { ReceiversModule } from './receivers/receivers.module.js';
 import { CapacityReportModule, SlaReportModule } from './reports/reports.module.js';
 import { RollupsModule } from './rollups/rollups.module.js';
 import { MaintenanceService } from './sla/maintenance.service.js';
@@ -34,6 +35,7 @@ export class AppModule {
         CoreModule.forRoot(core),
         AgentsModule,
         IngestModule,
+        ReceiversModule,
         QueryModule,
         MetricsModule,
         HealthModule,

@@ -7,6 +7,8 @@ protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
 protobuf.configure();
 
 export { vigil };
+/** What the collector's HTTP receivers decode: Prometheus remote-write 1.0 and OTLP metrics (receivers/*.proto). */
+export { prometheus, opentelemetry } from './generated/receivers.js';
 export const MetricType = vigil.v1.MetricType;
 export const RejectReason = vigil.v1.RejectReason;
 

@@ -3,8 +3,22 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
 import { AgentsRepository, type AgentRow } from './agents.repository.js';
 
+/** How a source sends: a Vigil agent over gRPC, or a sender on one of the HTTP receivers. */
+export type SourceKind = 'agent' | 'remote_write' | 'otlp';
+
+/** Receiver sources are registered as `<kind>:<sender>` (receivers/receiver-source.ts). */
+export function sourceKindOf(id: string): SourceKind {
+  if (id.startsWith('remote_write:')) return 'remote_write';
+  if (id.startsWith('otlp:')) return 'otlp';
+  return 'agent';
+}
+
+/** A receiver source counts as connected while it sent within this window (it holds no stream). */
+const RECEIVER_CONNECTED_MS = 5 * 60_000;
+
 export interface AgentView {
   id: string;
+  kind: SourceKind;
   hostname: string;
   version: string;
   labels: Record<string, string>;
@@ -87,6 +101,20 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
     this.events.emit('agent', { agentId, hostname: agent?.hostname ?? '', connected: false, atMs: this.clock.now() });
   }
 
+  /** A receiver request arrived from a sender (no stream: it counts as connected while it keeps sending). */
+  async sourceSeen(source: { id: string; hostname: string; version: string }): Promise<void> {
+    const known = this.agents.get(source.id);
+    if (known) {
+      known.lastSeenMs = this.clock.now();
+      this.dirty.add(source.id);
+      return;
+    }
+    const now = this.clock.now();
+    const row: AgentRow = { ...source, labels: {}, inventory: {}, intervalMs: 0, firstSeenMs: now, lastSeenMs: now, spoolPending: 0, spoolDropped: 0 };
+    this.agents.set(source.id, row);
+    await this.repository.upsert(row);
+  }
+
   /** Data or a heartbeat arrived. */
   seen(agentId: string, spool?: { pending: number; dropped: number }): void {
     const agent = this.agents.get(agentId);
@@ -112,14 +140,16 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
   }
 
   list(): AgentView[] {
+    const now = this.clock.now();
     return [...this.agents.values()]
       .sort((a, b) => a.id.localeCompare(b.id))
       .map((a) => ({
         id: a.id,
+        kind: sourceKindOf(a.id),
         hostname: a.hostname,
         version: a.version,
         labels: a.labels,
-        connected: this.streams.has(a.id),
+        connected: this.streams.has(a.id) || (sourceKindOf(a.id) !== 'agent' && now - a.lastSeenMs <= RECEIVER_CONNECTED_MS),
         lastSeen: a.lastSeenMs,
         intervalMs: a.intervalMs,
         inventory: a.inventory,

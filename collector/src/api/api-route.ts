@@ -19,8 +19,10 @@ export interface RouteSpec {
   response?: z.ZodType;
   /** Content types of a non-JSON answer (reports, metrics). */
   produces?: string[];
-  /** Why the route may answer 401: `read` with auth.protect_reads, `write` always without an API token. */
-  auth?: 'read' | 'write';
+  /** Content types of a non-JSON request body (the receivers' protobuf); such routes may answer 400, 413 and 415. */
+  consumes?: string[];
+  /** Why the route may answer 401: `read` with auth.protect_reads, `write` always without an API token, `agent` without an agent token. */
+  auth?: 'read' | 'write' | 'agent';
 }
 
 const ROUTE_SPEC = Symbol('vigil:route-spec');

@@ -74,6 +74,12 @@ const ERROR_SCHEMA: JsonSchema = {
   properties: { error: { type: 'string' }, message: { type: 'string' }, issues: { type: 'array', items: { type: 'string' } } },
 };
 
+const AUTH_401 = {
+  read: 'an API token is required when auth.protect_reads is on',
+  write: 'an API token is required',
+  agent: 'an agent token is required',
+} as const;
+
 function operation(route: RegisteredRoute): JsonSchema {
   const spec = route.spec;
   const ok: JsonSchema = spec?.response
@@ -86,10 +92,12 @@ function operation(route: RegisteredRoute): JsonSchema {
     summary: spec?.summary ?? `${route.method.toUpperCase()} ${route.path}`,
     parameters: [...parameters('path', spec?.params, route.path), ...parameters('query', spec?.query, route.path)],
     ...(spec?.body ? { requestBody: { required: true, content: { 'application/json': { schema: inputSchema(spec.body) } } } } : {}),
+    ...(spec?.consumes ? { requestBody: { required: true, content: Object.fromEntries(spec.consumes.map((type) => [type, {}])) } } : {}),
     responses: {
-      [route.method === 'post' && !spec?.response ? '204' : '200']: ok,
+      [route.method === 'post' && !spec?.response && !spec?.produces ? '204' : '200']: ok,
       ...(spec?.query || spec?.body || spec?.params ? { 400: error('invalid request: `issues` names each bad field') } : {}),
-      ...(spec?.auth ? { 401: error(spec.auth === 'write' ? 'an API token is required' : 'an API token is required when auth.protect_reads is on') } : {}),
+      ...(spec?.consumes ? { 400: error('invalid request: the body cannot be decoded or holds invalid samples'), 413: error('body over ingest.max_message_bytes'), 415: error('wrong Content-Type or Content-Encoding'), 503: error('storage cannot take the samples now; the sender retries') } : {}),
+      ...(spec?.auth ? { 401: error(AUTH_401[spec.auth]) } : {}),
       ...(route.path.includes('{') ? { 404: error('not found') } : {}),
     },
   };

@@ -64,6 +64,14 @@ export class TokenVerifier {
     return own ? timingSafeEqual(own, h) : matchesAny(h, this.sharedAgent);
   }
 
+  /** The agent id whose own token (agent_token_map) this is; undefined for a shared or unknown token. */
+  agentIdOfToken(token: string): string | undefined {
+    const h = hash(token);
+    let found: string | undefined;
+    for (const [id, own] of this.perAgent) if (timingSafeEqual(own, h)) found = id;
+    return found;
+  }
+
   isApiToken(token: string | undefined): boolean {
     return token !== undefined && matchesAny(hash(token), this.api);
   }

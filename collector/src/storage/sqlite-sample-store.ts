@@ -20,6 +20,7 @@ import { SeriesCache } from './series-cache.js';
 import { StorageClosedError, StorageInputError, StorageOverloadedError } from './storage.errors.js';
 import { storageMigrations } from './storage.migrations.js';
 import type { AppendOutcome, CommitInfo, SeriesLimited, IncomingBatch, Labels, MetricKind, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
+import { sequenceGapLimit } from './storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from './store-options.js';
 import { Listeners, newCounters, type SampleStoreStats } from './store-stats.js';
 import { WriteHealth, type WriteState } from './write-health.js';
@@ -142,7 +143,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
       return Promise.reject(error);
     }
     // A replay of a committed batch needs no write: its commit already happened.
-    const verdict = judgeSequence(this.sequenceOf(batch.agentId, batch.epoch), batch.seq, this.cfg.maxSequenceGap);
+    const verdict = judgeSequence(this.sequenceOf(batch.agentId, batch.epoch), batch.seq, sequenceGapLimit(batch, this.cfg.maxSequenceGap));
     if (verdict.kind === 'duplicate') {
       this.counters.batchesDuplicate++;
       return Promise.resolve({ outcome: { status: 'duplicate' }, stored: [] });
@@ -220,7 +221,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
       const sk = streamKey(b.agentId, b.epoch);
       // Judged again against this group's own earlier batches (two streams of one agent epoch).
       const state = seqs.get(sk)?.state ?? this.sequenceOf(b.agentId, b.epoch);
-      const verdict = judgeSequence(state, b.seq, this.cfg.maxSequenceGap);
+      const verdict = judgeSequence(state, b.seq, sequenceGapLimit(b, this.cfg.maxSequenceGap));
       if (verdict.kind !== 'new') {
         if (verdict.kind === 'duplicate') results.push({ outcome: { status: 'duplicate' }, stored: [] });
         else results.push(new StorageInputError(`agent ${b.agentId}: ${verdict.detail}`, verdict.kind === 'gap' ? 'sequence_gap' : 'sequence'));

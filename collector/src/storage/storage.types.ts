@@ -22,6 +22,17 @@ export interface IncomingBatch {
   epoch: string;
   seq: number;
   series: IncomingSeries[];
+  /**
+   * `dense` (default): an agent's batch counter, 1, 2, 3…, so a jump past ingest.max_sequence_gap is
+   * refused. `timestamps`: the newest sample time of the batch (the HTTP receivers' per-series
+   * streams), which legitimately jumps by the time between requests, so no gap limit applies.
+   */
+  sequence?: 'dense' | 'timestamps';
+}
+
+/** The largest forward jump a batch's sequence may make for its kind of sequence. */
+export function sequenceGapLimit(batch: Pick<IncomingBatch, 'sequence'>, denseLimit: number): number {
+  return batch.sequence === 'timestamps' ? Number.POSITIVE_INFINITY : denseLimit;
 }
 
 /** New series of a batch refused by the series limits (their samples were not stored). */

@@ -2,6 +2,7 @@ import { seriesKey } from '@vigil/proto';
 import { EMPTY_SEQUENCE, judgeSequence, recordSequence, type SequenceState } from '../../src/storage/sequence-window.js';
 import { QueryTooLargeError, StorageInputError } from '../../src/storage/storage.errors.js';
 import type { AppendOutcome, CommitInfo, IncomingBatch, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
+import { sequenceGapLimit } from '../../src/storage/storage.types.js';
 
 /** An in-memory SampleStore fake for unit tests of services (not for integration tests). */
 export class MemorySampleStore implements SampleStore {
@@ -14,7 +15,7 @@ export class MemorySampleStore implements SampleStore {
   async append(batch: IncomingBatch): Promise<{ outcome: AppendOutcome; stored: StoredSeriesSamples[] }> {
     const key = `${batch.agentId}/${batch.epoch}`;
     const state = this.seqs.get(key) ?? EMPTY_SEQUENCE;
-    const verdict = judgeSequence(state, batch.seq, 1_000_000);
+    const verdict = judgeSequence(state, batch.seq, sequenceGapLimit(batch, 1_000_000));
     if (verdict.kind === 'duplicate') return { outcome: { status: 'duplicate' }, stored: [] };
     if (verdict.kind !== 'new') throw new StorageInputError(verdict.detail, verdict.kind === 'gap' ? 'sequence_gap' : 'sequence');
     this.seqs.set(key, recordSequence(state, batch.seq, 64));
