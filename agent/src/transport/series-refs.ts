@@ -1,21 +1,11 @@
 // Series references on the wire (proto: Batch.definitions, Batch.ref_samples). The spool keeps every batch in
 // full form; a batch is turned into references only when it is sent, against the references of the current
 // stream. A new stream starts a new encoder, so a batch replayed after a reconnect defines what it uses again.
-import { seriesKey, vigil } from '@vigil/proto';
+import { vigil } from '@vigil/proto';
+import { seriesKeyOf } from '../pipeline/series-key.js';
 
 /** Most series the agent defines per stream: numbers up to here take at most 2 bytes on the wire. */
 export const MAX_SERIES_REFS = 16_383;
-
-/** A series' identity, computed once per series object (the spool's recent batches are sent as they were built). */
-const keys = new WeakMap<object, string>();
-function keyOf(series: vigil.v1.ISeries): string {
-  let key = keys.get(series);
-  if (key === undefined) {
-    key = seriesKey(series.metric ?? '', series.labels ?? {});
-    keys.set(series, key);
-  }
-  return key;
-}
 
 /** The references of one stream, as the agent assigned them. */
 export class SeriesRefEncoder {
@@ -43,7 +33,7 @@ export class SeriesRefEncoder {
     const timestamps: number[] = [];
     const values: number[] = [];
     for (const series of input) {
-      const key = keyOf(series);
+      const key = seriesKeyOf(series);
       let ref = this.refs.get(key);
       if (ref === undefined) {
         if (this.refs.size + definitions.length >= this.limit) {
