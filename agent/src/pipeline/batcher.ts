@@ -2,6 +2,7 @@
 // holds max samples, reaches max age, or on flush (after every sampler tick). Samples that the collector would
 // reject anyway (bad metric or label names, non-finite values) are dropped here and counted.
 import { isValidMetricName, labelSetProblem, MetricType, seriesKey, type vigil } from '@vigil/proto';
+import { rememberSeriesKey } from './series-key.js';
 import { systemClock, type Clock, type ReasonCounter, type Sample, type SampleSink } from './types.js';
 
 export interface ClosedBatch {
@@ -52,6 +53,7 @@ export class Batcher implements SampleSink {
         entry = problem
           ? { problem }
           : { series: { metric: s.metric, labels: { ...s.labels }, type: s.kind === 'counter' ? MetricType.METRIC_TYPE_COUNTER : MetricType.METRIC_TYPE_GAUGE, timestampsMs: [], values: [] } };
+        if ('series' in entry) rememberSeriesKey(entry.series, key);
         this.open.set(key, entry);
       }
       if ('problem' in entry) {

@@ -26,3 +26,8 @@ export function splitSeries(series: Series[], fits: (part: Series[]) => boolean)
   const right = splitSeries([half(mid, points)], fits);
   return left && right ? [...left, ...right] : undefined;
 }
+
+/** Samples in a list of series. */
+export function sampleCount(series: readonly Series[]): number {
+  return series.reduce((n, s) => n + (s.values?.length ?? 0), 0);
+}

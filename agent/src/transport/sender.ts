@@ -6,18 +6,22 @@
 // backoff and full jitter and resends everything not acked, from the spool. Each attempt opens a fresh gRPC channel:
 // a channel that failed keeps its own reconnect backoff (up to 30 s plus jitter, during which calls fail at once),
 // which would stack on ours and let an agent reconnect up to a minute after the collector came back.
+// When the collector's Welcome offers series references, batches go out referencing the series this stream has
+// already defined (series-refs.ts); the spool keeps them in full form.
 import { Metadata, makeGenericClientConstructor, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
 import { IngestService, RejectReason, vigil } from '@vigil/proto';
 import type { TlsConfig } from '../config/config.schema.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { splitSeries } from '../pipeline/split.js';
+import { sampleCount, splitSeries } from '../pipeline/split.js';
 import type { Spool } from '../pipeline/spool.js';
 import { systemClock, type Clock, type ReasonCounter } from '../pipeline/types.js';
 import { AGENT_VERSION } from '../version.js';
 import { Backoff } from './backoff.js';
 import { channelCredentials, channelOptions } from './credentials.js';
 import { classifyStreamError, rejectReasonName } from './errors.js';
+import { RejectionLog } from './rejection-log.js';
+import { MAX_SERIES_REFS, SeriesRefEncoder } from './series-refs.js';
 
 /** gRPC's default receive limit, assumed when the collector does not announce one. */
 const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -50,9 +54,6 @@ export interface SenderOptions {
   logger?: Logger;
 }
 
-/** Partial rejections of one reason are logged at most once per this period (with the count in between). */
-const PARTIAL_REJECTION_LOG_MS = 60_000;
-
 export type SenderState = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'stopped';
 
 interface Connection {
@@ -62,6 +63,8 @@ interface Connection {
   maxMessageBytes: number;
   lastSent: number;
   inflight: Map<number, number>;
+  /** This stream's series references; none when the collector offers none. */
+  refs?: SeriesRefEncoder;
   pumping: boolean;
   pumpAgain: boolean;
   timers: NodeJS.Timeout[];
@@ -72,8 +75,9 @@ export class Sender {
   private readonly backoff: Backoff;
   private readonly clock: Clock;
   private readonly logger: Logger;
-  /** Per rejection reason: when a partial rejection was last logged, and how many arrived since. */
-  private readonly partialRejectionLog = new Map<string, { at: number; since: number }>();
+  private readonly rejectionLog: RejectionLog;
+  /** Set for the rest of the run once the collector could not resolve our references (a bug on one side). */
+  private seriesRefsOff = false;
   private readonly window: number;
   private conn: Connection | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -89,6 +93,7 @@ export class Sender {
     this.logger = options.logger ?? silentLogger;
     this.window = options.window ?? 32;
     this.backoff = new Backoff(options.backoff ?? { initialMs: 500, maxMs: 30_000 });
+    this.rejectionLog = new RejectionLog(this.logger, this.clock);
   }
 
   get state(): SenderState {
@@ -211,6 +216,8 @@ export class Sender {
     if (conn !== this.conn) return;
     conn.welcomedAt = this.clock.now();
     conn.lastSent = lastStored;
+    const maxRefs = Math.min(Number(welcome.maxSeriesRefs ?? 0), MAX_SERIES_REFS);
+    if (maxRefs > 0 && !this.seriesRefsOff) conn.refs = new SeriesRefEncoder(maxRefs);
     this.connections++;
     this.currentState = 'streaming';
     this.logger.info('connected to collector', { collector: this.options.address, last_stored_seq: lastStored, pending: spool.pendingBatches });
@@ -232,9 +239,10 @@ export class Sender {
     const seq = Number(rejection.seq ?? 0);
     const reason = rejectReasonName(rejection.reason, RejectReason as unknown as Record<number, string>);
     const samples = Number(rejection.rejectedSamples ?? 0);
-    this.options.rejected.add(reason, samples);
     this.options.rejections?.add(reason);
-    this.logRejection(rejection, seq, reason, samples);
+    if (rejection.wholeBatch && rejection.reason === RejectReason.REJECT_REASON_SERIES_REFS) return this.resendInFull(conn, seq, rejection.detail ?? '');
+    this.options.rejected.add(reason, samples);
+    this.rejectionLog.log({ seq, reason, samples, detail: rejection.detail ?? '', wholeBatch: Boolean(rejection.wholeBatch) });
     if (!rejection.wholeBatch) return;
     conn.inflight.delete(seq);
     await this.options.spool.discard(seq, 'rejected');
@@ -242,21 +250,22 @@ export class Sender {
     if (conn === this.conn) await this.pump(conn);
   }
 
-  /** Every whole-batch rejection is logged (data is lost); partial ones once per reason per minute, with a count. */
-  private logRejection(rejection: vigil.v1.Rejection.$Properties, seq: number, reason: string, samples: number): void {
-    const fields = { seq, reason, samples, detail: rejection.detail ?? '' };
-    if (rejection.wholeBatch) {
-      this.logger.warn('collector rejected a whole batch; dropping it', fields);
-      return;
+  /**
+   * The collector could not resolve a batch's references: nothing of it was stored. Its samples go again, in
+   * full and under a new seq (the spool holds the full form), and references stay off for the rest of the run, so
+   * this happens at most for the batches already in flight.
+   */
+  private async resendInFull(conn: Connection, seq: number, detail: string): Promise<void> {
+    this.logger.error('collector could not resolve our series references; resending the batch in full and sending full series from now on', { seq, detail });
+    this.seriesRefsOff = true;
+    conn.refs = undefined;
+    conn.inflight.delete(seq);
+    const read = await this.options.spool.read(seq);
+    if (read.status === 'ok') {
+      const { batch } = read;
+      await this.options.spool.replace(seq, [{ createdMs: Number(batch.createdMs), series: batch.series, sampleCount: sampleCount(batch.series) }]);
     }
-    const now = this.clock.now();
-    const last = this.partialRejectionLog.get(reason);
-    if (last && now - last.at < PARTIAL_REJECTION_LOG_MS) {
-      last.since++;
-      return;
-    }
-    this.logger.warn('collector rejected part of a batch', { ...fields, rejections_since_last_log: last ? last.since + 1 : undefined });
-    this.partialRejectionLog.set(reason, { at: now, since: 0 });
+    if (conn === this.conn) await this.pump(conn);
   }
 
   private onHeartbeatTick(conn: Connection): void {
@@ -332,7 +341,8 @@ export class Sender {
           }
           conn.lastSent = seq;
           conn.inflight.set(seq, this.clock.now());
-          if (!conn.call.write({ batch: read.batch })) await waitForDrain(conn.call);
+          const batch = conn.refs ? conn.refs.encode(read.batch, read.payloadBytes, conn.maxMessageBytes - ENVELOPE_BYTES) : read.batch;
+          if (!conn.call.write({ batch })) await waitForDrain(conn.call);
         }
       } while (conn.pumpAgain && conn === this.conn);
     } finally {
@@ -354,7 +364,7 @@ export class Sender {
     }
     const seqs = await this.options.spool.replace(
       seq,
-      parts.map((series) => ({ createdMs, series, sampleCount: series.reduce((n, s) => n + (s.values?.length ?? 0), 0) })),
+      parts.map((series) => ({ createdMs, series, sampleCount: sampleCount(series) })),
     );
     this.logger.info('split a batch larger than the collector accepts', { seq, parts: seqs.length, limit });
   }

@@ -7,6 +7,9 @@ export interface ReceivedBatch {
   samples: number;
   series: vigil.v1.Series[];
   createdMs: number;
+  /** Series the batch defined, and samples it sent by reference (both 0 for a batch of full series). */
+  definitions: number;
+  referenced: number;
 }
 
 export interface FakeCollectorOptions {
@@ -16,6 +19,10 @@ export interface FakeCollectorOptions {
   reject?: (batch: vigil.v1.Batch) => Omit<vigil.v1.Rejection.$Properties, 'seq'> | undefined;
   /** Serve TLS with this certificate; with `clientCa`, require client certificates signed by it (mutual TLS). */
   tls?: { cert: Buffer; key: Buffer; clientCa?: Buffer };
+  /** Offer series references (Welcome.max_series_refs); referenced batches are resolved and recorded as full series. */
+  seriesRefs?: number;
+  /** Speak the contract as released before series references (proto/test/fixtures/telemetry.v1-0.proto): an old collector. */
+  wire?: 'v1-0';
 }
 
 export declare class FakeCollector {

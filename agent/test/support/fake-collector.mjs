@@ -2,16 +2,23 @@
 // it receives, over plaintext, TLS or mutual TLS. Used by the agent's integration and e2e tests.
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { IngestService } from '@vigil/proto';
+import { SeriesRefTable } from '../../../collector/src/ingest/series-refs.ts';
+import { IngestServiceV10 } from '../../../proto/test/fixtures/v1-0.mjs';
 
 export class FakeCollector {
   /**
-   * @param {{ token?: string, maxMessageBytes?: number, reject?: (batch: any) => any, tls?: { cert: Buffer, key: Buffer, clientCa?: Buffer } }} [options]
+   * @param {{ token?: string, maxMessageBytes?: number, reject?: (batch: any) => any, tls?: { cert: Buffer, key: Buffer, clientCa?: Buffer }, seriesRefs?: number, wire?: 'v1-0' }} [options]
+   * `seriesRefs`: offered in Welcome (max_series_refs); referenced batches are resolved by the collector's own
+   * table and recorded as full series, with `refs` (referenced samples) and `definitions` counted per batch.
+   * `wire: 'v1-0'`: speaks the contract as released before series references (an old collector).
    */
   constructor(options = {}) {
     this.token = options.token ?? 'test-token';
     this.maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
     this.reject = options.reject;
     this.tls = options.tls;
+    this.seriesRefs = options.seriesRefs ?? 0;
+    this.service = options.wire === 'v1-0' ? IngestServiceV10 : IngestService;
     this.hellos = [];
     this.batches = [];
     this.heartbeats = [];
@@ -33,7 +40,7 @@ export class FakeCollector {
   /** Starts listening; `port` 0 picks a free one; restarting on the previous port is `start(collector.port)`. */
   async start(port = 0) {
     const server = new Server();
-    server.addService(IngestService, { stream: (call) => this.onStream(call) });
+    server.addService(this.service, { stream: (call) => this.onStream(call) });
     this.port = await new Promise((resolve, reject) =>
       server.bindAsync(`127.0.0.1:${port}`, this.credentials(), (error, bound) => (error ? reject(error) : resolve(bound))),
     );
@@ -96,19 +103,24 @@ export class FakeCollector {
     }
     this.calls.add(call);
     let key;
+    const refs = new SeriesRefTable(this.seriesRefs);
     call.on('data', (message) => {
       if (message.hello) {
         key = `${message.hello.agentId}/${message.hello.streamEpoch}`;
         this.hellos.push(message.hello);
-        call.write({ welcome: { lastStoredSeq: this.stored.get(key) ?? 0, maxMessageBytes: this.maxMessageBytes } });
+        const welcome = { lastStoredSeq: this.stored.get(key) ?? 0, maxMessageBytes: this.maxMessageBytes };
+        call.write({ welcome: this.seriesRefs ? { ...welcome, maxSeriesRefs: this.seriesRefs } : welcome });
       } else if (message.batch && key) {
-        const batch = message.batch;
+        const definitions = message.batch.definitions?.length ?? 0;
+        const referenced = message.batch.refSamples?.refs?.length ?? 0;
+        const { batch, problem } = refs.resolve(message.batch);
         const seq = Number(batch.seq);
-        const samples = batch.series.reduce((n, s) => n + s.values.length, 0);
+        batch.series ??= [];
+        const samples = batch.series.reduce((n, s) => n + (s.values?.length ?? 0), 0);
         this.batchCount++;
         this.sampleCount += samples;
-        this.batches.push({ agentId: key.split('/')[0], epoch: key.split('/')[1], seq, samples, series: batch.series, createdMs: Number(batch.createdMs) });
-        const rejection = this.reject?.(batch);
+        this.batches.push({ agentId: key.split('/')[0], epoch: key.split('/')[1], seq, samples, series: batch.series, createdMs: Number(batch.createdMs), definitions, referenced });
+        const rejection = problem ? { reason: problem.reason, detail: problem.detail, rejectedSamples: problem.samples, wholeBatch: true } : this.reject?.(batch);
         if (rejection) call.write({ rejection: { seq, ...rejection } });
         if (seq > (this.stored.get(key) ?? 0)) this.stored.set(key, seq);
         call.write({ ack: { seq: this.stored.get(key) } });

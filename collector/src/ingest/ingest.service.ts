@@ -16,6 +16,7 @@ import { IngestMetrics } from './ingest.metrics.js';
 import { AgentStreams, type StreamLease } from './agent-streams.js';
 import { helloProblem } from './hello-validation.js';
 import { InflightBudget, estimateBatchBytes } from './inflight-budget.js';
+import { SeriesRefTable, type RefProblem } from './series-refs.js';
 
 type Stream = ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessage>;
 
@@ -65,6 +66,7 @@ export class IngestService {
     let epoch = '';
     let ended = false;
     let lease: StreamLease | undefined;
+    const refs = new SeriesRefTable(this.config.ingest.max_series_per_agent);
     let markFinished: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (markFinished = resolve));
     // Acks leave in batch order: each batch's ack waits for the previous one.
@@ -141,7 +143,7 @@ export class IngestService {
               id, hostname, version: hello.version ?? '', labels: { ...(hello.labels ?? {}) }, inventory: { ...(hello.inventory ?? {}) }, intervalMs: hello.intervalMs ?? 0,
             });
             const lastStoredSeq = await this.store.lastStoredSeq(id, epoch);
-            this.write(call, { welcome: { lastStoredSeq, maxMessageBytes: this.config.ingest.max_message_bytes } });
+            this.write(call, { welcome: { lastStoredSeq, maxMessageBytes: this.config.ingest.max_message_bytes, maxSeriesRefs: refs.limit } });
             this.log.log(`agent ${id} (${hostname}) connected from ${peer}; resumes after seq ${lastStoredSeq}`);
           });
           return;
@@ -155,13 +157,14 @@ export class IngestService {
         }
         if (message.body === 'batch') {
           const receivedAt = performance.now();
-          const batch = message.batch!;
+          // In arrival order, so that definitions hold for the batches after them.
+          const { batch, problem } = refs.resolve(message.batch!);
           const bytes = estimateBatchBytes(batch);
           if (!this.inflight.tryReserve(bytes)) {
             throw new StreamError(GrpcStatus.UNAVAILABLE, `collector busy: ${this.inflight.bytes} bytes of batches in flight (ingest.max_inflight_bytes ${this.inflight.limit}), retry later`, 'inflight_full');
           }
           enqueue(async () => {
-            const seq = await this.ingestBatch(call, id, hostname, epoch, batch);
+            const seq = await this.ingestBatch(call, id, hostname, epoch, batch, problem);
             if (ended) return;
             this.write(call, { ack: { seq } });
             this.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
@@ -189,8 +192,9 @@ export class IngestService {
   }
 
   /** Validates and stores one batch; resolves to the sequence number to ack. */
-  private async ingestBatch(call: Stream, agentId: string, hostname: string, epoch: string, batch: vigil.v1.IBatch): Promise<number> {
+  private async ingestBatch(call: Stream, agentId: string, hostname: string, epoch: string, batch: vigil.v1.IBatch, refProblem?: RefProblem): Promise<number> {
     this.agents.seen(agentId);
+    if (refProblem) return this.rejectBatch(call, Number(batch.seq ?? 0), refProblem.reason, refProblem.detail, refProblem.samples);
     const now = this.clock.now();
     const ingest = this.config.ingest;
     const result = validateBatch(batch, { agentId, hostname, nowMs: now, maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch, isReservedMetric: this.isReservedMetric });
