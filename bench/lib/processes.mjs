@@ -12,9 +12,10 @@ const CLOCK_TICKS = 100; // USER_HZ on Linux
 export function startCollector(args, { env = {} } = {}) {
   // BENCH_COLLECTOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the collector under load.
   const nodeArgs = (process.env.BENCH_COLLECTOR_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // BENCH_COLLECTOR_ROOT=/path/to/another/checkout runs that build's collector (A/B comparisons).
   // Run the bin itself (not `node bin`), so its shebang's V8 flags apply as they do for users.
-  const bin = join(root, 'collector/bin/vigil-collector.js');
-  const child = spawn(nodeArgs.length ? process.execPath : bin, nodeArgs.length ? [...nodeArgs, '--max-semi-space-size=64', bin, ...args] : args, {
+  const bin = join(process.env.BENCH_COLLECTOR_ROOT ?? root, 'collector/bin/vigil-collector.js');
+  const child = spawn(nodeArgs.length ? process.execPath : bin, nodeArgs.length ? [...nodeArgs, ...shebangFlags(bin), bin, ...args] : args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -32,6 +33,12 @@ export function startCollector(args, { env = {} } = {}) {
     });
     child.on('exit', (code) => reject(new Error(`collector exited with ${code}: ${stderr}`)));
   });
+}
+
+/** The V8 flags of a `#!/usr/bin/env -S node <flags>` line, so a profiled run keeps them. */
+function shebangFlags(bin) {
+  const first = readFileSync(bin, 'utf8').split('\n', 1)[0];
+  return /^#!.*\bnode\s+(.*)$/.exec(first)?.[1].split(' ').filter(Boolean) ?? [];
 }
 
 /** CPU seconds (own + reaped children) and resident memory of a process, from /proc. */

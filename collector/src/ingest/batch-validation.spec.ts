@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RejectReason } from '@vigil/proto';
-import { validateBatch } from './batch-validation.js';
+import { SeriesMemo, validateBatch } from './batch-validation.js';
 
 const ctx = { agentId: 'a1', hostname: 'h1', nowMs: 1_000_000_000_000, maxFutureMs: 60_000, maxAgeMs: 3_600_000, maxSeriesPerBatch: 3 };
 
@@ -42,5 +42,21 @@ describe('validateBatch', () => {
     if (result.status !== 'accepted') throw new Error('expected accepted');
     expect(result.series.map((s) => s.metric)).toEqual(['vigil_x']);
     expect(result.rejections).toEqual([{ reason: RejectReason.REJECT_REASON_RESERVED_METRIC_NAME, count: 1, detail: 'metric name up is reserved: the collector exposes it itself' }]);
+  });
+
+  it('reuses the label set of a series sent again at the same position, and checks a changed one', () => {
+    const memo = new SeriesMemo();
+    const batch = (labels: Record<string, string>) => ({ seq: 1, series: [{ metric: 'vigil_x', labels, timestampsMs: [ctx.nowMs], values: [1] }] });
+    const labelsOf = (r: ReturnType<typeof validateBatch>) => (r.status === 'accepted' ? r.series[0]?.labels : undefined);
+    const first = labelsOf(validateBatch(batch({ a: 'b' }), { ...ctx, memo }));
+    expect(first).toEqual({ a: 'b', agent: 'a1', host: 'h1' });
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(labelsOf(validateBatch(batch({ a: 'b' }), { ...ctx, memo }))).toBe(first);
+    expect(labelsOf(validateBatch(batch({ a: 'c' }), { ...ctx, memo }))).toEqual({ a: 'c', agent: 'a1', host: 'h1' });
+    // A reserved label never passes through the memo, even with the value the collector would set.
+    const sneaky = validateBatch(batch({ agent: 'a1' }), { ...ctx, memo });
+    expect(sneaky).toMatchObject({ status: 'accepted', series: [], rejections: [{ reason: RejectReason.REJECT_REASON_INVALID_LABEL, count: 1 }] });
+    // Another agent identity on the same memo gets its own labels.
+    expect(labelsOf(validateBatch(batch({ a: 'c' }), { ...ctx, agentId: 'a2', memo }))).toEqual({ a: 'c', agent: 'a2', host: 'h1' });
   });
 });

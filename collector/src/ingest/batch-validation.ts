@@ -1,5 +1,5 @@
 import { RejectReason, isValidMetricName, labelSetProblem, type vigil } from '@vigil/proto';
-import type { IncomingSeries, MetricKind } from '../storage/storage.types.js';
+import type { IncomingSeries, Labels, MetricKind } from '../storage/storage.types.js';
 
 export interface ValidationContext {
   agentId: string;
@@ -10,6 +10,55 @@ export interface ValidationContext {
   maxSeriesPerBatch: number;
   /** Names the collector exposes itself (metrics/exposition-names.ts); none when omitted. */
   isReservedMetric?: (name: string) => boolean;
+  /** The stream's memo of series already checked (see SeriesMemo); every series is checked without it. */
+  memo?: SeriesMemo;
+}
+
+/** Positions a memo remembers; later series of larger batches are checked every time. */
+const MAX_MEMO_POSITIONS = 10_000;
+
+interface MemoEntry {
+  metric: string;
+  /** Checked labels plus agent and host, frozen: shared with the store, which keeps them. */
+  labels: Labels;
+  /** Label count as the agent sent them (without agent and host). */
+  sent: number;
+}
+
+/**
+ * One agent stream's series as last accepted, by position. Agents send the same series in the same
+ * order, so a series equal to the one at its position last time skips the name and label checks
+ * and the copy, and reuses that label set: the store then recognises it by identity. This is most
+ * of the per-series work at ingest (profile in docs/storage.md).
+ */
+export class SeriesMemo {
+  private entries: Array<MemoEntry | undefined> = [];
+  private agentId = '';
+  private hostname = '';
+
+  /** Forgets everything when the stream's identity changed (the labels embed agent and host). */
+  bind(agentId: string, hostname: string): void {
+    if (agentId === this.agentId && hostname === this.hostname) return;
+    this.agentId = agentId;
+    this.hostname = hostname;
+    this.entries = [];
+  }
+
+  /** The label set accepted at `position` when the series sent there now is the same one. */
+  lookup(position: number, metric: string, sent: Readonly<Record<string, string>>): Labels | undefined {
+    const e = this.entries[position];
+    if (!e || e.metric !== metric) return undefined;
+    let n = 0;
+    for (const k in sent) {
+      if (k === 'agent' || k === 'host' || e.labels[k] !== sent[k]) return undefined;
+      n++;
+    }
+    return n === e.sent ? e.labels : undefined;
+  }
+
+  remember(position: number, metric: string, labels: Labels, sent: number): void {
+    if (position < MAX_MEMO_POSITIONS) this.entries[position] = { metric, labels, sent };
+  }
 }
 
 export interface SampleRejection {
@@ -60,33 +109,45 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
   const oldest = ctx.nowMs - ctx.maxAgeMs;
   const newest = ctx.nowMs + ctx.maxFutureMs;
   const series: IncomingSeries[] = [];
+  const memo = ctx.memo;
+  memo?.bind(ctx.agentId, ctx.hostname);
   let accepted = 0;
-  for (const s of inputSeries) {
+  for (let position = 0; position < inputSeries.length; position++) {
+    const s = inputSeries[position]!;
     const metric = s.metric ?? '';
     const timestamps = s.timestampsMs ?? [];
     const values = s.values ?? [];
     const count = values.length;
-    if (!isValidMetricName(metric)) {
-      reject(RejectReason.REJECT_REASON_INVALID_METRIC_NAME, count, `invalid metric name ${JSON.stringify(metric)}`);
-      continue;
-    }
-    if (ctx.isReservedMetric?.(metric)) {
-      reject(RejectReason.REJECT_REASON_RESERVED_METRIC_NAME, count, `metric name ${metric} is reserved: the collector exposes it itself`);
-      continue;
+    const sent = s.labels ?? {};
+    let labels = memo?.lookup(position, metric, sent);
+    if (!labels) {
+      if (!isValidMetricName(metric)) {
+        reject(RejectReason.REJECT_REASON_INVALID_METRIC_NAME, count, `invalid metric name ${JSON.stringify(metric)}`);
+        continue;
+      }
+      if (ctx.isReservedMetric?.(metric)) {
+        reject(RejectReason.REJECT_REASON_RESERVED_METRIC_NAME, count, `metric name ${metric} is reserved: the collector exposes it itself`);
+        continue;
+      }
     }
     if (timestamps.length !== values.length) {
       reject(RejectReason.REJECT_REASON_MALFORMED_SERIES, Math.max(count, timestamps.length), `${metric}: ${timestamps.length} timestamps for ${values.length} values`);
       continue;
     }
-    const labels = { ...(s.labels ?? {}) };
-    const reserved = RESERVED_LABELS.find((l) => l in labels);
-    const problem = labelSetProblem(labels) ?? (reserved && `label ${reserved} is set by the collector`);
-    if (problem) {
-      reject(RejectReason.REJECT_REASON_INVALID_LABEL, count, `${metric}: ${problem}`);
-      continue;
+    if (!labels) {
+      const checked: Labels = { ...sent };
+      const reserved = RESERVED_LABELS.find((l) => l in checked);
+      const problem = labelSetProblem(checked) ?? (reserved && `label ${reserved} is set by the collector`);
+      if (problem) {
+        reject(RejectReason.REJECT_REASON_INVALID_LABEL, count, `${metric}: ${problem}`);
+        continue;
+      }
+      const sentCount = Object.keys(checked).length;
+      checked.agent = ctx.agentId;
+      checked.host = ctx.hostname;
+      labels = Object.freeze(checked);
+      memo?.remember(position, metric, labels, sentCount);
     }
-    labels.agent = ctx.agentId;
-    labels.host = ctx.hostname;
 
     const kind: MetricKind = s.type === 1 ? 'counter' : 'gauge';
     if (allSamplesValid(timestamps, values, oldest, newest)) {

@@ -10,7 +10,7 @@ import type { CollectorConfig } from '../config/config.schema.js';
 import type { SampleStore } from '../storage/storage.types.js';
 import { AgentsService } from '../agents/agents.service.js';
 import { TokenVerifier, bearerToken } from '../auth/token-verifier.js';
-import { REASON_NAMES, validateBatch } from './batch-validation.js';
+import { REASON_NAMES, SeriesMemo, validateBatch } from './batch-validation.js';
 import { StreamError, classifyStorageError, streamErrorFor } from './ingest.errors.js';
 import { IngestMetrics } from './ingest.metrics.js';
 import { AgentStreams, type StreamLease } from './agent-streams.js';
@@ -67,6 +67,7 @@ export class IngestService {
     let ended = false;
     let lease: StreamLease | undefined;
     const refs = new SeriesRefTable(this.config.ingest.max_series_per_agent);
+    const memo = new SeriesMemo();
     let markFinished: () => void = () => undefined;
     const finished = new Promise<void>((resolve) => (markFinished = resolve));
     // Acks leave in batch order: each batch's ack waits for the previous one.
@@ -164,7 +165,7 @@ export class IngestService {
             throw new StreamError(GrpcStatus.UNAVAILABLE, `collector busy: ${this.inflight.bytes} bytes of batches in flight (ingest.max_inflight_bytes ${this.inflight.limit}), retry later`, 'inflight_full');
           }
           enqueue(async () => {
-            const seq = await this.ingestBatch(call, id, hostname, epoch, batch, problem);
+            const seq = await this.ingestBatch(call, id, hostname, epoch, batch, memo, problem);
             if (ended) return;
             this.write(call, { ack: { seq } });
             this.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
@@ -192,12 +193,12 @@ export class IngestService {
   }
 
   /** Validates and stores one batch; resolves to the sequence number to ack. */
-  private async ingestBatch(call: Stream, agentId: string, hostname: string, epoch: string, batch: vigil.v1.IBatch, refProblem?: RefProblem): Promise<number> {
+  private async ingestBatch(call: Stream, agentId: string, hostname: string, epoch: string, batch: vigil.v1.IBatch, memo: SeriesMemo, refProblem?: RefProblem): Promise<number> {
     this.agents.seen(agentId);
     if (refProblem) return this.rejectBatch(call, Number(batch.seq ?? 0), refProblem.reason, refProblem.detail, refProblem.samples);
     const now = this.clock.now();
     const ingest = this.config.ingest;
-    const result = validateBatch(batch, { agentId, hostname, nowMs: now, maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch, isReservedMetric: this.isReservedMetric });
+    const result = validateBatch(batch, { agentId, hostname, nowMs: now, maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch, isReservedMetric: this.isReservedMetric, memo });
     const seq = Number(batch.seq ?? 0);
     if (result.status === 'rejected') return this.rejectBatch(call, seq, result.reason, result.detail, result.samples);
     for (const r of result.rejections) {

@@ -92,7 +92,8 @@ export class SeriesCache {
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
       let ref: SeriesRef | undefined = cache[i];
-      if (!ref || ref.metric !== s.metric || !sameLabels(ref.labels, s.labels)) {
+      // Ingest hands the same frozen label set for a series batch after batch: identity first.
+      if (!ref || ref.metric !== s.metric || (ref.labels !== s.labels && !sameLabels(ref.labels, s.labels))) {
         const key = seriesKey(s.metric, s.labels);
         ref = this.byKey.get(key) ?? draft.created.get(key);
         if (!ref) {
@@ -104,7 +105,8 @@ export class SeriesCache {
             refs[i] = undefined;
             continue;
           }
-          ref = freezeSeries({ id: this.nextId++, metric: s.metric, labels: { ...s.labels }, kind: s.kind });
+          // A frozen label set cannot change under us: keep it (one copy per series, shared with ingest).
+          ref = freezeSeries({ id: this.nextId++, metric: s.metric, labels: Object.isFrozen(s.labels) ? s.labels : { ...s.labels }, kind: s.kind });
           draft.created.set(key, ref);
           draft.createdPerAgent.set(owner, ownerDraft + 1);
         }
