@@ -1,6 +1,7 @@
-// `npm start`: the embedded default in one command. Starts a collector on ./data/vigil.db, a small
-// demo "shop" web server for the sample probes to check, a webhook receiver that prints the
-// notifications the collector sends, and one local agent. Ctrl-C stops everything once, cleanly.
+// `npm start`: the embedded default in one command. Starts a collector (API, web console, status
+// page) on ./data/vigil.db, a small demo "shop" web server for the sample probes to check, a webhook
+// receiver that prints the notifications the collector sends, and one local agent. Ctrl-C stops
+// everything once, cleanly.
 //
 // VIGIL_DEMO_DIR=DIR     keep the database, spool and derived configs in DIR (default ./data)
 // VIGIL_DEMO_PORTS=auto  pick free loopback ports for everything (used by the first-hour test)
@@ -124,6 +125,8 @@ createInterface({ input: collector.stdout }).on('line', (line) => {
   start('agent', 'agent/bin/vigil-agent.js', ['--config', join(dataDir, 'agent.yaml'), '--collector', grpc]);
   console.log(`
 Vigil is running (collector + local agent, SQLite at ${join(dataDir, 'vigil.db')}):
+  Console             http://${http}/
+  Status page         http://${http}/status
   Prometheus metrics  http://${http}/metrics
   Agents              http://${http}/api/agents
   Series              http://${http}/api/series?metric=vigil_cpu_utilization_ratio
