@@ -1,15 +1,16 @@
 // The ingest load of the benchmarks: many simulated agents streaming batches over real gRPC.
-import { credentials, makeGenericClientConstructor, Metadata } from '@grpc/grpc-js';
+import { credentials, makeGenericClientConstructor, Metadata, status } from '@grpc/grpc-js';
 import { IngestService, vigil } from '@vigil/proto';
+import { processUsage } from './processes.mjs';
 
 const CHANNELS = 8;
 
 /**
  * The load's settings from the environment: BENCH_STREAMS (default 1000), BENCH_SERIES (100 per
- * batch), BENCH_SECONDS (20), BENCH_WINDOW (2 batches in flight per stream), BENCH_PACED_RATE (50000
- * samples/s offered in a paced phase).
+ * batch), BENCH_SECONDS (20), BENCH_WINDOW (2 batches in flight per stream), BENCH_PACED_RATE (samples/s
+ * offered in a paced phase; `pacedRate` by default).
  */
-export function loadSettings() {
+export function loadSettings({ pacedRate = 50_000 } = {}) {
   const streams = Number(process.env.BENCH_STREAMS ?? 1000);
   const series = Number(process.env.BENCH_SERIES ?? 100);
   const window = Number(process.env.BENCH_WINDOW ?? 2);
@@ -20,25 +21,33 @@ export function loadSettings() {
     window,
     token,
     seconds: Number(process.env.BENCH_SECONDS ?? 20),
-    pacedRate: Number(process.env.BENCH_PACED_RATE ?? 50_000),
+    pacedRate: Number(process.env.BENCH_PACED_RATE ?? pacedRate),
     /** What runPhase takes. */
     load: { streams, series, window, token },
   };
 }
 
 /**
- * Streams batches from `streams` simulated agents (`series` per batch) for `seconds`. Closed loop
- * (each stream keeps `window` batches in flight) when `offeredRate` is undefined, else each stream
- * sends on a timer so that all together offer `offeredRate` samples/s. Returns acked samples/s and sorted ack latencies (ms).
+ * Streams batches from `streams` simulated agents (`series` per batch; the same agents and series in
+ * every phase, a new stream epoch each, so a later phase measures steady ingest rather than the
+ * creation of new series) for `seconds`. Closed loop (each stream keeps `window` batches in flight)
+ * when `offeredRate` is undefined, else each stream sends on a timer so that all together offer
+ * `offeredRate` samples/s. With the collector's `pid`, also the collector CPU seconds it took.
+ * Returns acked samples/s, sorted ack latencies (ms), streams ended UNAVAILABLE and the CPU seconds.
  */
-export async function runPhase(grpc, name, seconds, offeredRate, { streams: STREAMS, series: SERIES, window: WINDOW, token: TOKEN }) {
+export async function runPhase(grpc, name, seconds, offeredRate, { streams: STREAMS, series: SERIES, window: WINDOW, token: TOKEN }, pid) {
   const Client = makeGenericClientConstructor(IngestService, 'Ingest');
   const clients = Array.from({ length: CHANNELS }, (_, i) => new Client(grpc, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'channel-id': i }));
   const latencies = [];
   const timers = [];
   let ackedSamples = 0;
+  let refusedStreams = 0;
   let running = true;
-  const t0 = performance.now();
+  // The clock starts once every stream got its welcome: connecting 1,000 agents is not ingest.
+  let welcomed = 0;
+  let measuring = false;
+  let markAllWelcomed;
+  const allWelcomed = new Promise((r) => (markAllWelcomed = r));
   const streams = Array.from({ length: STREAMS }, (_, s) =>
     new Promise((resolve, reject) => {
       const md = new Metadata();
@@ -47,16 +56,19 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
       const labels = Array.from({ length: SERIES }, (_, i) => ({ cpu: String(i) }));
       const sentAt = new Map();
       let seq = 0;
-      let ts = Date.now() - 60_000;
+      // Samples carry the time they were taken, as real agents' do (timestamps far in the past would
+      // close every rollup bucket at once and measure a flood of rollup writes instead of ingest).
+      let ts = 0;
       const sendOne = () => {
         seq += 1;
-        ts += 10;
+        ts = Math.max(ts + 1, Date.now());
         const series = labels.map((l, i) => ({ metric: 'vigil_bench_value', labels: l, timestampsMs: [ts], values: [i + seq] }));
         sentAt.set(seq, performance.now());
         call.write(vigil.v1.AgentMessage.create({ batch: { seq, series, createdMs: ts } }));
       };
       call.on('data', (m) => {
         if (m.body === 'welcome') {
+          if (++welcomed === STREAMS) markAllWelcomed();
           if (offeredRate === undefined) for (let i = 0; i < WINDOW; i++) sendOne();
           else {
             const everyMs = (STREAMS * SERIES * 1000) / offeredRate;
@@ -66,25 +78,36 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
         }
         if (m.body !== 'ack') return;
         const seqAcked = Number(m.ack.seq);
-        latencies.push(performance.now() - sentAt.get(seqAcked));
+        if (measuring) latencies.push(performance.now() - sentAt.get(seqAcked));
         sentAt.delete(seqAcked);
         ackedSamples += SERIES;
         if (running && offeredRate === undefined) sendOne();
         else if (!running && sentAt.size === 0) call.end();
       });
-      call.on('error', (e) => (running ? reject(e) : resolve()));
+      call.on('error', (e) => {
+        // Offered more than it can take, the collector ends streams UNAVAILABLE (agents retry): counted, not fatal.
+        if (e.code === status.UNAVAILABLE) refusedStreams++;
+        if (running && e.code !== status.UNAVAILABLE) reject(e);
+        else resolve();
+      });
       call.on('end', resolve);
-      call.write(vigil.v1.AgentMessage.create({ hello: { agentId: `bench-${name}-${s}`, hostname: `bench-${s}`, version: 'bench', streamEpoch: 'e1', intervalMs: 10_000 } }));
+      call.write(vigil.v1.AgentMessage.create({ hello: { agentId: `bench-${s}`, hostname: `bench-${s}`, version: 'bench', streamEpoch: name, intervalMs: 10_000 } }));
     }),
   );
+  await Promise.race([allWelcomed, new Promise((r) => setTimeout(r, 60_000))]);
+  const t0 = performance.now();
+  const cpuAtStart = pid ? processUsage(pid).cpuSeconds : 0;
+  measuring = true;
+  const samplesAtStart = ackedSamples;
   await new Promise((r) => setTimeout(r, seconds * 1000));
   running = false;
   for (const t of timers) clearInterval(t);
   const elapsed = (performance.now() - t0) / 1000;
-  const samplesAtStop = ackedSamples;
-  await Promise.race([Promise.allSettled(streams), new Promise((r) => setTimeout(r, 10_000))]);
+  const cpuSeconds = pid ? processUsage(pid).cpuSeconds - cpuAtStart : 0;
+  const samplesAtStop = ackedSamples - samplesAtStart;
+  // Drain what is in flight before the next phase, so the phases do not overlap.
+  await Promise.race([Promise.allSettled(streams), new Promise((r) => setTimeout(r, 60_000))]);
   for (const c of clients) c.close();
   latencies.sort((a, b) => a - b);
-  return { rate: samplesAtStop / elapsed, elapsed, latencies };
+  return { rate: samplesAtStop / elapsed, elapsed, latencies, refusedStreams, cpuSeconds, samples: samplesAtStop };
 }
-
