@@ -10,6 +10,7 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.spec.ts', '{proto,agent,collector}/src/**/*.spec.ts', '{agent,collector}/test/**/*.spec.ts', 'e2e/**/*.spec.ts', 'dashboards/**/*.spec.ts', 'charts/**/*.spec.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

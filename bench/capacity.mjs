@@ -25,7 +25,7 @@ const { RollupsRepository } = await import(new URL('rollups/rollups.repository.j
 const { CollectorEvents } = await import(new URL('common/events.js', dist));
 const { ManualClock } = await import(new URL('common/clock.js', dist));
 const { buildConfig } = await import(new URL('config/config.loader.js', dist));
-const { Database } = await import(new URL('database/database.js', dist));
+const { SqliteDatabase } = await import(new URL('database/sqlite-database.js', dist));
 const { migrate } = await import(new URL('database/migrations.js', dist));
 const { allMigrations } = await import(new URL('all-migrations.js', dist));
 const { openSampleStore } = await import(new URL('storage/open-store.js', dist));
@@ -107,7 +107,7 @@ function forecastThroughput() {
 
 async function serviceThroughput(dir) {
   const resources = env('BENCH_SERVICE_RESOURCES', 10_000);
-  const db = await Database.open({ path: join(dir, 'service.db') });
+  const db = await SqliteDatabase.open({ path: join(dir, 'service.db') });
   await migrate(db, allMigrations);
   const store = await openSampleStore(db, { compaction: { auto: false } });
   const now = START + HOURS * H + 60_000;
@@ -165,7 +165,7 @@ async function bytesPerTier(dir) {
   console.log(`\n-- storage per rollup tier (${fmt(rows)} buckets each, SQLite file growth after checkpoint) --`);
   for (const [tier, samplesPerBucket] of [['1m', 6], ['1h', 360]]) {
     const path = join(dir, `bytes-${tier}.db`);
-    const db = await Database.open({ path });
+    const db = await SqliteDatabase.open({ path });
     await migrate(db, allMigrations);
     await db.maintenance('PRAGMA wal_checkpoint(TRUNCATE)');
     const before = statSync(path).size;

@@ -42,12 +42,12 @@ try {
   const port = server.address().port;
 
   // The agent registry holds AGENTS agents (stored as seen before; one real agent connects).
-  const { Database } = await import(new URL('database/database.js', dist));
+  const { SqliteDatabase } = await import(new URL('database/sqlite-database.js', dist));
   const { migrate } = await import(new URL('database/migrations.js', dist));
   const { allMigrations } = await import(new URL('all-migrations.js', dist));
   const { AgentsRepository } = await import(new URL('agents/agents.repository.js', dist));
   const dbPath = join(dir, 'vigil.db');
-  const db = await Database.open({ path: dbPath, durability: 'normal' });
+  const db = await SqliteDatabase.open({ path: dbPath, durability: 'normal' });
   await migrate(db, allMigrations);
   const agents = new AgentsRepository(db);
   const now = Date.now();

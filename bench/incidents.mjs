@@ -21,7 +21,7 @@ const { rulesSchema, webhookNotifierSchema } = await import(new URL('incidents/i
 const { WebhookNotifier } = await import(new URL('notify/notifiers.js', dist));
 const { DeliveryWorker } = await import(new URL('notify/delivery-worker.js', dist));
 const { OutboxRepository } = await import(new URL('notify/outbox.repository.js', dist));
-const { Database } = await import(new URL('database/database.js', dist));
+const { SqliteDatabase } = await import(new URL('database/sqlite-database.js', dist));
 const { migrate } = await import(new URL('database/migrations.js', dist));
 const { incidentsAllMigrations } = await import(new URL('incidents/incidents.migrations.js', dist));
 
@@ -238,7 +238,7 @@ try {
   console.log(`\n3. notification outbox → local webhook receiver, ${fmt(OUTBOX)} entries`);
   for (const concurrency of [4, 16]) {
     hook.arrivals.length = 0;
-    const db = await Database.open({ path: join(dir, `outbox-${concurrency}.db`) });
+    const db = await SqliteDatabase.open({ path: join(dir, `outbox-${concurrency}.db`) });
     await migrate(db, incidentsAllMigrations);
     const repo = new OutboxRepository(db);
     const notifier = new WebhookNotifier(webhookNotifierSchema.parse({ name: 'hook', type: 'webhook', url: `${hook.url}/hook`, secret: 's' }));

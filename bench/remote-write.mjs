@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from '../collector/dist/database/database.js';
+import { SqliteDatabase } from '../collector/dist/database/sqlite-database.js';
 import { loadSettings, runPhase } from './lib/ingest-load.mjs';
 import { fmt, percentile, root, startCollector } from './lib/processes.mjs';
 
@@ -66,7 +66,7 @@ async function remoteWriteCounters(http) {
 
 /** Pending samples and lag (s) from the saved cursor and the journal, as the gauges define them. */
 async function backlogReader(path) {
-  const db = await Database.open({ path, readOnly: true });
+  const db = await SqliteDatabase.open({ path, readOnly: true });
   const read = async () => {
     const row = await db.get(
       `SELECT t.next_offset AS offset, coalesce(sum(j.samples), 0) AS samples, min(j.created_ms) AS oldest

@@ -16,7 +16,7 @@ const { expandMaintenance } = await import(new URL('sla/domain/maintenance.js', 
 const { rollingRange } = await import(new URL('sla/domain/periods.js', dist));
 const { StatusStore } = await import(new URL('sla/status-store.js', dist));
 const { SlaRepository } = await import(new URL('sla/sla.repository.js', dist));
-const { Database } = await import(new URL('database/database.js', dist));
+const { SqliteDatabase } = await import(new URL('database/sqlite-database.js', dist));
 const { migrate } = await import(new URL('database/migrations.js', dist));
 const { slaMigrations } = await import(new URL('sla/sla.migrations.js', dist));
 
@@ -132,7 +132,7 @@ for (const services of sizes) {
 
   // SQLite round trip of the same data (what a restart reads).
   const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-sla-'));
-  const db = await Database.open({ path: join(dir, 'vigil.db') });
+  const db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
   await migrate(db, slaMigrations);
   const repo = new SlaRepository(db);
   const dirty = store.takeDirty();

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Database } from '../collector/dist/database/database.js';
+import { SqliteDatabase } from '../collector/dist/database/sqlite-database.js';
 import { SqliteSampleStore } from '../collector/dist/storage/sqlite-sample-store.js';
 import { seededRandom } from '../collector/dist/storage/prng.js';
 
@@ -46,7 +46,7 @@ function valueSource(seed) {
 }
 
 async function openDb(name) {
-  return Database.open({ path: join(dir, name), durability: DURABILITY });
+  return SqliteDatabase.open({ path: join(dir, name), durability: DURABILITY });
 }
 
 // ----------------------------------------------------------------------------- raw ceilings
@@ -281,7 +281,7 @@ async function queryRun() {
 
 /** Compacts the file so its size reflects live data, not free pages left by head rewrites. */
 async function db_vacuum(path) {
-  const db = await Database.open({ path });
+  const db = await SqliteDatabase.open({ path });
   await db.maintenance('VACUUM');
   await db.close();
 }

@@ -5,7 +5,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import { AppModule } from './app.module.js';
 import type { Clock } from './common/clock.js';
 import type { CollectorConfig } from './config/config.schema.js';
-import { Database } from './database/database.js';
+import { type Database } from './database/database.js';
+import { openDatabase } from './database/open-database.js';
+import { databaseSettings } from './database/database.config.js';
 import { migrate } from './database/migrations.js';
 import { allMigrations } from './all-migrations.js';
 import type { SampleStore } from './storage/storage.types.js';
@@ -61,7 +63,7 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
   const { config } = options;
   await assertAddressFree(config.listen.grpc);
   await assertAddressFree(config.listen.http);
-  const database = await Database.open({ path: config.storage.path, durability: config.storage.durability });
+  const database = await openDatabase(databaseSettings(config.storage));
   await migrate(database, allMigrations);
   const ingest = config.ingest;
   const store = options.store

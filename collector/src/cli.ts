@@ -69,6 +69,7 @@ export function parseCli(argv: string[]): CliArgs {
     ...(values['agent-token'] ? { agentTokens: values['agent-token'] } : {}),
     ...(values['api-token'] ? { apiTokens: values['api-token'] } : {}),
     ...(values['metrics-token'] ? { metricsTokens: values['metrics-token'] } : {}),
+    ...(process.env.VIGIL_STORAGE_URL ? { storageUrl: process.env.VIGIL_STORAGE_URL } : {}),
   };
   const base = {
     overrides,

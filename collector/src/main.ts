@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { LoggerService } from '@nestjs/common';
 import { ConfigError, loadConfigFile } from './config/config.loader.js';
+import { describeStorage } from './database/database.config.js';
 import { parseCli, USAGE, UsageError } from './cli.js';
 import { AddressInUseError, startCollector } from './app.js';
 import { VERSION } from './version.js';
@@ -38,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const collector = await startCollector({ config, processMetrics: true, logger: log });
   const http = collector.httpAddress;
   // The addresses are not the last word of the line, so that `http=(\S+)` also works on JSON lines.
-  log.log(`vigil-collector ${VERSION} ready grpc=${collector.grpcAddress} http=${http} db=${config.storage.path}`, CONTEXT);
+  log.log(`vigil-collector ${VERSION} ready grpc=${collector.grpcAddress} http=${http} db=${describeStorage(config.storage)}`, CONTEXT);
   log.log(`metrics: http://${http}/metrics   api: http://${http}/api/agents   api description: http://${http}/api/openapi.json`, CONTEXT);
   // After the banner, so they are the last thing an operator sees at start.
   for (const warning of startupWarnings(config)) log.warn(`WARNING: ${warning}`, 'security');

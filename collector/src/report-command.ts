@@ -7,7 +7,8 @@ import { HttpException, type INestApplicationContext, type ModuleMetadata } from
 import type { CollectorConfig } from './config/config.schema.js';
 import { parseCliInput, UsageError, type CliArgs } from './cli.js';
 import { CoreModule } from './core/core.module.js';
-import { Database } from './database/database.js';
+import { openDatabase } from './database/open-database.js';
+import { databaseSettings, describeStorage } from './database/database.config.js';
 import { migrate } from './database/migrations.js';
 import { allMigrations } from './all-migrations.js';
 import { openSampleStore } from './storage/open-store.js';
@@ -28,7 +29,7 @@ async function withReportContext<T>(
   modules: NonNullable<ModuleMetadata['imports']>,
   use: (app: INestApplicationContext) => Promise<T>,
 ): Promise<T> {
-  const database = await Database.open({ path: config.storage.path, durability: config.storage.durability });
+  const database = await openDatabase(databaseSettings(config.storage));
   // Creates the schema on a new file (a report of nothing); changes nothing on an existing one.
   await migrate(database, allMigrations);
   // No background compaction: a report only reads; the running collector owns the log.
@@ -67,7 +68,7 @@ async function runSlaReport(config: CollectorConfig, args: CliArgs): Promise<Ren
 
 function noServicesMessage(config: CollectorConfig, args: CliArgs): string {
   const configText = args.configPath ? `the configuration ${args.configPath}` : 'the configuration (none given: pass --config FILE)';
-  return `no services are defined in the database ${config.storage.path} or ${configText}; nothing to report`;
+  return `no services are defined in the database ${describeStorage(config.storage)} or ${configText}; nothing to report`;
 }
 
 /** "period: required, e.g. 2026-11" → "--period: required, e.g. 2026-11" (API field = CLI flag). */

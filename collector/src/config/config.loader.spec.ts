@@ -17,7 +17,7 @@ function problemsOf(fn: () => unknown): string[] {
 describe('collector configuration', () => {
   it('fills defaults', () => {
     const config = buildConfig({});
-    expect(config.storage).toEqual({ path: './data/vigil.db', durability: 'normal' });
+    expect(config.storage).toEqual({ driver: 'sqlite', path: './data/vigil.db', durability: 'normal', pool_size: 4 });
     expect(config.listen).toEqual({ grpc: '127.0.0.1:7070', http: '127.0.0.1:8080' });
     expect(config.ingest.max_message_bytes).toBe(4 * 1024 * 1024);
     expect(config.ingest.max_age).toBe(7 * 86_400_000);

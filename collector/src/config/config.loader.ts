@@ -13,6 +13,8 @@ export class ConfigError extends Error {
 /** Overrides from the command line, applied on top of the file. */
 export interface ConfigOverrides {
   db?: string;
+  /** VIGIL_STORAGE_URL: a PostgreSQL URL, which selects storage.driver postgres unless the file chose sqlite. */
+  storageUrl?: string;
   grpcListen?: string;
   httpListen?: string;
   agentTokens?: string[];
@@ -48,6 +50,11 @@ export function buildConfig(raw: unknown, overrides: ConfigOverrides = {}, sourc
     return current as Record<string, unknown>;
   };
   if (overrides.db) section('storage').path = overrides.db;
+  if (overrides.storageUrl) {
+    const storage = section('storage');
+    storage.url = overrides.storageUrl;
+    storage.driver ??= 'postgres';
+  }
   if (overrides.grpcListen) section('listen').grpc = overrides.grpcListen;
   if (overrides.httpListen) section('listen').http = overrides.httpListen;
   // Tokens given as flags are added to those of the file.

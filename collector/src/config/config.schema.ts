@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storageSchema } from '../database/database.config.js';
 import { byteSize, durationValue, listenAddress } from '../common/config-values.js';
 import { logSettingsSchema } from '../common/logger.js';
 import { maintenanceSchema, servicesSchema, slaSettingsSchema } from '../sla/sla.config.js';
@@ -20,13 +21,7 @@ const tlsSchema = z.strictObject({
 });
 
 export const collectorConfigSchema = z.strictObject({
-  storage: z
-    .strictObject({
-      path: z.string().min(1).default('./data/vigil.db'),
-      /** normal: survives a killed process; full: also survives a power cut (fsync per commit). */
-      durability: z.enum(['normal', 'full']).default('normal'),
-    })
-    .prefault({}),
+  storage: storageSchema,
   listen: z
     .strictObject({
       grpc: listenAddress.default('127.0.0.1:7070'),

@@ -1,4 +1,5 @@
 import type { CollectorConfig } from './config.schema.js';
+import { validateStorageConfig } from '../database/database.config.js';
 import { validateSlaConfig } from '../sla/sla.config.js';
 import { validateRetentionConfig } from '../rollups/rollups.config.js';
 import { validateCapacityConfig } from '../capacity/capacity.config.js';
@@ -16,6 +17,7 @@ export function crossChecks(config: CollectorConfig): string[] {
     if (config.auth.agent_tokens.length > 0) problems.push('auth.agent_tokens: must be empty when auth.require_per_agent_tokens is true (give each agent its own token in auth.agent_token_map)');
     if (Object.keys(config.auth.agent_token_map).length === 0) problems.push('auth.agent_token_map: needs at least one agent when auth.require_per_agent_tokens is true');
   }
+  problems.push(...validateStorageConfig(config.storage));
   problems.push(...validateSlaConfig(config));
   problems.push(...validateRetentionConfig(config.retention));
   problems.push(...validateCapacityConfig(config));

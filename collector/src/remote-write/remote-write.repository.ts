@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import { Database, type SqlReader, type Transaction } from '../database/database.js';
+import type { Database, ReadConnection, SqlReader, Transaction } from '../database/database.js';
 
 /** Where a target stands in the journal: every sample before it was sent (or dropped and counted). */
 export interface JournalPosition {
@@ -52,7 +52,7 @@ const PRUNE = 'DELETE FROM remote_write_journal WHERE seq < (SELECT coalesce(min
 export class RemoteWriteRepository {
   /** Reads of the journal go through a read-only connection: the writer's may be inside a transaction that rolls back. */
   private reader: SqlReader;
-  private ownReader: Database | undefined;
+  private ownReader: ReadConnection | undefined;
 
   constructor(@Inject(DATABASE) private readonly db: Database) {
     this.reader = db;
@@ -60,9 +60,9 @@ export class RemoteWriteRepository {
 
   /** Opens the read connection (none for an in-memory database, whose only connection is the writer). */
   async open(): Promise<void> {
-    if (this.ownReader || this.db.path === ':memory:' || this.db.path === '') return;
-    this.ownReader = await Database.open({ path: this.db.path, readOnly: true });
-    this.reader = this.ownReader;
+    if (this.ownReader) return;
+    this.ownReader = await this.db.openReader();
+    this.reader = this.ownReader ?? this.db;
   }
 
   async close(): Promise<void> {

@@ -4,5 +4,6 @@ import type { Database } from '../database/database.js';
 import { SqliteSampleStore, type SqliteSampleStoreOptions } from './sqlite-sample-store.js';
 
 export async function openSampleStore(db: Database, options: SqliteSampleStoreOptions = {}): Promise<SqliteSampleStore> {
+  if (db.dialect !== 'sqlite') throw new Error('the sample store on PostgreSQL is not built yet');
   return SqliteSampleStore.open(db, options);
 }

@@ -3,7 +3,7 @@
 // This file is the writer (append, group commit) and wires the parts: SeriesCache, WriteLoop,
 // Compactor, Retention, SampleReads.
 import { systemClock, type Clock } from '../common/clock.js';
-import { Database, type SqlValue } from '../database/database.js';
+import type { Database, ReadConnection, SqlValue } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
 import { checkBatch } from './batch-contract.js';
 import { EMPTY_SEQUENCE, decodeSequence, encodeHoles, judgeSequence, recordSequence, type SequenceState } from './sequence-window.js';
@@ -61,7 +61,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
 
   private constructor(
     private readonly db: Database,
-    private readonly reader: Database,
+    private readonly reader: ReadConnection,
     options: SqliteSampleStoreOptions,
   ) {
     this.clock = options.clock ?? systemClock;
@@ -79,8 +79,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   /** Applies the storage migrations, loads series, sequences, latest points and the uncompacted log. */
   static async open(db: Database, options: SqliteSampleStoreOptions = {}): Promise<SqliteSampleStore> {
     await migrate(db, storageMigrations, options.clock);
-    const separate = (options.readConnection ?? true) && db.path !== ':memory:' && db.path !== '';
-    const reader = separate ? await Database.open({ path: db.path, readOnly: true }) : db;
+    const reader = ((options.readConnection ?? true) ? await db.openReader() : undefined) ?? db;
     let store: SqliteSampleStore;
     try {
       store = new SqliteSampleStore(db, reader, options);

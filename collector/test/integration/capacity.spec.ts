@@ -15,7 +15,7 @@ import { CapacityService } from '../../src/capacity/capacity.service.js';
 import { syntheticCrossingMs, syntheticSeries, syntheticThreshold, type SyntheticSpec } from '../../src/capacity/domain/synthetic.js';
 import { ManualClock } from '../../src/common/clock.js';
 import { loadConfigFile } from '../../src/config/config.loader.js';
-import { Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { parseCsv } from '../../src/reports/render/csv.js';
 import { RuleEvaluator } from '../../src/incidents/rule-evaluator.service.js';
 import { RollupsService } from '../../src/rollups/rollups.service.js';
@@ -310,7 +310,7 @@ describe('capacity forecasts through the real collector and the report binary', 
   describe('vigil-collector report capacity (binary, after the collector closed)', () => {
     /** What the collector persisted; a report must leave it unchanged. */
     async function persisted(): Promise<unknown> {
-      const db = await Database.open({ path: join(dir, 'vigil.db') });
+      const db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
       try {
         return {
           forecasts: await db.all('SELECT key, computed_ms FROM capacity_forecasts ORDER BY key'),

@@ -5,7 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from '../../src/database/database.js';
+import { type Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { incidentsAllMigrations } from '../../src/incidents/incidents.migrations.js';
 import { NestFactory } from '@nestjs/core';
@@ -132,9 +133,9 @@ export async function tempDatabase(): Promise<TempDb> {
   const handle: TempDb = {
     dir,
     path,
-    db: await Database.open({ path }),
+    db: await SqliteDatabase.open({ path }),
     async reopen() {
-      handle.db = await Database.open({ path });
+      handle.db = await SqliteDatabase.open({ path });
       return handle.db;
     },
     async cleanup() {

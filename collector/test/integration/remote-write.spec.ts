@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { allMigrations } from '../../src/all-migrations.js';
 import { systemClock } from '../../src/common/clock.js';
-import { Database } from '../../src/database/database.js';
+import { type Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { remoteWriteClient } from '../../src/remote-write/remote-write.client.js';
 import { remoteWriteTargets, type RemoteWriteTarget } from '../../src/remote-write/remote-write.config.js';
@@ -51,7 +52,7 @@ function target(overrides: Record<string, unknown> = {}): RemoteWriteTarget {
 }
 
 async function openHarness(targets: RemoteWriteTarget[]): Promise<Harness> {
-  const db = await Database.open({ path: join(dir, 'collector.db') });
+  const db = await SqliteDatabase.open({ path: join(dir, 'collector.db') });
   await migrate(db, allMigrations);
   const store = await SqliteSampleStore.open(db, { compaction: { auto: false } });
   const repository = new RemoteWriteRepository(db);

@@ -8,7 +8,8 @@ import { ManualClock } from '../../src/common/clock.js';
 import { CollectorEvents } from '../../src/common/events.js';
 import { buildConfig } from '../../src/config/config.loader.js';
 import { CoreModule } from '../../src/core/core.module.js';
-import { Database } from '../../src/database/database.js';
+import { type Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { RollupsModule } from '../../src/rollups/rollups.module.js';
 import { rollupsMigrations } from '../../src/rollups/rollups.migrations.js';
@@ -32,7 +33,7 @@ describe('rollups on a real SQLite file', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-rollups-'));
-    db = await Database.open({ path: join(dir, 'vigil.db') });
+    db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
     await migrate(db, rollupsMigrations);
     store = await SqliteSampleStore.open(db, { compaction: { auto: false } });
     clock = new ManualClock(T0);

@@ -12,7 +12,7 @@ import { stringify } from 'yaml';
 import { startCollector } from '../../src/app.js';
 import { ManualClock } from '../../src/common/clock.js';
 import { loadConfigFile } from '../../src/config/config.loader.js';
-import { Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { parseCsv } from '../../src/reports/render/csv.js';
 import { gauge, TestAgent } from '../support/test-agent.js';
 
@@ -111,7 +111,7 @@ describe('vigil-collector report sla (binary on a real SQLite file)', () => {
 
   /** What the collector persisted of the SLA engine; a report must leave it unchanged. */
   async function slaState(): Promise<unknown> {
-    const db = await Database.open({ path: join(dir, 'vigil.db') });
+    const db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
     try {
       return {
         state: await db.all('SELECT key, value FROM sla_state ORDER BY key'),

@@ -10,7 +10,8 @@ import { ManualClock } from '../../src/common/clock.js';
 import { CollectorEvents } from '../../src/common/events.js';
 import { CoreModule } from '../../src/core/core.module.js';
 import { buildConfig } from '../../src/config/config.loader.js';
-import { Database } from '../../src/database/database.js';
+import { type Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
 import { SlaModule } from '../../src/sla/sla.module.js';
@@ -99,7 +100,7 @@ describe('SLIs on metrics through the SLA module, a real SQLite file and HTTP', 
   const config = buildConfig(RAW_CONFIG);
 
   async function boot(): Promise<void> {
-    db = await Database.open({ path: join(dir, 'vigil.db') });
+    db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
     await migrate(db, slaMigrations);
     store = await openSampleStore(db, { clock });
     registry = new Registry();

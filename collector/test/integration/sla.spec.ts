@@ -10,7 +10,8 @@ import { ManualClock } from '../../src/common/clock.js';
 import { CollectorEvents } from '../../src/common/events.js';
 import { CoreModule } from '../../src/core/core.module.js';
 import { buildConfig } from '../../src/config/config.loader.js';
-import { Database } from '../../src/database/database.js';
+import { type Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
 import { SlaModule } from '../../src/sla/sla.module.js';
@@ -149,7 +150,7 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-sla-'));
-    db = await Database.open({ path: join(dir, 'vigil.db') });
+    db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
     await migrate(db, slaMigrations);
     store = new MemorySampleStore();
     clock = new ManualClock(utc('2026-11-16T06:00'));
@@ -256,7 +257,7 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     // A second collector on a fresh database: the agents were cut off all Monday and replay their spools on Tuesday.
     await shutdown();
     await db.close();
-    db = await Database.open({ path: join(dir, 'replay.db') });
+    db = await SqliteDatabase.open({ path: join(dir, 'replay.db') });
     await migrate(db, slaMigrations);
     store = new MemorySampleStore();
     await boot();

@@ -1,12 +1,12 @@
 // Child process for storage-crash.spec.ts: appends batches forever (several in flight, with
 // replays and late samples) and prints "ack <seq>" once an append has resolved. The parent kills
 // it with SIGKILL at an arbitrary moment. Run through storage-ts-loader.mjs.
-import { Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
 import { crashBatch } from './storage-crash.model.js';
 
 const [path, inFlightArg] = process.argv.slice(2);
-const db = await Database.open({ path: path! });
+const db = await SqliteDatabase.open({ path: path! });
 const store = await SqliteSampleStore.open(db, { compaction: { triggerSamples: 3_000, stepSeries: 3, maxLogAgeMs: 50 }, chunk: { maxSamples: 16 } });
 // Like an agent after Welcome: continue after the last stored sequence.
 let next = (await store.lastStoredSeq('crash-agent', 'e1')) + 1;

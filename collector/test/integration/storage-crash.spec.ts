@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
 import { CRASH_SERIES, expectedPoints } from './storage-crash.model.js';
 
@@ -59,7 +59,7 @@ describe('SqliteSampleStore: crash safety', () => {
     expect(runs.reduce((n, r) => n + r.compactions, 0)).toBeGreaterThan(2);
     const maxAcked = Math.max(...runs.at(-1)!.acked);
 
-    const db = await Database.open({ path });
+    const db = await SqliteDatabase.open({ path });
     const store = await SqliteSampleStore.open(db, { compaction: { auto: false }, chunk: { maxSamples: 16 } });
     try {
       const last = await store.lastStoredSeq('crash-agent', 'e1');

@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from '../../src/database/database.js';
+import { type Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { SqliteSampleStore, type SqliteSampleStoreOptions } from '../../src/storage/sqlite-sample-store.js';
 import { StorageClosedError, StorageInputError, StorageOverloadedError } from '../../src/storage/storage.errors.js';
 import type { CommitInfo, IncomingBatch, IncomingSeries, Point } from '../../src/storage/storage.types.js';
@@ -15,7 +16,7 @@ let path: string;
 const open: Array<{ store: SqliteSampleStore; db: Database }> = [];
 
 async function openStore(options: SqliteSampleStoreOptions = {}): Promise<{ store: SqliteSampleStore; db: Database }> {
-  const db = await Database.open({ path });
+  const db = await SqliteDatabase.open({ path });
   const store = await SqliteSampleStore.open(db, { compaction: { auto: false }, ...options });
   const handle = { store, db };
   open.push(handle);
