@@ -8,6 +8,7 @@ import { featureSettingsProviders } from '../config/feature-settings.js';
 import type { Database } from '../database/database.js';
 import type { SampleStore } from '../storage/storage.types.js';
 import { TokenVerifier } from '../auth/token-verifier.js';
+import { LEADERSHIP, SoleLeadership, defaultReplicaId, type Leadership } from '../leadership/leadership.js';
 
 export interface CoreOptions {
   config: CollectorConfig;
@@ -17,6 +18,8 @@ export interface CoreOptions {
   registry?: Registry;
   /** Process metrics (CPU, memory, event loop) on /metrics; off in unit tests. */
   processMetrics?: boolean;
+  /** Who runs the leader's loops; the sole collector of a SQLite database when left out. */
+  leadership?: Leadership;
   /** `vigil-collector report`: features read what is stored, start no timers, write nothing (READ_ONLY). */
   readOnly?: boolean;
 }
@@ -57,6 +60,7 @@ export class CoreModule {
       { provide: METRICS_REGISTRY, useValue: registry },
       { provide: CollectorEvents, useValue: new CollectorEvents() },
       { provide: READ_ONLY, useValue: options.readOnly ?? false },
+      { provide: LEADERSHIP, useValue: options.leadership ?? new SoleLeadership(defaultReplicaId()) },
       { provide: TokenVerifier, useValue: TokenVerifier.fromSettings(options.config.auth) },
       ...featureSettingsProviders(options.config),
       CoreLifecycle,

@@ -92,6 +92,13 @@ export interface SampleStore {
   latest(seriesIds?: number[]): Promise<Map<number, Point>>;
   /** Number of stored samples (for tests and diagnostics). */
   countSamples(): Promise<number>;
+  /**
+   * Several collectors on one PostgreSQL: calls `listener` with the samples other collectors stored,
+   * in their commit order, from the moment of the call on (the leader folds them into the SLA
+   * minutes; each collector already sees its own through the `samples` event). Returns a stop
+   * function. Stores of a single collector leave it out.
+   */
+  followPeers?(listener: (samples: StoredSeriesSamples[]) => void): () => void;
   /** Whether writes work now, for readiness (a store that cannot tell leaves it out). */
   writeState?(): WriteState;
   close(): Promise<void>;
