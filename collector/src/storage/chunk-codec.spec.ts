@@ -24,7 +24,8 @@ describe('chunk codec', () => {
     expect(chunkCount(empty)).toBe(0);
     expect(decodeChunk(empty)).toEqual({ timestamps: [], values: [] });
     const one = encode([1_700_000_000_000], [-0]);
-    expect(one.length).toBe(3 + 16);
+    // Header, the timestamp sized (6 + 41 bits), -0 as 64 XOR bits (-0 is not decimal). Format 1 took 3 + 16.
+    expect(one.length).toBe(4 + 14);
     const decoded = decodeChunk(one);
     expect(decoded.timestamps).toEqual([1_700_000_000_000]);
     expectSameValues(decoded.values, [-0]);
@@ -112,8 +113,8 @@ describe('chunk codec', () => {
     const constant = encode(ts, ts.map(() => 1));
     const counter = encode(ts, ts.map((_, i) => i * 100));
     const gauge = encode(ts, ts.map(() => Math.round(rnd() * 100) / 100));
-    // Constant: 2 bits per sample after the first. Exact figures are the regression guard.
-    expect(constant.length).toBe(82);
+    // Constant: 2 bits per sample after the second (format 1: 82 bytes). Exact figures are the regression guard.
+    expect(constant.length).toBe(73);
     expect(counter.length / n).toBeLessThan(2.5);
     expect(gauge.length / n).toBeLessThan(8);
   });
@@ -132,7 +133,10 @@ describe('chunk codec', () => {
   it('rejects corrupt or unknown blobs with a clear message', () => {
     expect(() => decodeChunk(new Uint8Array([9, 0, 0]))).toThrow('unsupported chunk format version 9');
     expect(() => decodeChunk(new Uint8Array([1]))).toThrow('corrupt chunk: 1 bytes');
-    const bytes = encode([1, 2, 3], [1, 2, 3]);
+    // Values that need the XOR coding, so the chunk is longer than 10 bytes.
+    const bytes = encode([1, 2, 3], [Math.PI, Math.E, Math.SQRT2]);
     expect(() => decodeChunk(bytes.slice(0, 10))).toThrow('corrupt chunk: bit stream ends early');
+    expect(() => decodeChunk(new Uint8Array([2, 0, 0]))).toThrow('corrupt chunk: 3 bytes');
+    expect(() => decodeChunk(new Uint8Array([2, 1, 0, 77, 0]))).toThrow('corrupt chunk: unknown value coding 77');
   });
 });
