@@ -50,7 +50,7 @@ describe('agent delivery to a collector', () => {
     const spool = await Spool.open({ dir: path.join(dir, 'spool'), maxBytes: 64 << 20, maxAgeMs: 86_400_000 });
     const rejected = new ReasonCounter();
     const sender = new Sender({
-      address: collector.address,
+      collectors: [collector.address],
       token: 'secret',
       tls: { enabled: false },
       spool,

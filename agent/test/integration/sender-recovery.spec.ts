@@ -36,7 +36,7 @@ describe('sender recovery', () => {
   async function pipeline(options: Partial<SenderOptions>) {
     const spool = await Spool.open({ dir: path.join(dir, 'spool'), maxBytes: 1 << 20, maxAgeMs: 86_400_000 });
     const sender = new Sender({
-      address: collector.address,
+      collectors: [collector.address],
       token: 'secret',
       tls: { enabled: false },
       spool,

@@ -62,7 +62,7 @@ describe('agent transport over TLS', () => {
     const spool = await Spool.open({ dir: mkdtempSync(path.join(dir, 'spool-')), maxBytes: 1 << 20, maxAgeMs: 86_400_000 });
     const lines: string[] = [];
     const sender = new Sender({
-      address: target.address,
+      collectors: [target.address],
       token: TOKEN,
       tls,
       spool,
