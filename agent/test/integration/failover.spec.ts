@@ -2,17 +2,17 @@
 // next endpoint when the current one dies, a host name counts once per address it resolves to, and every batch
 // is delivered to one of them, in sequence, with nothing missing.
 import { lookup as systemDnsLookup } from 'node:dns/promises';
+import { status } from '@grpc/grpc-js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import type { ClosedBatch } from '../../src/pipeline/batcher.js';
-import { Spool } from '../../src/pipeline/spool.js';
-import { ReasonCounter } from '../../src/pipeline/types.js';
 import type { LookupAll } from '../../src/transport/endpoints.js';
-import { Sender, type SenderOptions } from '../../src/transport/sender.js';
+import type { SenderOptions } from '../../src/transport/sender.js';
 import { FakeCollector } from '../support/fake-collector.mjs';
+import { openTestSender } from '../support/test-sender.js';
 
 // A long backoff: a failover that waited for it instead of moving on at once would miss the deadlines below.
 const TRANSPORT = { backoff: { initialMs: 5_000, maxMs: 5_000 }, healthyAfterMs: 100, welcomeTimeoutMs: 2_000 };
@@ -46,23 +46,9 @@ describe('sender failover between collectors', () => {
   });
 
   async function pipeline(options: Pick<SenderOptions, 'collectors'> & Partial<SenderOptions>) {
-    const spool = await Spool.open({ dir: path.join(dir, 'spool'), maxBytes: 64 << 20, maxAgeMs: 86_400_000 });
     const lines: string[] = [];
-    const sender = new Sender({
-      token: 'secret',
-      tls: { enabled: false },
-      spool,
-      rejected: new ReasonCounter(),
-      heartbeatIntervalMs: 100,
-      hello: { agentId: spool.agentId, hostname: 'test', version: '0.0.0', labels: {}, streamEpoch: spool.streamEpoch, intervalMs: 1000, inventory: {} },
-      logger: createLogger('debug', (line) => lines.push(line)),
-      ...TRANSPORT,
-      ...options,
-    });
-    cleanups.push(async () => {
-      await sender.stop();
-      await spool.close();
-    });
+    const { spool, sender, close } = await openTestSender(dir, { heartbeatIntervalMs: 100, logger: createLogger('debug', (line) => lines.push(line)), ...TRANSPORT, ...options });
+    cleanups.push(close);
     return { spool, sender, lines };
   }
 
@@ -122,6 +108,25 @@ describe('sender failover between collectors', () => {
     // Connecting first to the second endpoint is no switch.
     expect(sender.failovers).toBe(0);
     expect(lines.some((l) => l.includes(`collector connection lost; reconnecting collector=${first.address}`) && l.includes('retry_in_ms=0'))).toBe(true);
+  });
+
+  it('ALREADY_EXISTS (that collector still holds our earlier stream) retries the same collector, with backoff, no failover', async () => {
+    await first.stop();
+    const busy = { code: status.ALREADY_EXISTS, details: 'agent already has a live stream; refusing this one' };
+    first = new FakeCollector({ token: 'secret', host: '127.0.0.1', refuseHellos: [busy, busy] });
+    await first.start(second.port);
+    const { spool, sender, lines } = await pipeline({ collectors: [first.address, second.address], backoff: { initialMs: 100, maxMs: 100, random: () => 1 } });
+    sender.start();
+    await spool.append(batch(1));
+    await first.waitFor(() => first.seqsOf(spool.agentId).length === 1, 3_000, 'the batch at the first collector');
+    expect(first.hellos).toHaveLength(3);
+    expect(second.hellos).toHaveLength(0);
+    expect(lines.filter((l) => l.includes('collector still holds an earlier stream of this agent; retrying'))).toEqual([
+      expect.stringContaining(`collector=${first.address} code=ALREADY_EXISTS`),
+      expect.stringContaining(`collector=${first.address} code=ALREADY_EXISTS`),
+    ]);
+    expect(lines.filter((l) => l.includes('retry_in_ms=100'))).toHaveLength(2);
+    expect(sender.failovers).toBe(0);
   });
 
   it.runIf(LOCALHOST_IS_DUAL)('localhost, resolved by this machine, reaches the collector on ::1 once the one on 127.0.0.1 died', async () => {

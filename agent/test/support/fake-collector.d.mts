@@ -25,6 +25,8 @@ export interface FakeCollectorOptions {
   wire?: 'v1-0';
   /** The loopback address to listen on; 127.0.0.1 unless given. */
   host?: '127.0.0.1' | '::1';
+  /** gRPC errors to end the next streams with, one per Hello (e.g. ALREADY_EXISTS). */
+  refuseHellos?: { code: number; details: string }[];
 }
 
 export declare class FakeCollector {

@@ -9,6 +9,8 @@ export class FakeCollector {
   /**
    * @param {{ token?: string, maxMessageBytes?: number, reject?: (batch: any) => any, tls?: { cert: Buffer, key: Buffer, clientCa?: Buffer }, seriesRefs?: number, wire?: 'v1-0', host?: '127.0.0.1' | '::1' }} [options]
    * `host`: the loopback address to listen on (127.0.0.1 unless given).
+   * `refuseHellos`: gRPC errors ({ code, details }) to end the next streams with, one per Hello, as a collector
+   * that still holds an earlier stream of the agent answers (ALREADY_EXISTS).
    * `seriesRefs`: offered in Welcome (max_series_refs); referenced batches are resolved by the collector's own
    * table and recorded as full series, with `refs` (referenced samples) and `definitions` counted per batch.
    * `wire: 'v1-0'`: speaks the contract as released before series references (an old collector).
@@ -19,6 +21,7 @@ export class FakeCollector {
     this.reject = options.reject;
     this.tls = options.tls;
     this.host = options.host ?? '127.0.0.1';
+    this.refuseHellos = [...(options.refuseHellos ?? [])];
     this.seriesRefs = options.seriesRefs ?? 0;
     this.service = options.wire === 'v1-0' ? IngestServiceV10 : IngestService;
     this.hellos = [];
@@ -108,8 +111,14 @@ export class FakeCollector {
     const refs = new SeriesRefTable(this.seriesRefs);
     call.on('data', (message) => {
       if (message.hello) {
-        key = `${message.hello.agentId}/${message.hello.streamEpoch}`;
         this.hellos.push(message.hello);
+        const refusal = this.refuseHellos.shift();
+        if (refusal) {
+          this.notify();
+          call.emit('error', refusal);
+          return;
+        }
+        key = `${message.hello.agentId}/${message.hello.streamEpoch}`;
         const welcome = { lastStoredSeq: this.stored.get(key) ?? 0, maxMessageBytes: this.maxMessageBytes };
         call.write({ welcome: this.seriesRefs ? { ...welcome, maxSeriesRefs: this.seriesRefs } : welcome });
       } else if (message.batch && key) {
