@@ -107,6 +107,17 @@ describe('CollectorRotation', () => {
     expect((await rotation.next()).endpoint.target).toBe('10.0.0.9:7070');
   });
 
+  it('collectors that accept a stream and drop it at once still get a backoff per round (no hot loop)', async () => {
+    const rotation = new CollectorRotation(['127.0.0.1:1', '127.0.0.1:2'], fakeDns({}), backoff(), silentLogger);
+    const delays: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      rotation.connected((await rotation.next()).endpoint);
+      delays.push(rotation.failed('retryable', false));
+    }
+    expect(delays).toEqual([0, 50, 0, 100]);
+    expect(rotation.failovers).toBe(3);
+  });
+
   it('counts a Welcome from another endpoint than the previous one as a failover, and a lost connection moves on at once', async () => {
     const rotation = new CollectorRotation(['127.0.0.1:1', '127.0.0.1:2'], fakeDns({}), backoff(), silentLogger);
     const a = await rotation.next();

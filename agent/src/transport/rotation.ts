@@ -7,7 +7,10 @@ import { resolveEndpoints, type CollectorEndpoint, type LookupAll } from './endp
 import type { FailureClass } from './errors.js';
 
 export interface RoundState {
-  /** Failed attempts since the round began; a Welcome begins a new round. */
+  /**
+   * Failed attempts since the round began. A connection that stayed up (healthy) begins a new round; one that got
+   * a Welcome and died at once counts as a failure, so collectors that accept and drop streams cannot make a hot loop.
+   */
   failed: number;
   /** True while every failure of the round was one retrying soon will not fix (auth, permanent). */
   onlySlowFailures: boolean;
@@ -80,9 +83,8 @@ export class CollectorRotation {
     return { endpoint, position: this.index + 1, of: this.endpoints.length };
   }
 
-  /** The attempt reached Welcome: a new round begins. Returns whether this is a switch to another endpoint. */
+  /** The attempt reached Welcome. Returns whether this is a switch to another endpoint. */
   connected(endpoint: CollectorEndpoint): boolean {
-    this.round = NEW_ROUND;
     const switched = this.connectedTarget !== undefined && this.connectedTarget !== endpoint.target;
     if (switched) this.failovers++;
     this.connectedTarget = endpoint.target;
@@ -91,7 +93,10 @@ export class CollectorRotation {
 
   /** The attempt failed or the connection was lost; `healthy`: it had stayed up long enough to reset the backoff. */
   failed(failure: FailureClass, healthy: boolean): number {
-    if (healthy) this.backoff.reset();
+    if (healthy) {
+      this.backoff.reset();
+      this.round = NEW_ROUND;
+    }
     const plan = planAfterFailure(this.round, this.endpoints.length, failure);
     this.round = plan.state;
     if (plan.newRound) this.resolveNext = true;
