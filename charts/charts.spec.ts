@@ -179,14 +179,17 @@ describe('vigil-collector', () => {
   const statefulset = docs.find((d) => d.doc.kind === 'StatefulSet')!.doc;
   const services = docs.filter((d) => d.doc.kind === 'Service').map((d) => d.doc);
 
-  it('has a StatefulSet, three Services, ConfigMap, Secret, ServiceAccount and an optional ServiceMonitor', () => {
-    expect(docs.map((d) => d.doc.kind).sort()).toEqual(['ConfigMap', 'Secret', 'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor', 'StatefulSet']);
+  it('has a StatefulSet, three Services, ConfigMap, Secret, ServiceAccount, an optional ServiceMonitor and an optional PostgreSQL URL Secret', () => {
+    expect(docs.map((d) => d.doc.kind).sort()).toEqual(['ConfigMap', 'Secret', 'Secret', 'Service', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor', 'StatefulSet']);
+    expect(collector.templates.get('secret-postgres.yaml')).toMatch(/^\{\{- if and \.Values\.postgres\.url \(not \.Values\.postgres\.existingSecret\) \}\}/);
     expect(collector.templates.get('servicemonitor.yaml')).toMatch(/^\{\{- if \.Values\.serviceMonitor\.enabled \}\}/);
     expect(collector.values.serviceMonitor).toMatchObject({ enabled: false, honorLabels: true });
   });
 
   it('keeps SQLite on a PersistentVolumeClaim with exactly one replica', () => {
-    expect(statefulset.spec.replicas).toBe(1);
+    // The count is templated since PostgreSQL allows more; render.spec.ts checks 1 on SQLite and the refusal of more.
+    expect(collector.templates.get('statefulset.yaml')).toContain('replicas: {{ ternary (int .Values.replicaCount) 1 (not (empty $postgres)) }}');
+    expect(collector.templates.get('statefulset.yaml')).toMatch(/\{\{- if not \$postgres \}\}\n {2}volumeClaimTemplates:/);
     expect(statefulset.spec.volumeClaimTemplates[0].metadata.name).toBe('data');
     const mount = statefulset.spec.template.spec.containers[0].volumeMounts.find((m: any) => m.name === 'data');
     expect(mount.mountPath).toBe('/var/lib/vigil');

@@ -48,7 +48,9 @@ describe('the template renderer', () => {
     expect(render('{{ printf "%s-%d" "a" 7 | trunc 3 | trimSuffix "-" }} {{ "x+y" | replace "+" "_" | quote }}')).toBe('a-7 "x_y"');
     expect(render('{{ toYaml .m }}', { m: { b: [1], a: 'x' } })).toBe('a: x\nb:\n  - 1');
     expect(render('{{ ternary "on" "off" .f }} {{ and 1 0 }} {{ or 0 "" "z" }} {{ not 0 }} {{ lt (len "abc") 4 }}', { f: false })).toBe('off 0 z true true');
+    expect(render('{{ join ", " .l }}|{{ join ", " .s }}', { l: ['a:1', 'b:2'], s: 'c:3' })).toBe('a:1, b:2|c:3');
     expect(() => render('{{ required "need v" .v }}')).toThrow(new TemplateError('need v'));
+    expect(() => render('{{ if lt 1 (int .n) }}{{ fail (printf "n %d" (int .n)) }}{{ end }}', { n: 2 })).toThrow(new TemplateError('n 2'));
     expect(() => render('{{ range .x }}{{ end }}')).toThrow(/unsupported/);
   });
 });
@@ -158,6 +160,57 @@ describe('chart vigil-collector rendered', () => {
   });
 });
 
+describe('chart vigil-collector rendered with several replicas on PostgreSQL', () => {
+  const URL = 'postgres://vigil:secret-password@db.example.net:5432/vigil';
+  const { manifests, notes } = renderChart('vigil-collector', { ...TOKENS, replicaCount: 3, postgres: { url: URL } });
+  const sts = only(manifests, 'StatefulSet');
+  const container = podOf(sts).containers[0];
+
+  it('runs replicaCount replicas with the URL from a Secret of its own as VIGIL_STORAGE_URL, never in the ConfigMap', () => {
+    expect(sts.spec.replicas).toBe(3);
+    const secret = manifests.find((m) => m.kind === 'Secret' && m.metadata.name === 'vigil-vigil-collector-postgres')!;
+    expect(secret.stringData).toEqual({ url: URL });
+    expect(container.env).toContainEqual({ name: 'VIGIL_STORAGE_URL', valueFrom: { secretKeyRef: { name: 'vigil-vigil-collector-postgres', key: 'url' } } });
+    expect(configOf(manifests, 'collector.yaml').storage).toEqual({ driver: 'postgres' });
+    expect(only(manifests, 'ConfigMap').data['collector.yaml']).not.toContain('secret-password');
+  });
+
+  it('keeps no PersistentVolumeClaim (the state is in PostgreSQL) and mounts an emptyDir where the database was', () => {
+    expect(sts.spec.volumeClaimTemplates).toBeUndefined();
+    expect(podOf(sts).volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '64Mi' } });
+    expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/vigil' });
+  });
+
+  it('has a headless gRPC Service resolving to every ready replica, and tells agents to use it', () => {
+    const headless = manifests.find((m) => m.kind === 'Service' && m.metadata.name === 'vigil-vigil-collector-headless')!;
+    expect(headless.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: false, ports: [{ name: 'grpc', port: 7070, targetPort: 'grpc' }] });
+    expect(sts.spec.serviceName).toBe('vigil-vigil-collector-headless');
+    expect(notes).toContain('Agents connect to:  vigil-vigil-collector-headless.monitoring.svc:7070');
+    expect(notes).toContain('--set collector.address=vigil-vigil-collector-headless.monitoring.svc:7070');
+    // With SQLite the headless Service stays as it was and agents use the gRPC Service.
+    const sqlite = renderChart('vigil-collector', TOKENS).manifests.find((m) => m.metadata.name === 'vigil-vigil-collector-headless')!;
+    expect(sqlite.spec.publishNotReadyAddresses).toBe(true);
+  });
+
+  it('takes the URL from an existing Secret under the given key, rendering no Secret for it', () => {
+    const rendered = renderChart('vigil-collector', { ...TOKENS, replicaCount: 2, postgres: { existingSecret: 'vigil-db', key: 'dsn' } }).manifests;
+    expect(rendered.filter((m) => m.kind === 'Secret').map((m) => m.metadata.name)).toEqual(['vigil-vigil-collector-auth']);
+    expect(podOf(only(rendered, 'StatefulSet')).containers[0].env).toContainEqual({ name: 'VIGIL_STORAGE_URL', valueFrom: { secretKeyRef: { name: 'vigil-db', key: 'dsn' } } });
+    expect(only(rendered, 'StatefulSet').spec.replicas).toBe(2);
+    // One replica on PostgreSQL is fine too.
+    expect(only(renderChart('vigil-collector', { ...TOKENS, postgres: { existingSecret: 'vigil-db' } }).manifests, 'StatefulSet').spec.replicas).toBe(1);
+  });
+
+  it('refuses several replicas on SQLite, and a URL given both ways', () => {
+    expect(() => renderChart('vigil-collector', { ...TOKENS, replicaCount: 2 })).toThrow(
+      new TemplateError('replicaCount 2 needs an external PostgreSQL (set postgres.url or postgres.existingSecret): with SQLite the collector runs as one replica'),
+    );
+    expect(() => renderChart('vigil-collector', { ...TOKENS, replicaCount: 2, postgres: { url: URL, existingSecret: 'vigil-db' } })).toThrow(
+      'postgres.url and postgres.existingSecret are both set: set one (existingSecret keeps the password out of values)',
+    );
+  });
+});
+
 describe('chart vigil-agent rendered', () => {
   const { manifests, notes } = renderChart('vigil-agent', AGENT, { Name: 'vigil-agent', Namespace: 'monitoring' });
   const ds = only(manifests, 'DaemonSet');
@@ -207,6 +260,16 @@ describe('chart vigil-agent rendered', () => {
     expect(pod).toMatchObject({ hostPID: false, hostNetwork: false, automountServiceAccountToken: false });
     expect(container.securityContext).toEqual({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
     expect(container.resources).toMatchObject({ requests: { cpu: '20m', memory: '64Mi' }, limits: { memory: '256Mi' } });
+  });
+
+  it('takes a list of collector addresses, which the real agent config loader accepts', () => {
+    const addresses = ['vigil-a-grpc.monitoring.svc:7070', 'vigil-b-grpc.monitoring.svc:7070'];
+    const rendered = renderChart('vigil-agent', { ...AGENT, collector: { address: addresses } });
+    const text = only(rendered.manifests, 'ConfigMap').data['agent.yaml'];
+    expect(parse(text).collector).toEqual(addresses);
+    expect(rendered.notes).toContain('sending to vigil-a-grpc.monitoring.svc:7070, vigil-b-grpc.monitoring.svc:7070');
+    const loaded = loadConfig({ argv: ['--config', '/etc/vigil/agent.yaml'], env: { VIGIL_TOKEN: AGENT.token.value }, cwd: '/', readFile: () => text });
+    expect(loaded).toMatchObject({ status: 'ok', config: { collectors: addresses } });
   });
 
   it('needs a collector address and a token, and follows hostMounts, spool.hostPath and tls switches', () => {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  AGENT_BIN, getJson, sleep, spawnNode, startCollectorProcess, waitFor, type RunningCollectorProcess, type VigilProcess,
+  AGENT_BIN, getJson, sleep, spawnNode, spooledBatches, startCollectorProcess, storedPoints, waitFor, type RunningCollectorProcess, type VigilProcess,
 } from './support/vigil-processes.js';
 
 const AGENT_TOKEN = 'crash-test-agent-token';
@@ -16,17 +16,6 @@ const AGENTS = ['crash-a', 'crash-b', 'crash-c'];
 
 interface SeriesRef { id: number; metric: string; labels: Record<string, string> }
 interface AgentView { id: string; connected: boolean; lastSeen: number }
-
-/** Batches an agent wrote to its spool, by seq, from its debug log. */
-function spooledBatches(agent: VigilProcess): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const m of agent.output.matchAll(/spooled batch seq=(\d+) samples=(\d+)/g)) {
-    const seq = Number(m[1]);
-    if (out.has(seq)) throw new Error(`${agent.name} logged seq ${seq} twice`);
-    out.set(seq, Number(m[2]));
-  }
-  return out;
-}
 
 describe.runIf(process.platform === 'linux')('agents → collector killed with SIGKILL → restarted', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-crash-'));
@@ -42,13 +31,6 @@ describe.runIf(process.platform === 'linux')('agents → collector killed with S
     const c = await startCollectorProcess(['--db', db, '--grpc-listen', grpc, '--http-listen', http, '--agent-token', AGENT_TOKEN], name);
     processes.push(c);
     return c;
-  }
-
-  async function storedFor(c: RunningCollectorProcess, agentId: string): Promise<number> {
-    const series = await getJson<SeriesRef[]>(c.http, `/api/series?agent=${agentId}&limit=100000`);
-    let total = 0;
-    for (const s of series) total += (await getJson<{ points: [number, number][] }>(c.http, `/api/query?series=${s.id}`)).points.length;
-    return total;
   }
 
   it('stores every sample exactly once', async () => {
@@ -90,7 +72,7 @@ describe.runIf(process.platform === 'linux')('agents → collector killed with S
       expect(agent.output, agent.tail()).toMatch(/every batch was delivered/);
       const producedSamples = [...produced.values()].reduce((a, b) => a + b, 0);
       expect(producedSamples).toBeGreaterThan(100);
-      expect(await storedFor(collector, agent.name), `samples stored for ${agent.name}`).toBe(producedSamples);
+      expect((await storedPoints(collector.http, agent.name)).length, `samples stored for ${agent.name}`).toBe(producedSamples);
     }
 
     // No duplicate: within every series the timestamps strictly increase.

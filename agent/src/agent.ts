@@ -84,6 +84,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
 
   const samplerFailures = new OnceLog();
   let scheduler: Scheduler | undefined;
+  // Created below, once the inventory is known; the self sampler reads it from then on.
+  let sender: Sender | undefined;
   const hostSampler = deps.hostSampler ?? (await createHostSampler(config, logger));
   const selfSampler = new SelfSampler({
     spoolPendingBatches: () => spool.pendingBatches,
@@ -92,6 +94,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     skippedTicks: () => scheduler?.skippedTicks ?? 0,
     spoolErrors: spool.errors,
     rejections,
+    collector: () => sender?.collector,
+    collectorFailovers: () => sender?.failovers ?? 0,
   });
   const samplers: Sampler[] = [hostSampler, selfSampler];
   // Local files, read on the host tick like node_exporter's textfile collector.
@@ -114,8 +118,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   });
 
   const inventory = deps.inventory ?? (await collectInventory({ hostRoot: config.hostRoot, logger }));
-  const sender = new Sender({
-    address: config.collector,
+  sender = new Sender({
+    collectors: config.collectors,
     token: config.token,
     tls: config.tls,
     spool,

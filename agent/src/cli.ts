@@ -40,7 +40,8 @@ export const USAGE = `Usage: vigil-agent [options]
 
 Options (override VIGIL_* environment variables, which override the config file):
   --config FILE        YAML config file (env VIGIL_CONFIG)
-  --collector HOST:PORT  collector gRPC address (env VIGIL_COLLECTOR)
+  --collector HOST:PORT[,HOST:PORT...]
+                       collector gRPC address(es); the agent fails over between them (env VIGIL_COLLECTOR)
   --token TOKEN        bearer token for the collector (env VIGIL_TOKEN)
   --interval DURATION  sampling interval, e.g. 10s; minimum 1s (env VIGIL_INTERVAL)
   --spool-dir DIR      durable spool directory (env VIGIL_SPOOL_DIR)

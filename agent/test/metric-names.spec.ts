@@ -54,7 +54,7 @@ describe('agent metric names', () => {
     copyFileSync(path.join(root, 'proc/stat.next'), path.join(root, 'proc/stat'));
     const host = await sampler.collect(1_764_000_000_000);
     await sampler.close();
-    const self = await new SelfSampler({ spoolPendingBatches: () => 0, spoolDropped: new ReasonCounter(['spool_full']), rejectedSamples: new ReasonCounter(['invalid_label']), skippedTicks: () => 0, spoolErrors: new ReasonCounter(['enospc']), rejections: new ReasonCounter(['invalid_label']) }).collect(1);
+    const self = await new SelfSampler({ spoolPendingBatches: () => 0, spoolDropped: new ReasonCounter(['spool_full']), rejectedSamples: new ReasonCounter(['invalid_label']), skippedTicks: () => 0, spoolErrors: new ReasonCounter(['enospc']), rejections: new ReasonCounter(['invalid_label']), collector: () => ({ configured: 'c:7070', target: '127.0.0.1:7070' }), collectorFailovers: () => 0 }).collect(1);
     for (const s of [...host, ...self] as Sample[]) emitted.set(s.metric, s.kind);
     // Probe samples are all gauges (probe.samples.ts); which facts each probe type reports is tested with the probes.
     for (const name of Object.values(PROBE_METRICS)) emitted.set(name, 'gauge');

@@ -339,6 +339,9 @@ export class Renderer {
         return Math.trunc(Number(args[0]));
       case 'toString':
         return str(args[0]);
+      case 'join':
+        // Sprig: a single value joins as itself.
+        return (Array.isArray(args[1]) ? args[1] : [args[1]]).map(str).join(String(args[0]));
       default:
         throw new Error(`unsupported function ${name}`);
     }

@@ -90,6 +90,8 @@ export const METRIC_GROUPS = [
       m('vigil_agent_rejections_total', 'counter', [...HOST, 'reason'], 'Rejection messages the agent received from the collector, by reason.'),
       m('vigil_agent_spool_errors_total', 'counter', [...HOST, 'reason'], 'Failed spool I/O operations (lower-case errno or other); the agent delivers from memory meanwhile.'),
       m('vigil_agent_skipped_ticks_total', 'counter', HOST, 'Sampling ticks skipped because the previous one was still running.'),
+      m('vigil_agent_collector_failovers_total', 'counter', HOST, 'Connections of the agent to another collector endpoint than the previous one.'),
+      m('vigil_agent_collector_info', 'gauge', [...HOST, 'collector', 'address'], 'Always 1: the collector endpoint the agent streams to, as configured and as dialed.'),
       m('vigil_agent_resident_memory_bytes', 'gauge', HOST, 'Resident memory of the agent process.'),
       m('vigil_agent_cpu_seconds_total', 'counter', HOST, 'CPU time of the agent process.'),
     ],

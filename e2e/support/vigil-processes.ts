@@ -87,6 +87,28 @@ export async function getJson<T>(http: string, pathAndQuery: string, token?: str
   return (await response.json()) as T;
 }
 
+/** Batches an agent wrote to its spool, by seq, from its debug log ("spooled batch seq=N samples=M"). */
+export function spooledBatches(agent: VigilProcess): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const m of agent.output.matchAll(/spooled batch seq=(\d+) samples=(\d+)/g)) {
+    const seq = Number(m[1]);
+    if (out.has(seq)) throw new Error(`${agent.name} logged seq ${seq} twice`);
+    out.set(seq, Number(m[2]));
+  }
+  return out;
+}
+
+/** Every point a collector stored for an agent, as "metric{labels}@timestamp", from its query API. */
+export async function storedPoints(http: string, agentId: string): Promise<string[]> {
+  const series = await getJson<{ id: number; metric: string; labels: Record<string, string> }[]>(http, `/api/series?agent=${agentId}&limit=100000`);
+  const out: string[] = [];
+  for (const s of series) {
+    const { points } = await getJson<{ points: [number, number][] }>(http, `/api/query?series=${s.id}`);
+    for (const [ts] of points) out.push(`${s.metric}${JSON.stringify(s.labels)}@${ts}`);
+  }
+  return out;
+}
+
 /** Compiles the workspace (incremental, fast when up to date): the bins load dist/. */
 export function compileWorkspace(): void {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');

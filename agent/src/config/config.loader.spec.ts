@@ -84,6 +84,29 @@ describe('loadConfig', () => {
     expect(errors(load(EXAMPLE.replace('interval: 10s', 'interval: 10')))).toEqual(['interval: 10 is not a duration (use a number with a unit: 500ms, 10s, 5m, 2h, 7d)']);
   });
 
+  it('takes several collectors as a YAML list or a comma-separated VIGIL_COLLECTOR / --collector', () => {
+    const listed = ok(load('collector: [a.example.net:7070, "[::1]:7071"]\ntoken: t\n'));
+    expect(listed).toMatchObject({ collector: 'a.example.net:7070,[::1]:7071', collectors: ['a.example.net:7070', '[::1]:7071'] });
+    expect(ok(load(undefined, ['--token', 't'], { VIGIL_COLLECTOR: 'a:1, b:2' })).collectors).toEqual(['a:1', 'b:2']);
+    expect(ok(load(undefined, ['--token', 't', '--collector', 'c:3,d:4'], { VIGIL_COLLECTOR: 'a:1' })).collectors).toEqual(['c:3', 'd:4']);
+    // One address stays one address, as before.
+    expect(ok(load(undefined, ['--token', 't', '--collector', 'c:3'])).collectors).toEqual(['c:3']);
+  });
+
+  it('names the bad item of a collector list, and refuses an empty list or a repeat', () => {
+    expect(errors(load('collector: [a:1, localhost, 7]\ntoken: t\n'))).toEqual([
+      'collector.1: "localhost" is not a HOST:PORT address (examples: 127.0.0.1:7070, collector.example.com:7070, [::1]:7070)',
+      'collector.2: 7 is not a HOST:PORT address (examples: 127.0.0.1:7070, collector.example.com:7070, [::1]:7070)',
+    ]);
+    expect(errors(load(undefined, ['--token', 't'], { VIGIL_COLLECTOR: 'a:1,b:99999,' }))).toEqual([
+      'collector.1: "b:99999" is not a HOST:PORT address (examples: 127.0.0.1:7070, collector.example.com:7070, [::1]:7070) (from VIGIL_COLLECTOR)',
+      'collector.2: "" is not a HOST:PORT address (examples: 127.0.0.1:7070, collector.example.com:7070, [::1]:7070) (from VIGIL_COLLECTOR)',
+    ]);
+    expect(errors(load('collector: []\ntoken: t\n'))).toEqual(['collector: [] must list at least one HOST:PORT address']);
+    expect(errors(load('collector: { host: a }\ntoken: t\n'))).toEqual(['collector: {"host":"a"} is not a HOST:PORT address or a list of them']);
+    expect(errors(load('collector: [a:1, b:2, a:1]\ntoken: t\n'))).toEqual(['collector.2: "a:1" is listed twice']);
+  });
+
   it('lists every problem at once, each starting with its key path', () => {
     const yaml = `collector: localhost
 token: ""

@@ -109,7 +109,9 @@ function formatIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, orig
       return `${where ? `${where}.` : ''}${key}: unknown key${guess ? ` (did you mean ${guess}?)` : ''}`;
     });
   }
-  const value = valueAt(raw, issue.path);
+  // A custom issue may carry the offending value itself (an item of a comma-separated setting).
+  const carried = issue.code === 'custom' ? (issue.params as { value?: unknown } | undefined)?.value : undefined;
+  const value = carried ?? valueAt(raw, issue.path);
   const shown = value === undefined ? '' : `${JSON.stringify(value)} `;
   let message: string = issue.message;
   if (issue.code === 'invalid_type') message = `is not a ${issue.expected}`;

@@ -6,20 +6,12 @@ import { formatDuration, labelSetProblem } from '@vigil/proto';
 import { probeListSchema } from '../probes/index.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../log.js';
 import type { ScrapeTargetConfig } from './scrape.types.js';
+import { collectorList } from './collector-address.js';
 import { byteSize, duration } from './fields.js';
 import { scrapeListSchema, toScrapeTargets } from './scrape.schema.js';
 import { formatBytes } from './units.js';
 
 const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
-
-/** host:port, with IPv6 hosts in brackets ([::1]:7070). */
-const collectorAddress = z.string().refine(
-  (value) => {
-    const match = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(value);
-    return match !== null && Number(match[2]) >= 1 && Number(match[2]) <= 65535;
-  },
-  { error: 'is not a HOST:PORT address (examples: 127.0.0.1:7070, collector.example.com:7070, [::1]:7070)' },
-);
 
 const labelMap = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
   const problem = labelSetProblem(labels);
@@ -42,7 +34,7 @@ export const DEFAULT_EXCLUDED_DEVICES = ['loop*', 'ram*', 'zram*', 'fd*'];
 export const DEFAULT_EXCLUDED_INTERFACES = ['lo'];
 
 export const rawConfigSchema = z.strictObject({
-  collector: collectorAddress.optional(),
+  collector: collectorList.optional(),
   token: nonEmpty.optional(),
   interval: duration({ min: 1000, max: 3_600_000 }).prefault('10s'),
   spool_dir: nonEmpty.default('./data/spool'),
@@ -102,7 +94,10 @@ export interface TlsConfig {
 }
 
 export interface AgentConfig {
+  /** The collector addresses as configured, comma-joined: for logs and summaries. */
   collector: string;
+  /** Every configured HOST:PORT address, in order; the agent fails over between them. */
+  collectors: string[];
   token: string;
   intervalMs: number;
   /** Absolute path. */
@@ -131,10 +126,11 @@ export interface AgentConfig {
 }
 
 /** Maps the validated snake_case input to AgentConfig; relative paths resolve against `cwd`. */
-export function toAgentConfig(parsed: ParsedConfig & { collector: string; token: string }, cwd: string): AgentConfig {
+export function toAgentConfig(parsed: ParsedConfig & { collector: string[]; token: string }, cwd: string): AgentConfig {
   const abs = (p: string) => path.resolve(cwd, p);
   return {
-    collector: parsed.collector,
+    collector: parsed.collector.join(','),
+    collectors: parsed.collector,
     token: parsed.token,
     intervalMs: parsed.interval,
     spoolDir: abs(parsed.spool_dir),

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
 import type { TlsConfig } from '../config/config.schema.js';
+import type { CollectorEndpoint } from './endpoints.js';
 
 export function channelCredentials(tls: TlsConfig): ChannelCredentials {
   if (!tls.enabled) return credentials.createInsecure();
@@ -9,7 +10,7 @@ export function channelCredentials(tls: TlsConfig): ChannelCredentials {
   return credentials.createSsl(read(tls.ca), read(tls.key), read(tls.cert));
 }
 
-export function channelOptions(tls: TlsConfig, userAgent: string): ChannelOptions {
+export function channelOptions(tls: TlsConfig, userAgent: string, endpoint: CollectorEndpoint): ChannelOptions {
   const options: ChannelOptions = {
     'grpc.primary_user_agent': userAgent,
     // Detect a dead connection (half-open TCP) without waiting for kernel timeouts.
@@ -23,6 +24,10 @@ export function channelOptions(tls: TlsConfig, userAgent: string): ChannelOption
     // Verify the certificate against this name instead of the host in the address (e.g. connecting by IP).
     options['grpc.ssl_target_name_override'] = tls.serverName;
     options['grpc.default_authority'] = tls.serverName;
+  } else if (endpoint.target !== endpoint.configured) {
+    // Dialing one address the configured name resolved to: the certificate and :authority still name the host.
+    if (tls.enabled) options['grpc.ssl_target_name_override'] = endpoint.host;
+    options['grpc.default_authority'] = endpoint.configured;
   }
   return options;
 }

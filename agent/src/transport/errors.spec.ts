@@ -13,6 +13,8 @@ describe('classifyStreamError', () => {
       expect(classifyStreamError({ code }).kind).toBe('retryable');
     }
     expect(classifyStreamError(undefined).kind).toBe('retryable');
+    // Another stream of this agent is still open on that collector: wait for it there, no failover.
+    expect(classifyStreamError({ code: status.ALREADY_EXISTS }).kind).toBe('busy');
   });
 
   it('names rejection reasons in snake case', () => {

@@ -6,8 +6,13 @@ export type FailureClass =
   | 'auth'
   /** Will not fix itself by retrying soon (bad request, unimplemented): retry slowly, loudly. */
   | 'permanent'
-  /** Network trouble, restarts, overload: retry with backoff. */
-  | 'retryable';
+  /** Network trouble, restarts, overload: retry with backoff (another collector first, when there are several). */
+  | 'retryable'
+  /**
+   * ALREADY_EXISTS: that collector still holds an earlier stream of this agent (not yet seen dead). Not a reason to
+   * switch collectors: retry the same one with backoff until it lets the old stream go.
+   */
+  | 'busy';
 
 export interface ClassifiedFailure {
   kind: FailureClass;
@@ -21,7 +26,7 @@ const PERMANENT = new Set([status.INVALID_ARGUMENT, status.UNIMPLEMENTED, status
 
 export function classifyStreamError(error: Partial<ServiceError> | undefined): ClassifiedFailure {
   const code = typeof error?.code === 'number' ? (error.code as status) : status.UNAVAILABLE;
-  const kind: FailureClass = AUTH.has(code) ? 'auth' : PERMANENT.has(code) ? 'permanent' : 'retryable';
+  const kind: FailureClass = AUTH.has(code) ? 'auth' : PERMANENT.has(code) ? 'permanent' : code === status.ALREADY_EXISTS ? 'busy' : 'retryable';
   return { kind, code, codeName: status[code] ?? String(code), message: error?.details || error?.message || 'stream ended' };
 }
 

@@ -2,25 +2,28 @@
 //
 // Per connection: Hello -> Welcome{lastStoredSeq, maxMessageBytes} -> batches in seq order with at most `window`
 // unacknowledged, plus a Heartbeat every interval. Ack{seq} is cumulative and deletes from the spool; a whole-batch
-// Rejection is permanent (counted and deleted). When the stream fails the sender reconnects with exponential
-// backoff and full jitter and resends everything not acked, from the spool. Each attempt opens a fresh gRPC channel:
+// Rejection is permanent (counted and deleted). When the stream fails the sender dials the next collector endpoint
+// (rotation.ts: at once while untried endpoints remain, with exponential backoff and full jitter per round) and
+// resends everything not acked, from the spool; whichever collector it reaches deduplicates by (agent, epoch, seq). Each attempt opens a fresh gRPC channel:
 // a channel that failed keeps its own reconnect backoff (up to 30 s plus jitter, during which calls fail at once),
 // which would stack on ours and let an agent reconnect up to a minute after the collector came back.
 // When the collector's Welcome offers series references, batches go out referencing the series this stream has
 // already defined (series-refs.ts); the spool keeps them in full form.
-import { Metadata, makeGenericClientConstructor, type Client, type ClientDuplexStream, type ServiceError } from '@grpc/grpc-js';
-import { IngestService, RejectReason, vigil } from '@vigil/proto';
+import type { Client, ServiceError } from '@grpc/grpc-js';
+import { RejectReason, vigil } from '@vigil/proto';
 import type { TlsConfig } from '../config/config.schema.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
-import { sampleCount, splitSeries } from '../pipeline/split.js';
+import { sampleCount } from '../pipeline/split.js';
 import type { Spool } from '../pipeline/spool.js';
 import { systemClock, type Clock, type ReasonCounter } from '../pipeline/types.js';
-import { AGENT_VERSION } from '../version.js';
 import { Backoff } from './backoff.js';
-import { channelCredentials, channelOptions } from './credentials.js';
+import { systemLookup, type CollectorEndpoint, type LookupAll } from './endpoints.js';
 import { classifyStreamError, rejectReasonName } from './errors.js';
+import { openIngestStream, waitForDrain, type IngestStream } from './ingest-stream.js';
+import { splitToFit } from './oversized-batch.js';
 import { RejectionLog } from './rejection-log.js';
+import { CollectorRotation, type Attempt } from './rotation.js';
 import { MAX_SERIES_REFS, SeriesRefEncoder } from './series-refs.js';
 
 /** gRPC's default receive limit, assumed when the collector does not announce one. */
@@ -28,12 +31,11 @@ const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** AgentMessage framing around a Batch: field tag plus length varint. */
 const ENVELOPE_BYTES = 6;
 
-const IngestClient = makeGenericClientConstructor(IngestService, 'Ingest');
-type IngestStream = ClientDuplexStream<vigil.v1.AgentMessage.$Properties, vigil.v1.CollectorMessage>;
-type IngestClientInstance = Client & { stream(metadata: Metadata): IngestStream };
-
 export interface SenderOptions {
-  address: string;
+  /** HOST:PORT addresses, in order of preference; host names count once per address they resolve to. */
+  collectors: readonly string[];
+  /** Name resolution (dns.lookup with all: true unless a test injects another). */
+  lookup?: LookupAll;
   token: string;
   tls: TlsConfig;
   spool: Spool;
@@ -58,6 +60,7 @@ export type SenderState = 'idle' | 'connecting' | 'streaming' | 'waiting' | 'sto
 
 interface Connection {
   call: IngestStream;
+  attempt: Attempt;
   openedAt: number;
   welcomedAt?: number;
   maxMessageBytes: number;
@@ -71,8 +74,8 @@ interface Connection {
 }
 
 export class Sender {
-  private client: IngestClientInstance | undefined;
-  private readonly backoff: Backoff;
+  private client: Client | undefined;
+  private readonly rotation: CollectorRotation;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly rejectionLog: RejectionLog;
@@ -92,12 +95,23 @@ export class Sender {
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.window = options.window ?? 32;
-    this.backoff = new Backoff(options.backoff ?? { initialMs: 500, maxMs: 30_000 });
+    const backoff = new Backoff(options.backoff ?? { initialMs: 500, maxMs: 30_000 });
+    this.rotation = new CollectorRotation(options.collectors, options.lookup ?? systemLookup, backoff, this.logger);
     this.rejectionLog = new RejectionLog(this.logger, this.clock);
   }
 
   get state(): SenderState {
     return this.currentState;
+  }
+
+  /** The endpoint the stream is up with; undefined while not streaming. */
+  get collector(): CollectorEndpoint | undefined {
+    return this.currentState === 'streaming' ? this.conn?.attempt.endpoint : undefined;
+  }
+
+  /** Switches to another collector endpoint than the previous connection's. */
+  get failovers(): number {
+    return this.rotation.failovers;
   }
 
   start(): void {
@@ -159,17 +173,17 @@ export class Sender {
   private connect(): void {
     if (this.currentState === 'stopped') return;
     this.currentState = 'connecting';
-    const metadata = new Metadata();
-    metadata.set('authorization', `Bearer ${this.options.token}`);
+    void this.rotation.next().then((attempt) => this.open(attempt));
+  }
+
+  private open(attempt: Attempt): void {
+    if (this.currentState === 'stopped') return;
     this.client?.close();
-    this.client = new IngestClient(
-      this.options.address,
-      channelCredentials(this.options.tls),
-      channelOptions(this.options.tls, `vigil-agent/${AGENT_VERSION}`),
-    ) as unknown as IngestClientInstance;
-    const call = this.client.stream(metadata);
+    const { client, call } = openIngestStream(attempt.endpoint, this.options.tls, this.options.token);
+    this.client = client;
     const conn: Connection = {
       call,
+      attempt,
       openedAt: this.clock.now(),
       maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
       lastSent: 0,
@@ -220,7 +234,14 @@ export class Sender {
     if (maxRefs > 0 && !this.seriesRefsOff) conn.refs = new SeriesRefEncoder(maxRefs);
     this.connections++;
     this.currentState = 'streaming';
-    this.logger.info('connected to collector', { collector: this.options.address, last_stored_seq: lastStored, pending: spool.pendingBatches });
+    const { endpoint, position, of } = conn.attempt;
+    this.rotation.connected(endpoint);
+    // With several endpoints the line names which one took over (one line per connection, so per switch too).
+    this.logger.info(of > 1 ? `connected to collector ${endpoint.target} (${position} of ${of})` : 'connected to collector', {
+      collector: endpoint.configured,
+      last_stored_seq: lastStored,
+      pending: spool.pendingBatches,
+    });
     const heartbeat = setInterval(() => this.onHeartbeatTick(conn), this.options.heartbeatIntervalMs);
     heartbeat.unref();
     conn.timers.push(heartbeat);
@@ -291,25 +312,19 @@ export class Sender {
     // A server that closes the stream cleanly is as good as gone: reconnect the same way.
     const failure = classifyStreamError(error ?? { code: 14, details: 'collector closed the stream' });
     const upFor = conn.welcomedAt === undefined ? 0 : this.clock.now() - conn.welcomedAt;
-    if (upFor >= (this.options.healthyAfterMs ?? 10_000)) this.backoff.reset();
-    let delay: number;
-    if (failure.kind === 'auth') {
-      delay = this.backoff.slow();
-      this.logger.error('collector rejected the token; data stays in the spool, retrying', { code: failure.codeName, detail: failure.message, retry_in_ms: delay });
-    } else if (failure.kind === 'permanent') {
-      delay = this.backoff.slow();
-      this.logger.error('collector refused the stream', { code: failure.codeName, detail: failure.message, retry_in_ms: delay });
-    } else {
-      delay = this.backoff.next();
-      this.logger.warn('collector connection lost; reconnecting', { code: failure.codeName, detail: failure.message, retry_in_ms: delay, pending: this.options.spool.pendingBatches });
-    }
+    const delay = this.rotation.failed(failure.kind, upFor >= (this.options.healthyAfterMs ?? 10_000));
+    const fields = { collector: conn.attempt.endpoint.target, code: failure.codeName, detail: failure.message, retry_in_ms: delay };
+    if (failure.kind === 'auth') this.logger.error('collector rejected the token; data stays in the spool, retrying', fields);
+    else if (failure.kind === 'permanent') this.logger.error('collector refused the stream', fields);
+    else if (failure.kind === 'busy') this.logger.warn('collector still holds an earlier stream of this agent; retrying', fields);
+    else this.logger.warn('collector connection lost; reconnecting', { ...fields, pending: this.options.spool.pendingBatches });
     this.currentState = 'waiting';
     this.reconnectTimer = setTimeout(() => this.connect(), delay);
     this.reconnectTimer.unref();
   }
 
   private abort(conn: Connection, why: string): void {
-    this.logger.warn(`${why}; reconnecting`, { collector: this.options.address });
+    this.logger.warn(`${why}; reconnecting`, { collector: conn.attempt.endpoint.target });
     conn.call.cancel();
   }
 
@@ -336,7 +351,7 @@ export class Sender {
             continue;
           }
           if (read.payloadBytes + ENVELOPE_BYTES > conn.maxMessageBytes) {
-            await this.split(conn, read.batch);
+            await splitToFit(this.options.spool, this.logger, read.batch, conn.maxMessageBytes - ENVELOPE_BYTES);
             continue;
           }
           conn.lastSent = seq;
@@ -348,25 +363,6 @@ export class Sender {
     } finally {
       conn.pumping = false;
     }
-  }
-
-  /** Replaces an oversized batch in the spool by parts that fit the collector's limit. */
-  private async split(conn: Connection, batch: vigil.v1.Batch): Promise<void> {
-    const limit = conn.maxMessageBytes - ENVELOPE_BYTES;
-    const createdMs = Number(batch.createdMs);
-    const fits = (series: vigil.v1.Series.$Properties[]) => vigil.v1.Batch.encode({ seq: Number.MAX_SAFE_INTEGER, series, createdMs }).len <= limit;
-    const parts = splitSeries(batch.series, fits);
-    const seq = Number(batch.seq);
-    if (!parts) {
-      this.logger.error('a single sample exceeds the collector message limit; dropping the batch', { seq, limit });
-      await this.options.spool.discard(seq, 'too_large');
-      return;
-    }
-    const seqs = await this.options.spool.replace(
-      seq,
-      parts.map((series) => ({ createdMs, series, sampleCount: sampleCount(series) })),
-    );
-    this.logger.info('split a batch larger than the collector accepts', { seq, parts: seqs.length, limit });
   }
 
   private notifyIfIdle(): void {
@@ -384,16 +380,4 @@ export class Sender {
     for (const timer of conn.timers) clearTimeout(timer);
     conn.timers.length = 0;
   }
-}
-
-function waitForDrain(call: IngestStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      call.off('drain', done);
-      call.off('close', done);
-      resolve();
-    };
-    call.once('drain', done);
-    call.once('close', done);
-  });
 }

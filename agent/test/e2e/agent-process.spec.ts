@@ -15,6 +15,7 @@ const ALWAYS_PRESENT = [
   'vigil_memory_total_bytes', 'vigil_memory_available_bytes', 'vigil_memory_used_bytes', 'vigil_memory_used_ratio',
   'vigil_swap_total_bytes', 'vigil_swap_used_bytes', 'vigil_swap_used_ratio', 'vigil_uptime_seconds', 'vigil_boot_time_seconds',
   'vigil_agent_spool_pending_batches', 'vigil_agent_spool_dropped_batches_total', 'vigil_agent_resident_memory_bytes', 'vigil_agent_cpu_seconds_total',
+  'vigil_agent_collector_failovers_total',
 ];
 const HOST_DEPENDENT = [
   'vigil_filesystem_size_bytes', 'vigil_filesystem_used_bytes', 'vigil_filesystem_free_bytes', 'vigil_filesystem_used_ratio',
@@ -23,6 +24,8 @@ const HOST_DEPENDENT = [
   'vigil_network_receive_bytes_total', 'vigil_network_transmit_bytes_total', 'vigil_network_receive_packets_total',
   'vigil_network_transmit_packets_total', 'vigil_network_receive_errors_total', 'vigil_network_transmit_errors_total',
   'vigil_network_receive_drop_total', 'vigil_network_transmit_drop_total', 'vigil_agent_skipped_ticks_total', 'vigil_agent_rejected_samples_total',
+  // Only in ticks taken while a stream is up.
+  'vigil_agent_collector_info',
 ];
 
 /** Live children of `pid`, from /proc/<n>/stat (field 4 is the parent pid). */

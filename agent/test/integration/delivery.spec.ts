@@ -9,10 +9,10 @@ import { startAgent, type RunningAgent } from '../../src/agent.js';
 import { loadConfig } from '../../src/config/config.loader.js';
 import type { ClosedBatch } from '../../src/pipeline/batcher.js';
 import { Spool } from '../../src/pipeline/spool.js';
-import { ReasonCounter } from '../../src/pipeline/types.js';
 import { createLogger, type Logger } from '../../src/log.js';
-import { Sender, type SenderOptions } from '../../src/transport/sender.js';
+import type { SenderOptions } from '../../src/transport/sender.js';
 import { FakeCollector } from '../support/fake-collector.mjs';
+import { openTestSender } from '../support/test-sender.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/host', import.meta.url));
 const FAST = { backoff: { initialMs: 20, maxMs: 200 }, healthyAfterMs: 100, welcomeTimeoutMs: 2000 };
@@ -47,23 +47,8 @@ describe('agent delivery to a collector', () => {
   });
 
   async function pipeline(options: Partial<SenderOptions> = {}) {
-    const spool = await Spool.open({ dir: path.join(dir, 'spool'), maxBytes: 64 << 20, maxAgeMs: 86_400_000 });
-    const rejected = new ReasonCounter();
-    const sender = new Sender({
-      address: collector.address,
-      token: 'secret',
-      tls: { enabled: false },
-      spool,
-      rejected,
-      heartbeatIntervalMs: 100,
-      hello: { agentId: spool.agentId, hostname: 'test', version: '0.0.0', labels: {}, streamEpoch: spool.streamEpoch, intervalMs: 1000, inventory: {} },
-      ...FAST,
-      ...options,
-    });
-    cleanups.push(async () => {
-      await sender.stop();
-      await spool.close();
-    });
+    const { spool, sender, rejected, close } = await openTestSender(dir, { collectors: [collector.address], heartbeatIntervalMs: 100, ...FAST, ...options });
+    cleanups.push(close);
     return { spool, sender, rejected };
   }
 

@@ -7,10 +7,10 @@ import { RejectReason } from '@vigil/proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
 import type { ClosedBatch } from '../../src/pipeline/batcher.js';
-import { Spool } from '../../src/pipeline/spool.js';
 import { ReasonCounter } from '../../src/pipeline/types.js';
-import { Sender, type SenderOptions } from '../../src/transport/sender.js';
+import type { SenderOptions } from '../../src/transport/sender.js';
 import { FakeCollector } from '../support/fake-collector.mjs';
+import { openTestSender } from '../support/test-sender.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -34,18 +34,8 @@ describe('sender recovery', () => {
   });
 
   async function pipeline(options: Partial<SenderOptions>) {
-    const spool = await Spool.open({ dir: path.join(dir, 'spool'), maxBytes: 1 << 20, maxAgeMs: 86_400_000 });
-    const sender = new Sender({
-      address: collector.address,
-      token: 'secret',
-      tls: { enabled: false },
-      spool,
-      rejected: new ReasonCounter(),
-      heartbeatIntervalMs: 1000,
-      hello: { agentId: spool.agentId, hostname: 'test', version: '0.0.0', labels: {}, streamEpoch: spool.streamEpoch, intervalMs: 1000, inventory: {} },
-      ...options,
-    });
-    stops.push(() => sender.stop(), () => spool.close());
+    const { spool, sender, close } = await openTestSender(dir, { collectors: [collector.address], ...options }, 1 << 20);
+    stops.push(close);
     return { spool, sender };
   }
 

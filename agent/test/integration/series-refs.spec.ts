@@ -54,7 +54,7 @@ describe('series references on the wire', () => {
     const rejected = new ReasonCounter();
     const rejections = new ReasonCounter();
     const sender = new Sender({
-      address: collector.address, token: 'secret', tls: { enabled: false }, spool, rejected, rejections, heartbeatIntervalMs: 1000,
+      collectors: [collector.address], token: 'secret', tls: { enabled: false }, spool, rejected, rejections, heartbeatIntervalMs: 1000,
       backoff: { initialMs: 50, maxMs: 200 },
       hello: { agentId: spool.agentId, hostname: 'test', version: '0.0.0', labels: {}, streamEpoch: spool.streamEpoch, intervalMs: 1000, inventory: {} },
     });

@@ -9,7 +9,7 @@ import type { TlsConfig } from '../../src/config/config.schema.js';
 import { createLogger } from '../../src/log.js';
 import { Spool } from '../../src/pipeline/spool.js';
 import { ReasonCounter } from '../../src/pipeline/types.js';
-import { Sender } from '../../src/transport/sender.js';
+import { Sender, type SenderOptions } from '../../src/transport/sender.js';
 import { FakeCollector } from '../support/fake-collector.mjs';
 
 const TOKEN = 'tls-token';
@@ -57,12 +57,12 @@ describe('agent transport over TLS', () => {
     return collector;
   }
 
-  /** A sender with one spooled batch, started against `target`. */
-  async function sendOneBatch(target: FakeCollector, tls: TlsConfig) {
+  /** A sender with one spooled batch, started against `target` (or the endpoints given). */
+  async function sendOneBatch(target: FakeCollector, tls: TlsConfig, endpoints: Pick<SenderOptions, 'collectors' | 'lookup'> = { collectors: [target.address] }) {
     const spool = await Spool.open({ dir: mkdtempSync(path.join(dir, 'spool-')), maxBytes: 1 << 20, maxAgeMs: 86_400_000 });
     const lines: string[] = [];
     const sender = new Sender({
-      address: target.address,
+      ...endpoints,
       token: TOKEN,
       tls,
       spool,
@@ -100,6 +100,19 @@ describe('agent transport over TLS', () => {
       expect(attempt.sender.state).not.toBe('streaming');
     }
     expect(target.hellos).toHaveLength(0);
+  });
+
+  it('dialing an address a host name resolved to, verifies the certificate against that host name', async () => {
+    const target = await startCollector(false);
+    // Both names resolve to the collector's address; its certificate names collector.test only.
+    const lookup = async () => [{ address: '127.0.0.1' }];
+    const named = await sendOneBatch(target, { enabled: true, ca: certs.ca }, { collectors: [`collector.test:${target.port}`], lookup });
+    expect(await named.sender.drain(5000)).toBe(true);
+    expect(named.sender.collector).toEqual({ target: `127.0.0.1:${target.port}`, configured: `collector.test:${target.port}`, host: 'collector.test' });
+    const misnamed = await sendOneBatch(target, { enabled: true, ca: certs.ca }, { collectors: [`other.test:${target.port}`], lookup });
+    await target.waitFor(() => misnamed.lines.filter((l) => l.includes('collector connection lost')).length >= 2, 5000, 'failed TLS handshakes');
+    expect(misnamed.spool.pendingBatches).toBe(1);
+    expect(target.hellos.map((h) => h.agentId)).toEqual([named.spool.agentId]);
   });
 
   it('delivers over mutual TLS with a client certificate; without one the collector never sees the agent', async () => {

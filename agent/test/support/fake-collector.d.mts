@@ -23,6 +23,10 @@ export interface FakeCollectorOptions {
   seriesRefs?: number;
   /** Speak the contract as released before series references (proto/test/fixtures/telemetry.v1-0.proto): an old collector. */
   wire?: 'v1-0';
+  /** The loopback address to listen on; 127.0.0.1 unless given. */
+  host?: '127.0.0.1' | '::1';
+  /** gRPC errors to end the next streams with, one per Hello (e.g. ALREADY_EXISTS). */
+  refuseHellos?: { code: number; details: string }[];
 }
 
 export declare class FakeCollector {

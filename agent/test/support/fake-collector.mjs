@@ -1,4 +1,4 @@
-// A fake Vigil collector: a real grpc-js server speaking the vigil.v1 Ingest protocol on 127.0.0.1, recording what
+// A fake Vigil collector: a real grpc-js server speaking the vigil.v1 Ingest protocol on 127.0.0.1 (or ::1), recording what
 // it receives, over plaintext, TLS or mutual TLS. Used by the agent's integration and e2e tests.
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
 import { IngestService } from '@vigil/proto';
@@ -7,7 +7,10 @@ import { IngestServiceV10 } from '../../../proto/test/fixtures/v1-0.mjs';
 
 export class FakeCollector {
   /**
-   * @param {{ token?: string, maxMessageBytes?: number, reject?: (batch: any) => any, tls?: { cert: Buffer, key: Buffer, clientCa?: Buffer }, seriesRefs?: number, wire?: 'v1-0' }} [options]
+   * @param {{ token?: string, maxMessageBytes?: number, reject?: (batch: any) => any, tls?: { cert: Buffer, key: Buffer, clientCa?: Buffer }, seriesRefs?: number, wire?: 'v1-0', host?: '127.0.0.1' | '::1' }} [options]
+   * `host`: the loopback address to listen on (127.0.0.1 unless given).
+   * `refuseHellos`: gRPC errors ({ code, details }) to end the next streams with, one per Hello, as a collector
+   * that still holds an earlier stream of the agent answers (ALREADY_EXISTS).
    * `seriesRefs`: offered in Welcome (max_series_refs); referenced batches are resolved by the collector's own
    * table and recorded as full series, with `refs` (referenced samples) and `definitions` counted per batch.
    * `wire: 'v1-0'`: speaks the contract as released before series references (an old collector).
@@ -17,6 +20,8 @@ export class FakeCollector {
     this.maxMessageBytes = options.maxMessageBytes ?? 4 * 1024 * 1024;
     this.reject = options.reject;
     this.tls = options.tls;
+    this.host = options.host ?? '127.0.0.1';
+    this.refuseHellos = [...(options.refuseHellos ?? [])];
     this.seriesRefs = options.seriesRefs ?? 0;
     this.service = options.wire === 'v1-0' ? IngestServiceV10 : IngestService;
     this.hellos = [];
@@ -34,7 +39,7 @@ export class FakeCollector {
   }
 
   get address() {
-    return `127.0.0.1:${this.port}`;
+    return this.host.includes(':') ? `[${this.host}]:${this.port}` : `${this.host}:${this.port}`;
   }
 
   /** Starts listening; `port` 0 picks a free one; restarting on the previous port is `start(collector.port)`. */
@@ -42,7 +47,7 @@ export class FakeCollector {
     const server = new Server();
     server.addService(this.service, { stream: (call) => this.onStream(call) });
     this.port = await new Promise((resolve, reject) =>
-      server.bindAsync(`127.0.0.1:${port}`, this.credentials(), (error, bound) => (error ? reject(error) : resolve(bound))),
+      server.bindAsync(this.host.includes(':') ? `[${this.host}]:${port}` : `${this.host}:${port}`, this.credentials(), (error, bound) => (error ? reject(error) : resolve(bound))),
     );
     this.server = server;
     return this.port;
@@ -106,8 +111,14 @@ export class FakeCollector {
     const refs = new SeriesRefTable(this.seriesRefs);
     call.on('data', (message) => {
       if (message.hello) {
-        key = `${message.hello.agentId}/${message.hello.streamEpoch}`;
         this.hellos.push(message.hello);
+        const refusal = this.refuseHellos.shift();
+        if (refusal) {
+          this.notify();
+          call.emit('error', refusal);
+          return;
+        }
+        key = `${message.hello.agentId}/${message.hello.streamEpoch}`;
         const welcome = { lastStoredSeq: this.stored.get(key) ?? 0, maxMessageBytes: this.maxMessageBytes };
         call.write({ welcome: this.seriesRefs ? { ...welcome, maxSeriesRefs: this.seriesRefs } : welcome });
       } else if (message.batch && key) {
