@@ -16,7 +16,7 @@ import type { IncomingSeries, MetricKind } from '../../src/storage/storage.types
 import type { PendingBucket } from '../../src/rollups/domain/accumulator.js';
 import { mergeBucket, newBucket, type Bucket } from '../../src/rollups/domain/buckets.js';
 import { engines, type EngineDatabase } from '../../../test/support/engines.js';
-import { openEngineSampleStore, type EngineSampleStore } from '../support/engine-sample-store.js';
+import { engineSampleStores, type EngineSampleStores } from '../support/engine-sample-store.js';
 
 const M = 60_000;
 const H = 3_600_000;
@@ -26,7 +26,7 @@ const T0 = Date.UTC(2026, 10, 2, 10); // a whole hour
 describe.each(engines('rollups.spec'))('rollups on $name', (engine) => {
   let opened: EngineDatabase;
   let db: Database;
-  let samples: EngineSampleStore;
+  let samples: EngineSampleStores;
   let store: SqliteSampleStore;
   let clock: ManualClock;
   let app: INestApplicationContext | undefined;
@@ -36,8 +36,8 @@ describe.each(engines('rollups.spec'))('rollups on $name', (engine) => {
     opened = await engine.open();
     db = opened.db;
     await migrate(db, rollupsMigrations);
-    samples = await openEngineSampleStore(db, { compaction: { auto: false } });
-    store = samples.store;
+    samples = engineSampleStores();
+    store = await samples.open(db, { compaction: { auto: false } });
     clock = new ManualClock(T0);
     seq = 0;
   });
