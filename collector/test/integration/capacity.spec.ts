@@ -206,6 +206,10 @@ describe.each(engines('capacity.spec'))('capacity forecasts through the real col
     expect(young.message).toBe('insufficient data: 2 d of history, need 3 d (24 h more)');
   });
 
+  it('is ready: the database answers and storage takes writes', async () => {
+    expect(await http('GET', '/readyz')).toMatchObject({ status: 200, json: { status: 'ready' } });
+  });
+
   it('filters by days left, host and resource, sorts on request, and rejects bad parameters', async () => {
     const soon = await http('GET', '/api/capacity?within_days=20');
     expect(soon.json.resources.map((r: { title: string }) => r.title)).toEqual(['memory on host-1', 'filesystem /data on host-1']);
