@@ -13,6 +13,7 @@ import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
 import { SlaModule } from '../../src/sla/sla.module.js';
 import { slaMigrations } from '../../src/sla/sla.migrations.js';
 import { SlaService } from '../../src/sla/sla.service.js';
+import { SlaRepository } from '../../src/sla/sla.repository.js';
 import { PROBE_DURATION, PROBE_SUCCESS } from '../../src/sla/probe-metrics.js';
 import { SlaReportModule } from '../../src/reports/reports.module.js';
 import { INCIDENT_HISTORY, type IncidentHistory } from '../../src/incidents/incidents.ports.js';
@@ -344,6 +345,27 @@ describe.each(engines('sla.spec'))('SLA module over a real $name database and re
     ]);
     expect((await send('DELETE', '/api/services/api')).status).toBe(204);
     expect((await json('/api/services')).map((s: { id: string }) => s.id)).toEqual(['db', 'shop']);
+  });
+
+  it('widens probe first/last-seen times and saved re-read ranges the same whichever of two collectors writes first', async () => {
+    // Two connections stand for two collectors sharing the database, writing at once.
+    const repos = [new SlaRepository(db), new SlaRepository(await opened[0]!.reopen())];
+    const day = 20_408;
+    await Promise.all(
+      repos.map(async (repo, c) => {
+        for (let i = 0; i < 10; i++) {
+          await repo.saveProbeSeen([{ service: 'shop', probe: 'shop-http', firstMs: 1_000 - i - 10 * c, lastMs: 2_000 + i + 10 * c }]);
+          await repo.queueRebuild([{ service_id: 'shop', day, from_minute: 600 - i - c, to_minute: 700 + i + c }]);
+        }
+      }),
+    );
+    expect(await repos[1]!.loadProbeSeen()).toEqual([{ service_id: 'shop', probe: 'shop-http', first_ms: 981, last_ms: 2_019 }]);
+    expect(await repos[1]!.loadRebuildQueue()).toEqual([{ service_id: 'shop', day, from_minute: 590, to_minute: 710 }]);
+    // A rebuild of less than the saved range leaves it queued; of all of it, removes it.
+    await repos[0]!.dequeueRebuild({ service_id: 'shop', day, from_minute: 595, to_minute: 710 });
+    expect(await repos[1]!.loadRebuildQueue()).toHaveLength(1);
+    await repos[0]!.dequeueRebuild({ service_id: 'shop', day, from_minute: 590, to_minute: 710 });
+    expect(await repos[1]!.loadRebuildQueue()).toEqual([]);
   });
 
   it('renders the SLA review report as JSON, CSV and self-contained HTML', async () => {
