@@ -1,15 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database } from '../database/database.js';
+import type { Database, Transaction } from '../database/database.js';
 import type { CapacityEntry } from './domain/resources.js';
 
 @Injectable()
 export class CapacityRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  /** Replaces the stored forecasts with the given set (resources that disappeared are removed). */
-  async replaceAll(entries: readonly CapacityEntry[]): Promise<void> {
+  /**
+   * Replaces the stored forecasts with the given set (resources that disappeared are removed);
+   * `fence` runs first in the transaction (the leader's check).
+   */
+  async replaceAll(entries: readonly CapacityEntry[], fence?: (tx: Transaction) => Promise<void>): Promise<void> {
     await this.db.transaction(async (tx) => {
+      await fence?.(tx);
       await tx.run('DELETE FROM capacity_forecasts');
       for (const e of entries) {
         await tx.run('INSERT INTO capacity_forecasts (key, host, resource, mountpoint, computed_ms, entry) VALUES (?, ?, ?, ?, ?, ?)', [

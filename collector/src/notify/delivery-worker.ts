@@ -12,6 +12,8 @@ export interface DeliverySettings {
   backoffMaxMs: number;
   /** Safety-net poll; due entries are normally picked up by wake() or an exact timer. */
   pollIntervalMs: number;
+  /** Whether this collector delivers now (the leader's job when several share a database); default always. */
+  active?: () => boolean;
 }
 
 export interface DeliveryOutcome {
@@ -82,7 +84,7 @@ export class DeliveryWorker {
 
   /** Launches deliveries for due entries up to the concurrency limit; returns how many started. */
   async runOnce(): Promise<number> {
-    if (this.stopping) return 0;
+    if (this.stopping || this.settings.active?.() === false) return 0;
     const free = this.settings.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
     const rows = await this.repo.due(this.clock.now(), free + this.inFlight.size);
@@ -124,6 +126,8 @@ export class DeliveryWorker {
     }
     this.pumping = true;
     try {
+      // A standby only keeps polling (cheaply) until it leads; wake() starts it at once then.
+      if (this.settings.active?.() === false) return this.schedule(this.settings.pollIntervalMs);
       do {
         this.again = false;
         await this.runOnce();
