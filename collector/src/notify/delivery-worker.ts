@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
 import { backoffMs } from '../common/retry.js';
+import { NotLeaderError } from '../leadership/leadership.js';
 import { httpSend, type Sender } from './http-sender.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
 import type { OutboxRepository, OutboxRow } from './outbox.repository.js';
@@ -93,7 +94,11 @@ export class DeliveryWorker {
       if (started >= free) break;
       if (this.inFlight.has(row.id)) continue;
       const attempt = this.deliver(row)
-        .catch((error) => this.log.error(`delivery bookkeeping failed for outbox entry ${row.id}: ${String(error)}`))
+        .catch((error) => {
+          // Deposed between two polls: the fenced write rolled back, the new leader delivers the entry.
+          if (error instanceof NotLeaderError) this.log.warn(`outbox entry ${row.id} left to the new leader: ${error.message}`);
+          else this.log.error(`delivery bookkeeping failed for outbox entry ${row.id}: ${String(error)}`);
+        })
         .finally(() => {
           this.inFlight.delete(row.id);
           this.wake();
