@@ -176,7 +176,13 @@ export class PostgresLeadership implements Leadership {
 
   private async connect(): Promise<pg.Client> {
     const keepalive = this.options.keepalive ?? { idleS: 5, intervalS: 2, count: 3 };
-    const client = new pg.Client({ ...this.options.client, keepAlive: true, keepAliveInitialDelayMillis: keepalive.idleS * 1000 });
+    const client = new pg.Client({
+      ...this.options.client,
+      keepAlive: true,
+      keepAliveInitialDelayMillis: keepalive.idleS * 1000,
+      // A server that does not answer must not hold up the start (or a standby's poll) for long.
+      connectionTimeoutMillis: this.checkTimeoutMs * 2,
+    });
     // Errors of the socket arrive here as well as in the running query; either way the session is gone.
     client.on('error', (error) => this.dropSession(`the leader session failed: ${messageOf(error)}`, client));
     client.on('end', () => this.dropSession('the leader session closed', client));

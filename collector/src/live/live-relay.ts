@@ -94,7 +94,7 @@ export class LiveRelay implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async listen(db: PostgresDatabase): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ ...db.clientConfig(`vigil-live ${this.leadership.replicaId}`), keepAlive: true });
+    const client = new pg.Client({ ...db.clientConfig(`vigil-live ${this.leadership.replicaId}`), keepAlive: true, connectionTimeoutMillis: 10_000 });
     client.on('notification', (n) => {
       if (n.channel === LIVE_CHANNEL) void this.received(n.payload);
     });
