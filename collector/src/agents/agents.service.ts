@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
 import { DATABASE } from '../common/tokens.js';
@@ -62,9 +62,9 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
     private readonly repository: AgentsRepository,
     private readonly events: CollectorEvents,
     @Inject(CLOCK) private readonly clock: Clock,
-    @Inject(DATABASE) database: Pick<Database, 'dialect'>,
+    @Optional() @Inject(DATABASE) database?: Pick<Database, 'dialect'>,
   ) {
-    this.hasPeers = database.dialect === 'postgres';
+    this.hasPeers = database?.dialect === 'postgres';
   }
 
   async onModuleInit(): Promise<void> {

@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, Optional, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { describeError } from '../common/errors.js';
 import { READ_ONLY } from '../common/tokens.js';
-import { LEADERSHIP, NotLeaderError, type Leadership } from '../leadership/leadership.js';
+import { LEADERSHIP, NotLeaderError, SoleLeadership, defaultReplicaId, type Leadership } from '../leadership/leadership.js';
 import type { Point } from '../storage/storage.types.js';
 import { CAPACITY_SETTINGS, type CapacityConfig } from './capacity.config.js';
 import { CapacityRepository } from './capacity.repository.js';
@@ -96,7 +96,8 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CAPACITY_SETTINGS) private readonly settings: CapacityConfig,
     @Inject(READ_ONLY) private readonly readOnly: boolean,
-    @Inject(LEADERSHIP) private readonly leadership: Leadership,
+    // Optional for callers outside Nest (benches): the sole collector of a SQLite file.
+    @Optional() @Inject(LEADERSHIP) private readonly leadership: Leadership = new SoleLeadership(defaultReplicaId()),
   ) {}
 
   async onModuleInit(): Promise<void> {

@@ -2,7 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
 import type { Database, RunResult, SqlParams, Transaction } from '../database/database.js';
 import type { NotifyEvent } from './notify.types.js';
-import { LEADERSHIP, SoleLeadership, type Leadership } from '../leadership/leadership.js';
+import { LEADERSHIP, SoleLeadership, defaultReplicaId, type Leadership } from '../leadership/leadership.js';
 
 export type OutboxState = 'pending' | 'delivered' | 'failed' | 'superseded';
 
@@ -36,7 +36,7 @@ export interface OutboxRow {
 export class OutboxRepository {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
-    @Optional() @Inject(LEADERSHIP) private readonly leadership: Leadership = new SoleLeadership('outbox'),
+    @Optional() @Inject(LEADERSHIP) private readonly leadership: Leadership = new SoleLeadership(defaultReplicaId()),
   ) {}
 
   /** The delivery worker's own writes: each is a transaction of its own, fenced (only the leader delivers). */

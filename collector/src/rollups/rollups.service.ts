@@ -3,7 +3,7 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { describeError } from '../common/errors.js';
 import { CollectorEvents } from '../common/events.js';
 import { READ_ONLY, SAMPLE_STORE } from '../common/tokens.js';
-import { LEADERSHIP, type Leadership } from '../leadership/leadership.js';
+import { LEADERSHIP, SoleLeadership, defaultReplicaId, type Leadership } from '../leadership/leadership.js';
 import type { SampleStore, StoredSeriesSamples } from '../storage/storage.types.js';
 import { RollupAccumulator, type RecomputeReason, type RecomputeRequest } from './domain/accumulator.js';
 import { bucketStart, type Bucket, type TierName } from './domain/buckets.js';
@@ -117,8 +117,9 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(RETENTION_SETTINGS) private readonly retention: RetentionConfig,
     @Inject(READ_ONLY) readOnly: boolean,
-    @Inject(LEADERSHIP) private readonly leadership: Leadership,
     @Optional() @Inject(ROLLUPS_OPTIONS) options?: Partial<RollupsOptions>,
+    // Optional for callers outside Nest (benches): the sole collector of a SQLite file.
+    @Optional() @Inject(LEADERSHIP) private readonly leadership: Leadership = new SoleLeadership(defaultReplicaId()),
   ) {
     this.options = { ...DEFAULT_ROLLUPS_OPTIONS, background: !readOnly, ...options };
     this.accumulator = new RollupAccumulator({ maxPendingBuckets: this.options.maxPendingBuckets });
