@@ -55,11 +55,11 @@ export class IncidentTransitions {
    * Active incidents whose rule still exists (the engine treats them as firing), after resolving
    * those whose rule was removed from the configuration.
    */
-  async restoreActive(): Promise<Array<{ fingerprint: string; startedMs: number }>> {
-    const out: Array<{ fingerprint: string; startedMs: number }> = [];
+  async restoreActive(): Promise<Array<{ fingerprint: string; startedMs: number; rule: string }>> {
+    const out: Array<{ fingerprint: string; startedMs: number; rule: string }> = [];
     for (const row of await this.recorder.repo.byState(['open', 'acknowledged', 'suppressed'])) {
       if (this.rules.has(row.rule)) {
-        out.push({ fingerprint: row.fingerprint, startedMs: row.started_ms });
+        out.push({ fingerprint: row.fingerprint, startedMs: row.started_ms, rule: row.rule });
         continue;
       }
       await this.recorder.update(row.id, async (tx, r, after) => {

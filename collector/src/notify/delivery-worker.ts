@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
 import { backoffMs } from '../common/retry.js';
+import { NotLeaderError } from '../leadership/leadership.js';
 import { httpSend, type Sender } from './http-sender.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
 import type { OutboxRepository, OutboxRow } from './outbox.repository.js';
@@ -12,6 +13,8 @@ export interface DeliverySettings {
   backoffMaxMs: number;
   /** Safety-net poll; due entries are normally picked up by wake() or an exact timer. */
   pollIntervalMs: number;
+  /** Whether this collector delivers now (the leader's job when several share a database); default always. */
+  active?: () => boolean;
 }
 
 export interface DeliveryOutcome {
@@ -82,7 +85,7 @@ export class DeliveryWorker {
 
   /** Launches deliveries for due entries up to the concurrency limit; returns how many started. */
   async runOnce(): Promise<number> {
-    if (this.stopping) return 0;
+    if (this.stopping || this.settings.active?.() === false) return 0;
     const free = this.settings.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
     const rows = await this.repo.due(this.clock.now(), free + this.inFlight.size);
@@ -91,7 +94,11 @@ export class DeliveryWorker {
       if (started >= free) break;
       if (this.inFlight.has(row.id)) continue;
       const attempt = this.deliver(row)
-        .catch((error) => this.log.error(`delivery bookkeeping failed for outbox entry ${row.id}: ${String(error)}`))
+        .catch((error) => {
+          // Deposed between two polls: the fenced write rolled back, the new leader delivers the entry.
+          if (error instanceof NotLeaderError) this.log.warn(`outbox entry ${row.id} left to the new leader: ${error.message}`);
+          else this.log.error(`delivery bookkeeping failed for outbox entry ${row.id}: ${String(error)}`);
+        })
         .finally(() => {
           this.inFlight.delete(row.id);
           this.wake();
@@ -124,6 +131,8 @@ export class DeliveryWorker {
     }
     this.pumping = true;
     try {
+      // A standby only keeps polling (cheaply) until it leads; wake() starts it at once then.
+      if (this.settings.active?.() === false) return this.schedule(this.settings.pollIntervalMs);
       do {
         this.again = false;
         await this.runOnce();

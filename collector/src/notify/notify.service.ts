@@ -9,6 +9,7 @@ import { NotifierHealth } from './notifier-health.js';
 import { NOTIFY_CONFIG, type NotificationQueue } from './notify.ports.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
 import { OutboxRepository, type OutboxEntry } from './outbox.repository.js';
+import { LEADERSHIP, type Leadership } from '../leadership/leadership.js';
 
 /** Finished outbox rows older than `delivery.retention` are deleted this often. */
 const PRUNE_EVERY_MS = 3_600_000;
@@ -18,6 +19,7 @@ const subjectOf = (incidentId: number) => `incident:${incidentId}`;
 /**
  * Builds the configured notifiers, turns messages into durable outbox entries, runs the delivery
  * worker and prunes finished entries. Offered to other features as the NotificationQueue port.
+ * Every collector queues; only the leader delivers and prunes (its outbox writes are fenced).
  */
 @Injectable()
 export class NotifyService implements NotificationQueue, OnModuleInit, OnApplicationShutdown {
@@ -27,12 +29,14 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   private readonly listeners = new Set<(outcome: DeliveryOutcome) => void>();
   private readonly health = new NotifierHealth();
   private pruneTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
 
   constructor(
     @Inject(NOTIFY_CONFIG) private readonly config: NotifyConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly outbox: OutboxRepository,
     private readonly metrics: NotifyMetrics,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership,
   ) {
     this.notifiers = new Map(config.notifiers.map((c) => [c.name, createNotifier(c)]));
     const d = config.delivery;
@@ -40,12 +44,15 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
       outbox,
       this.notifiers,
       clock,
-      { concurrency: d.concurrency, maxAttempts: d.max_attempts, backoffInitialMs: d.backoff_initial, backoffMaxMs: d.backoff_max, pollIntervalMs: 1000 },
+      { concurrency: d.concurrency, maxAttempts: d.max_attempts, backoffInitialMs: d.backoff_initial, backoffMaxMs: d.backoff_max, pollIntervalMs: 1000, active: () => leadership.isLeader() },
       (outcome) => this.outcome(outcome),
     );
   }
 
   onModuleInit(): void {
+    this.unsubscribe = this.leadership.onChange((leader) => {
+      if (leader) this.worker.wake();
+    });
     this.worker.start();
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
@@ -54,6 +61,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
 
   async onApplicationShutdown(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.unsubscribe?.();
     await this.worker.stop();
   }
 
@@ -109,6 +117,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   }
 
   private prune(): void {
+    if (!this.leadership.isLeader()) return;
     this.outbox.prune(this.clock.now() - this.config.delivery.retention).catch((error) => this.log.error(`outbox prune failed: ${String(error)}`));
   }
 

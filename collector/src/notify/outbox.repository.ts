@@ -1,7 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
 import type { Database, RunResult, SqlParams, Transaction } from '../database/database.js';
 import type { NotifyEvent } from './notify.types.js';
+import { LEADERSHIP, SoleLeadership, defaultReplicaId, type Leadership } from '../leadership/leadership.js';
 
 export type OutboxState = 'pending' | 'delivered' | 'failed' | 'superseded';
 
@@ -33,11 +34,17 @@ export interface OutboxRow {
 /** SQL of the durable notification outbox, nothing else. */
 @Injectable()
 export class OutboxRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    @Optional() @Inject(LEADERSHIP) private readonly leadership: Leadership = new SoleLeadership(defaultReplicaId()),
+  ) {}
 
-  /** The delivery worker's own writes: each is a transaction of its own. */
+  /** The delivery worker's own writes: each is a transaction of its own, fenced (only the leader delivers). */
   private write(sql: string, params: SqlParams): Promise<RunResult> {
-    return this.db.transaction((tx) => tx.run(sql, params));
+    return this.db.transaction(async (tx) => {
+      await this.leadership.assertLeader(tx);
+      return tx.run(sql, params);
+    });
   }
 
   /** Inserts entries, inside the transaction that changed the subject. */

@@ -26,6 +26,7 @@ import { NotifyService } from '../../src/notify/notify.service.js';
 import { MemorySampleStore } from '../support/memory-sample-store.js';
 import type { StoredSeriesSamples } from '../../src/storage/storage.types.js';
 import { Global, Module, type Provider } from '@nestjs/common';
+import type { Leadership } from '../../src/leadership/leadership.js';
 
 export interface Received {
   path: string;
@@ -196,6 +197,8 @@ export async function startIncidentsApp(options: {
   imports?: DynamicModule['imports'];
   /** Receives every log line (default: errors to the console). */
   logger?: LoggerService;
+  /** Who leads (default: the sole collector, always the leader). */
+  leadership?: Leadership;
 }): Promise<IncidentsApp> {
   const config = buildConfig({ auth: { api_tokens: [API_TOKEN] }, ...options.raw, incidents: options.settings ?? {} });
   const registry = new Registry();
@@ -204,7 +207,7 @@ export async function startIncidentsApp(options: {
   const root: DynamicModule = {
     module: TestRoot,
     imports: [
-      CoreModule.forRoot({ config, clock: options.clock, database: options.db, store: new MemorySampleStore(), registry }),
+      CoreModule.forRoot({ config, clock: options.clock, database: options.db, store: new MemorySampleStore(), registry, ...(options.leadership ? { leadership: options.leadership } : {}) }),
       ...(options.imports ?? []),
       IncidentsModule.register(options.module),
       LiveModule,
