@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DATABASE } from '../common/tokens.js';
 import type { Database, Transaction } from '../database/database.js';
+import { sqlDialect } from '../database/dialect.js';
 import { LEADERSHIP, type Leadership } from '../leadership/leadership.js';
 import { DAY_MINUTES, DAY_WORDS } from './domain/bitmap.js';
 import { ServiceDay } from './status-store.js';
@@ -43,6 +44,10 @@ export class SlaRepository {
     @Inject(DATABASE) private readonly db: Database,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
   ) {}
+
+  private get sql() {
+    return sqlDialect(this.db.dialect);
+  }
 
   /** A transaction only the leader may run: a deposed leader's write throws NotLeaderError and rolls back. */
   private leaderTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -104,7 +109,7 @@ export class SlaRepository {
       for (const e of entries)
         await tx.run(
           'INSERT INTO sla_probe_seen (service_id, probe, first_ms, last_ms) VALUES (?, ?, ?, ?) ' +
-            'ON CONFLICT (service_id, probe) DO UPDATE SET first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms)',
+            `ON CONFLICT (service_id, probe) DO UPDATE SET first_ms = ${this.sql.least('sla_probe_seen.first_ms', 'excluded.first_ms')}, last_ms = ${this.sql.greatest('sla_probe_seen.last_ms', 'excluded.last_ms')}`,
           [e.service, e.probe, e.firstMs, e.lastMs],
         );
     });
@@ -120,7 +125,7 @@ export class SlaRepository {
       for (const e of entries)
         await tx.run(
           'INSERT INTO sla_rebuild_queue (service_id, day, from_minute, to_minute) VALUES (?, ?, ?, ?) ' +
-            'ON CONFLICT (service_id, day) DO UPDATE SET from_minute = MIN(from_minute, excluded.from_minute), to_minute = MAX(to_minute, excluded.to_minute)',
+            `ON CONFLICT (service_id, day) DO UPDATE SET from_minute = ${this.sql.least('sla_rebuild_queue.from_minute', 'excluded.from_minute')}, to_minute = ${this.sql.greatest('sla_rebuild_queue.to_minute', 'excluded.to_minute')}`,
           [e.service_id, e.day, e.from_minute, e.to_minute],
         );
     });

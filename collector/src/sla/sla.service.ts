@@ -85,6 +85,11 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
     if (!this.readOnly && this.role === 'leader') await this.flush();
   }
 
+  /** Resolves once the role change in progress, if any, finished (taking over includes the re-read). */
+  settled(): Promise<void> {
+    return this.roleChange;
+  }
+
   /** Takes the role leadership gives now (queued behind a role change in progress). */
   private followLeadership(): Promise<void> {
     const next = async () => {
