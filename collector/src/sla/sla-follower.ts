@@ -20,6 +20,8 @@ export class SlaFollower {
   /** The leader's flush stamp when the copy was last read: days stamped at or after it are read again. */
   private stamp = 0;
   private lastEvaluationMs = Number.NEGATIVE_INFINITY;
+  /** Whether the copy was loaded whole since it was last started over. */
+  private loaded = false;
 
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
@@ -32,6 +34,7 @@ export class SlaFollower {
   /** Starts the copy over: the days of the in-memory cache and the last-seen times, then evaluates. */
   async load(): Promise<void> {
     const { state } = this;
+    this.loaded = false;
     state.forgetAll();
     // Read the stamp first: a flush committed meanwhile is read again by the next refresh.
     this.stamp = await this.flushStamp();
@@ -39,11 +42,13 @@ export class SlaFollower {
     state.cacheFromDay = today - this.catalogue.settings.cache_days + 1;
     for (const d of await this.repo.loadDays(state.cacheFromDay, today + 1)) state.status.replace(d);
     await this.loadSeen();
+    this.loaded = true;
     this.evaluate();
   }
 
   /** Reads what the leader flushed since the last read, if it flushed; evaluates when due. */
   async refresh(): Promise<void> {
+    if (!this.loaded) return this.load();
     const { state } = this;
     const stamp = await this.flushStamp();
     state.cacheFromDay = Math.max(state.cacheFromDay, dayOf(this.clock.now()) - this.catalogue.settings.cache_days + 1);

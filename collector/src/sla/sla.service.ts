@@ -20,6 +20,9 @@ import { SlaRebuilder } from './sla-rebuilder.js';
 import { SlaEvaluator } from './sla-evaluator.js';
 import { SlaRecorder } from './sla-recorder.js';
 import { FOLLOWER_POLL_MS, SlaFollower } from './sla-follower.js';
+
+/** A collector that failed to take its role (the database unreachable, say) tries again this often. */
+const ROLE_RETRY_MS = 5_000;
 import type { ServiceModel } from './sla.model.js';
 import { RAW_RETENTION_MS, STALE_PROBE_MS } from './probe-metrics.js';
 
@@ -38,6 +41,8 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
   private stopFollowingPeers: () => void = () => undefined;
   /** The newest flush stamp written: stamps only grow, whichever leader's clock wrote them. */
   private lastStamp = 0;
+  /** Set once start-up took its first role: later failures to take one are retried. */
+  private started = false;
 
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
@@ -72,6 +77,7 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
     }
     this.stopFollowingLeadership = this.leadership.onChange(() => void this.followLeadership().catch(() => undefined)); // logged
     await this.followLeadership();
+    this.started = true;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -95,8 +101,17 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
     const next = async () => {
       const role = this.leadership.isLeader() ? 'leader' : 'follower';
       if (this.state.stopped || role === this.role) return;
-      if (role === 'leader') await this.takeOver();
-      else await this.stepDown();
+      try {
+        if (role === 'leader') await this.takeOver();
+        else await this.stepDown();
+      } catch (error) {
+        // Half a role is no role: the next change (or the retry) starts it again from the beginning.
+        this.role = undefined;
+        this.stopTimers();
+        this.stopFollowingPeers();
+        if (this.started) this.timers = [setTimeout(() => void this.followLeadership().catch(() => undefined), ROLE_RETRY_MS).unref()];
+        throw error;
+      }
     };
     const run = this.roleChange.then(next);
     this.roleChange = run.catch((error) => this.log.error(`changing SLA role failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -119,21 +134,18 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
 
   /** Leaves the leader's work to the new leader and serves a copy of what is persisted. */
   private async stepDown(): Promise<void> {
-    const first = this.role === undefined;
     this.stopTimers();
     this.stopFollowingPeers();
     this.role = 'follower';
-    if (!first) {
-      // What was not flushed is the new leader's to re-read; a flush now would be refused.
-      await this.rebuilder.halt();
-      await this.flushing?.catch(() => undefined);
-    }
+    // What was not flushed is the new leader's to re-read; a flush now would be refused.
+    await this.rebuilder.halt();
+    await this.flushing?.catch(() => undefined);
     await this.follower.load();
     this.timers = [setInterval(() => void this.follower.refresh().catch((error) => this.log.warn(`reading SLA minute states failed: ${String(error)}`)), FOLLOWER_POLL_MS).unref()];
   }
 
   private stopTimers(): void {
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.timers) clearTimeout(t);
     this.timers = [];
   }
 

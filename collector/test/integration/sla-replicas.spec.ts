@@ -104,13 +104,13 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
   });
 
   /** A collector with its own database connection; it leads from the start when the election says so. */
-  async function boot(name: string): Promise<Replica> {
+  async function boot(name: string, replicaClock = clock): Promise<Replica> {
     const leadership = election.member(name);
     leadership.notify();
     const store = shared.view();
     const db = await database.reopen();
     const app = await NestFactory.create(
-      { module: TestRoot, imports: [CoreModule.forRoot({ config, clock, database: db, store, registry: new Registry(), leadership }), SlaModule] },
+      { module: TestRoot, imports: [CoreModule.forRoot({ config, clock: replicaClock, database: db, store, registry: new Registry(), leadership }), SlaModule] },
       { logger: false },
     );
     app.useGlobalFilters(new ApiExceptionFilter());
@@ -254,4 +254,32 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
     expect(monday).toMatchObject({ minutes: { good: 60, bad: 0 }, latency: { fast_results: 180, results: 180 } });
     expect(await json(a, '/api/services/shop/sla?period=2026-11-16')).toEqual(monday);
   });
+
+  it("a follower finds what a new leader flushed even when the new leader's clock is behind the old one's", async () => {
+    election.leader = 'a';
+    const a = await boot('a');
+    const behind = new ManualClock(clock.now());
+    const b = await boot('b', behind);
+    feed(a, b, a, utc('2026-11-16T07:00'), utc('2026-11-16T08:10'));
+    await a.sla.flush(); // stamped 08:10:05 by a's clock
+
+    election.leader = 'b';
+    a.leadership.notify();
+    b.leadership.notify();
+    behind.set(utc('2026-11-16T08:08:05'));
+    await Promise.all([a.sla.settled(), b.sla.settled()]);
+    ingest(a, ['a1'], utc('2026-11-16T08:10'), utc('2026-11-16T08:20'));
+    ingest(b, ['a2', 'a3'], utc('2026-11-16T08:10'), utc('2026-11-16T08:20'));
+    await b.sla.flush(); // before b's clock reaches a's last stamp
+    expect(Number((await database.db.get<{ value: string }>("SELECT value FROM sla_state WHERE key = 'last_flush_ms'"))!.value)).toBeGreaterThan(utc('2026-11-16T08:10:05'));
+
+    clock.set(utc('2026-11-17T00:00'));
+    behind.set(utc('2026-11-17T00:00') - 2 * MIN);
+    await a.app.get(SlaFollower).refresh();
+    // 07:00-08:20 in service hours; 08:00-08:20 bad, its last 10 minutes in the hotfix window.
+    const monday = await json(b, '/api/services/shop/sla?period=2026-11-16');
+    expect(monday).toMatchObject({ minutes: { good: 60, bad: 10, planned_downtime: 10 }, latency: { results: 210 }, problems: [expect.stringContaining('since 2026-11-16T08:19:30.000Z'), 'probe shop-tcp has never reported'] });
+    expect(await json(a, '/api/services/shop/sla?period=2026-11-16')).toEqual(monday);
+  });
 });
+
