@@ -24,6 +24,7 @@ import type { StoredSeriesSamples } from '../../src/storage/storage.types.js';
 import { engines, type EngineDatabase } from '../../../test/support/engines.js';
 import { FakeElection, type FakeLeadership } from '../support/fake-leadership.js';
 import { SharedSampleStore, type ReplicaSampleStore } from '../support/shared-sample-store.js';
+import { SHOP_SERVICE, mondayResult } from '../support/sla-monday.js';
 
 @Module({})
 class TestRoot {}
@@ -31,40 +32,14 @@ const MIN = 60_000;
 const utc = (t: string) => Date.parse(`${t}Z`);
 
 const config = buildConfig({
-  services: [
-    {
-      id: 'shop',
-      name: 'Web shop',
-      probes: ['shop-http', 'shop-tcp'],
-      sla: {
-        availability: 99.9,
-        latency: { threshold: '300ms', target: 95 },
-        windows: ['7d', '30d'],
-        period: 'month',
-        timezone: 'Europe/Berlin',
-        service_hours: 'Mon-Fri 08:00-18:00',
-      },
-    },
-  ],
+  services: [SHOP_SERVICE],
   maintenance: [{ id: 'hotfix', services: ['shop'], start: '2026-11-16T09:10', end: '2026-11-16T09:30', timezone: 'Europe/Berlin', change: 'CHG-7' }],
 });
 
 /**
- * Monday 2026-11-16 (the day of sla.spec.ts), shop-http from three agents, one result per agent and
- * minute: 08:00-08:20 a1+a2 fail (bad), 09:00-09:10 only a1 fails (good), 10:00-10:30 slow,
- * 11:00-11:05 no data, 16:50-17:10 all fail.
+ * What one collector that received every result of Monday computes (as in sla.spec.ts, whose
+ * retroactive hotfix window is configured here).
  */
-function resultsFor(minuteMs: number, agent: string): { ok: boolean; seconds: number } | undefined {
-  const t = new Date(minuteMs).toISOString().slice(11, 16);
-  if (t >= '11:00' && t < '11:05') return undefined;
-  let ok = true;
-  if (t >= '08:00' && t < '08:20' && agent !== 'a3') ok = false;
-  if (t >= '09:00' && t < '09:10' && agent === 'a1') ok = false;
-  if (t >= '16:50' && t < '17:10') ok = false;
-  return { ok, seconds: t >= '10:00' && t < '10:30' ? 0.5 : 0.1 };
-}
-
-/** What one collector that received every result computes for that Monday (as in sla.spec.ts). */
 const MONDAY = {
   service: 'shop',
   window: '2026-11-16',
@@ -133,7 +108,7 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
       const success: [number, number][] = [];
       const duration: [number, number][] = [];
       for (let m = fromMs; m < toMs; m += MIN) {
-        const r = resultsFor(m, agent);
+        const r = mondayResult(m, agent);
         if (!r) continue;
         success.push([m + 30_000, r.ok ? 1 : 0]);
         duration.push([m + 30_000, r.seconds]);
