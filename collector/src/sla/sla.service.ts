@@ -10,7 +10,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } f
 import { parseDuration } from '@vigil/proto';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { READ_ONLY } from '../common/tokens.js';
-import { LEADERSHIP, type Leadership } from '../leadership/leadership.js';
+import { LEADERSHIP, SoleLeadership, type Leadership } from '../leadership/leadership.js';
 import { DAY_MINUTES, dayOf, minuteOf } from './domain/bitmap.js';
 import { SlaRepository } from './sla.repository.js';
 import { ServicesService } from './services.service.js';
@@ -43,6 +43,7 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
   private lastStamp = 0;
   /** Set once start-up took its first role: later failures to take one are retried. */
   private started = false;
+  private definitionsTimer: NodeJS.Timeout | undefined;
 
   constructor(
     @Inject(CLOCK) private readonly clock: Clock,
@@ -78,12 +79,25 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
     this.stopFollowingLeadership = this.leadership.onChange(() => void this.followLeadership().catch(() => undefined)); // logged
     await this.followLeadership();
     this.started = true;
+    // Services and maintenance windows other collectors' APIs changed (a sole collector's change only through its own).
+    if (!(this.leadership instanceof SoleLeadership)) this.definitionsTimer = setInterval(() => void this.syncDefinitions(), FOLLOWER_POLL_MS).unref();
+  }
+
+  /** Takes up what other collectors changed in the catalogue and the maintenance windows. */
+  async syncDefinitions(): Promise<void> {
+    try {
+      await this.catalogue.sync();
+      await this.maintenance.sync();
+    } catch (error) {
+      this.log.warn(`reading services and maintenance windows failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
 
   async onModuleDestroy(): Promise<void> {
     if (this.state.stopped) return;
     this.state.stopped = true;
     this.stopFollowingLeadership();
+    clearInterval(this.definitionsTimer);
     this.stopTimers();
     this.stopFollowingPeers();
     await this.roleChange;

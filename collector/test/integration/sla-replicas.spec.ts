@@ -31,7 +31,9 @@ class TestRoot {}
 const MIN = 60_000;
 const utc = (t: string) => Date.parse(`${t}Z`);
 
+const API = 'api-token-123';
 const config = buildConfig({
+  auth: { api_tokens: [API] },
   services: [SHOP_SERVICE],
   maintenance: [{ id: 'hotfix', services: ['shop'], start: '2026-11-16T09:10', end: '2026-11-16T09:30', timezone: 'Europe/Berlin', change: 'CHG-7' }],
 });
@@ -256,5 +258,27 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
     expect(monday).toMatchObject({ minutes: { good: 60, bad: 10, planned_downtime: 10 }, latency: { results: 210 }, problems: [expect.stringContaining('since 2026-11-16T08:19:30.000Z'), 'probe shop-tcp has never reported'] });
     expect(await json(a, '/api/services/shop/sla?period=2026-11-16')).toEqual(monday);
   });
-});
 
+  it("a service created through a follower's API is judged by the leader from raw samples, and both serve its figures", async () => {
+    election.leader = 'a';
+    const a = await boot('a');
+    const b = await boot('b');
+    feed(a, b, a, utc('2026-11-16T06:00'), utc('2026-11-16T12:00'));
+    const created = await fetch(`${b.base}/api/services`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${API}` },
+      body: JSON.stringify({ id: 'web', name: 'Web', probes: ['shop-http'], sla: { availability: 99 } }),
+    });
+    expect(created.status).toBe(201);
+
+    await a.sla.syncDefinitions(); // what its 2-second poll does
+    await a.app.get(SlaRebuilder).processQueue();
+    await a.sla.flush();
+    await b.app.get(SlaFollower).refresh();
+    const web = await json(a, '/api/services/web/sla?period=2026-11-16');
+    // Round the clock from 06:00 to now (12:00:05): 08:00-08:20 bad, 11:00-11:05 without results.
+    expect(web).toMatchObject({ minutes: { good: 335, bad: 20 } });
+    expect(await json(b, '/api/services/web/sla?period=2026-11-16')).toEqual(web);
+    expect(election.refusedWrites.size).toBe(0);
+  });
+});
