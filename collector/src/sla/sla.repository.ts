@@ -3,7 +3,7 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DATABASE } from '../common/tokens.js';
 import type { Database, Transaction } from '../database/database.js';
 import { sqlDialect } from '../database/dialect.js';
-import { LEADERSHIP, type Leadership } from '../leadership/leadership.js';
+import { LEADERSHIP, SoleLeadership, type Leadership } from '../leadership/leadership.js';
 import { DAY_MINUTES, DAY_WORDS } from './domain/bitmap.js';
 import { ServiceDay } from './status-store.js';
 import type { AuditEntry, AuditRecord } from './audit.js';
@@ -42,12 +42,9 @@ export interface RebuildEntry {
 export class SlaRepository {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
-    @Inject(LEADERSHIP) private readonly leadership: Leadership,
+    // Constructed without one (specs of the SQL alone): a sole collector, nothing to fence.
+    @Inject(LEADERSHIP) private readonly leadership: Leadership = new SoleLeadership('sla-repository'),
   ) {}
-
-  private get sql() {
-    return sqlDialect(this.db.dialect);
-  }
 
   /** A transaction only the leader may run: a deposed leader's write throws NotLeaderError and rolls back. */
   private leaderTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
@@ -103,13 +100,18 @@ export class SlaRepository {
     );
   }
 
+  private get sql() {
+    return sqlDialect(this.db.dialect);
+  }
+
   async saveProbeSeen(entries: readonly { service: string; probe: string; firstMs: number; lastMs: number }[]): Promise<void> {
     if (entries.length === 0) return;
     await this.leaderTransaction(async (tx) => {
       for (const e of entries)
         await tx.run(
           'INSERT INTO sla_probe_seen (service_id, probe, first_ms, last_ms) VALUES (?, ?, ?, ?) ' +
-            `ON CONFLICT (service_id, probe) DO UPDATE SET first_ms = ${this.sql.least('sla_probe_seen.first_ms', 'excluded.first_ms')}, last_ms = ${this.sql.greatest('sla_probe_seen.last_ms', 'excluded.last_ms')}`,
+            `ON CONFLICT (service_id, probe) DO UPDATE SET first_ms = ${this.sql.least('sla_probe_seen.first_ms', 'excluded.first_ms')}, ` +
+            `last_ms = ${this.sql.greatest('sla_probe_seen.last_ms', 'excluded.last_ms')}`,
           [e.service, e.probe, e.firstMs, e.lastMs],
         );
     });
@@ -125,7 +127,8 @@ export class SlaRepository {
       for (const e of entries)
         await tx.run(
           'INSERT INTO sla_rebuild_queue (service_id, day, from_minute, to_minute) VALUES (?, ?, ?, ?) ' +
-            `ON CONFLICT (service_id, day) DO UPDATE SET from_minute = ${this.sql.least('sla_rebuild_queue.from_minute', 'excluded.from_minute')}, to_minute = ${this.sql.greatest('sla_rebuild_queue.to_minute', 'excluded.to_minute')}`,
+            `ON CONFLICT (service_id, day) DO UPDATE SET from_minute = ${this.sql.least('sla_rebuild_queue.from_minute', 'excluded.from_minute')}, ` +
+            `to_minute = ${this.sql.greatest('sla_rebuild_queue.to_minute', 'excluded.to_minute')}`,
           [e.service_id, e.day, e.from_minute, e.to_minute],
         );
     });
@@ -167,7 +170,8 @@ export class SlaRepository {
       else
         await tx.run(
           'INSERT INTO sla_maintenance (id, definition, retroactive, created_ms, updated_ms, created_by) VALUES (?, ?, ?, ?, ?, ?) ' +
-            'ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, retroactive = MAX(retroactive, excluded.retroactive), updated_ms = excluded.updated_ms',
+            `ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, retroactive = ${this.sql.greatest('sla_maintenance.retroactive', 'excluded.retroactive')}, ` +
+            'updated_ms = excluded.updated_ms',
           [row.id, row.definition, row.retroactive ? 1 : 0, row.nowMs, row.nowMs, row.createdBy],
         );
       await this.insertAudit(tx, { ...audit, entity_id: row.id, at_ms: row.nowMs, definition: row.definition });
