@@ -3,10 +3,10 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DATABASE } from '../common/tokens.js';
 import type { Database, Transaction } from '../database/database.js';
 import { sqlDialect } from '../database/dialect.js';
-import { LEADERSHIP, SoleLeadership, type Leadership } from '../leadership/leadership.js';
 import { DAY_MINUTES, DAY_WORDS } from './domain/bitmap.js';
 import { ServiceDay } from './status-store.js';
 import type { AuditEntry, AuditRecord } from './audit.js';
+import { LEADERSHIP, SoleLeadership, type Leadership } from '../leadership/leadership.js';
 
 interface DayRow {
   service_id: string;
