@@ -281,4 +281,31 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
     expect(await json(b, '/api/services/web/sla?period=2026-11-16')).toEqual(web);
     expect(election.refusedWrites.size).toBe(0);
   });
+
+  it('a takeover refused by fencing is given up whole and tried again until it succeeds', async () => {
+    election.leader = 'a';
+    const a = await boot('a');
+    const b = await boot('b');
+    feed(a, b, a, utc('2026-11-16T07:00'), utc('2026-11-16T08:00'));
+    await a.sla.flush();
+
+    // b believes it leads before the election says so: its first leader write is refused.
+    b.leadership.tell(true);
+    await b.sla.settled();
+    expect(election.refusedWrites.get('b')).toBe(1);
+    election.leader = 'b';
+    a.leadership.notify();
+    await a.sla.settled();
+    // The retry (5 s later) takes over from the beginning.
+    const deadline = Date.now() + 10_000;
+    while (!election.fencedWrites.get('b') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await b.sla.settled();
+    feed(a, b, b, utc('2026-11-16T08:00'), utc('2026-11-16T08:20'));
+    await b.sla.flush();
+    await a.app.get(SlaFollower).refresh();
+    const monday = await json(b, '/api/services/shop/sla?period=2026-11-16');
+    // 07:00-08:20: 08:00-08:10 bad, 08:10-08:20 bad but in the hotfix window.
+    expect(monday).toMatchObject({ minutes: { good: 60, bad: 10, planned_downtime: 10 }, latency: { results: 210 } });
+    expect(await json(a, '/api/services/shop/sla?period=2026-11-16')).toEqual(monday);
+  }, 30_000);
 });

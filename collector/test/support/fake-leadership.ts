@@ -42,7 +42,11 @@ export class FakeLeadership implements Leadership {
 
   /** Tells this replica whether it leads now, as the election says. */
   notify(): void {
-    const leading = this.election.leader === this.replicaId;
+    this.tell(this.election.leader === this.replicaId);
+  }
+
+  /** Tells this replica it leads or not, right or wrong (a stale view: fencing still asks the election). */
+  tell(leading: boolean): void {
     if (leading === this.leading) return;
     this.leading = leading;
     for (const l of this.listeners) l(leading);
