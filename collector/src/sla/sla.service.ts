@@ -20,11 +20,11 @@ import { SlaRebuilder } from './sla-rebuilder.js';
 import { SlaEvaluator } from './sla-evaluator.js';
 import { SlaRecorder } from './sla-recorder.js';
 import { FOLLOWER_POLL_MS, SlaFollower } from './sla-follower.js';
+import type { ServiceModel } from './sla.model.js';
+import { RAW_RETENTION_MS, STALE_PROBE_MS } from './probe-metrics.js';
 
 /** A collector that failed to take its role (the database unreachable, say) tries again this often. */
 const ROLE_RETRY_MS = 5_000;
-import type { ServiceModel } from './sla.model.js';
-import { RAW_RETENTION_MS, STALE_PROBE_MS } from './probe-metrics.js';
 
 @Injectable()
 export class SlaService implements OnModuleInit, OnModuleDestroy {
