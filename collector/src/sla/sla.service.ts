@@ -155,7 +155,14 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
     await this.rebuilder.halt();
     await this.flushing?.catch(() => undefined);
     await this.follower.load();
-    this.timers = [setInterval(() => void this.follower.refresh().catch((error) => this.log.warn(`reading SLA minute states failed: ${String(error)}`)), FOLLOWER_POLL_MS).unref()];
+    this.timers = [setInterval(() => this.refreshCopy(), FOLLOWER_POLL_MS).unref()];
+  }
+
+  /** A follower's poll, queued with role changes: it never lands in the state of a takeover begun meanwhile. */
+  private refreshCopy(): void {
+    this.roleChange = this.roleChange
+      .then(() => (this.role === 'follower' && !this.state.stopped ? this.follower.refresh() : undefined))
+      .catch((error) => this.log.warn(`reading SLA minute states failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   private stopTimers(): void {
