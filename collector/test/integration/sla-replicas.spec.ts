@@ -98,6 +98,12 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
     return replica;
   }
 
+  /** Collector a, the leader, and collector b, a follower. */
+  async function leaderAndFollower(): Promise<[Replica, Replica]> {
+    election.leader = 'a';
+    return [await boot('a'), await boot('b')];
+  }
+
   async function stop(replica: Replica): Promise<void> {
     running.splice(running.indexOf(replica), 1);
     await replica.app.close();
@@ -147,9 +153,7 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
   }
 
   it('the leader folds in what both replicas stored; a follower serves the same figures once the leader flushed', async () => {
-    election.leader = 'a';
-    const a = await boot('a');
-    const b = await boot('b');
+    const [a, b] = await leaderAndFollower();
     feed(a, b, a, utc('2026-11-16T06:00'), utc('2026-11-16T18:00'));
     clock.set(utc('2026-11-17T00:00'));
     a.sla.tick();
@@ -168,9 +172,8 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
   });
 
   it('a new leader takes over mid-stream: no minute lost or counted twice, and both replicas serve the same figures', async () => {
-    election.leader = 'a';
-    let a = await boot('a');
-    const b = await boot('b');
+    const [first, b] = await leaderAndFollower();
+    let a = first; // replaced after it dies
     feed(a, b, a, utc('2026-11-16T06:00'), utc('2026-11-16T08:00'));
     await a.sla.flush(); // the last flush before the leader dies: 08:00-10:00 lives only in its memory
     feed(a, b, a, utc('2026-11-16T08:00'), utc('2026-11-16T10:00'));
@@ -207,9 +210,7 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
   });
 
   it("refuses a deposed leader's writes until it learns it was deposed; the new leader's flush then stands", async () => {
-    election.leader = 'a';
-    const a = await boot('a');
-    const b = await boot('b');
+    const [a, b] = await leaderAndFollower();
     feed(a, b, a, utc('2026-11-16T06:00'), utc('2026-11-16T07:00'));
     await a.sla.flush();
     const persisted = await database.db.all('SELECT service_id, day, good, bad, latency, updated_ms FROM sla_service_days ORDER BY service_id, day');
@@ -260,9 +261,7 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
   });
 
   it("a service created through a follower's API is judged by the leader from raw samples, and both serve its figures", async () => {
-    election.leader = 'a';
-    const a = await boot('a');
-    const b = await boot('b');
+    const [a, b] = await leaderAndFollower();
     feed(a, b, a, utc('2026-11-16T06:00'), utc('2026-11-16T12:00'));
     const created = await fetch(`${b.base}/api/services`, {
       method: 'POST',
@@ -283,9 +282,7 @@ describe.each(engines('sla-replicas.spec'))('SLA on two collectors sharing $name
   });
 
   it('a takeover refused by fencing is given up whole and tried again until it succeeds', async () => {
-    election.leader = 'a';
-    const a = await boot('a');
-    const b = await boot('b');
+    const [a, b] = await leaderAndFollower();
     feed(a, b, a, utc('2026-11-16T07:00'), utc('2026-11-16T08:00'));
     await a.sla.flush();
 
