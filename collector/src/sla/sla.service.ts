@@ -198,11 +198,11 @@ export class SlaService implements OnModuleInit, OnModuleDestroy {
 
   private onCatalogueChange(id: string, action: 'create' | 'update' | 'delete'): void {
     this.state.reindex();
-    if (this.role === 'follower') return; // judging minutes again is the leader's work
     if (action === 'delete') {
       this.state.forgetSeen(id);
       return;
     }
+    if (this.role === 'follower') return; // judging minutes again is the leader's work
     // A new or changed service is judged again from raw data (probes, agents or quorum may differ).
     this.rebuilder.backfill(id, this.clock.now());
     const rules = this.state.rulesOf(id);
