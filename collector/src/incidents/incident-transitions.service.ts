@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CONFIG } from '../common/tokens.js';
+import type { Transaction } from '../database/database.js';
 import { shouldReopen } from './domain/lifecycle.js';
 import { compileTemplate, formatNumber, type Template } from './domain/template.js';
 import { ago, IncidentRecorder, SYSTEM } from './incident-recorder.js';
@@ -102,19 +103,22 @@ export class IncidentTransitions {
     const labels = { ...t.labels, ...rule.labels };
     const text = this.render(rule, labels, t.value, service);
     await recorder.commit(async (tx, after) => {
-      const active = await repo.findActive(t.fingerprint);
+      const active = await repo.findActive(t.fingerprint, tx);
       if (active) {
         // Same condition, already tracked: never a second incident.
         await repo.update(tx, active.id, { value: t.value });
         return;
       }
-      const previous = await repo.findLatestResolved(t.fingerprint);
+      const previous = await repo.findLatestResolved(t.fingerprint, tx);
       let row: IncidentRow;
       if (previous && previous.resolved_ms !== null && shouldReopen(previous.resolved_ms, now, recorder.settings.reopen_within)) {
         const next = recorder.must(previous.state, { type: 'reopen', suppressed: suppressedBy !== null });
         row = { ...previous, state: next, value: t.value, title: text.title, description: text.description, resolved_ms: null, resolved_by: null, reopen_count: previous.reopen_count + 1 };
         if (next === 'open') recorder.openFromSuppression(row, now);
-        await repo.update(tx, row.id, {
+        const reopened = await repo.update(
+          tx,
+          row.id,
+          {
           state: row.state,
           value: row.value,
           title: row.title,
@@ -124,7 +128,10 @@ export class IncidentTransitions {
           reopen_count: row.reopen_count,
           suppressed_by: row.suppressed_by,
           opened_ms: row.opened_ms,
-        });
+          },
+          'resolved',
+        );
+        if (!reopened) return this.openedElsewhere(tx, t);
         await repo.addEvent(tx, row.id, now, 'reopened', SYSTEM, `condition returned ${ago(now - previous.resolved_ms)} after resolution (value ${formatNumber(t.value)})`);
         if (suppressedBy !== null) await repo.addEvent(tx, row.id, now, 'suppressed', SYSTEM, `maintenance window ${suppressedBy} is active for service ${service}`);
         recorder.changed(after, suppressedBy !== null ? 'suppressed' : 'reopened', row, now);
@@ -156,7 +163,9 @@ export class IncidentTransitions {
           change_id: null,
           problem_id: null,
         };
-        row = { ...fresh, id: await repo.insert(tx, fresh) };
+        const id = await repo.insertActive(tx, fresh);
+        if (id === undefined) return this.openedElsewhere(tx, t);
+        row = { ...fresh, id };
         if (suppressedBy !== null) {
           await repo.addEvent(tx, row.id, now, 'suppressed', SYSTEM, `condition began during maintenance window ${suppressedBy} of service ${service}; not notified`);
         } else {
@@ -174,10 +183,19 @@ export class IncidentTransitions {
   private async applyResolve(t: ConditionTransition): Promise<void> {
     const now = this.clock.now();
     await this.recorder.commit(async (tx, after) => {
-      const active = await this.recorder.repo.findActive(t.fingerprint);
+      const active = await this.recorder.repo.findActive(t.fingerprint, tx);
       if (!active) return; // resolved by hand meanwhile
       await this.recorder.resolve(tx, active, now, null, `condition recovered (value ${formatNumber(t.value)})`, t.value, after);
     });
+  }
+
+  /**
+   * Another collector opened or reopened the condition's incident after this transaction looked
+   * (the unique index of active incidents refused a second one): deduplicate into that one.
+   */
+  private async openedElsewhere(tx: Transaction, t: ConditionTransition): Promise<void> {
+    const active = await this.recorder.repo.findActive(t.fingerprint, tx);
+    if (active) await this.recorder.repo.update(tx, active.id, { value: t.value });
   }
 
   private render(rule: RuleSpec, labels: Record<string, string>, value: number, service: string | null): { title: string; description: string } {

@@ -1,12 +1,10 @@
 // Test helpers shared by the incidents, notify and live specs: a real HTTP receiver on loopback
-// that records requests and answers as scripted, and a temp database with the incident schema.
+// that records requests and answers as scripted, and a temp database (SQLite or PostgreSQL) with the
+// incident schema.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Database } from '../../src/database/database.js';
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
+import { sqliteEngine, type Engine } from '../../../test/support/engines.js';
 import { migrate } from '../../src/database/migrations.js';
 import { incidentsAllMigrations } from '../../src/incidents/incidents.migrations.js';
 import { NestFactory } from '@nestjs/core';
@@ -120,28 +118,25 @@ export class Receiver {
 }
 
 export interface TempDb {
-  dir: string;
-  path: string;
   db: Database;
+  /** Opens the same data again (a restart); `db` becomes the new connection. */
   reopen(): Promise<Database>;
+  /** Another connection to the same data, as a second collector would have; closed by cleanup(). */
+  peer(): Promise<Database>;
   cleanup(): Promise<void>;
 }
 
-export async function tempDatabase(): Promise<TempDb> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-incidents-'));
-  const path = join(dir, 'vigil.db');
+/** A fresh database of `engine` with every incident, change, problem and outbox table. */
+export async function tempDatabase(engine: Engine = sqliteEngine): Promise<TempDb> {
+  const opened = await engine.open();
   const handle: TempDb = {
-    dir,
-    path,
-    db: await SqliteDatabase.open({ path }),
+    db: opened.db,
     async reopen() {
-      handle.db = await SqliteDatabase.open({ path });
+      handle.db = await opened.reopen();
       return handle.db;
     },
-    async cleanup() {
-      await handle.db.close().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    peer: () => opened.reopen(),
+    cleanup: () => opened.dispose(),
   };
   await migrate(handle.db, incidentsAllMigrations);
   return handle;

@@ -7,6 +7,7 @@ import { createNotifier } from '../../src/notify/notifiers.js';
 import type { NotificationMessage, Notifier } from '../../src/notify/notify.types.js';
 import { notifiersSchema } from '../../src/incidents/incidents.config.js';
 import { Receiver, eventually, tempDatabase, type TempDb } from './incidents.support.js';
+import { engines } from '../../../test/support/engines.js';
 
 const settings: DeliverySettings = { concurrency: 2, maxAttempts: 3, backoffInitialMs: 20, backoffMaxMs: 100, pollIntervalMs: 50 };
 
@@ -39,14 +40,14 @@ function notifiers(...configs: unknown[]): Map<string, Notifier> {
   return new Map(notifiersSchema.parse(configs).map((c) => [c.name, createNotifier(c)]));
 }
 
-describe('outbox delivery to real HTTP receivers', () => {
+describe.each(engines('notify.spec'))('outbox delivery to real HTTP receivers on $name', (engine) => {
   let tmp: TempDb;
   let receiver: Receiver;
   let worker: DeliveryWorker | undefined;
   let outcomes: DeliveryOutcome[];
 
   beforeEach(async () => {
-    tmp = await tempDatabase();
+    tmp = await tempDatabase(engine);
     receiver = await Receiver.start();
     outcomes = [];
   });
