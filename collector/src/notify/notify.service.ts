@@ -1,6 +1,7 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { Transaction } from '../database/database.js';
+import { LEADERSHIP, NotLeaderError, type Leadership } from '../leadership/leadership.js';
 import { DeliveryWorker, type DeliveryOutcome } from './delivery-worker.js';
 import { AlertmanagerNotifier, createNotifier } from './notifiers.js';
 import type { NotifyConfig } from './notify.config.js';
@@ -8,7 +9,7 @@ import { NotifyMetrics } from './notify.metrics.js';
 import { NotifierHealth } from './notifier-health.js';
 import { NOTIFY_CONFIG, type NotificationQueue } from './notify.ports.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
-import { OutboxRepository, type OutboxEntry } from './outbox.repository.js';
+import { OutboxRepository, type Fence, type OutboxEntry } from './outbox.repository.js';
 
 /** Finished outbox rows older than `delivery.retention` are deleted this often. */
 const PRUNE_EVERY_MS = 3_600_000;
@@ -27,13 +28,17 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   private readonly listeners = new Set<(outcome: DeliveryOutcome) => void>();
   private readonly health = new NotifierHealth();
   private pruneTimer: NodeJS.Timeout | undefined;
+  /** Deliveries and pruning are the leader's: their transactions are fenced when collectors share a database. */
+  private readonly fence: Fence | undefined;
 
   constructor(
     @Inject(NOTIFY_CONFIG) private readonly config: NotifyConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly outbox: OutboxRepository,
     private readonly metrics: NotifyMetrics,
+    @Optional() @Inject(LEADERSHIP) leadership?: Leadership,
   ) {
+    this.fence = leadership && ((tx) => leadership.assertLeader(tx));
     this.notifiers = new Map(config.notifiers.map((c) => [c.name, createNotifier(c)]));
     const d = config.delivery;
     this.worker = new DeliveryWorker(
@@ -42,6 +47,9 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
       clock,
       { concurrency: d.concurrency, maxAttempts: d.max_attempts, backoffInitialMs: d.backoff_initial, backoffMaxMs: d.backoff_max, pollIntervalMs: 1000 },
       (outcome) => this.outcome(outcome),
+      undefined,
+      undefined,
+      this.fence,
     );
   }
 
@@ -69,7 +77,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   }
 
   async prepareResolve(tx: Transaction, incidentId: number, nowMs: number): Promise<string[]> {
-    const history = await this.outbox.history(subjectOf(incidentId));
+    const history = await this.outbox.history(subjectOf(incidentId), tx);
     const targets: string[] = [];
     for (const name of this.notifiers.keys()) {
       const rows = history.filter((r) => r.notifier === name);
@@ -109,7 +117,10 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   }
 
   private prune(): void {
-    this.outbox.prune(this.clock.now() - this.config.delivery.retention).catch((error) => this.log.error(`outbox prune failed: ${String(error)}`));
+    this.outbox.prune(this.clock.now() - this.config.delivery.retention, this.fence).catch((error) => {
+      // Another collector leads now: pruning is its job.
+      if (!(error instanceof NotLeaderError)) this.log.error(`outbox prune failed: ${String(error)}`);
+    });
   }
 
   private outcome(outcome: DeliveryOutcome): void {
