@@ -6,7 +6,7 @@ import { shouldReopen } from './domain/lifecycle.js';
 import { compileTemplate, formatNumber, type Template } from './domain/template.js';
 import { ago, IncidentRecorder, SYSTEM } from './incident-recorder.js';
 import type { RuleSpec } from './incidents.config.js';
-import type { IncidentRow } from './incidents.repository.js';
+import { newIncident, type IncidentRow } from './incidents.repository.js';
 import type { ConditionTransition } from './rule-engine.js';
 
 /** Transitions waiting to be applied; beyond this they are dropped and counted (a stalled database). */
@@ -136,7 +136,7 @@ export class IncidentTransitions {
         if (suppressedBy !== null) await repo.addEvent(tx, row.id, now, 'suppressed', SYSTEM, `maintenance window ${suppressedBy} is active for service ${service}`);
         recorder.changed(after, suppressedBy !== null ? 'suppressed' : 'reopened', row, now);
       } else {
-        const fresh: Omit<IncidentRow, 'id'> = {
+        const fresh = newIncident({
           fingerprint: t.fingerprint,
           rule: rule.name,
           severity: rule.severity,
@@ -148,21 +148,8 @@ export class IncidentTransitions {
           value: t.value,
           started_ms: t.startedMs,
           opened_ms: now,
-          acknowledged_ms: null,
-          acknowledged_by: null,
-          resolved_ms: null,
-          resolved_by: null,
-          closed_ms: null,
-          reopen_count: 0,
           suppressed_by: suppressedBy,
-          flapping: 0,
-          flap_changes: '[]',
-          notified: null,
-          notify_seq: 0,
-          last_notified_ms: null,
-          change_id: null,
-          problem_id: null,
-        };
+        });
         const id = await repo.insertActive(tx, fresh);
         if (id === undefined) return this.openedElsewhere(tx, t);
         row = { ...fresh, id };

@@ -35,6 +35,28 @@ export interface IncidentRow {
 }
 
 export type NewIncident = Omit<IncidentRow, 'id'>;
+
+/** A row for an incident that opens (or starts suppressed) now: no history yet. */
+export function newIncident(
+  fields: Pick<NewIncident, 'fingerprint' | 'rule' | 'severity' | 'service' | 'title' | 'description' | 'labels' | 'state' | 'value' | 'started_ms' | 'opened_ms' | 'suppressed_by'>,
+): NewIncident {
+  return {
+    ...fields,
+    acknowledged_ms: null,
+    acknowledged_by: null,
+    resolved_ms: null,
+    resolved_by: null,
+    closed_ms: null,
+    reopen_count: 0,
+    flapping: 0,
+    flap_changes: '[]',
+    notified: null,
+    notify_seq: 0,
+    last_notified_ms: null,
+    change_id: null,
+    problem_id: null,
+  };
+}
 export type IncidentUpdate = Partial<Omit<IncidentRow, 'id' | 'fingerprint' | 'rule'>>;
 
 export interface IncidentEventRow {

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/common/clock.js';
 import type { Transaction } from '../../src/database/database.js';
-import { IncidentsRepository, type NewIncident } from '../../src/incidents/incidents.repository.js';
+import { IncidentsRepository, newIncident, type NewIncident } from '../../src/incidents/incidents.repository.js';
 import { Receiver, startIncidentsApp, tempDatabase, type IncidentsApp, type TempDb } from './incidents.support.js';
 import { engines } from '../../../test/support/engines.js';
 
@@ -13,34 +13,9 @@ const T0 = Date.UTC(2026, 10, 3, 10, 0, 0);
 const DISK = 'vigil_filesystem_used_ratio';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function incident(fingerprint: string, state: NewIncident['state'] = 'open'): NewIncident {
-  return {
-    fingerprint,
-    rule: 'disk-almost-full',
-    severity: 'warning',
-    service: 'shop',
-    title: 'Disk / on web-1 at 95%',
-    description: '',
-    labels: '{}',
-    state,
-    value: 0.95,
-    started_ms: T0,
-    opened_ms: T0,
-    acknowledged_ms: null,
-    acknowledged_by: null,
-    resolved_ms: state === 'resolved' ? T0 : null,
-    resolved_by: null,
-    closed_ms: null,
-    reopen_count: 0,
-    suppressed_by: null,
-    flapping: 0,
-    flap_changes: '[]',
-    notified: null,
-    notify_seq: 0,
-    last_notified_ms: null,
-    change_id: null,
-    problem_id: null,
-  };
+function incident(fingerprint: string, state: 'open' | 'resolved' = 'open'): NewIncident {
+  const opened = newIncident({ fingerprint, rule: 'disk-almost-full', severity: 'warning', service: 'shop', title: 'Disk / on web-1 at 95%', description: '', labels: '{}', state: 'open', value: 0.95, started_ms: T0, opened_ms: T0, suppressed_by: null });
+  return state === 'resolved' ? { ...opened, state, resolved_ms: T0 } : opened;
 }
 
 describe.each(engines('incidents-replicas.spec'))('one active incident per condition across collectors on $name', (engine) => {
