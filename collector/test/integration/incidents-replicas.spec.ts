@@ -5,6 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/common/clock.js';
 import type { Transaction } from '../../src/database/database.js';
+import { NotLeaderError, type Leadership } from '../../src/leadership/leadership.js';
+import { OutboxRepository } from '../../src/notify/outbox.repository.js';
 import { IncidentsRepository, newIncident, type NewIncident } from '../../src/incidents/incidents.repository.js';
 import { Receiver, startIncidentsApp, tempDatabase, type IncidentsApp, type TempDb } from './incidents.support.js';
 import { engines } from '../../../test/support/engines.js';
@@ -16,6 +18,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function incident(fingerprint: string, state: 'open' | 'resolved' = 'open'): NewIncident {
   const opened = newIncident({ fingerprint, rule: 'disk-almost-full', severity: 'warning', service: 'shop', title: 'Disk / on web-1 at 95%', description: '', labels: '{}', state: 'open', value: 0.95, started_ms: T0, opened_ms: T0, suppressed_by: null });
   return state === 'resolved' ? { ...opened, state, resolved_ms: T0 } : opened;
+}
+
+/** A collector whose term ended: it still opens incidents, but its leader-only writes are refused. */
+class DeposedLeadership implements Leadership {
+  readonly replicaId = 'deposed';
+  isLeader(): boolean {
+    return false;
+  }
+  onChange(): () => void {
+    return () => undefined;
+  }
+  async assertLeader(): Promise<void> {
+    throw new NotLeaderError('term 1 ended, term 2 leads');
+  }
 }
 
 describe.each(engines('incidents-replicas.spec'))('one active incident per condition across collectors on $name', (engine) => {
@@ -68,6 +84,22 @@ describe.each(engines('incidents-replicas.spec'))('one active incident per condi
       repo.update(tx, 1, { state: 'open', resolved_ms: null, reopen_count: 1 }, 'resolved');
     expect(await race(reopen)).toEqual([true, false]);
     expect(await activeCount('fp-2')).toBe(1);
+  });
+
+  it('only the leader delivers: a deposed collector queues notifications but its claims are fenced', async () => {
+    const clock = new ManualClock(T0);
+    const rule = { name: 'disk-almost-full', metric: DISK, match: { mountpoint: '/' }, op: '>', threshold: 0.9, for: '0s', severity: 'warning' };
+    const options = { raw: { rules: [rule], notifiers: [{ name: 'ops', type: 'webhook', url: `${hook.url}/hook` }] }, settings: { group_wait: '0s' }, clock };
+    apps = [await startIncidentsApp({ ...options, db: tmp.db, leadership: new DeposedLeadership() })];
+    await apps[0]!.samples([{ id: 1, metric: DISK, labels: { host: 'web-1', mountpoint: '/' }, points: [[T0, 0.95]] }]);
+    await apps[0]!.settle();
+    await sleep(100);
+    expect(hook.requests).toHaveLength(0);
+    expect((await new OutboxRepository(tmp.db).history('incident:1')).map((r) => [r.idempotency_key, r.state, r.attempts])).toEqual([['vigil-1-1-ops', 'pending', 0]]);
+    apps.push(await startIncidentsApp({ ...options, db: await tmp.peer() })); // the leader
+    await hook.waitFor(1);
+    await apps[1]!.settle();
+    expect(hook.requests.map((r) => r.headers['idempotency-key'])).toEqual(['vigil-1-1-ops']);
   });
 
   it('two collectors receiving the same samples open, resolve and reopen each condition once, and notify once', async () => {

@@ -19,6 +19,7 @@ import type { DynamicModule, INestApplication, LoggerService } from '@nestjs/com
 import { Registry } from 'prom-client';
 import { CoreModule } from '../../src/core/core.module.js';
 import { CollectorEvents } from '../../src/common/events.js';
+import type { Leadership } from '../../src/leadership/leadership.js';
 import type { Clock } from '../../src/common/clock.js';
 import { buildConfig } from '../../src/config/config.loader.js';
 import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
@@ -231,6 +232,8 @@ export async function startIncidentsApp(options: {
   imports?: DynamicModule['imports'];
   /** Receives every log line (default: errors to the console). */
   logger?: LoggerService;
+  /** Default: the sole collector, always the leader. */
+  leadership?: Leadership;
 }): Promise<IncidentsApp> {
   const config = buildConfig({ auth: { api_tokens: [API_TOKEN] }, ...options.raw, incidents: options.settings ?? {} });
   const registry = new Registry();
@@ -239,7 +242,7 @@ export async function startIncidentsApp(options: {
   const root: DynamicModule = {
     module: TestRoot,
     imports: [
-      CoreModule.forRoot({ config, clock: options.clock, database: options.db, store: new MemorySampleStore(), registry }),
+      CoreModule.forRoot({ config, clock: options.clock, database: options.db, store: new MemorySampleStore(), registry, ...(options.leadership ? { leadership: options.leadership } : {}) }),
       ...(options.imports ?? []),
       IncidentsModule.register(options.module),
       LiveModule,
