@@ -2,12 +2,14 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CONFIG } from '../common/tokens.js';
 import type { Transaction } from '../database/database.js';
-import { shouldReopen } from './domain/lifecycle.js';
+import { shouldReopen, type IncidentState } from './domain/lifecycle.js';
 import { compileTemplate, formatNumber, type Template } from './domain/template.js';
 import { ago, IncidentRecorder, SYSTEM } from './incident-recorder.js';
 import type { RuleSpec } from './incidents.config.js';
 import { newIncident, type IncidentRow } from './incidents.repository.js';
 import type { ConditionTransition } from './rule-engine.js';
+
+const ACTIVE_STATES: readonly IncidentState[] = ['open', 'acknowledged', 'suppressed'];
 
 /** Transitions waiting to be applied; beyond this they are dropped and counted (a stalled database). */
 const MAX_QUEUED_TRANSITIONS = 100_000;
@@ -57,19 +59,21 @@ export class IncidentTransitions {
    * those whose rule was removed from the configuration.
    */
   async restoreActive(): Promise<Array<{ fingerprint: string; startedMs: number }>> {
-    const out: Array<{ fingerprint: string; startedMs: number }> = [];
-    for (const row of await this.recorder.repo.byState(['open', 'acknowledged', 'suppressed'])) {
-      if (this.rules.has(row.rule)) {
-        out.push({ fingerprint: row.fingerprint, startedMs: row.started_ms });
-        continue;
-      }
+    for (const row of await this.recorder.repo.byState(ACTIVE_STATES)) {
+      if (this.rules.has(row.rule)) continue;
       await this.recorder.update(row.id, async (tx, r, after) => {
         if (r.state === 'open' || r.state === 'acknowledged' || r.state === 'suppressed') {
           await this.recorder.resolve(tx, r, this.clock.now(), null, `rule "${r.rule}" is no longer configured`, null, after);
         }
       });
     }
-    return out;
+    return this.activeConditions();
+  }
+
+  /** The conditions of active incidents whose rule is configured (whichever collector opened them). */
+  async activeConditions(): Promise<Array<{ fingerprint: string; startedMs: number }>> {
+    const rows = await this.recorder.repo.byState(ACTIVE_STATES);
+    return rows.filter((row) => this.rules.has(row.rule)).map((row) => ({ fingerprint: row.fingerprint, startedMs: row.started_ms }));
   }
 
   private async drain(): Promise<void> {

@@ -13,6 +13,8 @@ import { INCIDENTS_SETTINGS } from './incidents.tokens.js';
 import { RuleEngine } from './rule-engine.js';
 
 const SWEEP_EVERY_MS = 60_000;
+/** How often the engine adopts the active incidents of the database (other collectors open some). */
+const ADOPT_EVERY_MS = 10_000;
 
 /**
  * Drives the rule engine: every stored batch is evaluated as it is committed, and a timer
@@ -29,6 +31,8 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private signalTimer: NodeJS.Timeout | undefined;
   private lastSweepMs: number;
+  private lastAdoptMs: number;
+  private adopting: Promise<void> | undefined;
   private stopped = false;
 
   constructor(
@@ -48,6 +52,7 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     this.agents = new AgentWatch(config.rules, this.engine, directory, settings.default_agent_interval, now);
     this.signals = new SignalPoller(config.rules, this.engine, burnRates, exhaustion);
     this.lastSweepMs = now;
+    this.lastAdoptMs = now;
     metrics.bindEvaluations(() => this.engine.evaluations);
     for (const rule of config.rules) {
       if (rule.kind === 'agent_down' && !directory) this.log.warn(`rule "${rule.name}": no agent registry bound; agents are tracked from their data and connections only`);
@@ -58,7 +63,7 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.engine.restore(await this.transitions.restoreActive(), this.clock.now());
+    this.engine.adopt(await this.transitions.restoreActive(), this.clock.now());
     this.unsubscribe.push(
       this.events.on('samples', (batch) => this.onSamples(batch)),
       this.events.on('agent', (e) => this.agents.touch(e.agentId, e.hostname, this.clock.now())),
@@ -110,7 +115,25 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
       this.lastSweepMs = now;
       this.engine.sweep(now);
     }
+    if (now - this.lastAdoptMs >= ADOPT_EVERY_MS) {
+      this.lastAdoptMs = now;
+      void this.adoptIncidents().catch((e) => this.log.error(`adopting active incidents failed: ${String(e)}`));
+    }
     return this.upkeep.upkeep().catch((e) => this.log.error(`incident upkeep failed: ${String(e)}`));
+  }
+
+  /**
+   * Hands the engine the incidents active in the database once every transition it emitted so far
+   * is applied (RuleEngine.adopt): an incident another collector opened resolves here when its
+   * agent moved to this collector and the condition recovers. Never overlaps itself.
+   */
+  adoptIncidents(): Promise<void> {
+    this.adopting ??= (async () => {
+      this.engine.watchChanges();
+      await this.transitions.whenIdle();
+      this.engine.adopt(await this.transitions.activeConditions(), this.clock.now());
+    })().finally(() => (this.adopting = undefined));
+    return this.adopting;
   }
 
   /** Polls SLA and capacity signals now (tests). */

@@ -86,6 +86,26 @@ describe.each(engines('incidents-replicas.spec'))('one active incident per condi
     expect(await activeCount('fp-2')).toBe(1);
   });
 
+  it('an incident another collector opened resolves on this one when its agent moved here and the condition recovers', async () => {
+    const clock = new ManualClock(T0);
+    const rule = { name: 'disk-almost-full', metric: DISK, match: { mountpoint: '/' }, op: '>', threshold: 0.9, for: '0s', severity: 'warning' };
+    const options = { raw: { rules: [rule] }, settings: { group_wait: '0s' }, clock };
+    apps = [await startIncidentsApp({ ...options, db: tmp.db }), await startIncidentsApp({ ...options, db: await tmp.peer() })];
+    const [first, second] = apps as [IncidentsApp, IncidentsApp];
+    const disk = (app: IncidentsApp, value: number) => app.samples([{ id: 1, metric: DISK, labels: { host: 'web-1', mountpoint: '/' }, points: [[clock.now(), value]] }]);
+    const states = async () => (await second.api('GET', '/api/incidents')).body.incidents.map((i: { state: string; resolved_by: string | null }) => [i.state, i.resolved_by]);
+    await disk(first, 0.95);
+    clock.advance(1_000);
+    await disk(second, 0.5); // the agent moved: the second collector has never seen this condition
+    expect(await states()).toEqual([['open', null]]);
+    await second.evaluator.adoptIncidents(); // its periodic round finds the incident the first one opened
+    clock.advance(1_000);
+    await disk(second, 0.5);
+    expect(await states()).toEqual([['resolved', null]]);
+    const timeline = (await second.api('GET', '/api/incidents/1')).body.timeline.map((e: { type: string }) => e.type);
+    expect(timeline).toEqual(['opened', 'resolved']);
+  });
+
   it('only the leader delivers: a deposed collector queues notifications but its claims are fenced', async () => {
     const clock = new ManualClock(T0);
     const rule = { name: 'disk-almost-full', metric: DISK, match: { mountpoint: '/' }, op: '>', threshold: 0.9, for: '0s', severity: 'warning' };
