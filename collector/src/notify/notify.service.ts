@@ -88,9 +88,10 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
       });
       const since = rows.slice(start);
       const unattempted = since.filter((r) => r.state === 'pending' && r.attempts === 0).map((r) => r.id);
-      await this.outbox.supersede(tx, unattempted, nowMs);
-      if (unattempted.length) this.metrics.notification(name, 'superseded', unattempted.length);
-      if (since.some((r) => r.state === 'delivered' || r.attempts > 0)) targets.push(name);
+      const superseded = await this.outbox.supersede(tx, unattempted, nowMs);
+      if (superseded) this.metrics.notification(name, 'superseded', superseded);
+      const claimedMeanwhile = superseded < unattempted.length;
+      if (claimedMeanwhile || since.some((r) => r.state === 'delivered' || r.attempts > 0)) targets.push(name);
     }
     return targets;
   }

@@ -61,10 +61,17 @@ export class OutboxRepository {
     return reader.all<OutboxRow>('SELECT * FROM notification_outbox WHERE subject = ? ORDER BY id', [subject]);
   }
 
-  async supersede(tx: Transaction, ids: readonly number[], nowMs: number): Promise<void> {
+  /**
+   * Supersedes entries not yet attempted; returns how many were. One claimed meanwhile (by the
+   * leader's worker, perhaps on another collector) is left alone: it may be on its way.
+   */
+  async supersede(tx: Transaction, ids: readonly number[], nowMs: number): Promise<number> {
+    let superseded = 0;
     for (const id of ids) {
-      await tx.run(`UPDATE notification_outbox SET state = 'superseded', finished_ms = ? WHERE id = ? AND state = 'pending'`, [nowMs, id]);
+      const r = await tx.run(`UPDATE notification_outbox SET state = 'superseded', finished_ms = ? WHERE id = ? AND state = 'pending' AND attempts = 0`, [nowMs, id]);
+      superseded += r.changes;
     }
+    return superseded;
   }
 
   /**

@@ -274,6 +274,22 @@ describe.each(engines('notify.spec'))('outbox delivery to real HTTP receivers on
     expect(outcomes.map((o) => [o.outcome, o.attempts])).toEqual([['delivered', 1]]);
   });
 
+  it('a resolve supersedes only entries nobody claimed: one another collector claimed meanwhile stays pending', async () => {
+    await enqueue([
+      { notifier: 'ops', key: 'claimed', subject: 'incident:7' },
+      { notifier: 'ops', key: 'idle', subject: 'incident:8' },
+    ]);
+    const repo = new OutboxRepository(tmp.db);
+    const [claimed, idle] = [...(await repo.history('incident:7')), ...(await repo.history('incident:8'))];
+    expect(await new OutboxRepository(await tmp.peer()).claim(claimed!.id, 1, 60_000)).toBe(true);
+    expect(await tmp.db.transaction((tx) => repo.supersede(tx, [claimed!.id, idle!.id], 5_000))).toBe(1);
+    const rows = [...(await repo.history('incident:7')), ...(await repo.history('incident:8'))];
+    expect(rows.map((r) => [r.idempotency_key, r.state, r.attempts])).toEqual([
+      ['claimed', 'pending', 1],
+      ['idle', 'superseded', 0],
+    ]);
+  });
+
   it('fails entries of notifiers removed from the configuration instead of retrying forever', async () => {
     await enqueue([{ notifier: 'gone', key: 'x' }]);
     start(notifiers({ name: 'ops', type: 'webhook', url: receiver.url }));
