@@ -3,15 +3,12 @@
 // incident schema.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Database } from '../../src/database/database.js';
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
-import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
 import type { SampleStore } from '../../src/storage/storage.types.js';
 import { sqliteEngine, type Engine } from '../../../test/support/engines.js';
 import { createPostgresDatabase, postgresServerUrl } from '../../../test/support/postgres.js';
+import { engineSampleStores } from '../support/engine-sample-store.js';
 import { migrate } from '../../src/database/migrations.js';
 import { incidentsAllMigrations } from '../../src/incidents/incidents.migrations.js';
 import { NestFactory } from '@nestjs/core';
@@ -161,23 +158,17 @@ export interface CollectorStorage {
 /**
  * Storage for a whole collector on `engine`, its files under `dir`. On PostgreSQL the database
  * holds everything but the samples, which stay in a SqliteSampleStore on a separate temp file
- * until the PostgreSQL sample store lands (then this returns no store and the collector opens its own).
+ * (engineSampleStores) until the PostgreSQL sample store lands.
  */
 export async function collectorStorage(engine: Engine, dir: string, spec: string): Promise<CollectorStorage> {
   if (engine.name === 'sqlite') return { storage: { path: join(dir, 'vigil.db') }, store: undefined, dispose: async () => undefined };
   const database = await createPostgresDatabase(postgresServerUrl(spec)!);
-  const samplesDir = mkdtempSync(join(tmpdir(), 'vigil-samples-'));
-  const opened: Database[] = [];
+  const samples = engineSampleStores();
   return {
     storage: { driver: 'postgres', url: database.url },
-    async store() {
-      const samples = await SqliteDatabase.open({ path: join(samplesDir, 'samples.db') });
-      opened.push(samples);
-      return SqliteSampleStore.open(samples);
-    },
+    store: (db) => samples.open(db),
     async dispose() {
-      await Promise.all(opened.map((db) => db.close().catch(() => undefined)));
-      rmSync(samplesDir, { recursive: true, force: true });
+      await samples.dispose();
       await database.drop();
     },
   };
