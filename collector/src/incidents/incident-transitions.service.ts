@@ -123,17 +123,17 @@ export class IncidentTransitions {
           tx,
           row.id,
           {
-          state: row.state,
-          value: row.value,
-          title: row.title,
-          description: row.description,
-          resolved_ms: null,
-          resolved_by: null,
-          reopen_count: row.reopen_count,
-          suppressed_by: row.suppressed_by,
-          opened_ms: row.opened_ms,
+            state: row.state,
+            value: row.value,
+            title: row.title,
+            description: row.description,
+            resolved_ms: null,
+            resolved_by: null,
+            reopen_count: row.reopen_count,
+            suppressed_by: row.suppressed_by,
+            opened_ms: row.opened_ms,
           },
-          'resolved',
+          'resolved', // another collector may have reopened it since this transaction looked
         );
         if (!reopened) return this.openedElsewhere(tx, t);
         await repo.addEvent(tx, row.id, now, 'reopened', SYSTEM, `condition returned ${ago(now - previous.resolved_ms)} after resolution (value ${formatNumber(t.value)})`);

@@ -84,6 +84,7 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
     if (this.signalTimer) clearInterval(this.signalTimer);
     for (const off of this.unsubscribe.splice(0)) off();
+    await this.adopting?.catch(() => undefined);
     await this.transitions.whenIdle();
   }
 

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
-import { NotLeaderError } from '../leadership/leadership.js';
 import { backoffMs } from '../common/retry.js';
+import { NotLeaderError } from '../leadership/leadership.js';
 import { httpSend, type Sender } from './http-sender.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
 import type { Fence, OutboxRepository, OutboxRow } from './outbox.repository.js';

@@ -275,6 +275,7 @@ export async function startIncidentsApp(options: {
     async settle() {
       notify.wake();
       await new Promise((r) => setTimeout(r, 20));
+      await notify.worker.runOnce(); // what is due, should the woken timer not have fired yet (a busy machine)
       await notify.worker.idle();
     },
     async api(method, path, body, token = API_TOKEN) {
