@@ -102,7 +102,9 @@ export class IncidentUpkeep {
     if (interval <= 0) return;
     for (const row of await recorder.repo.repeatDue(now - interval)) {
       await this.update(row.id, async (tx, r, after) => {
-        if (r.state === 'open' && r.notified === 'trigger' && r.flapping === 0) await recorder.queueNotification(tx, r, now, after, true);
+        // Re-checked on the locked row: a collector that just took over may run the same round.
+        const stillDue = r.state === 'open' && r.notified === 'trigger' && r.flapping === 0 && r.last_notified_ms !== null && r.last_notified_ms <= now - interval;
+        if (stillDue) await recorder.queueNotification(tx, r, now, after, true);
       });
     }
   }

@@ -14,6 +14,8 @@ import { RuleEngine } from './rule-engine.js';
 import { LEADERSHIP, NotLeaderError, type Leadership } from '../leadership/leadership.js';
 
 const SWEEP_EVERY_MS = 60_000;
+/** How often the engine adopts the active incidents of the database (other collectors open some). */
+const ADOPT_EVERY_MS = 10_000;
 
 /**
  * Drives the rule engine: every stored batch is evaluated as it is committed, and a timer
@@ -32,9 +34,9 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private signalTimer: NodeJS.Timeout | undefined;
   private lastSweepMs: number;
+  private lastAdoptMs: number;
+  private adopting: Promise<void> | undefined;
   private stopped = false;
-  /** Rules only the leader evaluates: their open incidents are restored when it takes over. */
-  private readonly leaderRules: ReadonlySet<string>;
 
   constructor(
     @Inject(CONFIG) config: { rules: readonly RuleSpec[] },
@@ -54,7 +56,7 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     this.agents = new AgentWatch(config.rules, this.engine, directory, settings.default_agent_interval, now);
     this.signals = new SignalPoller(config.rules, this.engine, burnRates, exhaustion);
     this.lastSweepMs = now;
-    this.leaderRules = new Set(config.rules.filter((r) => r.kind === 'agent_down' || r.kind === 'signal').map((r) => r.name));
+    this.lastAdoptMs = now;
     metrics.bindEvaluations(() => this.engine.evaluations);
     for (const rule of config.rules) {
       if (rule.kind === 'agent_down' && !directory) this.log.warn(`rule "${rule.name}": no agent registry bound; agents are tracked from their data and connections only`);
@@ -65,7 +67,7 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.engine.restore(await this.transitions.restoreActive(), this.clock.now());
+    this.engine.adopt(await this.transitions.restoreActive(), this.clock.now());
     this.unsubscribe.push(
       this.events.on('samples', (batch) => this.onSamples(batch)),
       this.events.on('agent', (e) => this.agents.touch(e.agentId, e.hostname, this.clock.now())),
@@ -91,6 +93,7 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
     if (this.signalTimer) clearInterval(this.signalTimer);
     for (const off of this.unsubscribe.splice(0)) off();
+    await this.adopting?.catch(() => undefined);
     await this.transitions.whenIdle();
   }
 
@@ -121,6 +124,10 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
       this.lastSweepMs = now;
       this.engine.sweep(now);
     }
+    if (now - this.lastAdoptMs >= ADOPT_EVERY_MS) {
+      this.lastAdoptMs = now;
+      void this.adoptIncidents().catch((e) => this.log.error(`adopting active incidents failed: ${String(e)}`));
+    }
     if (!this.leadership.isLeader()) return Promise.resolve();
     this.agents.evaluate(now);
     return this.upkeep.upkeep().catch((e) => {
@@ -131,11 +138,25 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
 
   /**
    * This collector became the leader: incidents the previous leader opened for silent agents and
-   * signals are firing conditions here too, so that their recovery resolves them.
+   * signals are firing conditions here too (adopted from the database), so that their recovery
+   * resolves them.
    */
   private async takeOver(): Promise<void> {
-    const active = await this.transitions.restoreActive();
-    this.engine.restore(active.filter((c) => this.leaderRules.has(c.rule)), this.clock.now());
+    await this.adoptIncidents();
+  }
+
+  /**
+   * Hands the engine the incidents active in the database once every transition it emitted so far
+   * is applied (RuleEngine.adopt): an incident another collector opened resolves here when its
+   * agent moved to this collector and the condition recovers. Never overlaps itself.
+   */
+  adoptIncidents(): Promise<void> {
+    this.adopting ??= (async () => {
+      this.engine.watchChanges();
+      await this.transitions.whenIdle();
+      this.engine.adopt(await this.transitions.activeConditions(), this.clock.now());
+    })().finally(() => (this.adopting = undefined));
+    return this.adopting;
   }
 
   /** Polls SLA and capacity signals now (tests). */

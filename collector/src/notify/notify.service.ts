@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { Transaction } from '../database/database.js';
+import { LEADERSHIP, NotLeaderError, type Leadership } from '../leadership/leadership.js';
 import { DeliveryWorker, type DeliveryOutcome } from './delivery-worker.js';
 import { AlertmanagerNotifier, createNotifier } from './notifiers.js';
 import type { NotifyConfig } from './notify.config.js';
@@ -8,8 +9,7 @@ import { NotifyMetrics } from './notify.metrics.js';
 import { NotifierHealth } from './notifier-health.js';
 import { NOTIFY_CONFIG, type NotificationQueue } from './notify.ports.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
-import { OutboxRepository, type OutboxEntry } from './outbox.repository.js';
-import { LEADERSHIP, type Leadership } from '../leadership/leadership.js';
+import { OutboxRepository, type Fence, type OutboxEntry } from './outbox.repository.js';
 
 /** Finished outbox rows older than `delivery.retention` are deleted this often. */
 const PRUNE_EVERY_MS = 3_600_000;
@@ -30,6 +30,8 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   private readonly health = new NotifierHealth();
   private pruneTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
+  /** Deliveries and pruning are the leader's: their transactions are fenced when collectors share a database. */
+  private readonly fence: Fence | undefined;
 
   constructor(
     @Inject(NOTIFY_CONFIG) private readonly config: NotifyConfig,
@@ -38,6 +40,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
     private readonly metrics: NotifyMetrics,
     @Inject(LEADERSHIP) private readonly leadership: Leadership,
   ) {
+    this.fence = (tx) => leadership.assertLeader(tx);
     this.notifiers = new Map(config.notifiers.map((c) => [c.name, createNotifier(c)]));
     const d = config.delivery;
     this.worker = new DeliveryWorker(
@@ -46,6 +49,9 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
       clock,
       { concurrency: d.concurrency, maxAttempts: d.max_attempts, backoffInitialMs: d.backoff_initial, backoffMaxMs: d.backoff_max, pollIntervalMs: 1000, active: () => leadership.isLeader() },
       (outcome) => this.outcome(outcome),
+      undefined,
+      undefined,
+      this.fence,
     );
   }
 
@@ -77,7 +83,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   }
 
   async prepareResolve(tx: Transaction, incidentId: number, nowMs: number): Promise<string[]> {
-    const history = await this.outbox.history(subjectOf(incidentId));
+    const history = await this.outbox.history(subjectOf(incidentId), tx);
     const targets: string[] = [];
     for (const name of this.notifiers.keys()) {
       const rows = history.filter((r) => r.notifier === name);
@@ -88,9 +94,10 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
       });
       const since = rows.slice(start);
       const unattempted = since.filter((r) => r.state === 'pending' && r.attempts === 0).map((r) => r.id);
-      await this.outbox.supersede(tx, unattempted, nowMs);
-      if (unattempted.length) this.metrics.notification(name, 'superseded', unattempted.length);
-      if (since.some((r) => r.state === 'delivered' || r.attempts > 0)) targets.push(name);
+      const superseded = await this.outbox.supersede(tx, unattempted, nowMs);
+      if (superseded) this.metrics.notification(name, 'superseded', superseded);
+      const claimedMeanwhile = superseded < unattempted.length;
+      if (claimedMeanwhile || since.some((r) => r.state === 'delivered' || r.attempts > 0)) targets.push(name);
     }
     return targets;
   }
@@ -118,7 +125,10 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
 
   private prune(): void {
     if (!this.leadership.isLeader()) return;
-    this.outbox.prune(this.clock.now() - this.config.delivery.retention).catch((error) => this.log.error(`outbox prune failed: ${String(error)}`));
+    this.outbox.prune(this.clock.now() - this.config.delivery.retention, this.fence).catch((error) => {
+      // Another collector leads now: pruning is its job.
+      if (!(error instanceof NotLeaderError)) this.log.error(`outbox prune failed: ${String(error)}`);
+    });
   }
 
   private outcome(outcome: DeliveryOutcome): void {
