@@ -31,6 +31,21 @@ describe('Batcher', () => {
     ]);
   });
 
+  it('checks a series once across batches, yet follows a change of kind and keeps dropping invalid series', () => {
+    const { batches, rejected, batcher } = make();
+    const labels = { device: 'sda' };
+    batcher.add([sample('vigil_x', 'gauge', 1, 1000, labels), sample('bad name', 'gauge', 1, 1000)]);
+    batcher.flush();
+    labels.device = 'changed after the sample was taken';
+    batcher.add([sample('vigil_x', 'counter', 2, 2000, { device: 'sda' }), sample('bad name', 'gauge', 2, 2000)]);
+    batcher.flush();
+    expect(batches.map((b) => b.series)).toEqual([
+      [{ metric: 'vigil_x', labels: { device: 'sda' }, type: 0, timestampsMs: [1000], values: [1] }],
+      [{ metric: 'vigil_x', labels: { device: 'sda' }, type: 1, timestampsMs: [2000], values: [2] }],
+    ]);
+    expect(rejected.get('invalid_metric_name')).toBe(2);
+  });
+
   it('closes a batch at max samples', () => {
     const { batches, batcher } = make(100);
     batcher.add(Array.from({ length: 250 }, (_, i) => sample('vigil_x', 'gauge', i, i)));

@@ -22,9 +22,16 @@ export interface BatcherOptions {
 
 /** A series of the open batch, or the reason its samples are dropped. */
 type OpenSeries = { series: vigil.v1.Series.$Properties & { timestampsMs: number[]; values: number[] } } | { problem: string };
+/** What a series is, checked once and kept across batches: its name, a frozen copy of its labels and its type. */
+type KnownSeries = { metric: string; labels: Readonly<Record<string, string>>; type: vigil.v1.MetricType } | { problem: string };
+
+/** Series remembered across batches; beyond this the memory starts over (churning scrape targets). */
+const MAX_KNOWN_SERIES = 20_000;
 
 export class Batcher implements SampleSink {
   private open = new Map<string, OpenSeries>();
+  /** Checked once per series rather than once per batch: the same series come back on every tick. */
+  private readonly known = new Map<string, KnownSeries>();
   private count = 0;
   private ageTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -48,11 +55,8 @@ export class Batcher implements SampleSink {
       const key = seriesKey(s.metric, s.labels);
       let entry = this.open.get(key);
       if (entry === undefined) {
-        // Validate once per series and batch, not per sample.
-        const problem = !isValidMetricName(s.metric) ? 'invalid_metric_name' : labelSetProblem(s.labels) ? 'invalid_label' : undefined;
-        entry = problem
-          ? { problem }
-          : { series: { metric: s.metric, labels: { ...s.labels }, type: s.kind === 'counter' ? MetricType.METRIC_TYPE_COUNTER : MetricType.METRIC_TYPE_GAUGE, timestampsMs: [], values: [] } };
+        const known = this.knownSeries(key, s);
+        entry = 'problem' in known ? known : { series: { metric: known.metric, labels: known.labels, type: known.type, timestampsMs: [], values: [] } };
         if ('series' in entry) rememberSeriesKey(entry.series, key);
         this.open.set(key, entry);
       }
@@ -88,8 +92,24 @@ export class Batcher implements SampleSink {
     this.closed = true;
   }
 
+  private knownSeries(key: string, s: Sample): KnownSeries {
+    let known = this.known.get(key);
+    // The key leaves out the kind: a series whose kind changed is checked again.
+    if (known === undefined || ('type' in known && known.type !== metricType(s))) {
+      const problem = !isValidMetricName(s.metric) ? 'invalid_metric_name' : labelSetProblem(s.labels) ? 'invalid_label' : undefined;
+      known = problem ? { problem } : { metric: s.metric, labels: Object.freeze({ ...s.labels }), type: metricType(s) };
+      if (this.known.size >= MAX_KNOWN_SERIES) this.known.clear();
+      this.known.set(key, known);
+    }
+    return known;
+  }
+
   private startAgeTimer(): void {
     this.ageTimer = setTimeout(() => this.flush(), this.options.maxAgeMs);
     this.ageTimer.unref();
   }
+}
+
+function metricType(s: Sample): vigil.v1.MetricType {
+  return s.kind === 'counter' ? MetricType.METRIC_TYPE_COUNTER : MetricType.METRIC_TYPE_GAUGE;
 }

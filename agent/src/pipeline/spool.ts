@@ -8,6 +8,7 @@ import { vigil } from '@vigil/proto';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { ClosedBatch } from './batcher.js';
+import { BatchEncoder } from './batch-encoder.js';
 import { SpoolDisk, type SpoolMode } from './spool.disk.js';
 import { SpoolIndex, type SpoolEntry as Entry } from './spool.index.js';
 import { attempt, decodeFile, encodeFile, freshState, HEADER_BYTES, ioErrorReason, loadState, SpoolLockedError, type SpoolFs, type SpoolState } from './spool.files.js';
@@ -58,6 +59,7 @@ export class Spool {
   readonly dropped = new ReasonCounter(SPOOL_DROP_REASONS);
   private readonly index = new SpoolIndex();
   private readonly recent = new Map<number, { batch: vigil.v1.Batch; payloadBytes: number }>();
+  private readonly encoder = new BatchEncoder();
   private highestSeenSeq = 0;
   /** First seq handed out by this process: a collector that stored it before our first Welcome saw a reuse. */
   private runStartSeq = 1;
@@ -290,7 +292,7 @@ export class Spool {
   /** Stores a batch under `seq` (the next one), on disk or in memory. False when a bound refused it. */
   private async store(seq: number, series: vigil.v1.Series.$Properties[], createdMs: number): Promise<boolean> {
     const message = vigil.v1.Batch.create({ seq, series, createdMs });
-    const payload = vigil.v1.Batch.encode(message).finish();
+    const payload = this.encoder.encode(seq, series, createdMs);
     const bytes = HEADER_BYTES + payload.length;
     if (bytes > this.options.maxBytes) {
       this.drop('too_large', 1, { seq, bytes });

@@ -84,7 +84,8 @@ export function openConnection(options: ConnectOptions, ctx: ProbeContext): Prom
     };
     const unsubscribe = onAbort(ctx.signal, () => {
       socket.destroy();
-      fail(new ProbeFailure('timeout', 'aborted while connecting'));
+      // Every finished run aborts its signal too: an error (and its stack trace) only while still connecting.
+      if (!settled) fail(new ProbeFailure('timeout', 'aborted while connecting'));
     });
     socket.once('close', unsubscribe);
     // Kept for the socket's life: a late error on a socket nobody reads must never crash the agent.

@@ -77,6 +77,8 @@ export class FilesystemCollector {
   private readonly statfs: (path: string) => Promise<StatFsLike>;
   private readonly timeoutMs: number;
   private readonly logger: Logger;
+  /** The mounts selected from the last mount table read: it rarely changes, and parsing it is most of a tick. */
+  private selected: { text: string; stripPrefix: string | undefined; mounts: MountEntry[] } | undefined;
 
   constructor(private readonly options: FilesystemOptions) {
     this.statfs = options.statfs ?? ((p) => fsp.statfs(p));
@@ -86,7 +88,10 @@ export class FilesystemCollector {
 
   /** `mountsText` is the mount table; `stripPrefix` is set when it lists mountpoints under the host root. */
   async collect(mountsText: string, stripPrefix: string | undefined, timestampMs: number): Promise<Sample[]> {
-    const mounts = selectMounts(parseMounts(mountsText), { ...this.options, stripPrefix });
+    if (this.selected?.text !== mountsText || this.selected.stripPrefix !== stripPrefix) {
+      this.selected = { text: mountsText, stripPrefix, mounts: selectMounts(parseMounts(mountsText), { ...this.options, stripPrefix }) };
+    }
+    const { mounts } = this.selected;
     const results = await Promise.all(mounts.map((mount) => this.statOne(mount)));
     const out: Sample[] = [];
     mounts.forEach((mount, i) => {
