@@ -61,9 +61,9 @@ describe.runIf(postgres)('leader-only loops across two collectors on PostgreSQL'
   /** One collector's delivery worker, wired as NotifyService wires it. */
   function worker(db: PostgresDatabase, l: PostgresLeadership, delivered: string[] = []): DeliveryWorker {
     const notifiers = new Map(notifiersSchema.parse([{ name: 'ops', type: 'webhook', url: `${receiver.url}/hook` }]).map((c) => [c.name, createNotifier(c)]));
-    const w = new DeliveryWorker(new OutboxRepository(db, l), notifiers, systemClock, {
+    const w = new DeliveryWorker(new OutboxRepository(db), notifiers, systemClock, {
       concurrency: 2, maxAttempts: 3, backoffInitialMs: 20, backoffMaxMs: 100, pollIntervalMs: 50, active: () => l.isLeader(),
-    }, (o) => o.outcome === 'delivered' && delivered.push(o.row.idempotency_key));
+    }, (o) => o.outcome === 'delivered' && delivered.push(o.row.idempotency_key), undefined, undefined, (tx) => l.assertLeader(tx));
     l.onChange((leader) => leader && w.wake());
     closing.push(() => w.stop());
     w.start();
