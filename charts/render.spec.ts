@@ -21,11 +21,11 @@ const podOf = (workload: Manifest) => workload.spec.template.spec;
 const configOf = (manifests: Manifest[], key: string) => parse(only(manifests, 'ConfigMap').data[key]) as Record<string, any>;
 
 /** Runs the real `vigil-collector check-config` on a rendered collector.yaml. */
-function collectorCheckConfig(yaml: string): { status: number | null; output: string } {
+function collectorCheckConfig(yaml: string, env: NodeJS.ProcessEnv = {}): { status: number | null; output: string } {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-chart-'));
   try {
     writeFileSync(join(dir, 'collector.yaml'), yaml);
-    const result = spawnSync(process.execPath, [COLLECTOR_BIN, 'check-config', '--config', join(dir, 'collector.yaml')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    const result = spawnSync(process.execPath, [COLLECTOR_BIN, 'check-config', '--config', join(dir, 'collector.yaml')], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000, env: { ...process.env, ...env } });
     return { status: result.status, output: `${result.stdout}${result.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -173,6 +173,16 @@ describe('chart vigil-collector rendered with several replicas on PostgreSQL', (
     expect(container.env).toContainEqual({ name: 'VIGIL_STORAGE_URL', valueFrom: { secretKeyRef: { name: 'vigil-vigil-collector-postgres', key: 'url' } } });
     expect(configOf(manifests, 'collector.yaml').storage).toEqual({ driver: 'postgres' });
     expect(only(manifests, 'ConfigMap').data['collector.yaml']).not.toContain('secret-password');
+  });
+
+  it('renders a collector.yaml that the real collector accepts with the URL from the environment, and refuses without it', () => {
+    const yaml = only(manifests, 'ConfigMap').data['collector.yaml'];
+    const withUrl = collectorCheckConfig(yaml, { VIGIL_STORAGE_URL: URL });
+    expect(withUrl.status, withUrl.output).toBe(0);
+    expect(withUrl.output).not.toContain('secret-password');
+    const withoutUrl = collectorCheckConfig(yaml, { VIGIL_STORAGE_URL: '' });
+    expect(withoutUrl.status).not.toBe(0);
+    expect(withoutUrl.output).toContain('storage.url: is required when storage.driver is postgres');
   });
 
   it('keeps no PersistentVolumeClaim (the state is in PostgreSQL) and mounts an emptyDir where the database was', () => {
