@@ -49,25 +49,30 @@ export class AgentsRepository {
     return (await this.db.all<AgentRecord>('SELECT * FROM agents ORDER BY id')).map(toRow);
   }
 
+  /**
+   * Records what an agent said. Collectors sharing one database each write the agents connected to
+   * them: a write older than the stored last-seen time (a collector the agent has left) changes nothing.
+   */
   async upsert(agent: AgentRow): Promise<void> {
     await this.db.transaction((tx) => tx.run(
       `INSERT INTO agents (id, hostname, version, labels, inventory, interval_ms, first_seen_ms, last_seen_ms, spool_pending, spool_dropped)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT(id) DO UPDATE SET hostname = excluded.hostname, version = excluded.version, labels = excluded.labels,
+       ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, version = excluded.version, labels = excluded.labels,
          inventory = excluded.inventory, interval_ms = excluded.interval_ms, last_seen_ms = excluded.last_seen_ms,
-         spool_pending = excluded.spool_pending, spool_dropped = excluded.spool_dropped`,
+         spool_pending = excluded.spool_pending, spool_dropped = excluded.spool_dropped
+       WHERE excluded.last_seen_ms >= agents.last_seen_ms`,
       [agent.id, agent.hostname, agent.version, JSON.stringify(agent.labels), JSON.stringify(agent.inventory), agent.intervalMs,
         agent.firstSeenMs, agent.lastSeenMs, agent.spoolPending, agent.spoolDropped],
     ));
   }
 
-  /** All updates in one transaction. */
+  /** All updates in one transaction; like upsert, an update older than the stored last-seen time is skipped. */
   async touch(updates: ReadonlyArray<{ id: string; lastSeenMs: number; spoolPending: number; spoolDropped: number }>): Promise<void> {
     if (updates.length === 0) return;
     await this.db.transaction(async (tx) => {
       for (const u of updates) {
-        await tx.run('UPDATE agents SET last_seen_ms = MAX(last_seen_ms, ?), spool_pending = ?, spool_dropped = ? WHERE id = ?', [
-          u.lastSeenMs, u.spoolPending, u.spoolDropped, u.id,
+        await tx.run('UPDATE agents SET last_seen_ms = ?, spool_pending = ?, spool_dropped = ? WHERE id = ? AND last_seen_ms <= ?', [
+          u.lastSeenMs, u.spoolPending, u.spoolDropped, u.id, u.lastSeenMs,
         ]);
       }
     });

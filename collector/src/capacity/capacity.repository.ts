@@ -7,14 +7,21 @@ import type { CapacityEntry } from './domain/resources.js';
 export class CapacityRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  /** Replaces the stored forecasts with the given set (resources that disappeared are removed). */
+  /**
+   * Replaces the stored forecasts with the given set (resources that disappeared are removed). The
+   * leader writes them; the inserts upsert so a replacement never fails on a key another writer put
+   * back meanwhile (READ COMMITTED on PostgreSQL).
+   */
   async replaceAll(entries: readonly CapacityEntry[]): Promise<void> {
     await this.db.transaction(async (tx) => {
       await tx.run('DELETE FROM capacity_forecasts');
       for (const e of entries) {
-        await tx.run('INSERT INTO capacity_forecasts (key, host, resource, mountpoint, computed_ms, entry) VALUES (?, ?, ?, ?, ?, ?)', [
-          e.key, e.host, e.resource, e.mountpoint, e.computedMs, JSON.stringify(e),
-        ]);
+        await tx.run(
+          'INSERT INTO capacity_forecasts (key, host, resource, mountpoint, computed_ms, entry) VALUES (?, ?, ?, ?, ?, ?) ' +
+            'ON CONFLICT (key) DO UPDATE SET host = excluded.host, resource = excluded.resource, mountpoint = excluded.mountpoint, ' +
+            'computed_ms = excluded.computed_ms, entry = excluded.entry',
+          [e.key, e.host, e.resource, e.mountpoint, e.computedMs, JSON.stringify(e)],
+        );
       }
     });
   }

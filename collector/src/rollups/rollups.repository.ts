@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
 import type { Database, SqlValue } from '../database/database.js';
+import { sqlDialect } from '../database/dialect.js';
 import type { Bucket, TierName } from './domain/buckets.js';
 import type { PendingBucket } from './domain/accumulator.js';
 
@@ -53,31 +54,44 @@ function values(count: number): string {
 export class RollupsRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  /** Merges partial buckets into the stored rows, in one transaction. */
+  /**
+   * Merges partial buckets into the stored rows, in one transaction. Collectors sharing one database
+   * each merge the buckets of the samples they received: the upsert adds counts and sums and keeps
+   * the extremes and the newest last value, so merges land in any order with the same result, and
+   * rows are written in key order so two concurrent merges lock them in the same order.
+   */
   async merge(items: readonly PendingBucket[]): Promise<void> {
     if (items.length === 0) return;
     await this.db.transaction(async (tx) => {
       for (const tier of Object.keys(TABLE) as TierName[]) {
-        const rows = items.filter((i) => i.tier === tier);
+        const rows = items.filter((i) => i.tier === tier).sort((a, b) => a.seriesId - b.seriesId || a.start - b.start);
         for (let i = 0; i < rows.length; i += CHUNK) {
           const chunk = rows.slice(i, i + CHUNK);
-          await tx.run(
-            `INSERT INTO ${TABLE[tier]} (series_id, start_ms, count, sum, min, max, last, last_ms) VALUES ${values(chunk.length)}
-             ON CONFLICT(series_id, start_ms) DO UPDATE SET
-               count = count + excluded.count,
-               sum = sum + excluded.sum,
-               min = MIN(min, excluded.min),
-               max = MAX(max, excluded.max),
-               last = CASE WHEN excluded.last_ms >= last_ms THEN excluded.last ELSE last END,
-               last_ms = MAX(last_ms, excluded.last_ms)`,
-            chunk.flatMap((r) => params(r.seriesId, r.start, r.bucket)),
-          );
+          await tx.run(this.mergeSql(tier, chunk.length), chunk.flatMap((r) => params(r.seriesId, r.start, r.bucket)));
         }
       }
     });
   }
 
-  /** Replaces every bucket of a series at or after fromMs, in each tier, with the given ones. */
+  /** INSERT of `rows` buckets into a tier that performs mergeBucket on a stored row with the same key. */
+  private mergeSql(tier: TierName, rows: number): string {
+    const t = TABLE[tier];
+    const { least, greatest } = sqlDialect(this.db.dialect);
+    return `INSERT INTO ${t} (series_id, start_ms, count, sum, min, max, last, last_ms) VALUES ${values(rows)}
+      ON CONFLICT (series_id, start_ms) DO UPDATE SET
+        count = ${t}.count + excluded.count,
+        sum = ${t}.sum + excluded.sum,
+        min = ${least(`${t}.min`, 'excluded.min')},
+        max = ${greatest(`${t}.max`, 'excluded.max')},
+        last = CASE WHEN excluded.last_ms >= ${t}.last_ms THEN excluded.last ELSE ${t}.last END,
+        last_ms = ${greatest(`${t}.last_ms`, 'excluded.last_ms')}`;
+  }
+
+  /**
+   * Replaces every bucket of a series at or after fromMs, in each tier, with the given ones. The
+   * inserts merge: a bucket another collector sharing the database inserted after the DELETE is
+   * added to rather than failing the replacement with a duplicate key.
+   */
   async replaceFrom(seriesId: number, fromMs: number, tiers: Record<TierName, ReadonlyMap<number, Bucket>>): Promise<void> {
     await this.db.transaction(async (tx) => {
       for (const tier of Object.keys(TABLE) as TierName[]) {
@@ -85,10 +99,7 @@ export class RollupsRepository {
         const rows = [...tiers[tier]];
         for (let i = 0; i < rows.length; i += CHUNK) {
           const chunk = rows.slice(i, i + CHUNK);
-          await tx.run(
-            `INSERT INTO ${TABLE[tier]} (series_id, start_ms, count, sum, min, max, last, last_ms) VALUES ${values(chunk.length)}`,
-            chunk.flatMap(([start, bucket]) => params(seriesId, start, bucket)),
-          );
+          await tx.run(this.mergeSql(tier, chunk.length), chunk.flatMap(([start, bucket]) => params(seriesId, start, bucket)));
         }
       }
     });
@@ -110,16 +121,19 @@ export class RollupsRepository {
    */
   async hourlySums(seriesIds: readonly number[], fromMs: number, toMs: number): Promise<Map<number, HourlyColumns>> {
     const out = new Map<number, HourlyColumns>();
+    const { groupConcat } = sqlDialect(this.db.dialect);
+    const concat = (column: string) => groupConcat(column, "','");
     for (let i = 0; i < seriesIds.length; i += HOURLY_IDS) {
       const ids = seriesIds.slice(i, i + HOURLY_IDS);
-      // No ORDER BY inside the aggregates (it doubles the query time): rows come in primary-key order,
-      // which is time order; checked below all the same.
+      // No ORDER BY inside the aggregates (it doubles the query time): SQLite reads rows in primary-key
+      // order, which is time order; PostgreSQL's may differ. sortedColumns checks and sorts.
       const rows = await this.db.all<{ id: number; t: string; sum: string; count: string }>(
-        `SELECT series_id AS id, group_concat(start_ms) AS t, group_concat(sum) AS sum, group_concat(count) AS count
+        `SELECT series_id AS id, ${concat('start_ms')} AS t, ${concat('sum')} AS sum, ${concat('count')} AS count
          FROM rollup_1h WHERE series_id IN (${ids.map(() => '?').join(', ')}) AND start_ms BETWEEN ? AND ? GROUP BY series_id`,
         [...ids, fromMs, toMs],
       );
-      // Sums print with 17 significant digits (SQLite's round-trip format): no precision is lost.
+      // Sums print in a round-trip format (SQLite: 17 significant digits, PostgreSQL: the shortest
+      // exact one): no precision is lost.
       for (const r of rows) out.set(r.id, sortedColumns(numbers(r.t), numbers(r.sum), numbers(r.count)));
     }
     for (const id of seriesIds) if (!out.has(id)) out.set(id, { t: new Float64Array(0), sum: new Float64Array(0), count: new Float64Array(0) });

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { DATABASE } from '../common/tokens.js';
 import type { Database, Transaction } from '../database/database.js';
+import { sqlDialect } from '../database/dialect.js';
 import { DAY_MINUTES, DAY_WORDS } from './domain/bitmap.js';
 import { ServiceDay } from './status-store.js';
 import type { AuditEntry, AuditRecord } from './audit.js';
@@ -72,13 +73,18 @@ export class SlaRepository {
     );
   }
 
+  private get sql() {
+    return sqlDialect(this.db.dialect);
+  }
+
   async saveProbeSeen(entries: readonly { service: string; probe: string; firstMs: number; lastMs: number }[]): Promise<void> {
     if (entries.length === 0) return;
     await this.db.transaction(async (tx) => {
       for (const e of entries)
         await tx.run(
           'INSERT INTO sla_probe_seen (service_id, probe, first_ms, last_ms) VALUES (?, ?, ?, ?) ' +
-            'ON CONFLICT (service_id, probe) DO UPDATE SET first_ms = MIN(first_ms, excluded.first_ms), last_ms = MAX(last_ms, excluded.last_ms)',
+            `ON CONFLICT (service_id, probe) DO UPDATE SET first_ms = ${this.sql.least('sla_probe_seen.first_ms', 'excluded.first_ms')}, ` +
+            `last_ms = ${this.sql.greatest('sla_probe_seen.last_ms', 'excluded.last_ms')}`,
           [e.service, e.probe, e.firstMs, e.lastMs],
         );
     });
@@ -94,7 +100,8 @@ export class SlaRepository {
       for (const e of entries)
         await tx.run(
           'INSERT INTO sla_rebuild_queue (service_id, day, from_minute, to_minute) VALUES (?, ?, ?, ?) ' +
-            'ON CONFLICT (service_id, day) DO UPDATE SET from_minute = MIN(from_minute, excluded.from_minute), to_minute = MAX(to_minute, excluded.to_minute)',
+            `ON CONFLICT (service_id, day) DO UPDATE SET from_minute = ${this.sql.least('sla_rebuild_queue.from_minute', 'excluded.from_minute')}, ` +
+            `to_minute = ${this.sql.greatest('sla_rebuild_queue.to_minute', 'excluded.to_minute')}`,
           [e.service_id, e.day, e.from_minute, e.to_minute],
         );
     });
@@ -136,7 +143,8 @@ export class SlaRepository {
       else
         await tx.run(
           'INSERT INTO sla_maintenance (id, definition, retroactive, created_ms, updated_ms, created_by) VALUES (?, ?, ?, ?, ?, ?) ' +
-            'ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, retroactive = MAX(retroactive, excluded.retroactive), updated_ms = excluded.updated_ms',
+            `ON CONFLICT (id) DO UPDATE SET definition = excluded.definition, retroactive = ${this.sql.greatest('sla_maintenance.retroactive', 'excluded.retroactive')}, ` +
+            'updated_ms = excluded.updated_ms',
           [row.id, row.definition, row.retroactive ? 1 : 0, row.nowMs, row.nowMs, row.createdBy],
         );
       await this.insertAudit(tx, { ...audit, entity_id: row.id, at_ms: row.nowMs, definition: row.definition });

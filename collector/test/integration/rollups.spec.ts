@@ -1,7 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { NestFactory } from '@nestjs/core';
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { ManualClock } from '../../src/common/clock.js';
@@ -9,33 +6,38 @@ import { CollectorEvents } from '../../src/common/events.js';
 import { buildConfig } from '../../src/config/config.loader.js';
 import { CoreModule } from '../../src/core/core.module.js';
 import { type Database } from '../../src/database/database.js';
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { RollupsModule } from '../../src/rollups/rollups.module.js';
 import { rollupsMigrations } from '../../src/rollups/rollups.migrations.js';
 import { RollupsRepository } from '../../src/rollups/rollups.repository.js';
 import { RollupsService } from '../../src/rollups/rollups.service.js';
-import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
+import type { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
 import type { IncomingSeries, MetricKind } from '../../src/storage/storage.types.js';
+import type { PendingBucket } from '../../src/rollups/domain/accumulator.js';
+import { mergeBucket, newBucket, type Bucket } from '../../src/rollups/domain/buckets.js';
+import { engines, type EngineDatabase } from '../../../test/support/engines.js';
+import { engineSampleStores, type EngineSampleStores } from '../support/engine-sample-store.js';
 
 const M = 60_000;
 const H = 3_600_000;
 const D = 86_400_000;
 const T0 = Date.UTC(2026, 10, 2, 10); // a whole hour
 
-describe('rollups on a real SQLite file', () => {
-  let dir: string;
+describe.each(engines('rollups.spec'))('rollups on $name', (engine) => {
+  let opened: EngineDatabase;
   let db: Database;
+  let samples: EngineSampleStores;
   let store: SqliteSampleStore;
   let clock: ManualClock;
   let app: INestApplicationContext | undefined;
   let seq = 0;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-rollups-'));
-    db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
+    opened = await engine.open();
+    db = opened.db;
     await migrate(db, rollupsMigrations);
-    store = await SqliteSampleStore.open(db, { compaction: { auto: false } });
+    samples = engineSampleStores();
+    store = await samples.open(db, { compaction: { auto: false } });
     clock = new ManualClock(T0);
     seq = 0;
   });
@@ -47,7 +49,8 @@ describe('rollups on a real SQLite file', () => {
       await db.close();
     }
     app = undefined;
-    rmSync(dir, { recursive: true, force: true });
+    await samples.dispose();
+    await opened.dispose();
   });
 
   async function start(retention: Record<string, string> = {}): Promise<{ rollups: RollupsService; events: CollectorEvents; repo: RollupsRepository }> {
@@ -152,6 +155,44 @@ describe('rollups on a real SQLite file', () => {
     // Older than raw retention: a minute step is answered from the 1m tier, older still from 1h.
     expect((await rollups.queryTiered(id, T0 + 3.5 * D, T0 + 4 * D, 10_000)).resolution).toBe('1m');
     expect((await rollups.queryTiered(id, T0, T0 + 2 * D, M)).resolution).toBe('1h');
+  });
+
+  it('merges partial buckets from two collectors sharing the database into the same rows, concurrently and in any order', async () => {
+    // Two connections stand for two collectors, each merging the buckets of the samples it received.
+    const peer = await opened.reopen();
+    const repos = [new RollupsRepository(db), new RollupsRepository(peer)];
+    const keys = Array.from({ length: 600 }, (_, k) => ({ seriesId: 1 + (k % 6), slot: Math.floor(k / 6) }));
+    // Collector c sends, in round r, the value c * 1000 + r at r seconds (and c ms) into each bucket.
+    const rounds = 8;
+    const partial = (c: number, r: number): PendingBucket[] =>
+      keys.flatMap(({ seriesId, slot }) =>
+        (['1m', '1h'] as const).map((tier) => {
+          const start = T0 + slot * (tier === '1m' ? M : H); // one bucket per key and merge, as takeClosed gives them
+          return { seriesId, tier, start, bucket: newBucket(start + r * 1000 + c, c * 1000 + r) };
+        }),
+      );
+    // Each collector's keys in a different order, several statements per merge: without the
+    // repository ordering its writes by key, PostgreSQL detects a deadlock here.
+    const runs = repos.map(async (repo, c) => {
+      for (let r = 0; r < rounds; r++) await repo.merge(c === 0 ? partial(c, r) : partial(c, r).reverse());
+    });
+    await Promise.all(runs);
+    const expected = new Map<string, Bucket>();
+    for (let r = 0; r < rounds; r++)
+      for (const c of [1, 0]) // any order gives the same row
+        for (const p of partial(c, r)) {
+          const key = `${p.tier}/${p.seriesId}/${p.start}`;
+          const into = expected.get(key);
+          if (into) mergeBucket(into, p.bucket);
+          else expected.set(key, { ...p.bucket });
+        }
+    const stored = new Map<string, Bucket>();
+    for (const tier of ['1m', '1h'] as const)
+      for (let seriesId = 1; seriesId <= 6; seriesId++)
+        for (const [start, bucket] of await repos[1]!.range(tier, seriesId, 0, T0 + 100 * H)) stored.set(`${tier}/${seriesId}/${start}`, bucket);
+    expect(stored.size).toBe(2 * 600);
+    for (const [key, bucket] of expected) expect([key, stored.get(key)]).toEqual([key, { ...bucket, sum: expect.closeTo(bucket.sum, 6) }]);
+    expect(stored.get(`1h/1/${T0}`)).toMatchObject({ count: 2 * rounds, min: 0, max: 1000 + rounds - 1, last: 1000 + rounds - 1 });
   });
 
   it('rejects bad query parameters and unknown series with clear messages', async () => {

@@ -2,24 +2,21 @@ import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NestFactory } from '@nestjs/core';
 import { Module, type INestApplication } from '@nestjs/common';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { ManualClock } from '../../src/common/clock.js';
 import { CollectorEvents } from '../../src/common/events.js';
 import { CoreModule } from '../../src/core/core.module.js';
 import { buildConfig } from '../../src/config/config.loader.js';
 import { type Database } from '../../src/database/database.js';
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
 import { SlaModule } from '../../src/sla/sla.module.js';
 import { slaMigrations } from '../../src/sla/sla.migrations.js';
 import { SlaService } from '../../src/sla/sla.service.js';
 import { SlaRebuilder } from '../../src/sla/sla-rebuilder.js';
-import { openSampleStore } from '../../src/storage/open-store.js';
 import type { IncomingSeries, SampleStore } from '../../src/storage/storage.types.js';
+import { engines, type EngineDatabase } from '../../../test/support/engines.js';
+import { engineSampleStores, type EngineSampleStores } from '../support/engine-sample-store.js';
 
 const API = 'api-token-123';
 const MIN = 60_000;
@@ -88,8 +85,9 @@ function seriesAt(i: number): IncomingSeries[] {
   ];
 }
 
-describe('SLIs on metrics through the SLA module, a real SQLite file and HTTP', () => {
-  let dir: string;
+describe.each(engines('sla-sli.spec'))('SLIs on metrics through the SLA module, a real $name database and HTTP', (engine) => {
+  let opened: EngineDatabase | undefined;
+  let samples: EngineSampleStores;
   let db: Database;
   let store: SampleStore;
   let clock: ManualClock;
@@ -99,10 +97,12 @@ describe('SLIs on metrics through the SLA module, a real SQLite file and HTTP', 
   let seq = 0;
   const config = buildConfig(RAW_CONFIG);
 
+  /** Starts the SLA module on the test's database; again after a close, a restart on the same data. */
   async function boot(): Promise<void> {
-    db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
+    if (opened) db = await opened.reopen();
+    else db = (opened = await engine.open()).db;
     await migrate(db, slaMigrations);
-    store = await openSampleStore(db, { clock });
+    store = await samples.open(db, { clock });
     registry = new Registry();
     app = await NestFactory.create({ module: TestRoot, imports: [CoreModule.forRoot({ config, clock, database: db, store, registry }), SlaModule] }, { logger: false });
     app.useGlobalFilters(new ApiExceptionFilter());
@@ -129,7 +129,8 @@ describe('SLIs on metrics through the SLA module, a real SQLite file and HTTP', 
   const json = async (path: string) => (await (await fetch(base + path)).json()) as Record<string, any>;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-sli-'));
+    opened = undefined;
+    samples = engineSampleStores();
     clock = new ManualClock(utc('2026-11-16T10:00'));
     seq = 0;
     await boot();
@@ -138,7 +139,8 @@ describe('SLIs on metrics through the SLA module, a real SQLite file and HTTP', 
   afterEach(async () => {
     await app?.close();
     app = undefined;
-    rmSync(dir, { recursive: true, force: true });
+    await samples.dispose();
+    await opened?.dispose();
   });
 
   it('computes event-based availability, budgets and burn rates exactly, through resets, a late sample and a restart', async () => {
@@ -197,7 +199,7 @@ describe('SLIs on metrics through the SLA module, a real SQLite file and HTTP', 
     expect(metrics).toContain('vigil_sla_samples_deferred_total{reason="out_of_order"} 1');
     expect(metrics).not.toContain('vigil_sla_availability_ratio{service="queue"');
 
-    // Restart: the event counts come back from SQLite, and the counters' baselines from raw samples,
+    // Restart: the event counts come back from the database, and the counters' baselines from raw samples,
     // so the first minute after the restart adds exactly its increases (good +30, bad +2).
     await app!.close();
     app = undefined;

@@ -2,21 +2,18 @@ import 'reflect-metadata';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NestFactory } from '@nestjs/core';
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { ManualClock } from '../../src/common/clock.js';
 import { CollectorEvents } from '../../src/common/events.js';
 import { CoreModule } from '../../src/core/core.module.js';
 import { buildConfig } from '../../src/config/config.loader.js';
 import { type Database } from '../../src/database/database.js';
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
 import { SlaModule } from '../../src/sla/sla.module.js';
 import { slaMigrations } from '../../src/sla/sla.migrations.js';
 import { SlaService } from '../../src/sla/sla.service.js';
+import { SlaRepository } from '../../src/sla/sla.repository.js';
 import { PROBE_DURATION, PROBE_SUCCESS } from '../../src/sla/probe-metrics.js';
 import { SlaReportModule } from '../../src/reports/reports.module.js';
 import { INCIDENT_HISTORY, type IncidentHistory } from '../../src/incidents/incidents.ports.js';
@@ -24,6 +21,7 @@ import type { IncidentView } from '../../src/incidents/incident-view.js';
 import { parseCsv } from '../../src/reports/render/csv.js';
 import { MemorySampleStore } from '../support/memory-sample-store.js';
 import type { StoredSeriesSamples } from '../../src/storage/storage.types.js';
+import { engines, type EngineDatabase } from '../../../test/support/engines.js';
 
 const API = 'api-token-123';
 
@@ -73,8 +71,9 @@ function resultsFor(minuteMs: number): { agent: string; ok: boolean; seconds: nu
   });
 }
 
-describe('SLA module over a real SQLite file and real HTTP', () => {
-  let dir: string;
+describe.each(engines('sla.spec'))('SLA module over a real $name database and real HTTP', (engine) => {
+  /** Databases opened by the running test, disposed after it. */
+  let opened: EngineDatabase[];
   let db: Database;
   let store: MemorySampleStore;
   let clock: ManualClock;
@@ -148,10 +147,17 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
 
+  /** A fresh, migrated database of the engine under test. */
+  async function freshDatabase(): Promise<Database> {
+    const database = await engine.open();
+    opened.push(database);
+    await migrate(database.db, slaMigrations);
+    return database.db;
+  }
+
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-sla-'));
-    db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
-    await migrate(db, slaMigrations);
+    opened = [];
+    db = await freshDatabase();
     store = new MemorySampleStore();
     clock = new ManualClock(utc('2026-11-16T06:00'));
     await boot();
@@ -159,8 +165,7 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
 
   afterEach(async () => {
     await shutdown();
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    for (const database of opened) await database.dispose();
   });
 
   it('computes exact figures from ingest, survives a restart and a crash, and serves them over HTTP', async () => {
@@ -212,7 +217,7 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     expect(month).toMatchObject({ from: '2026-10-31T23:00:00.000Z', to: '2026-11-30T23:00:00.000Z', evaluated_to: '2026-11-17T00:00:00.000Z' });
     expect(month.minutes).toEqual({ service_hours: 6600, counted: 6580, good: 555, bad: 20, unknown: 6005, planned_maintenance: 20, planned_downtime: 10, unplanned_downtime: 20 });
 
-    // Restart: figures come back from SQLite.
+    // Restart: figures come back from the database.
     await shutdown();
     await boot();
     expectMonday(await json('/api/services/shop/sla?period=2026-11-16'));
@@ -257,8 +262,7 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     // A second collector on a fresh database: the agents were cut off all Monday and replay their spools on Tuesday.
     await shutdown();
     await db.close();
-    db = await SqliteDatabase.open({ path: join(dir, 'replay.db') });
-    await migrate(db, slaMigrations);
+    db = await freshDatabase();
     store = new MemorySampleStore();
     await boot();
     for (let t = utc('2026-11-16T06:00'); t < utc('2026-11-16T18:00'); t += MIN) ingest(t, t + MIN);
@@ -341,6 +345,27 @@ describe('SLA module over a real SQLite file and real HTTP', () => {
     ]);
     expect((await send('DELETE', '/api/services/api')).status).toBe(204);
     expect((await json('/api/services')).map((s: { id: string }) => s.id)).toEqual(['db', 'shop']);
+  });
+
+  it('widens probe first/last-seen times and saved re-read ranges the same whichever of two collectors writes first', async () => {
+    // Two connections stand for two collectors sharing the database, writing at once.
+    const repos = [new SlaRepository(db), new SlaRepository(await opened[0]!.reopen())];
+    const day = 20_408;
+    await Promise.all(
+      repos.map(async (repo, c) => {
+        for (let i = 0; i < 10; i++) {
+          await repo.saveProbeSeen([{ service: 'shop', probe: 'shop-http', firstMs: 1_000 - i - 10 * c, lastMs: 2_000 + i + 10 * c }]);
+          await repo.queueRebuild([{ service_id: 'shop', day, from_minute: 600 - i - c, to_minute: 700 + i + c }]);
+        }
+      }),
+    );
+    expect(await repos[1]!.loadProbeSeen()).toEqual([{ service_id: 'shop', probe: 'shop-http', first_ms: 981, last_ms: 2_019 }]);
+    expect(await repos[1]!.loadRebuildQueue()).toEqual([{ service_id: 'shop', day, from_minute: 590, to_minute: 710 }]);
+    // A rebuild of less than the saved range leaves it queued; of all of it, removes it.
+    await repos[0]!.dequeueRebuild({ service_id: 'shop', day, from_minute: 595, to_minute: 710 });
+    expect(await repos[1]!.loadRebuildQueue()).toHaveLength(1);
+    await repos[0]!.dequeueRebuild({ service_id: 'shop', day, from_minute: 590, to_minute: 710 });
+    expect(await repos[1]!.loadRebuildQueue()).toEqual([]);
   });
 
   it('renders the SLA review report as JSON, CSV and self-contained HTML', async () => {
