@@ -15,6 +15,9 @@ import { IngestServer, splitHostPort } from './ingest/ingest.server.js';
 import { openSampleStore } from './storage/open-store.js';
 import { ApiExceptionFilter } from './api/api-exception.filter.js';
 import { createCollectorLogger } from './common/logger.js';
+import { PostgresDatabase } from './database/postgres-database.js';
+import { defaultReplicaId, type Leadership } from './leadership/leadership.js';
+import { PostgresLeadership } from './leadership/postgres-leadership.js';
 
 export interface StartOptions {
   config: CollectorConfig;
@@ -26,12 +29,17 @@ export interface StartOptions {
   /** A logger built by the caller (main.ts shares its own); overrides `logLevels`. */
   logger?: LoggerService;
   processMetrics?: boolean;
+  /** This collector's name among collectors sharing a PostgreSQL database (default host:pid). */
+  replicaId?: string;
+  /** How often a standby tries to take the leadership on PostgreSQL (default 2 s; tests go faster). */
+  leaderPollMs?: number;
 }
 
 export interface RunningCollector {
   app: INestApplication;
   database: Database;
   store: SampleStore;
+  leadership: Leadership | undefined;
   grpcAddress: string;
   httpAddress: string;
   close(): Promise<void>;
@@ -74,12 +82,28 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
       maxSeries: ingest.max_series,
       maxSeriesPerAgent: ingest.max_series_per_agent,
     });
+  const leadership = database instanceof PostgresDatabase ? electionOn(database, options) : undefined;
   const app = await NestFactory.create(
-    AppModule.forRoot({ config, database, store, ...(options.clock ? { clock: options.clock } : {}), processMetrics: options.processMetrics ?? false }),
+    AppModule.forRoot({
+      config,
+      database,
+      store,
+      ...(options.clock ? { clock: options.clock } : {}),
+      ...(leadership ? { leadership } : {}),
+      processMetrics: options.processMetrics ?? false,
+    }),
     { logger: options.logger ?? (options.logLevels === false ? false : createCollectorLogger(config.log, options.logLevels)), bodyParser: true },
   );
   app.useGlobalFilters(new ApiExceptionFilter());
-  await app.init();
+  // The first attempt runs before the features start (with the app's logger in place), so a
+  // collector that wins at once starts its leader loops at boot; later changes arrive as onChange.
+  try {
+    await leadership?.start();
+    await app.init();
+  } catch (error) {
+    await leadership?.close();
+    throw error;
+  }
   const grpcAddress = await app.get(IngestServer).start();
   const { host, port } = splitHostPort(config.listen.http);
   await app.listen(port, host);
@@ -90,8 +114,20 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
     app,
     database,
     store,
+    leadership,
     grpcAddress,
     httpAddress,
-    close: () => (closing ??= app.close()),
+    // The leader loops stop with the app; the lock goes last, so a standby starts them only then.
+    close: () => (closing ??= app.close().finally(() => leadership?.close())),
   };
+}
+
+function electionOn(database: PostgresDatabase, options: StartOptions): PostgresLeadership {
+  const replicaId = options.replicaId ?? defaultReplicaId();
+  return new PostgresLeadership({
+    client: database.clientConfig(`vigil-leader ${replicaId}`),
+    replicaId,
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.leaderPollMs !== undefined ? { pollIntervalMs: options.leaderPollMs } : {}),
+  });
 }

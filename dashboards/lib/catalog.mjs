@@ -205,6 +205,8 @@ export const METRIC_GROUPS = [
       m('vigil_notification_outbox_pending', 'gauge', [], 'Notifications waiting in the outbox.'),
       m('vigil_live_clients', 'gauge', [], 'Connected live-feed WebSocket clients.'),
       m('vigil_live_messages_dropped_total', 'counter', ['reason'], 'Live-feed messages not sent, by reason.'),
+      m('vigil_leader', 'gauge', ['replica'], '1 while this collector runs the leader-only loops (several collectors on PostgreSQL), else 0.'),
+      m('vigil_leader_changes_total', 'counter', ['replica'], 'Times this collector became the leader or stepped down.'),
     ],
   },
   {

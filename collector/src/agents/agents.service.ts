@@ -1,6 +1,8 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
+import { DATABASE } from '../common/tokens.js';
+import type { Database } from '../database/database.js';
 import { AgentsRepository, type AgentRow } from './agents.repository.js';
 
 /** How a source sends: a Vigil agent over gRPC, or a sender on one of the HTTP receivers. */
@@ -53,12 +55,17 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
   private readonly streams = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  /** Other collectors share the database (PostgreSQL): their agents' rows are read back on each flush. */
+  private readonly hasPeers: boolean;
 
   constructor(
     private readonly repository: AgentsRepository,
     private readonly events: CollectorEvents,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Optional() @Inject(DATABASE) database?: Pick<Database, 'dialect'>,
+  ) {
+    this.hasPeers = database?.dialect === 'postgres';
+  }
 
   async onModuleInit(): Promise<void> {
     for (const row of await this.repository.all()) this.agents.set(row.id, row);
@@ -159,6 +166,24 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async flush(): Promise<void> {
+    await this.writeDirty();
+    if (this.hasPeers) await this.readPeers();
+  }
+
+  /**
+   * Agents streaming to other collectors: every collector writes its agents' last seen every few
+   * seconds, so reading the rows back keeps last seen current here too (the leader's agent_down
+   * rule reads it). An agent with a stream here keeps what this collector knows.
+   */
+  private async readPeers(): Promise<void> {
+    for (const row of await this.repository.all()) {
+      const known = this.agents.get(row.id);
+      if (known && this.streams.has(row.id)) continue;
+      this.agents.set(row.id, { ...row, lastSeenMs: Math.max(row.lastSeenMs, known?.lastSeenMs ?? 0) });
+    }
+  }
+
+  private async writeDirty(): Promise<void> {
     if (this.dirty.size === 0) return;
     const updates = [...this.dirty].flatMap((id) => {
       const a = this.agents.get(id);

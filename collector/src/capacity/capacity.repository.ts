@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database } from '../database/database.js';
+import type { Database, Transaction } from '../database/database.js';
 import type { CapacityEntry } from './domain/resources.js';
 
 @Injectable()
@@ -8,12 +8,13 @@ export class CapacityRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   /**
-   * Replaces the stored forecasts with the given set (resources that disappeared are removed). The
-   * leader writes them; the inserts upsert so a replacement never fails on a key another writer put
-   * back meanwhile (READ COMMITTED on PostgreSQL).
+   * Replaces the stored forecasts with the given set (resources that disappeared are removed).
+   * `fence` runs first in the transaction (the leader's check); the inserts upsert so a replacement
+   * never fails on a key another writer put back meanwhile (READ COMMITTED on PostgreSQL).
    */
-  async replaceAll(entries: readonly CapacityEntry[]): Promise<void> {
+  async replaceAll(entries: readonly CapacityEntry[], fence?: (tx: Transaction) => Promise<void>): Promise<void> {
     await this.db.transaction(async (tx) => {
+      await fence?.(tx);
       await tx.run('DELETE FROM capacity_forecasts');
       for (const e of entries) {
         await tx.run(

@@ -1,8 +1,9 @@
 import { availableParallelism } from 'node:os';
-import { Inject, Injectable, Logger, NotFoundException, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, NotFoundException, Optional, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { describeError } from '../common/errors.js';
 import { READ_ONLY } from '../common/tokens.js';
+import { LEADERSHIP, NotLeaderError, SoleLeadership, defaultReplicaId, type Leadership } from '../leadership/leadership.js';
 import type { Point } from '../storage/storage.types.js';
 import { CAPACITY_SETTINGS, type CapacityConfig } from './capacity.config.js';
 import { CapacityRepository } from './capacity.repository.js';
@@ -95,6 +96,8 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(CAPACITY_SETTINGS) private readonly settings: CapacityConfig,
     @Inject(READ_ONLY) private readonly readOnly: boolean,
+    // Optional for callers outside Nest (benches): the sole collector of a SQLite file.
+    @Optional() @Inject(LEADERSHIP) private readonly leadership: Leadership = new SoleLeadership(defaultReplicaId()),
   ) {}
 
   async onModuleInit(): Promise<void> {
@@ -105,11 +108,25 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
   // Plain unref'd timers rather than @nestjs/schedule: one interval from config, coalesced runs.
   onApplicationBootstrap(): void {
     if (!this.settings.enabled || this.readOnly) return;
-    this.timer = setInterval(() => void this.recompute().catch(() => undefined), this.settings.interval);
+    this.timer = setInterval(() => void this.scheduled().catch(() => undefined), this.settings.interval);
     this.timer.unref();
     // First run in the background shortly after start (rollup recovery goes first).
-    const first = setTimeout(() => void this.recompute().catch(() => undefined), 1_000);
+    const first = setTimeout(() => void this.scheduled().catch(() => undefined), 1_000);
     first.unref();
+  }
+
+  /**
+   * The timer's run: the leader forecasts (and stores the result); a standby among several
+   * collectors reloads what the leader stored, so its API, metrics and rules stay close.
+   */
+  private async scheduled(): Promise<void> {
+    if (this.leadership.isLeader()) {
+      await this.recompute();
+      return;
+    }
+    const stored = await this.repository.all();
+    if (this.stopped || this.leadership.isLeader()) return;
+    this.entries = new Map(stored.map((entry) => [entry.key, { entry }]));
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -179,9 +196,14 @@ export class CapacityService implements OnModuleInit, OnApplicationBootstrap, On
       info.durationMs = performance.now() - wall;
       this.lastRun = info;
       this.runs++;
-      if (startedMs - this.lastPersistMs >= PERSIST_EVERY_MS && !this.stopped && !this.readOnly) {
+      if (startedMs - this.lastPersistMs >= PERSIST_EVERY_MS && !this.stopped && !this.readOnly && this.leadership.isLeader()) {
         this.lastPersistMs = startedMs;
-        await this.repository.replaceAll([...this.entries.values()].map((s) => s.entry));
+        await this.repository
+          .replaceAll([...this.entries.values()].map((s) => s.entry), (tx) => this.leadership.assertLeader(tx))
+          .catch((error: unknown) => {
+            // Deposed meanwhile: the new leader stores its own forecasts; this run still serves reads.
+            if (!(error instanceof NotLeaderError)) throw error;
+          });
       }
       return info;
     } catch (error) {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, SqlValue, Transaction } from '../database/database.js';
+import type { Database, DialectName, SqlReader, SqlValue, Transaction } from '../database/database.js';
+import { sqlDialect } from '../database/dialect.js';
 
 export const CHANGE_OUTCOMES = ['success', 'failed', 'rolled_back'] as const;
 export type ChangeOutcome = (typeof CHANGE_OUTCOMES)[number];
@@ -31,8 +32,9 @@ interface ChangeRow {
   services: string | null;
 }
 
-const SELECT = `SELECT c.*,
-  (SELECT json_group_array(service) FROM change_services s WHERE s.change_id = c.id) AS services
+/** Changes with their services as a JSON array. */
+const select = (dialect: DialectName) => `SELECT c.*,
+  (SELECT ${sqlDialect(dialect).jsonGroupArray('service')} FROM change_services s WHERE s.change_id = c.id) AS services
   FROM changes c`;
 /** When a change took (or takes) effect: actual start, else planned start. */
 const START = 'COALESCE(c.actual_start_ms, c.planned_start_ms)';
@@ -56,15 +58,16 @@ function toRecord(row: ChangeRow): ChangeRecord {
 /** SQL of change records, nothing else. */
 @Injectable()
 export class ChangesRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
-
-  async insert(tx: Transaction, change: ChangeRecord): Promise<void> {
-    await tx.run(
+  /** Inserts a change; false when its id exists already (perhaps just recorded through another collector). */
+  async insert(tx: Transaction, change: ChangeRecord): Promise<boolean> {
+    const inserted = await tx.run(
       `INSERT INTO changes (id, description, planned_start_ms, planned_end_ms, actual_start_ms, actual_end_ms, outcome, created_ms, updated_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`,
       [change.id, change.description, change.plannedStartMs, change.plannedEndMs, change.actualStartMs, change.actualEndMs, change.outcome, change.createdMs, change.updatedMs],
     );
+    if (inserted.changes === 0) return false;
     for (const service of new Set(change.services)) await tx.run('INSERT INTO change_services (change_id, service) VALUES (?, ?)', [change.id, service]);
+    return true;
   }
 
   async update(tx: Transaction, id: string, fields: Partial<Pick<ChangeRecord, 'actualStartMs' | 'actualEndMs' | 'outcome' | 'description'>>, nowMs: number): Promise<void> {
@@ -77,8 +80,14 @@ export class ChangesRepository {
     ]);
   }
 
-  async get(id: string): Promise<ChangeRecord | undefined> {
-    const row = await this.db.get<ChangeRow>(`${SELECT} WHERE c.id = ?`, [id]);
+  private readonly selectChanges: string;
+
+  constructor(@Inject(DATABASE) private readonly db: Database) {
+    this.selectChanges = select(db.dialect);
+  }
+
+  async get(id: string, reader: SqlReader = this.db): Promise<ChangeRecord | undefined> {
+    const row = await reader.get<ChangeRow>(`${this.selectChanges} WHERE c.id = ?`, [id]);
     return row && toRecord(row);
   }
 
@@ -98,7 +107,7 @@ export class ChangesRepository {
       params.push(filter.untilMs);
     }
     params.push(filter.limit);
-    const rows = await this.db.all<ChangeRow>(`${SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY COALESCE(${START}, c.created_ms) DESC, c.id LIMIT ?`, params);
+    const rows = await this.db.all<ChangeRow>(`${this.selectChanges} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY COALESCE(${START}, c.created_ms) DESC, c.id LIMIT ?`, params);
     return rows.map(toRecord);
   }
 
@@ -108,7 +117,7 @@ export class ChangesRepository {
    */
   async suspectFor(service: string, atMs: number, windowMs: number): Promise<ChangeRecord | undefined> {
     const row = await this.db.get<ChangeRow>(
-      `${SELECT} JOIN change_services s ON s.change_id = c.id
+      `${this.selectChanges} JOIN change_services s ON s.change_id = c.id
         WHERE s.service = ? AND ${START} <= ? AND ${END} + ? >= ?
         ORDER BY ${START} DESC LIMIT 1`,
       [service, atMs, windowMs, atMs],
@@ -124,7 +133,7 @@ export class ChangesRepository {
   async countTakingEffect(changeIds: readonly string[], fromMs = -Infinity, toMs = Infinity): Promise<number> {
     const row = await this.db.get<{ n: number }>(
       `SELECT COUNT(*) AS n FROM changes c WHERE COALESCE(${START}, c.created_ms) >= ? AND COALESCE(${START}, c.created_ms) < ?
-         AND c.id IN (SELECT value FROM json_each(?))`,
+         AND c.id IN (SELECT value FROM ${sqlDialect(this.db.dialect).jsonArrayValues('?')})`,
       [Number.isFinite(fromMs) ? fromMs : -8.64e15, Number.isFinite(toMs) ? toMs : 8.64e15, JSON.stringify(changeIds)],
     );
     return row?.n ?? 0;

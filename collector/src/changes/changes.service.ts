@@ -56,9 +56,8 @@ export class ChangesService implements ChangeRecords {
       updatedMs: now,
     };
     await refusableTransaction(this.db, async (tx) => {
-      if (await this.repo.get(record.id)) return new ConflictException({ error: 'conflict', message: `change ${record.id} already exists` });
-      await this.repo.insert(tx, record);
-      return undefined;
+      if (await this.repo.insert(tx, record)) return undefined;
+      return new ConflictException({ error: 'conflict', message: `change ${record.id} already exists` });
     });
     return changeView(record, []);
   }
@@ -66,7 +65,7 @@ export class ChangesService implements ChangeRecords {
   async update(id: string, patch: z.infer<typeof patchChangeBody>): Promise<ChangeView> {
     const now = this.clock.now();
     return refusableTransaction(this.db, async (tx) => {
-      const current = await this.repo.get(id);
+      const current = await this.repo.get(id, tx);
       if (!current) return new NotFoundException({ error: 'not found', message: `change ${id} does not exist` });
       const fields: Parameters<ChangesRepository['update']>[2] = {};
       if (patch.description !== undefined) fields.description = patch.description;
@@ -77,7 +76,7 @@ export class ChangesService implements ChangeRecords {
       const end = fields.actualEndMs !== undefined ? fields.actualEndMs : current.actualEndMs;
       if (start !== null && end !== null && end < start) return new BadRequestException({ error: 'invalid request', issues: ['actual_end: is before actual_start'] });
       await this.repo.update(tx, id, fields, now);
-      return (await this.views([(await this.repo.get(id))!]))[0]!;
+      return (await this.views([(await this.repo.get(id, tx))!]))[0]!;
     });
   }
 

@@ -9,6 +9,7 @@ import type { Database } from '../database/database.js';
 import type { SampleStore } from '../storage/storage.types.js';
 import { TokenVerifier } from '../auth/token-verifier.js';
 import { LEADERSHIP, SoleLeadership, defaultReplicaId, type Leadership } from '../leadership/leadership.js';
+import { LeadershipMetrics } from '../leadership/leadership.metrics.js';
 
 export interface CoreOptions {
   config: CollectorConfig;
@@ -64,11 +65,12 @@ export class CoreModule {
       { provide: TokenVerifier, useValue: TokenVerifier.fromSettings(options.config.auth) },
       ...featureSettingsProviders(options.config),
       CoreLifecycle,
+      LeadershipMetrics,
     ];
     return {
       module: CoreModule,
       providers,
-      exports: providers.filter((p) => p !== CoreLifecycle).map((p) => (typeof p === 'function' ? p : p.provide)),
+      exports: providers.filter((p) => p !== CoreLifecycle && p !== LeadershipMetrics).map((p) => (typeof p === 'function' ? p : p.provide)),
     };
   }
 }

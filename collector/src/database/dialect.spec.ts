@@ -22,5 +22,9 @@ describe('sqlDialect', () => {
     expect(sqlDialect('sqlite').greatest('a', '?')).toBe('MAX(a, ?)');
     expect(sqlDialect('postgres').greatest('a', '?')).toBe('GREATEST(a, ?)');
     expect(sqlDialect('postgres').groupConcat('id', "','")).toBe("string_agg(CAST(id AS TEXT), ',')");
+    expect(sqlDialect('sqlite').jsonArrayValues('?')).toBe('json_each(?)');
+    expect(sqlDialect('postgres').jsonArrayValues('?')).toBe('json_array_elements_text(CAST(? AS json))');
+    expect(sqlDialect('postgres').jsonGroupArray('service')).toBe('CAST(json_agg(service) AS TEXT)');
+    expect([sqlDialect('sqlite').forUpdate, sqlDialect('postgres').forUpdate]).toEqual(['', ' FOR UPDATE']);
   });
 });

@@ -11,6 +11,12 @@ export interface SqlDialect {
   least(a: string, b: string): string;
   /** Values of a group joined by `separator` (a SQL string literal). */
   groupConcat(expression: string, separator: string): string;
+  /** The values of a group as the text of a JSON array (NULL for an empty group on PostgreSQL). */
+  jsonGroupArray(expression: string): string;
+  /** A table of one column, `value`: the elements of a JSON array passed as one text parameter. */
+  jsonArrayValues(parameter: string): string;
+  /** Appended to a SELECT inside a transaction: locks the rows read until it ends (SQLite's writer lock already does). */
+  readonly forUpdate: string;
 }
 
 const dialects: Record<DialectName, SqlDialect> = {
@@ -18,11 +24,17 @@ const dialects: Record<DialectName, SqlDialect> = {
     greatest: (a, b) => `MAX(${a}, ${b})`,
     least: (a, b) => `MIN(${a}, ${b})`,
     groupConcat: (expression, separator) => `group_concat(${expression}, ${separator})`,
+    jsonGroupArray: (expression) => `json_group_array(${expression})`,
+    jsonArrayValues: (parameter) => `json_each(${parameter})`,
+    forUpdate: '',
   },
   postgres: {
     greatest: (a, b) => `GREATEST(${a}, ${b})`,
     least: (a, b) => `LEAST(${a}, ${b})`,
     groupConcat: (expression, separator) => `string_agg(CAST(${expression} AS TEXT), ${separator})`,
+    jsonGroupArray: (expression) => `CAST(json_agg(${expression}) AS TEXT)`,
+    jsonArrayValues: (parameter) => `json_array_elements_text(CAST(${parameter} AS json))`,
+    forUpdate: ' FOR UPDATE',
   },
 };
 

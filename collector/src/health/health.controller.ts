@@ -4,12 +4,14 @@ import type { Database } from '../database/database.js';
 import { z } from 'zod';
 import { ApiRoute } from '../api/api-route.js';
 import type { SampleStore } from '../storage/storage.types.js';
+import { LEADERSHIP, type Leadership } from '../leadership/leadership.js';
 
 @Controller()
 export class HealthController {
   constructor(
     @Inject(DATABASE) private readonly db: Database,
     @Inject(SAMPLE_STORE) private readonly store: SampleStore,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership,
   ) {}
 
   /** Liveness: the process answers. */
@@ -20,9 +22,12 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: the database answers a query and the sample store takes writes. */
+  /**
+   * Readiness: the database answers a query and the sample store takes writes. A standby is ready
+   * too (it takes agents and serves the API); `role` says whether it runs the leader's loops.
+   */
   @Get('readyz')
-  @ApiRoute({ summary: 'Readiness: the database answers and storage takes writes (503 with the reason otherwise)', response: z.strictObject({ status: z.literal('ready') }) })
+  @ApiRoute({ summary: 'Readiness: the database answers and storage takes writes (503 with the reason otherwise)', response: z.strictObject({ status: z.literal('ready'), role: z.enum(['leader', 'standby']), replica: z.string() }) })
   // Two plain routes rather than @nestjs/terminus: two checks are the whole readiness, terminus would add a dependency for them.
   async readyz() {
     try {
@@ -32,7 +37,7 @@ export class HealthController {
     }
     const writes = this.store.writeState?.() ?? { writable: true };
     if (!writes.writable) throw notReady(writes.reason, writes.sinceMs);
-    return { status: 'ready' };
+    return { status: 'ready', role: this.leadership.isLeader() ? 'leader' : 'standby', replica: this.leadership.replicaId };
   }
 }
 

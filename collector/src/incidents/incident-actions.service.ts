@@ -64,7 +64,7 @@ export class IncidentActions {
   private async act(id: number, action: LifecycleAction | null, work: (tx: Transaction, row: IncidentRow, now: number, after: AfterCommit) => Promise<void>): Promise<IncidentView> {
     const after = new AfterCommit();
     const row = await refusableTransaction(this.db, async (tx): Promise<IncidentRow | HttpException> => {
-      const row = await this.recorder.repo.get(id);
+      const row = await this.recorder.repo.get(id, tx);
       if (!row) return notFound(id);
       if (action) {
         const allowed = transition(row.state, action);

@@ -116,7 +116,7 @@ export class IncidentRecorder implements OnModuleInit {
   /** Loads incident `id` and changes it in one transaction (nothing when it no longer exists). */
   update(id: number, work: (tx: Transaction, row: IncidentRow, after: AfterCommit) => Promise<void>): Promise<void> {
     return this.commit(async (tx, after) => {
-      const row = await this.repo.get(id);
+      const row = await this.repo.get(id, tx);
       if (row) await work(tx, row, after);
     });
   }
@@ -169,9 +169,9 @@ export class IncidentRecorder implements OnModuleInit {
   async linkProblem(tx: Transaction, row: IncidentRow, now: number): Promise<void> {
     if (this.settings.problem_threshold <= 0 || row.problem_id !== null) return;
     const since = now - this.settings.problem_period;
-    let problem = await this.problems.activeFor(row.fingerprint);
+    let problem = await this.problems.activeFor(row.fingerprint, tx);
     if (!problem) {
-      const openings = await this.repo.openingsSince(row.fingerprint, since);
+      const openings = await this.repo.openingsSince(row.fingerprint, since, tx);
       if (openings < this.settings.problem_threshold) return;
       problem = await this.problems.propose(tx, { fingerprint: row.fingerprint, rule: row.rule, service: row.service, title: `Recurring: ${row.title}` }, now);
     }

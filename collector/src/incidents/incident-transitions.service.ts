@@ -1,12 +1,15 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CONFIG } from '../common/tokens.js';
-import { shouldReopen } from './domain/lifecycle.js';
+import type { Transaction } from '../database/database.js';
+import { shouldReopen, type IncidentState } from './domain/lifecycle.js';
 import { compileTemplate, formatNumber, type Template } from './domain/template.js';
 import { ago, IncidentRecorder, SYSTEM } from './incident-recorder.js';
 import type { RuleSpec } from './incidents.config.js';
-import type { IncidentRow } from './incidents.repository.js';
+import { newIncident, type IncidentRow } from './incidents.repository.js';
 import type { ConditionTransition } from './rule-engine.js';
+
+const ACTIVE_STATES: readonly IncidentState[] = ['open', 'acknowledged', 'suppressed'];
 
 /** Transitions waiting to be applied; beyond this they are dropped and counted (a stalled database). */
 const MAX_QUEUED_TRANSITIONS = 100_000;
@@ -55,20 +58,22 @@ export class IncidentTransitions {
    * Active incidents whose rule still exists (the engine treats them as firing), after resolving
    * those whose rule was removed from the configuration.
    */
-  async restoreActive(): Promise<Array<{ fingerprint: string; startedMs: number }>> {
-    const out: Array<{ fingerprint: string; startedMs: number }> = [];
-    for (const row of await this.recorder.repo.byState(['open', 'acknowledged', 'suppressed'])) {
-      if (this.rules.has(row.rule)) {
-        out.push({ fingerprint: row.fingerprint, startedMs: row.started_ms });
-        continue;
-      }
+  async restoreActive(): Promise<Array<{ fingerprint: string; startedMs: number; rule: string }>> {
+    for (const row of await this.recorder.repo.byState(ACTIVE_STATES)) {
+      if (this.rules.has(row.rule)) continue;
       await this.recorder.update(row.id, async (tx, r, after) => {
         if (r.state === 'open' || r.state === 'acknowledged' || r.state === 'suppressed') {
           await this.recorder.resolve(tx, r, this.clock.now(), null, `rule "${r.rule}" is no longer configured`, null, after);
         }
       });
     }
-    return out;
+    return this.activeConditions();
+  }
+
+  /** The conditions of active incidents whose rule is configured (whichever collector opened them). */
+  async activeConditions(): Promise<Array<{ fingerprint: string; startedMs: number; rule: string }>> {
+    const rows = await this.recorder.repo.byState(ACTIVE_STATES);
+    return rows.filter((row) => this.rules.has(row.rule)).map((row) => ({ fingerprint: row.fingerprint, startedMs: row.started_ms, rule: row.rule }));
   }
 
   private async drain(): Promise<void> {
@@ -102,34 +107,40 @@ export class IncidentTransitions {
     const labels = { ...t.labels, ...rule.labels };
     const text = this.render(rule, labels, t.value, service);
     await recorder.commit(async (tx, after) => {
-      const active = await repo.findActive(t.fingerprint);
+      const active = await repo.findActive(t.fingerprint, tx);
       if (active) {
         // Same condition, already tracked: never a second incident.
         await repo.update(tx, active.id, { value: t.value });
         return;
       }
-      const previous = await repo.findLatestResolved(t.fingerprint);
+      const previous = await repo.findLatestResolved(t.fingerprint, tx);
       let row: IncidentRow;
       if (previous && previous.resolved_ms !== null && shouldReopen(previous.resolved_ms, now, recorder.settings.reopen_within)) {
         const next = recorder.must(previous.state, { type: 'reopen', suppressed: suppressedBy !== null });
         row = { ...previous, state: next, value: t.value, title: text.title, description: text.description, resolved_ms: null, resolved_by: null, reopen_count: previous.reopen_count + 1 };
         if (next === 'open') recorder.openFromSuppression(row, now);
-        await repo.update(tx, row.id, {
-          state: row.state,
-          value: row.value,
-          title: row.title,
-          description: row.description,
-          resolved_ms: null,
-          resolved_by: null,
-          reopen_count: row.reopen_count,
-          suppressed_by: row.suppressed_by,
-          opened_ms: row.opened_ms,
-        });
+        const reopened = await repo.update(
+          tx,
+          row.id,
+          {
+            state: row.state,
+            value: row.value,
+            title: row.title,
+            description: row.description,
+            resolved_ms: null,
+            resolved_by: null,
+            reopen_count: row.reopen_count,
+            suppressed_by: row.suppressed_by,
+            opened_ms: row.opened_ms,
+          },
+          'resolved', // another collector may have reopened it since this transaction looked
+        );
+        if (!reopened) return this.openedElsewhere(tx, t);
         await repo.addEvent(tx, row.id, now, 'reopened', SYSTEM, `condition returned ${ago(now - previous.resolved_ms)} after resolution (value ${formatNumber(t.value)})`);
         if (suppressedBy !== null) await repo.addEvent(tx, row.id, now, 'suppressed', SYSTEM, `maintenance window ${suppressedBy} is active for service ${service}`);
         recorder.changed(after, suppressedBy !== null ? 'suppressed' : 'reopened', row, now);
       } else {
-        const fresh: Omit<IncidentRow, 'id'> = {
+        const fresh = newIncident({
           fingerprint: t.fingerprint,
           rule: rule.name,
           severity: rule.severity,
@@ -141,22 +152,11 @@ export class IncidentTransitions {
           value: t.value,
           started_ms: t.startedMs,
           opened_ms: now,
-          acknowledged_ms: null,
-          acknowledged_by: null,
-          resolved_ms: null,
-          resolved_by: null,
-          closed_ms: null,
-          reopen_count: 0,
           suppressed_by: suppressedBy,
-          flapping: 0,
-          flap_changes: '[]',
-          notified: null,
-          notify_seq: 0,
-          last_notified_ms: null,
-          change_id: null,
-          problem_id: null,
-        };
-        row = { ...fresh, id: await repo.insert(tx, fresh) };
+        });
+        const id = await repo.insertActive(tx, fresh);
+        if (id === undefined) return this.openedElsewhere(tx, t);
+        row = { ...fresh, id };
         if (suppressedBy !== null) {
           await repo.addEvent(tx, row.id, now, 'suppressed', SYSTEM, `condition began during maintenance window ${suppressedBy} of service ${service}; not notified`);
         } else {
@@ -174,10 +174,19 @@ export class IncidentTransitions {
   private async applyResolve(t: ConditionTransition): Promise<void> {
     const now = this.clock.now();
     await this.recorder.commit(async (tx, after) => {
-      const active = await this.recorder.repo.findActive(t.fingerprint);
+      const active = await this.recorder.repo.findActive(t.fingerprint, tx);
       if (!active) return; // resolved by hand meanwhile
       await this.recorder.resolve(tx, active, now, null, `condition recovered (value ${formatNumber(t.value)})`, t.value, after);
     });
+  }
+
+  /**
+   * Another collector opened or reopened the condition's incident after this transaction looked
+   * (the unique index of active incidents refused a second one): deduplicate into that one.
+   */
+  private async openedElsewhere(tx: Transaction, t: ConditionTransition): Promise<void> {
+    const active = await this.recorder.repo.findActive(t.fingerprint, tx);
+    if (active) await this.recorder.repo.update(tx, active.id, { value: t.value });
   }
 
   private render(rule: RuleSpec, labels: Record<string, string>, value: number, service: string | null): { title: string; description: string } {

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, SqlValue, Transaction } from '../database/database.js';
+import type { Database, SqlReader, SqlValue, Transaction } from '../database/database.js';
+import { sqlDialect } from '../database/dialect.js';
 import type { IncidentState } from './domain/lifecycle.js';
 import type { NotifyEvent } from '../notify/notify.types.js';
 
@@ -34,6 +35,28 @@ export interface IncidentRow {
 }
 
 export type NewIncident = Omit<IncidentRow, 'id'>;
+
+/** A row for an incident that opens (or starts suppressed) now: no history yet. */
+export function newIncident(
+  fields: Pick<NewIncident, 'fingerprint' | 'rule' | 'severity' | 'service' | 'title' | 'description' | 'labels' | 'state' | 'value' | 'started_ms' | 'opened_ms' | 'suppressed_by'>,
+): NewIncident {
+  return {
+    ...fields,
+    acknowledged_ms: null,
+    acknowledged_by: null,
+    resolved_ms: null,
+    resolved_by: null,
+    closed_ms: null,
+    reopen_count: 0,
+    flapping: 0,
+    flap_changes: '[]',
+    notified: null,
+    notify_seq: 0,
+    last_notified_ms: null,
+    change_id: null,
+    problem_id: null,
+  };
+}
 export type IncidentUpdate = Partial<Omit<IncidentRow, 'id' | 'fingerprint' | 'rule'>>;
 
 export interface IncidentEventRow {
@@ -68,40 +91,65 @@ const UPDATABLE = new Set([
 export class IncidentsRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  findActive(fingerprint: string): Promise<IncidentRow | undefined> {
-    return this.db.get<IncidentRow>(`SELECT * FROM incidents WHERE fingerprint = ? AND state IN ${ACTIVE}`, [fingerprint]);
+  /**
+   * The active incident of a condition. Inside `tx` it reads what the transaction sees and, on
+   * PostgreSQL, locks the row until the transaction ends (another collector changing the same
+   * incident waits).
+   */
+  findActive(fingerprint: string, tx?: Transaction): Promise<IncidentRow | undefined> {
+    return this.reader(tx).get<IncidentRow>(`SELECT * FROM incidents WHERE fingerprint = ? AND state IN ${ACTIVE}${this.lock(tx)}`, [fingerprint]);
   }
 
   /** The most recent incident of a condition, if it is resolved (not closed). */
-  async findLatestResolved(fingerprint: string): Promise<IncidentRow | undefined> {
-    const row = await this.db.get<IncidentRow>(`SELECT * FROM incidents WHERE fingerprint = ? ORDER BY id DESC LIMIT 1`, [fingerprint]);
+  async findLatestResolved(fingerprint: string, reader: SqlReader = this.db): Promise<IncidentRow | undefined> {
+    const row = await reader.get<IncidentRow>(`SELECT * FROM incidents WHERE fingerprint = ? ORDER BY id DESC LIMIT 1`, [fingerprint]);
     return row?.state === 'resolved' ? row : undefined;
   }
 
-  async insert(tx: Transaction, row: NewIncident): Promise<number> {
+  /**
+   * Inserts an active incident and returns its id, or undefined when the condition already has an
+   * active one (incidents_one_active): another collector opened it first, re-read it.
+   */
+  async insertActive(tx: Transaction, row: NewIncident): Promise<number | undefined> {
     const columns = Object.keys(row);
-    const result = await tx.run(
-      `INSERT INTO incidents (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+    const inserted = await tx.get<{ id: number }>(
+      `INSERT INTO incidents (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})
+       ON CONFLICT (fingerprint) WHERE state IN ${ACTIVE} DO NOTHING RETURNING id`,
       columns.map((c) => (row as unknown as Record<string, SqlValue>)[c] ?? null),
     );
-    return result.lastID;
+    return inserted?.id;
   }
 
-  async update(tx: Transaction, id: number, fields: IncidentUpdate): Promise<void> {
+  /**
+   * Changes incident `id`; with `ifState`, only while it is still in that state (a compare-and-set
+   * against another collector changing it meanwhile). Returns whether the row changed.
+   */
+  async update(tx: Transaction, id: number, fields: IncidentUpdate, ifState?: IncidentState): Promise<boolean> {
     const columns = Object.keys(fields).filter((c) => UPDATABLE.has(c));
-    if (columns.length === 0) return;
-    await tx.run(`UPDATE incidents SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [
+    if (columns.length === 0) return false;
+    const result = await tx.run(`UPDATE incidents SET ${columns.map((c) => `${c} = ?`).join(', ')} WHERE id = ?${ifState ? ' AND state = ?' : ''}`, [
       ...columns.map((c) => (fields as Record<string, SqlValue>)[c] ?? null),
       id,
+      ...(ifState ? [ifState] : []),
     ]);
+    return result.changes === 1;
   }
 
   async addEvent(tx: Transaction, incidentId: number, atMs: number, type: string, actor: string | null, detail: string | null): Promise<void> {
     await tx.run('INSERT INTO incident_events (incident_id, at_ms, type, actor, detail) VALUES (?, ?, ?, ?, ?)', [incidentId, atMs, type, actor, detail]);
   }
 
-  get(id: number): Promise<IncidentRow | undefined> {
-    return this.db.get<IncidentRow>('SELECT * FROM incidents WHERE id = ?', [id]);
+  /** Incident `id`; inside `tx` locked as findActive does. */
+  get(id: number, tx?: Transaction): Promise<IncidentRow | undefined> {
+    return this.reader(tx).get<IncidentRow>(`SELECT * FROM incidents WHERE id = ?${this.lock(tx)}`, [id]);
+  }
+
+  private reader(tx: Transaction | undefined): SqlReader {
+    return tx ?? this.db;
+  }
+
+  private lock(tx: Transaction | undefined): string {
+    return tx ? sqlDialect(tx.dialect).forUpdate : '';
   }
 
   events(incidentId: number): Promise<IncidentEventRow[]> {
@@ -167,8 +215,8 @@ export class IncidentsRepository {
   }
 
   /** Times a condition opened or reopened since `sinceMs` (problem detection). */
-  async openingsSince(fingerprint: string, sinceMs: number): Promise<number> {
-    const row = await this.db.get<{ n: number }>(
+  async openingsSince(fingerprint: string, sinceMs: number, reader: SqlReader = this.db): Promise<number> {
+    const row = await reader.get<{ n: number }>(
       `SELECT COUNT(*) AS n FROM incident_events e JOIN incidents i ON i.id = e.incident_id
         WHERE i.fingerprint = ? AND e.type IN ('opened', 'reopened') AND e.at_ms >= ?`,
       [fingerprint, sinceMs],
@@ -187,7 +235,8 @@ export class IncidentsRepository {
 
   /** (change, incident) pairs of the given changes, incidents ascending; the ids travel as one JSON parameter. */
   linkedToChanges(changeIds: readonly string[]): Promise<Array<{ change_id: string; id: number }>> {
-    return this.db.all(`SELECT change_id, id FROM incidents WHERE change_id IN (SELECT value FROM json_each(?)) ORDER BY id`, [JSON.stringify(changeIds)]);
+    const ids = sqlDialect(this.db.dialect).jsonArrayValues('?');
+    return this.db.all(`SELECT change_id, id FROM incidents WHERE change_id IN (SELECT value FROM ${ids}) ORDER BY id`, [JSON.stringify(changeIds)]);
   }
 
   async changesWithIncidents(): Promise<string[]> {
@@ -221,16 +270,17 @@ export class IncidentsRepository {
       linked_changes: number;
       linked_problems: number;
     }>(
-      `SELECT COALESCE(SUM(suppressed_by IS NULL), 0) AS opened,
-              COALESCE(SUM(suppressed_by IS NOT NULL), 0) AS suppressed,
+      // COUNT(column) counts the rows where it is set (PostgreSQL cannot SUM booleans).
+      `SELECT COUNT(*) - COUNT(suppressed_by) AS opened,
+              COUNT(suppressed_by) AS suppressed,
               COALESCE(SUM(reopen_count), 0) AS reopened,
-              COALESCE(SUM(resolved_ms IS NOT NULL), 0) AS resolved,
-              COALESCE(SUM(acknowledged_ms IS NOT NULL), 0) AS acknowledged,
+              COUNT(resolved_ms) AS resolved,
+              COUNT(acknowledged_ms) AS acknowledged,
               SUM(acknowledged_ms - opened_ms) AS tta_sum,
               SUM(CASE WHEN resolved_ms IS NOT NULL THEN resolved_ms - opened_ms END) AS ttr_sum,
-              COALESCE(SUM(resolved_ms IS NOT NULL), 0) AS ttr_n,
-              COALESCE(SUM(change_id IS NOT NULL), 0) AS linked_changes,
-              COALESCE(SUM(problem_id IS NOT NULL), 0) AS linked_problems
+              COUNT(resolved_ms) AS ttr_n,
+              COUNT(change_id) AS linked_changes,
+              COUNT(problem_id) AS linked_problems
          FROM incidents WHERE opened_ms >= ? AND opened_ms < ?`,
       [fromMs, toMs],
     );

@@ -87,11 +87,40 @@ describe('RuleEngine', () => {
   it('restored conditions (open incidents after a restart) resolve on recovery without firing again', () => {
     const { engine, seen, sample } = setup([{ ...disk, for: '0s' }]);
     const web1 = { host: 'web-1', mountpoint: '/' };
-    engine.restore([{ fingerprint: fingerprint('disk', web1), startedMs: T0 - 60_000 }], T0);
+    engine.adopt([{ fingerprint: fingerprint('disk', web1), startedMs: T0 - 60_000 }], T0);
     engine.ingest([sample(1, web1, [[1_000, 0.95]])]);
     expect(seen()).toEqual([]);
     engine.ingest([sample(1, web1, [[2_000, 0.5]])]);
     expect(seen()).toEqual([['resolve', 'disk', 'web-1', 0.5, 2_000]]);
+  });
+
+  it('adopts incidents other collectors opened: recovery seen here resolves them; resolved elsewhere or changed here meanwhile, not adopted', () => {
+    const { engine, seen, sample } = setup([{ ...disk, for: '0s' }]);
+    const [web1, web2, web3, web4, web5, web6] = [1, 2, 3, 4, 5, 6].map((n) => ({ host: `web-${n}`, mountpoint: '/' }));
+    const open = (...hosts: Array<Record<string, string>>) => hosts.map((labels) => ({ fingerprint: fingerprint('disk', labels), startedMs: T0 }));
+    engine.adopt([], T0); // at start: nothing active
+    engine.ingest([sample(4, web4, [[500, 0.95]])]); // web-4 fires here: tracked, never adopted
+    expect(seen()).toEqual([['fire', 'disk', 'web-4', 0.95, 500]]);
+    engine.watchChanges();
+    engine.ingest([sample(3, web3, [[1_000, 0.95]])]); // web-3 fires here while the incidents are read
+    engine.ingest([sample(5, web5, [[1_000, 0.95], [1_500, 0.5]])]); // web-5 fires and resolves here meanwhile
+    engine.adopt(open(web1, web2, web3, web4, web5), T0); // the read does not show web-5 resolved yet
+    engine.ingest([sample(5, web5, [[1_800, 0.95]])]); // so a new breach of web-5 still fires
+    engine.ingest([sample(6, web6, [[1_900, 0.5]])]); // web-6 moves here (its incident opened elsewhere) before the next read
+    engine.watchChanges();
+    engine.adopt(open(web1, web3, web4, web6), T0); // a later read: web-2 was resolved elsewhere
+    engine.ingest([sample(1, web1, [[2_000, 0.5]]), sample(2, web2, [[2_000, 0.95]]), sample(3, web3, [[2_000, 0.5]]), sample(4, web4, [[2_000, 0.5]]), sample(6, web6, [[2_000, 0.5]])]);
+    expect(seen()).toEqual([
+      ['fire', 'disk', 'web-3', 0.95, 1_000],
+      ['fire', 'disk', 'web-5', 0.95, 1_000],
+      ['resolve', 'disk', 'web-5', 0.5, 1_500],
+      ['fire', 'disk', 'web-5', 0.95, 1_800],
+      ['resolve', 'disk', 'web-1', 0.5, 2_000],
+      ['fire', 'disk', 'web-2', 0.95, 2_000],
+      ['resolve', 'disk', 'web-3', 0.5, 2_000],
+      ['resolve', 'disk', 'web-4', 0.5, 2_000],
+      ['resolve', 'disk', 'web-6', 0.5, 2_000],
+    ]);
   });
 
   it('forgets idle series with nothing active, keeps firing ones', () => {

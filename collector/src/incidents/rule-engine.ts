@@ -55,6 +55,9 @@ const NO_OPS = new Uint8Array(0);
 const NO_THRESHOLDS = new Float64Array(0);
 const OPS: readonly Comparison[] = ['>', '>=', '<', '<=', '==', '!='];
 
+/** At most this many series bound between two adopt() rounds are checked against adopted incidents. */
+const MAX_BOUND_SINCE_WATCH = 100_000;
+
 /** Series whose conditions are all inactive and that sent nothing for this long are forgotten. */
 const IDLE_FORGET_MS = 3_600_000;
 
@@ -71,6 +74,14 @@ export class RuleEngine {
   private readonly timed = new Set<Condition>();
   /** Firing conditions restored from open incidents, consumed when the condition shows up again. */
   private readonly restored = new Map<string, { startedMs: number; atMs: number }>();
+  /** Conditions that fired or resolved since watchChanges(); undefined while nobody watches. */
+  private changedSinceWatch: Set<string> | undefined;
+  /**
+   * Series bound since the last watchChanges(), once adopt() is in use, and those bound before it
+   * since the previous one: each is checked by an adopt() whose incidents were read after it was bound.
+   */
+  private boundSinceWatch: SeriesBinding[] | undefined;
+  private boundBeforeWatch: SeriesBinding[] = [];
   /** Rule-sample evaluations so far (vigil_rule_evaluations_total). */
   evaluations = 0;
 
@@ -86,9 +97,40 @@ export class RuleEngine {
     }
   }
 
-  /** Treats these conditions as firing (their incidents are open), so recovery resolves them. */
-  restore(conditions: Iterable<{ fingerprint: string; startedMs: number }>, nowMs: number): void {
-    for (const c of conditions) this.restored.set(c.fingerprint, { startedMs: c.startedMs, atMs: nowMs });
+  /**
+   * Starts noting which conditions fire or resolve until the next adopt(): incidents read after
+   * this call may not show those changes yet.
+   */
+  watchChanges(): void {
+    this.changedSinceWatch = new Set();
+    if (this.boundSinceWatch === undefined) return;
+    this.boundBeforeWatch = this.boundSinceWatch;
+    this.boundSinceWatch = [];
+  }
+
+  /**
+   * The active incidents of the database (at start, then periodically, read after watchChanges()):
+   * those whose condition this engine does not track are restored, treated as firing when their
+   * series or signal shows up here, so recovery resolves them, after a restart or when another
+   * collector sharing the database opened them. Replaces what the previous call restored and is
+   * still unused, so an incident resolved elsewhere is forgotten. Conditions that changed since
+   * watchChanges() keep their state.
+   */
+  adopt(active: Iterable<{ fingerprint: string; startedMs: number }>, nowMs: number): void {
+    const changed = this.changedSinceWatch ?? new Set<string>();
+    this.changedSinceWatch = undefined;
+    const tracked = new Set(this.others.keys());
+    for (const binding of this.bySeries.values()) for (const c of binding.active ?? []) if (c !== undefined && c.state.phase !== 'inactive') tracked.add(c.fingerprint);
+    const previous = new Map(this.restored);
+    this.restored.clear();
+    for (const c of active) {
+      if (tracked.has(c.fingerprint) || changed.has(c.fingerprint)) continue;
+      this.restored.set(c.fingerprint, { startedMs: c.startedMs, atMs: previous.get(c.fingerprint)?.atMs ?? nowMs });
+    }
+    // A series that moved here before the incident was read is bound already: restore into it.
+    if (this.restored.size > 0) for (const binding of [...this.boundBeforeWatch, ...(this.boundSinceWatch ?? [])]) this.applyRestored(binding);
+    this.boundBeforeWatch = [];
+    this.boundSinceWatch ??= [];
   }
 
   /** The ingest hot path. */
@@ -190,14 +232,18 @@ export class RuleEngine {
       active: undefined,
       lastTs: -Infinity,
     };
-    if (this.restored.size > 0) {
-      // Conditions firing before a restart continue where they were (so recovery resolves them).
-      watching.forEach((r, i) => {
-        const fp = fingerprint(r.rule.name, item.series.labels);
-        if (this.restored.has(fp)) (binding.active ??= new Array<Condition | undefined>(watching.length))[i] = this.condition(r.rule, item.series.labels, fp);
-      });
-    }
+    if (this.restored.size > 0) this.applyRestored(binding);
+    if (watching.length > 0 && this.boundSinceWatch && this.boundSinceWatch.length < MAX_BOUND_SINCE_WATCH) this.boundSinceWatch.push(binding);
     return binding;
+  }
+
+  /** Conditions firing before a restart (or on another collector) continue where they were, so recovery resolves them. */
+  private applyRestored(binding: SeriesBinding): void {
+    binding.rules.forEach((r, i) => {
+      if (binding.active?.[i] !== undefined) return;
+      const fp = fingerprint(r.rule.name, binding.labels);
+      if (this.restored.has(fp)) (binding.active ??= new Array<Condition | undefined>(binding.rules.length))[i] = this.condition(r.rule, binding.labels, fp);
+    });
   }
 
   private condition(rule: RuleSpec, labels: Record<string, string>, fp: string): Condition {
@@ -216,6 +262,7 @@ export class RuleEngine {
   }
 
   private emit(c: Condition, step: Exclude<Step, { kind: 'none' }>): void {
+    this.changedSinceWatch?.add(c.fingerprint);
     this.onTransition({
       kind: step.kind,
       rule: c.rule,

@@ -7,21 +7,13 @@ import { bearerToken, TokenVerifier } from '../auth/token-verifier.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
 import { SEVERITIES } from '../common/severity.js';
-import type { ServiceStateEvent } from '../console/service-state-events.js';
-import type { IncidentView } from '../incidents/incident-view.js';
 import { LiveMetrics } from './live.metrics.js';
+import { LIVE_TYPES, onLiveMessages, type LiveMessage, type LiveType } from './live-messages.js';
 
 export const LIVE_PATH = '/ws';
-export const LIVE_TYPES = ['incident', 'agent', 'service'] as const;
 /** Browsers cannot set headers on a WebSocket: they send the token as a subprotocol `vigil-token.<base64url>`. */
 export const LIVE_PROTOCOL = 'vigil';
 const TOKEN_PROTOCOL_PREFIX = 'vigil-token.';
-type LiveType = (typeof LIVE_TYPES)[number];
-
-export type LiveMessage =
-  | { type: 'incident'; event: string; at: string; incident: IncidentView }
-  | { type: 'agent'; event: 'connected' | 'disconnected'; at: string; agent: { id: string; hostname: string } }
-  | { type: 'service'; event: 'state'; at: string; service: Pick<ServiceStateEvent, 'id' | 'name' | 'state' | 'previous'> };
 
 interface Filters {
   types: ReadonlySet<LiveType>;
@@ -106,15 +98,7 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
 
   onModuleInit(): void {
     this.metrics.bindClients(() => this.clients.size);
-    this.unsubscribe.push(
-      this.events.on('incident', (e) => this.broadcast({ type: 'incident', event: e.change, at: new Date(e.atMs).toISOString(), incident: e.incident })),
-      this.events.on('agent', (e) =>
-        this.broadcast({ type: 'agent', event: e.connected ? 'connected' : 'disconnected', at: new Date(e.atMs).toISOString(), agent: { id: e.agentId, hostname: e.hostname } }),
-      ),
-      this.events.on('service', (e) =>
-        this.broadcast({ type: 'service', event: 'state', at: new Date(e.atMs).toISOString(), service: { id: e.id, name: e.name, state: e.state, previous: e.previous } }),
-      ),
-    );
+    this.unsubscribe.push(...onLiveMessages(this.events, LIVE_TYPES, (message) => this.deliver(message)));
     this.pinger = setInterval(() => this.ping(), PING_INTERVAL_MS);
     this.pinger.unref();
   }
@@ -189,7 +173,8 @@ export class LiveFeed implements OnModuleInit, OnApplicationBootstrap, OnModuleD
     });
   }
 
-  private broadcast(message: LiveMessage): void {
+  /** Sends a message to every client whose filters take it (messages of this collector, and relayed ones). */
+  deliver(message: LiveMessage): void {
     if (this.clients.size === 0) return;
     let json: string | undefined;
     for (const c of this.clients) {

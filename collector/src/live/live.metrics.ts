@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import { METRICS_REGISTRY } from '../common/tokens.js';
 
-export type LiveDropReason = 'unauthorized' | 'too_many_clients' | 'slow_client';
+export type LiveDropReason = 'unauthorized' | 'too_many_clients' | 'slow_client' | 'relay_failed';
 
 /** Live-feed clients and the messages (or connections) they did not get. */
 @Injectable()

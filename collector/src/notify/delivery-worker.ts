@@ -1,9 +1,16 @@
 import { Logger } from '@nestjs/common';
 import type { Clock } from '../common/clock.js';
 import { backoffMs } from '../common/retry.js';
+import { NotLeaderError } from '../leadership/leadership.js';
 import { httpSend, type Sender } from './http-sender.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
-import type { OutboxRepository, OutboxRow } from './outbox.repository.js';
+import type { Fence, OutboxRepository, OutboxRow } from './outbox.repository.js';
+
+/**
+ * How long past its timeout a claimed attempt keeps its entry from other workers: enough for the
+ * bookkeeping after the send, so a successor never re-sends an attempt still being made.
+ */
+const LEASE_MARGIN_MS = 30_000;
 
 export interface DeliverySettings {
   concurrency: number;
@@ -12,6 +19,8 @@ export interface DeliverySettings {
   backoffMaxMs: number;
   /** Safety-net poll; due entries are normally picked up by wake() or an exact timer. */
   pollIntervalMs: number;
+  /** Whether this collector delivers now (the leader's job when several share a database); default always. */
+  active?: () => boolean;
 }
 
 export interface DeliveryOutcome {
@@ -26,9 +35,11 @@ export interface DeliveryOutcome {
 
 /**
  * Delivers outbox entries: bounded concurrency, a timeout per attempt, exponential backoff.
- * An entry is marked delivered only after a 2xx; a crash in between re-sends it after restart with
- * the same idempotency key (at-least-once, duplicates detectable by receivers). Nothing here runs on
- * the ingest or evaluation path: a dead receiver only makes its own entries wait.
+ * An entry is marked delivered only after a 2xx; a crash in between re-sends it (once its claim's
+ * lease ran out) with the same idempotency key (at-least-once, duplicates detectable by receivers).
+ * Each attempt is claimed first, fenced when `fence` is given: a deposed leader starts no new
+ * attempt, and two workers never make the same one. Nothing here runs on the ingest or evaluation
+ * path: a dead receiver only makes its own entries wait.
  */
 export class DeliveryWorker {
   private readonly log = new Logger('notify');
@@ -47,6 +58,8 @@ export class DeliveryWorker {
     private readonly onOutcome: (outcome: DeliveryOutcome) => void = () => undefined,
     private readonly send: Sender = httpSend,
     private readonly random: () => number = Math.random,
+    /** The leader's fencing check (Leadership.assertLeader), run first in each claim. */
+    private readonly fence?: Fence,
   ) {}
 
   start(): void {
@@ -82,7 +95,7 @@ export class DeliveryWorker {
 
   /** Launches deliveries for due entries up to the concurrency limit; returns how many started. */
   async runOnce(): Promise<number> {
-    if (this.stopping) return 0;
+    if (this.stopping || this.settings.active?.() === false) return 0;
     const free = this.settings.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
     const rows = await this.repo.due(this.clock.now(), free + this.inFlight.size);
@@ -91,7 +104,11 @@ export class DeliveryWorker {
       if (started >= free) break;
       if (this.inFlight.has(row.id)) continue;
       const attempt = this.deliver(row)
-        .catch((error) => this.log.error(`delivery bookkeeping failed for outbox entry ${row.id}: ${String(error)}`))
+        .catch((error) => {
+          // Deposed between two polls: the fenced write rolled back, the new leader delivers the entry.
+          if (error instanceof NotLeaderError) this.log.warn(`outbox entry ${row.id} left to the new leader: ${error.message}`);
+          else this.log.error(`delivery bookkeeping failed for outbox entry ${row.id}: ${String(error)}`);
+        })
         .finally(() => {
           this.inFlight.delete(row.id);
           this.wake();
@@ -124,6 +141,8 @@ export class DeliveryWorker {
     }
     this.pumping = true;
     try {
+      // A standby only keeps polling (cheaply) until it leads; wake() starts it at once then.
+      if (this.settings.active?.() === false) return this.schedule(this.settings.pollIntervalMs);
       do {
         this.again = false;
         await this.runOnce();
@@ -141,6 +160,16 @@ export class DeliveryWorker {
     }
   }
 
+  /** False when another worker claimed the attempt, the entry was superseded, or this collector no longer leads. */
+  private async claim(row: OutboxRow, attempts: number, leaseUntilMs: number): Promise<boolean> {
+    try {
+      return await this.repo.claim(row.id, attempts, leaseUntilMs, this.fence);
+    } catch (error) {
+      if (error instanceof NotLeaderError) return false;
+      throw error;
+    }
+  }
+
   private async deliver(row: OutboxRow): Promise<void> {
     const attempts = row.attempts + 1;
     const notifier = this.notifiers.get(row.notifier);
@@ -150,13 +179,13 @@ export class DeliveryWorker {
     } catch {
       message = undefined;
     }
+    if (!(await this.claim(row, attempts, this.clock.now() + (notifier?.timeoutMs ?? 0) + LEASE_MARGIN_MS))) return;
     if (!notifier || !message) {
       const error = !notifier ? `notifier "${row.notifier}" is no longer configured` : 'unreadable outbox message';
       await this.repo.finish(row.id, 'failed', attempts, this.clock.now(), error);
       this.onOutcome({ row, message, outcome: 'failed', attempts, error });
       return;
     }
-    if (!(await this.repo.claim(row.id, attempts))) return;
     const request = notifier.render(message, { nowMs: this.clock.now(), idempotencyKey: row.idempotency_key });
     const result = await this.send(request, notifier.timeoutMs);
     const now = this.clock.now();

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import type { Transaction } from '../database/database.js';
+import { LEADERSHIP, NotLeaderError, type Leadership } from '../leadership/leadership.js';
 import { DeliveryWorker, type DeliveryOutcome } from './delivery-worker.js';
 import { AlertmanagerNotifier, createNotifier } from './notifiers.js';
 import type { NotifyConfig } from './notify.config.js';
@@ -8,7 +9,7 @@ import { NotifyMetrics } from './notify.metrics.js';
 import { NotifierHealth } from './notifier-health.js';
 import { NOTIFY_CONFIG, type NotificationQueue } from './notify.ports.js';
 import type { NotificationMessage, Notifier } from './notify.types.js';
-import { OutboxRepository, type OutboxEntry } from './outbox.repository.js';
+import { OutboxRepository, type Fence, type OutboxEntry } from './outbox.repository.js';
 
 /** Finished outbox rows older than `delivery.retention` are deleted this often. */
 const PRUNE_EVERY_MS = 3_600_000;
@@ -18,6 +19,7 @@ const subjectOf = (incidentId: number) => `incident:${incidentId}`;
 /**
  * Builds the configured notifiers, turns messages into durable outbox entries, runs the delivery
  * worker and prunes finished entries. Offered to other features as the NotificationQueue port.
+ * Every collector queues; only the leader delivers and prunes (its outbox writes are fenced).
  */
 @Injectable()
 export class NotifyService implements NotificationQueue, OnModuleInit, OnApplicationShutdown {
@@ -27,25 +29,36 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   private readonly listeners = new Set<(outcome: DeliveryOutcome) => void>();
   private readonly health = new NotifierHealth();
   private pruneTimer: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
+  /** Deliveries and pruning are the leader's: their transactions are fenced when collectors share a database. */
+  private readonly fence: Fence | undefined;
 
   constructor(
     @Inject(NOTIFY_CONFIG) private readonly config: NotifyConfig,
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly outbox: OutboxRepository,
     private readonly metrics: NotifyMetrics,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership,
   ) {
+    this.fence = (tx) => leadership.assertLeader(tx);
     this.notifiers = new Map(config.notifiers.map((c) => [c.name, createNotifier(c)]));
     const d = config.delivery;
     this.worker = new DeliveryWorker(
       outbox,
       this.notifiers,
       clock,
-      { concurrency: d.concurrency, maxAttempts: d.max_attempts, backoffInitialMs: d.backoff_initial, backoffMaxMs: d.backoff_max, pollIntervalMs: 1000 },
+      { concurrency: d.concurrency, maxAttempts: d.max_attempts, backoffInitialMs: d.backoff_initial, backoffMaxMs: d.backoff_max, pollIntervalMs: 1000, active: () => leadership.isLeader() },
       (outcome) => this.outcome(outcome),
+      undefined,
+      undefined,
+      this.fence,
     );
   }
 
   onModuleInit(): void {
+    this.unsubscribe = this.leadership.onChange((leader) => {
+      if (leader) this.worker.wake();
+    });
     this.worker.start();
     this.prune();
     this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
@@ -54,6 +67,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
 
   async onApplicationShutdown(): Promise<void> {
     if (this.pruneTimer) clearInterval(this.pruneTimer);
+    this.unsubscribe?.();
     await this.worker.stop();
   }
 
@@ -69,7 +83,7 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   }
 
   async prepareResolve(tx: Transaction, incidentId: number, nowMs: number): Promise<string[]> {
-    const history = await this.outbox.history(subjectOf(incidentId));
+    const history = await this.outbox.history(subjectOf(incidentId), tx);
     const targets: string[] = [];
     for (const name of this.notifiers.keys()) {
       const rows = history.filter((r) => r.notifier === name);
@@ -80,9 +94,10 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
       });
       const since = rows.slice(start);
       const unattempted = since.filter((r) => r.state === 'pending' && r.attempts === 0).map((r) => r.id);
-      await this.outbox.supersede(tx, unattempted, nowMs);
-      if (unattempted.length) this.metrics.notification(name, 'superseded', unattempted.length);
-      if (since.some((r) => r.state === 'delivered' || r.attempts > 0)) targets.push(name);
+      const superseded = await this.outbox.supersede(tx, unattempted, nowMs);
+      if (superseded) this.metrics.notification(name, 'superseded', superseded);
+      const claimedMeanwhile = superseded < unattempted.length;
+      if (claimedMeanwhile || since.some((r) => r.state === 'delivered' || r.attempts > 0)) targets.push(name);
     }
     return targets;
   }
@@ -109,7 +124,11 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   }
 
   private prune(): void {
-    this.outbox.prune(this.clock.now() - this.config.delivery.retention).catch((error) => this.log.error(`outbox prune failed: ${String(error)}`));
+    if (!this.leadership.isLeader()) return;
+    this.outbox.prune(this.clock.now() - this.config.delivery.retention, this.fence).catch((error) => {
+      // Another collector leads now: pruning is its job.
+      if (!(error instanceof NotLeaderError)) this.log.error(`outbox prune failed: ${String(error)}`);
+    });
   }
 
   private outcome(outcome: DeliveryOutcome): void {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, RunResult, SqlParams, Transaction } from '../database/database.js';
+import type { Database, RunResult, SqlParams, SqlReader, Transaction } from '../database/database.js';
 import type { NotifyEvent } from './notify.types.js';
 
 export type OutboxState = 'pending' | 'delivered' | 'failed' | 'superseded';
@@ -30,14 +30,20 @@ export interface OutboxRow {
   finished_ms: number | null;
 }
 
+/** The leader's fencing check, run first in a transaction only the leader may commit (see leadership/). */
+export type Fence = (tx: Transaction) => Promise<void>;
+
 /** SQL of the durable notification outbox, nothing else. */
 @Injectable()
 export class OutboxRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
-  /** The delivery worker's own writes: each is a transaction of its own. */
-  private write(sql: string, params: SqlParams): Promise<RunResult> {
-    return this.db.transaction((tx) => tx.run(sql, params));
+  /** The delivery worker's own writes: each is a transaction of its own, fenced when `fence` is given. */
+  private write(sql: string, params: SqlParams, fence?: Fence): Promise<RunResult> {
+    return this.db.transaction(async (tx) => {
+      await fence?.(tx);
+      return tx.run(sql, params);
+    });
   }
 
   /** Inserts entries, inside the transaction that changed the subject. */
@@ -50,15 +56,22 @@ export class OutboxRepository {
     }
   }
 
-  /** All entries of a subject, oldest first (a subject has a handful). */
-  history(subject: string): Promise<OutboxRow[]> {
-    return this.db.all<OutboxRow>('SELECT * FROM notification_outbox WHERE subject = ? ORDER BY id', [subject]);
+  /** All entries of a subject, oldest first (a subject has a handful); as `reader` sees them. */
+  history(subject: string, reader: SqlReader = this.db): Promise<OutboxRow[]> {
+    return reader.all<OutboxRow>('SELECT * FROM notification_outbox WHERE subject = ? ORDER BY id', [subject]);
   }
 
-  async supersede(tx: Transaction, ids: readonly number[], nowMs: number): Promise<void> {
+  /**
+   * Supersedes entries not yet attempted; returns how many were. One claimed meanwhile (by the
+   * leader's worker, perhaps on another collector) is left alone: it may be on its way.
+   */
+  async supersede(tx: Transaction, ids: readonly number[], nowMs: number): Promise<number> {
+    let superseded = 0;
     for (const id of ids) {
-      await tx.run(`UPDATE notification_outbox SET state = 'superseded', finished_ms = ? WHERE id = ? AND state = 'pending'`, [nowMs, id]);
+      const r = await tx.run(`UPDATE notification_outbox SET state = 'superseded', finished_ms = ? WHERE id = ? AND state = 'pending' AND attempts = 0`, [nowMs, id]);
+      superseded += r.changes;
     }
+    return superseded;
   }
 
   /**
@@ -82,31 +95,42 @@ export class OutboxRepository {
   }
 
   /**
-   * Counts an attempt before it is made, so a concurrent decision sees the entry as possibly
-   * delivered; false when the entry was superseded meanwhile (then nothing is sent).
+   * Claims attempt number `attempts` (the row's attempts + 1) before it is made: counts it, so a
+   * concurrent decision sees the entry as possibly delivered, and leases the entry until
+   * `leaseUntilMs` (it is not due for anyone else meanwhile). A compare-and-set on `attempts`: of
+   * two workers that read the same row (a deposed leader and its successor), one wins. False when
+   * another worker claimed it, or it was superseded meanwhile: then nothing is sent.
    */
-  async claim(id: number, attempts: number): Promise<boolean> {
-    const r = await this.write(`UPDATE notification_outbox SET attempts = ? WHERE id = ? AND state = 'pending'`, [attempts, id]);
+  async claim(id: number, attempts: number, leaseUntilMs: number, fence?: Fence): Promise<boolean> {
+    const r = await this.write(
+      `UPDATE notification_outbox SET attempts = ?, due_ms = ? WHERE id = ? AND state = 'pending' AND attempts = ?`,
+      [attempts, leaseUntilMs, id, attempts - 1],
+      fence,
+    );
     return r.changes === 1;
   }
 
-  /** Marks an attempt's outcome; `state = 'pending'` guards against a concurrent supersede. */
+  /**
+   * Marks the outcome of the claimed attempt `attempts`; `state = 'pending'` guards against a
+   * concurrent supersede, `attempts` against a worker whose lease ran out and was claimed again.
+   * Not fenced: the attempt was made, its outcome is a fact whoever leads now.
+   */
   async finish(id: number, state: 'delivered' | 'failed', attempts: number, nowMs: number, error: string | null): Promise<void> {
-    await this.write(`UPDATE notification_outbox SET state = ?, attempts = ?, finished_ms = ?, last_error = ? WHERE id = ? AND state = 'pending'`, [
+    await this.write(`UPDATE notification_outbox SET state = ?, finished_ms = ?, last_error = ? WHERE id = ? AND state = 'pending' AND attempts = ?`, [
       state,
-      attempts,
       nowMs,
       error,
       id,
+      attempts,
     ]);
   }
 
   async retryLater(id: number, attempts: number, dueMs: number, error: string): Promise<void> {
-    await this.write(`UPDATE notification_outbox SET attempts = ?, due_ms = ?, last_error = ? WHERE id = ? AND state = 'pending'`, [attempts, dueMs, error, id]);
+    await this.write(`UPDATE notification_outbox SET due_ms = ?, last_error = ? WHERE id = ? AND state = 'pending' AND attempts = ?`, [dueMs, error, id, attempts]);
   }
 
-  async prune(finishedBeforeMs: number): Promise<number> {
-    const r = await this.write(`DELETE FROM notification_outbox WHERE state <> 'pending' AND finished_ms < ?`, [finishedBeforeMs]);
+  async prune(finishedBeforeMs: number, fence?: Fence): Promise<number> {
+    const r = await this.write(`DELETE FROM notification_outbox WHERE state <> 'pending' AND finished_ms < ?`, [finishedBeforeMs], fence);
     return r.changes;
   }
 

@@ -11,9 +11,12 @@ export interface ProblemRef {
 }
 
 export interface ProblemRecords {
-  /** The problem under investigation (proposed or open) for a condition, if any. */
-  activeFor(fingerprint: string): Promise<ProblemRef | undefined>;
-  /** Records a proposed problem for a recurring condition, inside the caller's transaction. */
+  /** The problem under investigation (proposed or open) for a condition, if any (as `tx` sees it, when given). */
+  activeFor(fingerprint: string, tx?: Transaction): Promise<ProblemRef | undefined>;
+  /**
+   * Records a proposed problem for a recurring condition, inside the caller's transaction; when
+   * another collector proposed one for it meanwhile, returns that one (one active problem per condition).
+   */
   propose(tx: Transaction, condition: { fingerprint: string; rule: string; service: string | null; title: string }, nowMs: number): Promise<ProblemRef>;
   /** Problems created in [fromMs, toMs): how many, how many known errors, how many resolved. */
   periodFigures(fromMs: number, toMs: number): Promise<{ created: number; known_errors: number; resolved: number }>;

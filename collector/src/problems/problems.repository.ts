@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, SqlValue, Transaction } from '../database/database.js';
+import type { Database, SqlReader, SqlValue, Transaction } from '../database/database.js';
 
 export const PROBLEM_STATUSES = ['proposed', 'open', 'resolved', 'closed'] as const;
 export type ProblemStatus = (typeof PROBLEM_STATUSES)[number];
@@ -26,21 +26,26 @@ export class ProblemsRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   /** The problem under investigation for a condition (proposed or open). */
-  findActive(fingerprint: string): Promise<ProblemRow | undefined> {
-    return this.db.get<ProblemRow>(`SELECT * FROM problems WHERE fingerprint = ? AND status IN ('proposed', 'open')`, [fingerprint]);
+  findActive(fingerprint: string, reader: SqlReader = this.db): Promise<ProblemRow | undefined> {
+    return reader.get<ProblemRow>(`SELECT * FROM problems WHERE fingerprint = ? AND status IN ('proposed', 'open')`, [fingerprint]);
   }
 
-  async insert(tx: Transaction, p: Omit<ProblemRow, 'id'>): Promise<number> {
-    const r = await tx.run(
+  /**
+   * Inserts a problem and returns its id, or undefined when an active one (proposed or open) of the
+   * same condition exists already (problems_one_active): another collector proposed it first.
+   */
+  async insertActive(tx: Transaction, p: Omit<ProblemRow, 'id'>): Promise<number | undefined> {
+    const row = await tx.get<{ id: number }>(
       `INSERT INTO problems (fingerprint, rule, service, title, status, known_error, workaround, root_cause, created_ms, updated_ms, resolved_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (fingerprint) WHERE status IN ('proposed', 'open') DO NOTHING RETURNING id`,
       [p.fingerprint, p.rule, p.service, p.title, p.status, p.known_error, p.workaround, p.root_cause, p.created_ms, p.updated_ms, p.resolved_ms],
     );
-    return r.lastID;
+    return row?.id;
   }
 
-  get(id: number): Promise<ProblemRow | undefined> {
-    return this.db.get<ProblemRow>('SELECT * FROM problems WHERE id = ?', [id]);
+  get(id: number, reader: SqlReader = this.db): Promise<ProblemRow | undefined> {
+    return reader.get<ProblemRow>('SELECT * FROM problems WHERE id = ?', [id]);
   }
 
   list(filter: { statuses?: ProblemStatus[]; service?: string; limit: number }): Promise<ProblemRow[]> {
@@ -69,7 +74,7 @@ export class ProblemsRepository {
 
   async periodFigures(fromMs: number, toMs: number): Promise<{ created: number; known_errors: number; resolved: number }> {
     const row = await this.db.get<{ created: number; known_errors: number; resolved: number }>(
-      `SELECT COUNT(*) AS created, COALESCE(SUM(known_error), 0) AS known_errors, COALESCE(SUM(resolved_ms IS NOT NULL), 0) AS resolved
+      `SELECT COUNT(*) AS created, COALESCE(SUM(known_error), 0) AS known_errors, COUNT(resolved_ms) AS resolved
          FROM problems WHERE created_ms >= ? AND created_ms < ?`,
       [fromMs, toMs],
     );

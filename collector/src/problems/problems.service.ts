@@ -42,13 +42,13 @@ export class ProblemsService implements ProblemRecords {
     @Optional() @Inject(PROBLEM_INCIDENTS) private readonly incidents?: ProblemIncidents,
   ) {}
 
-  async activeFor(fingerprint: string): Promise<ProblemRef | undefined> {
-    const p = await this.repo.findActive(fingerprint);
+  async activeFor(fingerprint: string, tx?: Transaction): Promise<ProblemRef | undefined> {
+    const p = await this.repo.findActive(fingerprint, tx);
     return p && { id: p.id, status: p.status };
   }
 
   async propose(tx: Transaction, condition: { fingerprint: string; rule: string; service: string | null; title: string }, nowMs: number): Promise<ProblemRef> {
-    const id = await this.repo.insert(tx, {
+    const id = await this.repo.insertActive(tx, {
       ...condition,
       status: 'proposed',
       known_error: 0,
@@ -58,7 +58,9 @@ export class ProblemsService implements ProblemRecords {
       updated_ms: nowMs,
       resolved_ms: null,
     });
-    const p = (await this.repo.get(id))!;
+    // Undefined: another collector proposed one for this condition since we looked; that one it is.
+    const p = id === undefined ? await this.repo.findActive(condition.fingerprint, tx) : await this.repo.get(id, tx);
+    if (!p) throw new Error(`problem of condition ${condition.fingerprint} vanished while proposing it`);
     return { id: p.id, status: p.status };
   }
 
@@ -81,13 +83,13 @@ export class ProblemsService implements ProblemRecords {
   async update(id: number, patch: z.infer<typeof patchProblemBody>) {
     const now = this.clock.now();
     await refusableTransaction(this.db, async (tx) => {
-      const p = await this.repo.get(id);
+      const p = await this.repo.get(id, tx);
       if (!p) return new NotFoundException({ error: 'not found', message: `problem ${id} does not exist` });
       if (p.status === 'closed' && patch.status !== undefined && patch.status !== 'closed') {
         return new ConflictException({ error: 'conflict', message: `problem ${id} is closed and cannot be reopened; a recurrence proposes a new problem` });
       }
       if (patch.status !== undefined && ACTIVE.includes(patch.status) && !ACTIVE.includes(p.status)) {
-        const other = await this.repo.findActive(p.fingerprint);
+        const other = await this.repo.findActive(p.fingerprint, tx);
         if (other && other.id !== id) return new ConflictException({ error: 'conflict', message: `problem ${other.id} is already active for this condition` });
       }
       const fields: Parameters<ProblemsRepository['update']>[2] = {};

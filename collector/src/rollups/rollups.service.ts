@@ -3,6 +3,7 @@ import { CLOCK, type Clock } from '../common/clock.js';
 import { describeError } from '../common/errors.js';
 import { CollectorEvents } from '../common/events.js';
 import { READ_ONLY, SAMPLE_STORE } from '../common/tokens.js';
+import { LEADERSHIP, SoleLeadership, defaultReplicaId, type Leadership } from '../leadership/leadership.js';
 import type { SampleStore, StoredSeriesSamples } from '../storage/storage.types.js';
 import { RollupAccumulator, type RecomputeReason, type RecomputeRequest } from './domain/accumulator.js';
 import { bucketStart, type Bucket, type TierName } from './domain/buckets.js';
@@ -117,6 +118,8 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
     @Inject(RETENTION_SETTINGS) private readonly retention: RetentionConfig,
     @Inject(READ_ONLY) readOnly: boolean,
     @Optional() @Inject(ROLLUPS_OPTIONS) options?: Partial<RollupsOptions>,
+    // Optional for callers outside Nest (benches): the sole collector of a SQLite file.
+    @Optional() @Inject(LEADERSHIP) private readonly leadership: Leadership = new SoleLeadership(defaultReplicaId()),
   ) {
     this.options = { ...DEFAULT_ROLLUPS_OPTIONS, background: !readOnly, ...options };
     this.accumulator = new RollupAccumulator({ maxPendingBuckets: this.options.maxPendingBuckets });
@@ -129,7 +132,8 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
       log: this.log,
       stats: this.stats,
       write: (work) => this.write(work),
-      stopped: () => this.stopped,
+      // A collector that steps down stops deleting mid-run; the new leader's run covers the rest.
+      stopped: () => this.stopped || !this.leadership.isLeader(),
       batch: this.options.retentionBatch,
       pauseMs: this.options.retentionPauseMs,
     });
@@ -142,7 +146,8 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
     this.unsubscribe = this.events.on('samples', (samples) => this.onSamples(samples));
     this.flushTimer = setInterval(() => void this.flush(), this.options.flushIntervalMs);
     this.flushTimer.unref();
-    this.retentionTimer = setInterval(() => void this.enforceRetention(), this.retention.interval);
+    // Retention is the leader's job when several collectors share the database (deleting twice is harmless, but wasted).
+    this.retentionTimer = setInterval(() => void (this.leadership.isLeader() && this.enforceRetention()), this.retention.interval);
     this.retentionTimer.unref();
   }
 

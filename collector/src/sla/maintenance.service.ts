@@ -35,12 +35,30 @@ export class MaintenanceService {
   /** Loads API-managed windows (after the catalogue, whose services they reference); idempotent. */
   async load(): Promise<void> {
     if (this.loaded) return;
+    await this.sync();
     this.loaded = true;
+  }
+
+  /**
+   * Takes up the API-managed windows as stored, telling listeners what changed: with several
+   * collectors on one database, another collector's API may have created, changed or deleted one.
+   */
+  async sync(): Promise<void> {
+    const stored = new Set<string>();
     for (const row of await this.repo.listDefinitions('sla_maintenance')) {
-      if (this.windows.has(row.id)) continue;
+      stored.add(row.id);
+      const current = this.windows.get(row.id);
+      if (current?.source === 'config' || (current && current.updatedMs === row.updated_ms && JSON.stringify(current.definition) === row.definition)) continue;
       const meta = { retroactive: row.retroactive === 1, createdMs: row.created_ms, updatedMs: row.updated_ms, ...(row.created_by ? { createdBy: row.created_by } : {}) };
-      this.windows.set(row.id, compileMaintenance(JSON.parse(row.definition) as MaintenanceWindowConfig, 'api', this.catalogue.settings, meta));
+      const model = compileMaintenance(JSON.parse(row.definition) as MaintenanceWindowConfig, 'api', this.catalogue.settings, meta);
+      this.windows.set(row.id, model);
+      if (this.loaded) this.invalidate(row.id, [...new Set([...(current?.window.services ?? []), ...model.window.services])]);
     }
+    for (const w of this.list())
+      if (w.source === 'api' && !stored.has(w.id)) {
+        this.windows.delete(w.id);
+        this.invalidate(w.id, w.window.services);
+      }
   }
 
   list(): MaintenanceModel[] {

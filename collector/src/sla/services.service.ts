@@ -31,11 +31,28 @@ export class ServicesService {
   /** Loads API-managed services; idempotent. A stored service shadowed by a config one is skipped. */
   async load(): Promise<void> {
     if (this.loaded) return;
+    await this.sync();
     this.loaded = true;
+  }
+
+  /**
+   * Takes up the API-managed services as stored, telling listeners what changed: with several
+   * collectors on one database, another collector's API may have created, changed or deleted one.
+   */
+  async sync(): Promise<void> {
+    const stored = new Set<string>();
     for (const row of await this.repo.listDefinitions('sla_services')) {
-      if (this.services.has(row.id)) continue;
+      stored.add(row.id);
+      const current = this.services.get(row.id);
+      if (current?.source === 'config' || (current && JSON.stringify(current.definition) === row.definition)) continue;
       this.services.set(row.id, compileService(JSON.parse(row.definition) as ServiceDefinition, 'api', this.settings));
+      if (this.loaded) this.emit({ id: row.id, action: current ? 'update' : 'create' });
     }
+    for (const s of this.list())
+      if (s.source === 'api' && !stored.has(s.id)) {
+        this.services.delete(s.id);
+        this.emit({ id: s.id, action: 'delete' });
+      }
   }
 
   list(): ServiceModel[] {

@@ -4,6 +4,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { READ_ONLY, SAMPLE_STORE } from '../common/tokens.js';
+import { LEADERSHIP, type Leadership } from '../leadership/leadership.js';
 import type { SampleStore } from '../storage/storage.types.js';
 import { DAY_MINUTES, MINUTE_MS, minuteOf } from './domain/bitmap.js';
 import { AGENT_FAILED, AGENT_OK } from './domain/minute-state.js';
@@ -17,6 +18,20 @@ import { readSliMinutes } from './sli-reader.js';
 
 /** A burst of late samples (an agent replaying its spool) is coalesced into one re-read this long after. */
 const COALESCE_MS = 1000;
+
+/**
+ * How long after a re-read finished samples of other collectors for its minutes are still routed to
+ * another re-read: they reach this collector (SampleStore.followPeers) a little after their commit,
+ * so one the re-read already counted may still arrive, and a latency result applied twice would count
+ * twice. Re-reads replace minutes, so routing it to one more re-read is always safe.
+ */
+export const PEER_DELIVERY_GRACE_MS = 10_000;
+/** Bound on finished re-reads remembered for that grace. */
+const MAX_RECENT_REBUILDS = 1000;
+
+type RebuildRange = { services: ReadonlySet<string> | undefined; from: number; to: number };
+
+const inRange = (r: RebuildRange, service: string, minute: number) => minute >= r.from && minute < r.to && (!r.services || r.services.has(service));
 
 const entryKey = (e: RebuildEntry) => `${e.service_id}\u0000${e.day}`;
 
@@ -33,7 +48,9 @@ function mergeEntry(entries: Map<string, RebuildEntry>, e: RebuildEntry): void {
 @Injectable()
 export class SlaRebuilder {
   private readonly log = new Logger('sla');
-  private readonly active: { services: ReadonlySet<string> | undefined; from: number; to: number }[] = [];
+  private readonly active: RebuildRange[] = [];
+  /** Re-reads finished within PEER_DELIVERY_GRACE_MS, and when the grace ends. */
+  private recent: (RebuildRange & { untilMs: number })[] = [];
   private readonly queue = new Map<string, RebuildEntry>();
   /** Requests not yet written to sla_rebuild_queue, and the write in progress. */
   private readonly unsaved = new Map<string, RebuildEntry>();
@@ -45,15 +62,22 @@ export class SlaRebuilder {
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SAMPLE_STORE) private readonly store: SampleStore,
     @Inject(READ_ONLY) private readonly readOnly: boolean,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership,
     private readonly repo: SlaRepository,
     private readonly catalogue: ServicesService,
     private readonly state: SlaState,
   ) {}
 
-  /** Whether a re-read of `minute` for `service` is running (samples for it would be applied twice). */
-  covers(service: string, minute: number): boolean {
-    for (const r of this.active) if (minute >= r.from && minute < r.to && (!r.services || r.services.has(service))) return true;
-    return false;
+  /**
+   * Whether a re-read of `minute` for `service` is running (samples for it would be applied twice);
+   * for samples of other collectors also one that finished within PEER_DELIVERY_GRACE_MS.
+   */
+  covers(service: string, minute: number, fromPeer = false): boolean {
+    for (const r of this.active) if (inRange(r, service, minute)) return true;
+    if (!fromPeer || this.recent.length === 0) return false;
+    const now = this.clock.now();
+    this.recent = this.recent.filter((r) => r.untilMs > now);
+    return this.recent.some((r) => inRange(r, service, minute));
   }
 
   /** Queued requests from the last run (before `state.ready`: they wait for processQueue). */
@@ -76,9 +100,9 @@ export class SlaRebuilder {
   }
 
   /** Why a sample of `service` for `minute` cannot be applied to memory now, if it cannot. */
-  deferral(service: string, minute: number): DeferReason | undefined {
+  deferral(service: string, minute: number, fromPeer = false): DeferReason | undefined {
     const { state } = this;
-    return !state.ready ? 'not_ready' : minute < state.evidenceFromMinute ? 'late' : this.covers(service, minute) ? 'rebuilding' : undefined;
+    return !state.ready ? 'not_ready' : minute < state.evidenceFromMinute ? 'late' : this.covers(service, minute, fromPeer) ? 'rebuilding' : undefined;
   }
 
   /** Counts a sample routed to a re-read and queues minutes [fromMinute, toMinute) of the service. */
@@ -98,9 +122,11 @@ export class SlaRebuilder {
    * Notes minutes to re-read from raw data; persisted so a restart still does it. Cheap enough to
    * call per sample: requests merge in memory, and the writes that persist them are coalesced (one
    * transaction at a time, holding every request noted meanwhile), so a replay of late results
-   * does not queue one transaction per sample in front of ingest.
+   * does not queue one transaction per sample in front of ingest. Only the leader re-reads: a
+   * follower's minute states are a copy of what the leader persisted.
    */
   enqueue(e: RebuildEntry, persist: boolean): void {
+    if (!this.leadership.isLeader()) return;
     mergeEntry(this.queue, e);
     if (persist && !this.readOnly) {
       mergeEntry(this.unsaved, e);
@@ -132,7 +158,7 @@ export class SlaRebuilder {
   /** Re-reads every queued range from raw samples; resolves when the queue is empty. */
   processQueue(): Promise<void> {
     const run = async (): Promise<void> => {
-      while (this.queue.size > 0 && !this.state.stopped) {
+      while (this.queue.size > 0 && !this.state.stopped && this.leadership.isLeader()) {
         const entries = [...this.queue.values()];
         this.queue.clear();
         for (const e of entries) {
@@ -143,6 +169,20 @@ export class SlaRebuilder {
     };
     this.chain = this.chain.then(run, run);
     return this.chain;
+  }
+
+  /**
+   * This collector stopped leading: drops the queue (the leader holds the persisted one) and waits
+   * for the running re-read, so nothing it computed lands in memory afterwards.
+   */
+  async halt(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.queue.clear();
+    this.unsaved.clear();
+    this.recent = [];
+    await this.chain.catch(() => undefined);
+    await this.saving;
   }
 
   /** Stops the coalescing timer and waits for the running re-read and the requests being saved. */
@@ -176,6 +216,8 @@ export class SlaRebuilder {
           mergeEntry(this.queue, { service_id: svc.id, day, from_minute: Math.max(from, day * DAY_MINUTES), to_minute: Math.min(toMinute, (day + 1) * DAY_MINUTES) });
     } finally {
       this.active.splice(this.active.indexOf(active), 1);
+      if (this.recent.length >= MAX_RECENT_REBUILDS) this.recent.shift();
+      this.recent.push({ ...active, untilMs: this.clock.now() + PEER_DELIVERY_GRACE_MS });
     }
   }
 

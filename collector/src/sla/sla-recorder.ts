@@ -1,9 +1,13 @@
-// SLA ingest: folds probe results announced on the event bus into the per-minute states, in memory
-// and without I/O. A result that cannot be applied incrementally (before start-up finished, older
+// SLA ingest: folds probe results into the per-minute states, in memory and without I/O: on the
+// leader only, those this collector stored (announced on the event bus) and, with several collectors
+// on one database, those its peers stored (SampleStore.followPeers). A result that cannot be applied incrementally (before start-up finished, older
 // than the per-agent evidence, or inside a running re-read) is routed to a re-read of raw samples.
-import { Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { CollectorEvents } from '../common/events.js';
 import type { StoredSeriesSamples } from '../common/samples.js';
+import { SAMPLE_STORE } from '../common/tokens.js';
+import { LEADERSHIP, type Leadership } from '../leadership/leadership.js';
+import type { SampleStore } from '../storage/storage.types.js';
 import { MINUTE_MS } from './domain/bitmap.js';
 import { SlaState } from './sla-state.js';
 import { SlaRebuilder } from './sla-rebuilder.js';
@@ -18,21 +22,33 @@ export class SlaRecorder implements OnModuleDestroy {
 
   constructor(
     events: CollectorEvents,
+    @Inject(SAMPLE_STORE) private readonly store: SampleStore,
+    @Inject(LEADERSHIP) private readonly leadership: Leadership,
     private readonly state: SlaState,
     private readonly rebuilder: SlaRebuilder,
   ) {
     this.sli = new SliRecorder(state, rebuilder);
     // Subscribe at once so nothing committed during start-up is missed; until ready, samples
     // are only noted for a re-read from raw storage.
-    this.unsubscribe = events.on('samples', (samples) => this.onSamples(samples));
+    this.unsubscribe = events.on('samples', (samples) => this.onSamples(samples, false));
+  }
+
+  /**
+   * Starts folding in what other collectors store (the leader's job); returns the stop function.
+   * Call it before re-reading raw samples, so nothing committed in between is missed.
+   */
+  followPeers(): () => void {
+    return this.store.followPeers?.((samples) => this.onSamples(samples, true)) ?? (() => undefined);
   }
 
   onModuleDestroy(): void {
     this.unsubscribe();
   }
 
-  private onSamples(batch: readonly StoredSeriesSamples[]): void {
-    this.sli.onSamples(batch);
+  private onSamples(batch: readonly StoredSeriesSamples[], fromPeer: boolean): void {
+    // A follower's minute states are a copy of what the leader persisted.
+    if (!this.leadership.isLeader()) return;
+    this.sli.onSamples(batch, fromPeer);
     const { state } = this;
     for (const s of batch) {
       const metric = s.series.metric;
@@ -53,7 +69,7 @@ export class SlaRecorder implements OnModuleDestroy {
           const minute = Math.floor(ts / MINUTE_MS);
           if (ts < first) first = ts;
           if (ts > last) last = ts;
-          const deferred = this.rebuilder.deferral(svc.id, minute);
+          const deferred = this.rebuilder.deferral(svc.id, minute, fromPeer);
           if (deferred) {
             this.rebuilder.defer(svc.id, minute, minute + 1, deferred);
             continue;

@@ -74,6 +74,20 @@ export class SlaState {
     private readonly catalogue: ServicesService,
   ) {}
 
+  /**
+   * Forgets everything learnt from samples and storage (minute states, last-seen times, counter
+   * baselines, horizons), keeping the catalogue's index: a replica that takes over or steps down
+   * starts again from what the leader persisted.
+   */
+  forgetAll(): void {
+    this.status.clear();
+    this.sli.forgetBaselines();
+    this.seen.clear();
+    this.oldDays.clear();
+    this.evidenceFromMinute = Number.POSITIVE_INFINITY;
+    this.ready = false;
+  }
+
   /** Rebuilds the probe -> services index and each service's rules from the catalogue. */
   reindex(): void {
     const index = new Map<string, ServiceModel[]>();

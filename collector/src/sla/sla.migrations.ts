@@ -75,4 +75,11 @@ export const slaMigrations: Migration[] = [
       ALTER TABLE sla_service_days ADD COLUMN events BLOB;
     `,
   },
+  {
+    id: 'sla/004-days-by-flush-stamp',
+    sql: `
+      -- Followers (several collectors on one database) read the days the leader flushed since a stamp.
+      CREATE INDEX sla_service_days_updated ON sla_service_days (updated_ms);
+    `,
+  },
 ];

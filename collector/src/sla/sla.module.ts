@@ -5,6 +5,7 @@ import { ServicesController } from './services.controller.js';
 import { ServicesService } from './services.service.js';
 import { SlaController } from './sla.controller.js';
 import { SlaEvaluator } from './sla-evaluator.js';
+import { SlaFollower } from './sla-follower.js';
 import { SlaMetrics } from './sla.metrics.js';
 import { SlaRebuilder } from './sla-rebuilder.js';
 import { SlaRecorder } from './sla-recorder.js';
@@ -19,7 +20,7 @@ import { SlaState } from './sla-state.js';
  */
 @Module({
   controllers: [ServicesController, MaintenanceController, SlaController],
-  providers: [SlaRepository, ServicesService, MaintenanceService, SlaState, SlaRebuilder, SlaRecorder, SlaEvaluator, SlaService, SlaMetrics],
+  providers: [SlaRepository, ServicesService, MaintenanceService, SlaState, SlaRebuilder, SlaRecorder, SlaEvaluator, SlaFollower, SlaService, SlaMetrics],
   exports: [SlaService, SlaEvaluator, ServicesService, MaintenanceService],
 })
 export class SlaModule {}

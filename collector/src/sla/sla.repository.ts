@@ -6,6 +6,7 @@ import { sqlDialect } from '../database/dialect.js';
 import { DAY_MINUTES, DAY_WORDS } from './domain/bitmap.js';
 import { ServiceDay } from './status-store.js';
 import type { AuditEntry, AuditRecord } from './audit.js';
+import { LEADERSHIP, SoleLeadership, type Leadership } from '../leadership/leadership.js';
 
 interface DayRow {
   service_id: string;
@@ -32,14 +33,30 @@ export interface RebuildEntry {
   to_minute: number;
 }
 
-/** SQL only. Each write method is one transaction of its own. */
+/**
+ * SQL only. Each write method is one transaction of its own. The minute states, probe last-seen
+ * times, engine state and rebuild queue are written by the leader only: those transactions start
+ * with the fencing check (catalogue and maintenance definitions are written by any replica).
+ */
 @Injectable()
 export class SlaRepository {
-  constructor(@Inject(DATABASE) private readonly db: Database) {}
+  constructor(
+    @Inject(DATABASE) private readonly db: Database,
+    // Constructed without one (specs of the SQL alone): a sole collector, nothing to fence.
+    @Inject(LEADERSHIP) private readonly leadership: Leadership = new SoleLeadership('sla-repository'),
+  ) {}
+
+  /** A transaction only the leader may run: a deposed leader's write throws NotLeaderError and rolls back. */
+  private leaderTransaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await this.leadership.assertLeader(tx);
+      return work(tx);
+    });
+  }
 
   async saveDays(days: readonly ServiceDay[], nowMs: number): Promise<void> {
     if (days.length === 0) return;
-    await this.db.transaction(async (tx) => {
+    await this.leaderTransaction(async (tx) => {
       const stmt = tx.prepare(
         'INSERT INTO sla_service_days (service_id, day, good, bad, latency, events, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (service_id, day) DO UPDATE SET good = excluded.good, bad = excluded.bad, latency = excluded.latency, events = excluded.events, updated_ms = excluded.updated_ms',
@@ -59,6 +76,16 @@ export class SlaRepository {
     return rows.map(decodeDay);
   }
 
+  /** Days written with a flush stamp at or after `stampMs` (what a follower has not read yet). */
+  async loadDaysStampedSince(stampMs: number): Promise<ServiceDay[]> {
+    return (await this.db.all<DayRow>('SELECT * FROM sla_service_days WHERE updated_ms >= ?', [stampMs])).map(decodeDay);
+  }
+
+  /** The newest flush stamp on any day (0 when none). */
+  async newestDayStamp(): Promise<number> {
+    return (await this.db.get<{ stamp: number | null }>('SELECT MAX(updated_ms) AS stamp FROM sla_service_days'))?.stamp ?? 0;
+  }
+
   async deleteServiceDays(service: string): Promise<void> {
     await this.db.transaction((tx) => tx.run('DELETE FROM sla_service_days WHERE service_id = ?', [service]));
   }
@@ -68,7 +95,7 @@ export class SlaRepository {
   }
 
   async setState(key: string, value: string): Promise<void> {
-    await this.db.transaction((tx) =>
+    await this.leaderTransaction((tx) =>
       tx.run('INSERT INTO sla_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value', [key, value]),
     );
   }
@@ -79,7 +106,7 @@ export class SlaRepository {
 
   async saveProbeSeen(entries: readonly { service: string; probe: string; firstMs: number; lastMs: number }[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.transaction(async (tx) => {
+    await this.leaderTransaction(async (tx) => {
       for (const e of entries)
         await tx.run(
           'INSERT INTO sla_probe_seen (service_id, probe, first_ms, last_ms) VALUES (?, ?, ?, ?) ' +
@@ -96,7 +123,7 @@ export class SlaRepository {
 
   async queueRebuild(entries: readonly RebuildEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    await this.db.transaction(async (tx) => {
+    await this.leaderTransaction(async (tx) => {
       for (const e of entries)
         await tx.run(
           'INSERT INTO sla_rebuild_queue (service_id, day, from_minute, to_minute) VALUES (?, ?, ?, ?) ' +
@@ -113,7 +140,7 @@ export class SlaRepository {
 
   /** Removes a queue entry only if it still covers no more than what was rebuilt. */
   async dequeueRebuild(e: RebuildEntry): Promise<void> {
-    await this.db.transaction((tx) =>
+    await this.leaderTransaction((tx) =>
       tx.run('DELETE FROM sla_rebuild_queue WHERE service_id = ? AND day = ? AND from_minute >= ? AND to_minute <= ?', [
         e.service_id,
         e.day,

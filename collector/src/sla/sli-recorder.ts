@@ -16,7 +16,7 @@ export class SliRecorder {
     private readonly rebuilder: SlaRebuilder,
   ) {}
 
-  onSamples(batch: readonly StoredSeriesSamples[]): void {
+  onSamples(batch: readonly StoredSeriesSamples[], fromPeer = false): void {
     // Classify the whole batch first: a histogram's buckets and its _count arrive together, and
     // the _count counts only once a bucket at the threshold is known.
     const matched: [StoredSeriesSamples, readonly SliMatch[]][] = [];
@@ -24,11 +24,11 @@ export class SliRecorder {
       const matches = this.state.sli.matchesOf(s.series);
       if (matches.length > 0) matched.push([s, matches]);
     }
-    for (const [s, matches] of matched) this.apply(s, matches);
+    for (const [s, matches] of matched) this.apply(s, matches, fromPeer);
   }
 
   /** Samples of one series in time order; the increase from the previous sample goes to the later one's minute. */
-  private apply(s: StoredSeriesSamples, matches: readonly SliMatch[]): void {
+  private apply(s: StoredSeriesSamples, matches: readonly SliMatch[], fromPeer: boolean): void {
     const { state, rebuilder } = this;
     const tracker = state.sli;
     let prev = tracker.lastPoint(s.series.id);
@@ -45,7 +45,7 @@ export class SliRecorder {
       }
       for (const m of matches) {
         if (!tracker.counts(m)) continue;
-        const deferred = rebuilder.deferral(m.service, minute);
+        const deferred = rebuilder.deferral(m.service, minute, fromPeer);
         if (deferred) {
           rebuilder.defer(m.service, minute, minute + 1, deferred);
           continue;

@@ -117,6 +117,11 @@ export class SliTracker {
     this.lastPoints.set(seriesId, [ts, value]);
   }
 
+  /** Forgets every baseline: increases start again from the next sample or re-read of each series. */
+  forgetBaselines(): void {
+    this.lastPoints.clear();
+  }
+
   /** Why an SLI service is not (fully) measured, e.g. a histogram without buckets at the threshold. */
   problems(svc: ServiceModel, lastSeenMs: (role: SliRole) => number | undefined, nowMs: number): string[] {
     const sli = svc.sla?.sli;

@@ -78,6 +78,18 @@ export class StatusStore {
     if (!days.has(day.day)) days.set(day.day, day);
   }
 
+  /** Puts a day read from storage in place of what memory held (a follower copying the leader's flush). */
+  replace(day: ServiceDay): void {
+    let days = this.services.get(day.service);
+    if (!days) this.services.set(day.service, (days = new Map()));
+    days.set(day.day, day);
+  }
+
+  /** Forgets every day (a replica that stopped leading starts over from what is stored). */
+  clear(): void {
+    this.services.clear();
+  }
+
   /** Records one vigil_probe_success result and re-judges its minute. */
   applySuccess(rules: ServiceRules, probe: string, agent: string, tsMs: number, value: number): void {
     const minute = Math.floor(tsMs / 60_000);

@@ -11,6 +11,7 @@ import { systemClock } from '../../src/common/clock.js';
 import { freePort, requireDebianPackage } from '../../../dashboards/testing/prometheus.js';
 import { VigilProcess, waitFor } from '../../../e2e/support/vigil-processes.js';
 import { Receiver, startIncidentsApp, tempDatabase, type IncidentsApp, type TempDb } from './incidents.support.js';
+import { engines } from '../../../test/support/engines.js';
 
 const tools = requireDebianPackage('incidents-alertmanager', 'prometheus-alertmanager', ['prometheus-alertmanager']);
 
@@ -22,7 +23,7 @@ interface AmAlert {
   generatorURL: string;
 }
 
-describe.runIf(tools.available)('notifications to a real Alertmanager', () => {
+describe.runIf(tools.available).each(engines('incidents-alertmanager.spec'))('notifications to a real Alertmanager on $name', (engine) => {
   const dir = mkdtempSync(join(tmpdir(), 'vigil-alertmanager-'));
   let am: VigilProcess;
   let amUrl: string;
@@ -53,7 +54,7 @@ describe.runIf(tools.available)('notifications to a real Alertmanager', () => {
       return (await fetch(`${amUrl}/-/ready`).catch(() => undefined))?.ok ? true : undefined;
     }, 15_000, 100);
 
-    tmp = await tempDatabase();
+    tmp = await tempDatabase(engine);
     app = await startIncidentsApp({
       raw: {
         rules: [{ name: 'disk-almost-full', metric: 'vigil_filesystem_used_ratio', match: { mountpoint: '/' }, op: '>', threshold: 0.9, recover_below: 0.85, severity: 'warning' }],

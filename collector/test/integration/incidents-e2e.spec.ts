@@ -13,7 +13,8 @@ import { stringify } from 'yaml';
 import { startCollector, type RunningCollector } from '../../src/app.js';
 import { buildConfig } from '../../src/config/config.loader.js';
 import { AGENT_BIN, compileWorkspace, spawnNode, startProbeTarget, waitFor, type ProbeTarget, type VigilProcess } from '../../../e2e/support/vigil-processes.js';
-import { Receiver } from './incidents.support.js';
+import { Receiver, collectorStorage, type CollectorStorage } from './incidents.support.js';
+import { engines } from '../../../test/support/engines.js';
 
 const AGENT_TOKEN = 'incidents-e2e-agent';
 const API_TOKEN = 'incidents-e2e-api-token';
@@ -26,8 +27,9 @@ interface LiveMessage {
   agent?: { id: string };
 }
 
-describe.runIf(process.platform === 'linux')('probe failure → agent process → collector → incident → webhook and live feed', () => {
+describe.runIf(process.platform === 'linux').each(engines('incidents-e2e.spec'))('probe failure → agent process → collector on $name → incident → webhook and live feed', (engine) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-incidents-e2e-'));
+  let storage: CollectorStorage | undefined;
   let target: ProbeTarget;
   let hook: Receiver;
   let collector: RunningCollector;
@@ -41,9 +43,10 @@ describe.runIf(process.platform === 'linux')('probe failure → agent process �
     compileWorkspace();
     target = await startProbeTarget();
     hook = await Receiver.start();
+    storage = await collectorStorage(engine, dir, 'incidents-e2e.spec');
 
     const config = buildConfig({
-      storage: { path: path.join(dir, 'vigil.db') },
+      storage: storage.storage,
       listen: { grpc: '127.0.0.1:0', http: '127.0.0.1:0' },
       auth: { agent_tokens: [AGENT_TOKEN], api_tokens: [API_TOKEN] },
       services: [{ id: 'web', name: 'Web', owner: 'ops@example.com', probes: ['web-http'], sla: { availability: 99.9, windows: ['1h'], timezone: 'UTC' } }],
@@ -58,7 +61,7 @@ describe.runIf(process.platform === 'linux')('probe failure → agent process �
     });
     // SLA windows end at the last complete minute: the collector's clock runs one minute ahead so the
     // minute in progress counts as complete (as in e2e/sla-downtime.spec.ts). Durations are unaffected.
-    collector = await startCollector({ config, clock: { now: () => Date.now() + 60_000 }, logLevels: false });
+    collector = await startCollector({ config, clock: { now: () => Date.now() + 60_000 }, logLevels: false, ...(storage.store ? { store: storage.store } : {}) });
 
     // The live feed on the collector's own HTTP server, as a dashboard would use it.
     live = new WebSocket(`ws://${collector.httpAddress}/ws?types=incident,agent`, { headers: { authorization: `Bearer ${API_TOKEN}` } });
@@ -90,6 +93,7 @@ describe.runIf(process.platform === 'linux')('probe failure → agent process �
     warningsOnly?.terminate();
     await agent?.stop();
     await collector?.close();
+    await storage?.dispose();
     await hook?.close();
     await target?.close();
     rmSync(dir, { recursive: true, force: true });

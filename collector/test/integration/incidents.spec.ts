@@ -3,6 +3,7 @@ import { createHmac } from 'node:crypto';
 import { ManualClock } from '../../src/common/clock.js';
 import { MAINTENANCE_SOURCE, AGENT_DIRECTORY, BURN_RATE_SOURCE, EXHAUSTION_SOURCE, type BurnRateSignal, type ErrorBudgetState, type ExhaustionSignal } from '../../src/incidents/incidents.sources.js';
 import { API_TOKEN, Receiver, fakeSourcesModule, startIncidentsApp, tempDatabase, eventually, type IncidentsApp, type TempDb } from './incidents.support.js';
+import { engines } from '../../../test/support/engines.js';
 
 const T0 = Date.UTC(2026, 10, 3, 10, 0, 0);
 const DISK = 'vigil_filesystem_used_ratio';
@@ -20,7 +21,7 @@ const diskRule = {
   title: 'Disk {{ labels.mountpoint }} on {{ labels.host }} at {{ value | percent }}',
 };
 
-describe('incidents end to end (Nest app, real SQLite, real HTTP receivers)', () => {
+describe.each(engines('incidents.spec'))('incidents end to end (Nest app, real $name database, real HTTP receivers)', (engine) => {
   let tmp: TempDb;
   let hook: Receiver;
   let pd: Receiver;
@@ -28,7 +29,7 @@ describe('incidents end to end (Nest app, real SQLite, real HTTP receivers)', ()
   let app: IncidentsApp | undefined;
 
   beforeEach(async () => {
-    tmp = await tempDatabase();
+    tmp = await tempDatabase(engine);
     hook = await Receiver.start();
     pd = await Receiver.start();
     clock = new ManualClock(T0);
@@ -164,7 +165,7 @@ describe('incidents end to end (Nest app, real SQLite, real HTTP receivers)', ()
       tmp.db.transaction((tx) =>
         tx.run(`INSERT INTO incidents (fingerprint, rule, severity, title, labels, state, started_ms, opened_ms) VALUES (?, 'x', 'info', 't', '{}', 'open', 0, 0)`, [list[0].fingerprint]),
       ),
-    ).rejects.toThrow('UNIQUE constraint failed: incidents.fingerprint');
+    ).rejects.toThrow(engine.name === 'sqlite' ? 'UNIQUE constraint failed: incidents.fingerprint' : 'duplicate key value violates unique constraint "incidents_one_active"');
   });
 
   it('a blip shorter than group_wait notifies nobody; flapping holds notifications until stable', async () => {

@@ -1,12 +1,14 @@
 // Test helpers shared by the incidents, notify and live specs: a real HTTP receiver on loopback
-// that records requests and answers as scripted, and a temp database with the incident schema.
+// that records requests and answers as scripted, and a temp database (SQLite or PostgreSQL) with the
+// incident schema.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Database } from '../../src/database/database.js';
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
+import type { SampleStore } from '../../src/storage/storage.types.js';
+import { sqliteEngine, type Engine } from '../../../test/support/engines.js';
+import { createPostgresDatabase, postgresServerUrl } from '../../../test/support/postgres.js';
+import { engineSampleStores } from '../support/engine-sample-store.js';
 import { migrate } from '../../src/database/migrations.js';
 import { incidentsAllMigrations } from '../../src/incidents/incidents.migrations.js';
 import { NestFactory } from '@nestjs/core';
@@ -14,6 +16,7 @@ import type { DynamicModule, INestApplication, LoggerService } from '@nestjs/com
 import { Registry } from 'prom-client';
 import { CoreModule } from '../../src/core/core.module.js';
 import { CollectorEvents } from '../../src/common/events.js';
+import type { Leadership } from '../../src/leadership/leadership.js';
 import type { Clock } from '../../src/common/clock.js';
 import { buildConfig } from '../../src/config/config.loader.js';
 import { ApiExceptionFilter } from '../../src/api/api-exception.filter.js';
@@ -26,6 +29,7 @@ import { NotifyService } from '../../src/notify/notify.service.js';
 import { MemorySampleStore } from '../support/memory-sample-store.js';
 import type { StoredSeriesSamples } from '../../src/storage/storage.types.js';
 import { Global, Module, type Provider } from '@nestjs/common';
+import type { Leadership } from '../../src/leadership/leadership.js';
 
 export interface Received {
   path: string;
@@ -120,31 +124,55 @@ export class Receiver {
 }
 
 export interface TempDb {
-  dir: string;
-  path: string;
   db: Database;
+  /** Opens the same data again (a restart); `db` becomes the new connection. */
   reopen(): Promise<Database>;
+  /** Another connection to the same data, as a second collector would have; closed by cleanup(). */
+  peer(): Promise<Database>;
   cleanup(): Promise<void>;
 }
 
-export async function tempDatabase(): Promise<TempDb> {
-  const dir = mkdtempSync(join(tmpdir(), 'vigil-incidents-'));
-  const path = join(dir, 'vigil.db');
+/** A fresh database of `engine` with every incident, change, problem and outbox table. */
+export async function tempDatabase(engine: Engine = sqliteEngine): Promise<TempDb> {
+  const opened = await engine.open();
   const handle: TempDb = {
-    dir,
-    path,
-    db: await SqliteDatabase.open({ path }),
+    db: opened.db,
     async reopen() {
-      handle.db = await SqliteDatabase.open({ path });
+      handle.db = await opened.reopen();
       return handle.db;
     },
-    async cleanup() {
-      await handle.db.close().catch(() => undefined);
-      rmSync(dir, { recursive: true, force: true });
-    },
+    peer: () => opened.reopen(),
+    cleanup: () => opened.dispose(),
   };
   await migrate(handle.db, incidentsAllMigrations);
   return handle;
+}
+
+/** What startCollector needs to run on one engine: the `storage` config and, where needed, a sample store. */
+export interface CollectorStorage {
+  storage: Record<string, unknown>;
+  /** startCollector's `store` option (undefined: the engine's own). */
+  store: ((db: Database) => Promise<SampleStore>) | undefined;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Storage for a whole collector on `engine`, its files under `dir`. On PostgreSQL the database
+ * holds everything but the samples, which stay in a SqliteSampleStore on a separate temp file
+ * (engineSampleStores) until the PostgreSQL sample store lands.
+ */
+export async function collectorStorage(engine: Engine, dir: string, spec: string): Promise<CollectorStorage> {
+  if (engine.name === 'sqlite') return { storage: { path: join(dir, 'vigil.db') }, store: undefined, dispose: async () => undefined };
+  const database = await createPostgresDatabase(postgresServerUrl(spec)!);
+  const samples = engineSampleStores();
+  return {
+    storage: { driver: 'postgres', url: database.url },
+    store: (db) => samples.open(db),
+    async dispose() {
+      await samples.dispose();
+      await database.drop();
+    },
+  };
 }
 
 /** Polls `check` until it returns true (for asynchronous effects in real-time tests). */
@@ -196,6 +224,8 @@ export async function startIncidentsApp(options: {
   imports?: DynamicModule['imports'];
   /** Receives every log line (default: errors to the console). */
   logger?: LoggerService;
+  /** Who leads (default: the sole collector, always the leader). */
+  leadership?: Leadership;
 }): Promise<IncidentsApp> {
   const config = buildConfig({ auth: { api_tokens: [API_TOKEN] }, ...options.raw, incidents: options.settings ?? {} });
   const registry = new Registry();
@@ -204,7 +234,7 @@ export async function startIncidentsApp(options: {
   const root: DynamicModule = {
     module: TestRoot,
     imports: [
-      CoreModule.forRoot({ config, clock: options.clock, database: options.db, store: new MemorySampleStore(), registry }),
+      CoreModule.forRoot({ config, clock: options.clock, database: options.db, store: new MemorySampleStore(), registry, ...(options.leadership ? { leadership: options.leadership } : {}) }),
       ...(options.imports ?? []),
       IncidentsModule.register(options.module),
       LiveModule,
@@ -246,6 +276,7 @@ export async function startIncidentsApp(options: {
     async settle() {
       notify.wake();
       await new Promise((r) => setTimeout(r, 20));
+      await notify.worker.runOnce(); // what is due, should the woken timer not have fired yet (a busy machine)
       await notify.worker.idle();
     },
     async api(method, path, body, token = API_TOKEN) {

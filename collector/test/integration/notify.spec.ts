@@ -6,7 +6,11 @@ import { OutboxRepository } from '../../src/notify/outbox.repository.js';
 import { createNotifier } from '../../src/notify/notifiers.js';
 import type { NotificationMessage, Notifier } from '../../src/notify/notify.types.js';
 import { notifiersSchema } from '../../src/incidents/incidents.config.js';
+import { NotLeaderError } from '../../src/leadership/leadership.js';
+import type { Database } from '../../src/database/database.js';
+import type { Fence } from '../../src/notify/outbox.repository.js';
 import { Receiver, eventually, tempDatabase, type TempDb } from './incidents.support.js';
+import { engines } from '../../../test/support/engines.js';
 
 const settings: DeliverySettings = { concurrency: 2, maxAttempts: 3, backoffInitialMs: 20, backoffMaxMs: 100, pollIntervalMs: 50 };
 
@@ -39,14 +43,14 @@ function notifiers(...configs: unknown[]): Map<string, Notifier> {
   return new Map(notifiersSchema.parse(configs).map((c) => [c.name, createNotifier(c)]));
 }
 
-describe('outbox delivery to real HTTP receivers', () => {
+describe.each(engines('notify.spec'))('outbox delivery to real HTTP receivers on $name', (engine) => {
   let tmp: TempDb;
   let receiver: Receiver;
   let worker: DeliveryWorker | undefined;
   let outcomes: DeliveryOutcome[];
 
   beforeEach(async () => {
-    tmp = await tempDatabase();
+    tmp = await tempDatabase(engine);
     receiver = await Receiver.start();
     outcomes = [];
   });
@@ -199,6 +203,91 @@ describe('outbox delivery to real HTTP receivers', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(receiver.requests.map((r) => r.headers['idempotency-key'])).toEqual(['now', 'later']);
     expect(await new OutboxRepository(tmp.db).countByState()).toEqual({ pending: 0, delivered: 2, failed: 0, superseded: 0 });
+  });
+
+  /** A second collector's worker on its own connection to the same outbox. */
+  const peerWorker = (db: Database, map: Map<string, Notifier>, fence?: Fence) =>
+    new DeliveryWorker(new OutboxRepository(db), map, systemClock, settings, (o) => outcomes.push(o), undefined, () => 0.5, fence);
+  const keysSent = () => receiver.requests.map((r) => r.headers['idempotency-key']);
+
+  it('two collectors polling the same outbox send each entry once: claims are a compare-and-set', async () => {
+    const keys = Array.from({ length: 12 }, (_, i) => `key-${String(i).padStart(2, '0')}`);
+    await enqueue(keys.map((key, i) => ({ notifier: 'ops', key, subject: `incident:${i}` })));
+    const map = notifiers({ name: 'ops', type: 'webhook', url: receiver.url });
+    const peer = peerWorker(await tmp.peer(), map);
+    try {
+      peer.start();
+      start(map);
+      await receiver.waitFor(12);
+      await eventually(() => outcomes.length === 12, 3000, 'twelve outcomes');
+      await new Promise((r) => setTimeout(r, 150)); // both keep polling: nothing goes out again
+    } finally {
+      await peer.stop();
+    }
+    expect(keysSent().sort()).toEqual(keys);
+    expect(outcomes.map((o) => [o.outcome, o.attempts]).every(([outcome, attempts]) => outcome === 'delivered' && attempts === 1)).toBe(true);
+    expect(await new OutboxRepository(tmp.db).countByState()).toEqual({ pending: 0, delivered: 12, failed: 0, superseded: 0 });
+  });
+
+  it('an attempt in flight is leased: another collector does not send it again until it timed out', async () => {
+    receiver.script.push('hang', { status: 200 });
+    await enqueue([{ notifier: 'slow', key: 'leased' }]);
+    const map = notifiers({ name: 'slow', type: 'webhook', url: receiver.url, timeout: '1500ms' });
+    const peer = peerWorker(await tmp.peer(), map);
+    start(map);
+    await eventually(() => receiver.requests.length === 1, 2000, 'the first attempt'); // (waitFor counts answered requests)
+    try {
+      peer.start();
+      await new Promise((r) => setTimeout(r, 400)); // the first attempt still hangs; the peer polls every 50 ms meanwhile
+      expect(keysSent()).toEqual(['leased']);
+      await eventually(() => outcomes.some((o) => o.outcome === 'delivered'), 3000, 'the retry after the timeout');
+    } finally {
+      await peer.stop();
+    }
+    expect(keysSent()).toEqual(['leased', 'leased']);
+    expect(outcomes.map((o) => [o.outcome, o.attempts, o.error])).toEqual([
+      ['retry', 1, 'timeout after 1500 ms'],
+      ['delivered', 2, undefined],
+    ]);
+  });
+
+  it('a collector that no longer leads claims nothing (its fence rolls the claim back); the leader delivers', async () => {
+    await enqueue([{ notifier: 'ops', key: 'fenced' }]);
+    const map = notifiers({ name: 'ops', type: 'webhook', url: receiver.url });
+    const deposed = peerWorker(await tmp.peer(), map, async () => {
+      throw new NotLeaderError('term 1 ended, term 2 leads');
+    });
+    deposed.start();
+    await new Promise((r) => setTimeout(r, 200));
+    await deposed.stop();
+    expect(receiver.requests).toHaveLength(0);
+    expect((await new OutboxRepository(tmp.db).history('incident:7')).map((r) => [r.state, r.attempts])).toEqual([['pending', 0]]);
+    const fenced: string[] = [];
+    worker = new DeliveryWorker(new OutboxRepository(tmp.db), map, systemClock, settings, (o) => outcomes.push(o), undefined, () => 0.5, async (tx) => {
+      fenced.push(tx.dialect);
+    });
+    worker.start();
+    await receiver.waitFor(1);
+    await worker.idle();
+    expect(keysSent()).toEqual(['fenced']);
+    expect(fenced).toEqual([engine.name]);
+    expect(outcomes.map((o) => [o.outcome, o.attempts])).toEqual([['delivered', 1]]);
+  });
+
+  it('a resolve supersedes only entries nobody claimed: one another collector claimed meanwhile stays pending', async () => {
+    await enqueue([
+      { notifier: 'ops', key: 'claimed', subject: 'incident:7' },
+      { notifier: 'ops', key: 'idle', subject: 'incident:8' },
+    ]);
+    const repo = new OutboxRepository(tmp.db);
+    const [claimed, idle] = [...(await repo.history('incident:7')), ...(await repo.history('incident:8'))];
+    expect(await new OutboxRepository(await tmp.peer()).claim(claimed!.id, 1, 60_000)).toBe(true);
+    expect(await tmp.db.transaction((tx) => repo.supersede(tx, [claimed!.id, idle!.id], 5_000))).toBe(1);
+    const rows = [...(await repo.history('incident:7')), ...(await repo.history('incident:8'))];
+    expect(rows.map((r) => [r.idempotency_key, r.state, r.attempts])).toEqual([
+      ['claimed', 'pending', 1],
+      ['idle', 'superseded', 0],
+    ]);
   });
 
   it('fails entries of notifiers removed from the configuration instead of retrying forever', async () => {

@@ -5,11 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/common/clock.js';
 import { RecordingLogger } from '../support/recording-logger.js';
 import { Receiver, startIncidentsApp, tempDatabase, type IncidentsApp, type TempDb } from './incidents.support.js';
+import { engines } from '../../../test/support/engines.js';
 
 const T0 = Date.UTC(2026, 10, 3, 10, 0, 0);
 const DISK = 'vigil_filesystem_used_ratio';
 
-describe('operator log lines and the delivery-failure timeline', () => {
+describe.each(engines('operator-logs.spec'))('operator log lines and the delivery-failure timeline on $name', (engine) => {
   let tmp: TempDb;
   let hook: Receiver;
   let app: IncidentsApp | undefined;
@@ -17,7 +18,7 @@ describe('operator log lines and the delivery-failure timeline', () => {
   const logger = new RecordingLogger();
 
   beforeEach(async () => {
-    tmp = await tempDatabase();
+    tmp = await tempDatabase(engine);
     hook = await Receiver.start();
   });
   afterEach(async () => {

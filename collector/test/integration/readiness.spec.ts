@@ -1,6 +1,7 @@
 // /readyz of a real collector on a real SQLite file: not ready (503 with the reason) while storage
 // refuses writes, ready again by itself once writes work (the store's probe write, no agent needed).
 import { afterEach, describe, expect, it } from 'vitest';
+import { hostname } from 'node:os';
 import { status } from '@grpc/grpc-js';
 import type { RunningCollector, StartOptions } from '../../src/app.js';
 import { ManualClock } from '../../src/common/clock.js';
@@ -31,7 +32,7 @@ describe('/readyz and storage writes', () => {
 
   it('answers 503 while the database file is full, and 200 again by itself once there is room', async () => {
     const c = await start((db) => SqliteSampleStore.open(db, { writeProbeMs: 200 }));
-    expect(await readyz(c)).toEqual({ status: 200, body: { status: 'ready' } });
+    expect(await readyz(c)).toEqual({ status: 200, body: { status: 'ready', role: 'leader', replica: `${hostname()}:${process.pid}` } });
     const a = agent(c);
     await a.until(() => a.welcome !== undefined);
     await fillDatabase(c.database);
@@ -49,7 +50,7 @@ describe('/readyz and storage writes', () => {
 
     await freeDatabase(c.database);
     await until(async () => (await readyz(c)).status === 200);
-    expect(await readyz(c)).toEqual({ status: 200, body: { status: 'ready' } });
+    expect(await readyz(c)).toEqual({ status: 200, body: { status: 'ready', role: 'leader', replica: `${hostname()}:${process.pid}` } });
     // The probe left nothing behind.
     expect(await c.store.countSamples()).toBe(0);
     expect(await c.database.get('SELECT count(*) AS n FROM sample_log')).toEqual({ n: 0 });

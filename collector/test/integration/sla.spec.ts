@@ -20,6 +20,7 @@ import { INCIDENT_HISTORY, type IncidentHistory } from '../../src/incidents/inci
 import type { IncidentView } from '../../src/incidents/incident-view.js';
 import { parseCsv } from '../../src/reports/render/csv.js';
 import { MemorySampleStore } from '../support/memory-sample-store.js';
+import { MONDAY_AGENTS, SHOP_SERVICE, mondayResult } from '../support/sla-monday.js';
 import type { StoredSeriesSamples } from '../../src/storage/storage.types.js';
 import { engines, type EngineDatabase } from '../../../test/support/engines.js';
 
@@ -33,42 +34,19 @@ const utc = (t: string) => Date.parse(`${t}Z`);
 const RAW_CONFIG = {
   auth: { api_tokens: [API] },
   services: [
-    {
-      id: 'shop',
-      name: 'Web shop',
-      owner: 'ops@example.com',
-      probes: ['shop-http', 'shop-tcp'],
-      sla: {
-        availability: 99.9,
-        latency: { threshold: '300ms', target: 95 },
-        windows: ['7d', '30d'],
-        period: 'month',
-        timezone: 'Europe/Berlin',
-        service_hours: 'Mon-Fri 08:00-18:00',
-      },
-    },
+    SHOP_SERVICE,
     { id: 'db', name: 'Database', probes: ['db-tcp'], depends_on: [] },
   ],
   maintenance: [{ id: 'patch-night', services: ['shop'], schedule: '0 2 * * SUN', duration: '2h', timezone: 'Europe/Berlin', change: 'CHG-1042' }],
 };
 
-/**
- * Monday 2026-11-16, shop-http from three agents, one result per agent and minute (UTC times;
- * Berlin is UTC+1, service hours 07:00-17:00 UTC):
- *  08:00-08:20 a1+a2 fail (majority: bad)   09:00-09:10 only a1 fails (good: disagreement)
- *  10:00-10:30 slow (500 ms)                 11:00-11:05 no data (unknown)
- *  16:50-17:10 all fail (10 in hours)
- */
+/** Every agent's result of a minute of Monday (see sla-monday.ts), or undefined when none reported. */
 function resultsFor(minuteMs: number): { agent: string; ok: boolean; seconds: number }[] | undefined {
-  const t = new Date(minuteMs).toISOString().slice(11, 16);
-  if (t >= '11:00' && t < '11:05') return undefined;
-  return ['a1', 'a2', 'a3'].map((agent) => {
-    let ok = true;
-    if (t >= '08:00' && t < '08:20' && agent !== 'a3') ok = false;
-    if (t >= '09:00' && t < '09:10' && agent === 'a1') ok = false;
-    if (t >= '16:50' && t < '17:10') ok = false;
-    return { agent, ok, seconds: t >= '10:00' && t < '10:30' ? 0.5 : 0.1 };
+  const results = MONDAY_AGENTS.flatMap((agent) => {
+    const r = mondayResult(minuteMs, agent);
+    return r ? [{ agent, ...r }] : [];
   });
+  return results.length ? results : undefined;
 }
 
 describe.each(engines('sla.spec'))('SLA module over a real $name database and real HTTP', (engine) => {
