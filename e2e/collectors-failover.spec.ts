@@ -83,7 +83,7 @@ describe.runIf(process.platform === 'linux' && serverUrl)('two collectors on one
         storage: { driver: 'postgres' }, // the URL comes from VIGIL_STORAGE_URL, as in the Helm chart
         auth: { agent_tokens: [AGENT_TOKEN] },
         services: [{ id: 'web', name: 'Web', owner: 'ops@example.com', probes: ['web-http'], sla: { availability: 99.9, windows: ['1h'], timezone: 'UTC' } }],
-        sla: { evaluation_interval: '1s' },
+        sla: { evaluation_interval: '1s', flush_interval: '2s' },
         rules: [{ name: 'web-down', builtin: 'probe_failing', for: '1s', severity: 'critical' }],
         notifiers: [{ name: 'hook', type: 'webhook', url: webhook.url }],
         incidents: { group_wait: '1s' },
