@@ -34,8 +34,9 @@ export function loadSettings({ pacedRate = 50_000 } = {}) {
  * when `offeredRate` is undefined, else each stream sends on a timer so that all together offer
  * `offeredRate` samples/s. With the collector's `pid`, also the collector CPU seconds it took.
  * Returns acked samples/s, sorted ack latencies (ms), streams ended UNAVAILABLE and the CPU seconds.
+ * Agents are named bench-<firstAgent + i>, so phases against several collectors can split one fleet.
  */
-export async function runPhase(grpc, name, seconds, offeredRate, { streams: STREAMS, series: SERIES, window: WINDOW, token: TOKEN }, pid) {
+export async function runPhase(grpc, name, seconds, offeredRate, { streams: STREAMS, series: SERIES, window: WINDOW, token: TOKEN, firstAgent = 0 }, pid) {
   const Client = makeGenericClientConstructor(IngestService, 'Ingest');
   const clients = Array.from({ length: CHANNELS }, (_, i) => new Client(grpc, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'channel-id': i }));
   const latencies = [];
@@ -91,7 +92,7 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
         else resolve();
       });
       call.on('end', resolve);
-      call.write(vigil.v1.AgentMessage.create({ hello: { agentId: `bench-${s}`, hostname: `bench-${s}`, version: 'bench', streamEpoch: name, intervalMs: 10_000 } }));
+      call.write(vigil.v1.AgentMessage.create({ hello: { agentId: `bench-${firstAgent + s}`, hostname: `bench-${firstAgent + s}`, version: 'bench', streamEpoch: name, intervalMs: 10_000 } }));
     }),
   );
   await Promise.race([allWelcomed, new Promise((r) => setTimeout(r, 60_000))]);

@@ -61,7 +61,7 @@ export const METRIC_GROUPS = [
       m('vigil_network_transmit_drop_total', 'counter', NET, 'Transmitted packets dropped.'),
       m('vigil_uptime_seconds', 'gauge', HOST, 'Seconds since the host booted.'),
       m('vigil_boot_time_seconds', 'gauge', HOST, 'Boot time, Unix seconds.'),
-      m('vigil_agent_up', 'gauge', HOST, '1 while the agent holds a stream to the collector, 0 once it disconnected.'),
+      m('vigil_agent_up', 'gauge', HOST, '1 while the agent holds a stream to the collector (with several collectors on one PostgreSQL: to any of them, as of their last write of its last seen), 0 once it disconnected.'),
       m('vigil_agent_last_seen_timestamp_seconds', 'gauge', HOST, 'When the collector last heard from the agent, Unix seconds.'),
     ],
   },

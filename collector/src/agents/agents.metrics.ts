@@ -9,7 +9,7 @@ export class AgentsMetrics {
   constructor(@Inject(METRICS_REGISTRY) registry: Registry, agents: AgentsService) {
     new Gauge({
       name: 'vigil_agent_up',
-      help: '1 when the agent has an open ingest stream, else 0.',
+      help: '1 when the agent has an open ingest stream (to this collector or, on a shared PostgreSQL, one that wrote its last seen lately), else 0.',
       labelNames: ['agent', 'host'],
       registers: [registry],
       collect() {

@@ -156,13 +156,24 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
         hostname: a.hostname,
         version: a.version,
         labels: a.labels,
-        connected: this.streams.has(a.id) || (sourceKindOf(a.id) !== 'agent' && now - a.lastSeenMs <= RECEIVER_CONNECTED_MS),
+        connected: this.streams.has(a.id) || this.connectedElsewhere(a, now),
         lastSeen: a.lastSeenMs,
         intervalMs: a.intervalMs,
         inventory: a.inventory,
         spoolPending: a.spoolPending,
         spoolDropped: a.spoolDropped,
       }));
+  }
+
+  /**
+   * A source without a stream here that counts as connected: a receiver sender that sent lately, or
+   * (collectors sharing PostgreSQL) an agent whose collector wrote its last seen lately. Collectors
+   * write last seen every FLUSH_INTERVAL_MS, so an agent counts as connected elsewhere until three
+   * of its intervals, and at least three flushes, passed without a word.
+   */
+  private connectedElsewhere(a: AgentRow, now: number): boolean {
+    if (sourceKindOf(a.id) !== 'agent') return now - a.lastSeenMs <= RECEIVER_CONNECTED_MS;
+    return this.hasPeers && now - a.lastSeenMs <= Math.max(3 * a.intervalMs, 3 * FLUSH_INTERVAL_MS);
   }
 
   private async flush(): Promise<void> {

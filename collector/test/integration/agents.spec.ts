@@ -107,4 +107,32 @@ describe.each(engines('agents.spec'))('agent registry on $name', (engine) => {
     await Promise.all(writes);
     expect(await stored(second.repository, 'a1')).toEqual({ ...row, lastSeenMs: T0 + 20_001, spoolPending: 1, spoolDropped: 20 });
   });
+
+  it.runIf(engine.name === 'postgres')('shows an agent streaming to another collector as connected while that collector writes its last seen', async () => {
+    const withPeers = async (db: EngineDatabase['db']) => {
+      const agents = new AgentsService(new AgentsRepository(db), new CollectorEvents(), clock, db);
+      await agents.onModuleInit();
+      services.push(agents);
+      return agents;
+    };
+    const a = await withPeers(opened.db);
+    const b = await withPeers(await opened.reopen());
+    // Each collector writes its agents' last seen and reads the others' every FLUSH_INTERVAL_MS.
+    const flushBoth = async () => {
+      for (const agents of [a, b]) await (agents as unknown as { flush(): Promise<void> }).flush();
+    };
+    await a.connected(hello('a1'));
+    await flushBoth();
+    expect(b.list().find((x) => x.id === 'a1')).toMatchObject({ connected: true, lastSeen: T0 });
+    expect(b.connectedCount()).toBe(0); // vigil_agents_connected stays per collector
+
+    clock.advance(20_000);
+    a.seen('a1', { pending: 0, dropped: 0 });
+    await flushBoth();
+    expect(b.list().find((x) => x.id === 'a1')?.connected).toBe(true);
+
+    // Its collector died: nobody writes its last seen, and after three intervals it counts as gone.
+    clock.advance(3 * 10_000 + 1);
+    expect(b.list().find((x) => x.id === 'a1')?.connected).toBe(false);
+  });
 });
