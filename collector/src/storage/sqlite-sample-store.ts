@@ -6,7 +6,8 @@ import { systemClock, type Clock } from '../common/clock.js';
 import type { Database, ReadConnection, SqlValue } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
 import { checkBatch } from './batch-contract.js';
-import { EMPTY_SEQUENCE, decodeSequence, encodeHoles, judgeSequence, recordSequence, type SequenceState } from './sequence-window.js';
+import { EMPTY_SEQUENCE, decodeSequence, encodeHoles, judgeSequence, type SequenceState } from './sequence-window.js';
+import { finishGroup, judgeGroup, settleGroup, streamKey } from './group-plan.js';
 import { decodeChunk } from './chunk-codec.js';
 import { Compactor, type CompactionInfo } from './compactor.js';
 import { HeadCache, forEachHeadChunk } from './head-cache.js';
@@ -14,12 +15,12 @@ import { LatestPoints } from './latest-points.js';
 import { PendingLog } from './pending-log.js';
 import { Retention } from './retention.js';
 import { RowWriter } from './row-writer.js';
-import { decodeLog, encodeLog, type LogEntry } from './sample-log.js';
+import { decodeLog, encodeLog } from './sample-log.js';
 import { SampleReads, type StorageFootprint } from './sample-reads.js';
 import { SeriesCache } from './series-cache.js';
 import { StorageClosedError, StorageInputError, StorageOverloadedError } from './storage.errors.js';
 import { storageMigrations } from './storage.migrations.js';
-import type { AppendOutcome, CommitInfo, SeriesLimited, IncomingBatch, Labels, MetricKind, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
+import type { CommitInfo, SeriesLimited, IncomingBatch, Labels, MetricKind, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
 import { sequenceGapLimit } from './storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from './store-options.js';
 import { Listeners, newCounters, type SampleStoreStats } from './store-stats.js';
@@ -34,9 +35,6 @@ export type { WriteState } from './write-health.js';
 /** Size of the probe write that tells whether a failing disk takes writes again (16 pages of 4 KiB). */
 const PROBE_BYTES = 64 * 1024;
 
-function streamKey(agentId: string, epoch: string): string {
-  return `${agentId}\u0000${epoch}`;
-}
 
 export class SqliteSampleStore implements SampleStore, SampleRetention {
   private readonly clock: Clock;
@@ -209,45 +207,9 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   private async commitGroup(group: QueuedAppend[]): Promise<void> {
     const started = performance.now();
     const now = this.clock.now();
-    const seqs = new Map<string, { agentId: string; epoch: string; state: SequenceState }>();
-    const draft = this.series.newDraft();
-    const entries: LogEntry[] = [];
-    const results: Array<{ outcome: AppendOutcome; stored: StoredSeriesSamples[] } | StorageInputError> = [];
-    let stored = 0;
-    let samples = 0;
-    for (const item of group) {
-      const b = item.batch;
-      const sk = streamKey(b.agentId, b.epoch);
-      // Judged again against this group's own earlier batches (two streams of one agent epoch).
-      const state = seqs.get(sk)?.state ?? this.sequenceOf(b.agentId, b.epoch);
-      const verdict = judgeSequence(state, b.seq, sequenceGapLimit(b, this.cfg.maxSequenceGap));
-      if (verdict.kind !== 'new') {
-        if (verdict.kind === 'duplicate') results.push({ outcome: { status: 'duplicate' }, stored: [] });
-        else results.push(new StorageInputError(`agent ${b.agentId}: ${verdict.detail}`, verdict.kind === 'gap' ? 'sequence_gap' : 'sequence'));
-        continue;
-      }
-      seqs.set(sk, { agentId: b.agentId, epoch: b.epoch, state: recordSequence(state, b.seq, this.cfg.maxSequenceHoles) });
-      const refs = this.series.resolve(b.agentId, b.series, draft);
-      const out: StoredSeriesSamples[] = [];
-      const refused = { series: 0, samples: 0, first: '' };
-      for (let i = 0; i < b.series.length; i++) {
-        const s = b.series[i]!;
-        const ref = refs[i];
-        if (!ref) {
-          refused.series++;
-          refused.samples += s.timestamps.length;
-          refused.first ||= s.metric;
-          continue;
-        }
-        if (ref.kind !== s.kind) this.counters.kindConflicts++; // the first kind seen stays: a series does not change type
-        if (s.timestamps.length > 0) entries.push({ seriesId: ref.id, timestamps: s.timestamps, values: s.values });
-        out.push({ series: ref, timestamps: s.timestamps, values: s.values });
-      }
-      const kept = item.samples - refused.samples;
-      results.push({ outcome: { status: 'stored', samples: kept, ...(refused.series ? { limited: this.limitedBy(b.agentId, refused, draft.refusedBy.get(b.agentId)) } : {}) }, stored: out });
-      stored++;
-      samples += kept;
-    }
+    const plan = judgeGroup(group, (agentId, epoch) => this.sequenceOf(agentId, epoch), this.series, this.cfg);
+    const { draft, seqs } = plan;
+    const { entries, stored, samples, kindConflicts } = finishGroup(group, plan, (agentId, refused, by) => this.limitedBy(agentId, refused, by));
 
     const logId = entries.length > 0 ? this.nextLogId++ : 0;
     try {
@@ -282,14 +244,10 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
       this.latestPoints.update(entries);
     }
     this.counters.commits++;
+    this.counters.kindConflicts += kindConflicts;
     this.counters.batchesStored += stored;
-    this.counters.batchesDuplicate += results.filter((r) => !(r instanceof StorageInputError) && r.outcome.status === 'duplicate').length;
     this.counters.samplesStored += samples;
-    for (let i = 0; i < group.length; i++) {
-      const result = results[i]!;
-      if (result instanceof StorageInputError) group[i]!.reject(result);
-      else group[i]!.resolve(result);
-    }
+    this.counters.batchesDuplicate += settleGroup(group, plan);
     this.commitListeners.emit({ batches: group.length, samples, durationMs: performance.now() - started });
     if (this.pending.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
   }
