@@ -1,0 +1,351 @@
+// The sample store on PostgreSQL, shared by several collectors. Same contract and group commit as
+// SqliteSampleStore; what differs is that the database, not this process, is the authority: batch
+// sequences are judged under row locks in the commit transaction, series ids come from a unique
+// key, reads include what other collectors stored. See docs/storage.md, "Samples on PostgreSQL".
+import { randomBytes } from 'node:crypto';
+import { systemClock, type Clock } from '../../common/clock.js';
+import type { Database, Transaction } from '../../database/database.js';
+import { migrate } from '../../database/migrations.js';
+import { defaultReplicaId, type Leadership } from '../../leadership/leadership.js';
+import { checkBatch } from '../batch-contract.js';
+import { decodeChunk } from '../chunk-codec.js';
+import type { CompactionInfo } from '../compactor.js';
+import { finishGroup, judgeGroup, settleGroup, streamKey } from '../group-plan.js';
+import { HeadCache, forEachHeadChunk } from '../head-cache.js';
+import { LatestPoints } from '../latest-points.js';
+import { RowWriter } from '../row-writer.js';
+import { encodeLog } from '../sample-log.js';
+import { SampleReads, type StorageFootprint } from '../sample-reads.js';
+import { EMPTY_SEQUENCE, decodeSequence, judgeSequence, type SequenceState } from '../sequence-window.js';
+import { SeriesCache } from '../series-cache.js';
+import { StorageClosedError, StorageOverloadedError } from '../storage.errors.js';
+import type { CommitInfo, IncomingBatch, Labels, MetricKind, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesLimited, SeriesRef, StoredSeriesSamples } from '../storage.types.js';
+import { sequenceGapLimit } from '../storage.types.js';
+import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from '../store-options.js';
+import { Listeners, newCounters, storageLog, type SampleStoreStats } from '../store-stats.js';
+import { WriteHealth, type WriteState } from '../write-health.js';
+import { WriteLoop, type AppendResult, type QueuedAppend } from '../write-loop.js';
+import { allocateSeries, lockStreams, saveStreams } from './group-commit.js';
+import { LogFollower } from './log-follower.js';
+import { LogMirror } from './log-mirror.js';
+import { PostgresCompactor } from './postgres-compactor.js';
+import { PostgresRetention } from './postgres-retention.js';
+import { postgresStorageMigrations } from './postgres-storage.migrations.js';
+import { SeriesQueries } from './series-queries.js';
+
+export interface PostgresSampleStoreOptions extends SqliteSampleStoreOptions {
+  /** Background compaction runs on the leader only (any collector when omitted). */
+  leadership?: Leadership;
+  /** How often other collectors' log rows are looked for (followPeers, latest points). */
+  followPollMs?: number;
+  /** Log rows stay at least this long before compaction, so followers read them (default 10 s). */
+  followGraceMs?: number;
+}
+
+/** SQLSTATEs of a transaction that lost a race and may simply run again. */
+const RETRY_CODES = new Set(['40001', '40P01']);
+const COMMIT_ATTEMPTS = 3;
+
+export class PostgresSampleStore implements SampleStore, SampleRetention {
+  private readonly clock: Clock;
+  private readonly cfg: StoreConfig;
+  private readonly series: SeriesCache;
+  private readonly queries: SeriesQueries;
+  /** Sequences this process committed or loaded: only a duplicate verdict is trusted from them. */
+  private readonly sequences = new Map<string, SequenceState>();
+  private readonly latestPoints = new LatestPoints();
+  private readonly mirror = new LogMirror();
+  private readonly heads: HeadCache;
+  private readonly rows = new RowWriter();
+  private readonly loop: WriteLoop;
+  private readonly compactor: PostgresCompactor;
+  private readonly retention: PostgresRetention;
+  private readonly follower: LogFollower;
+  private readonly reads: SampleReads;
+  private readonly counters = newCounters();
+  private readonly commitListeners = new Listeners<CommitInfo>();
+  private readonly health: WriteHealth;
+  /** This store instance's name in sample_log.writer, and its last committed log sequence. */
+  readonly writer: string;
+  private writerSeq = 0;
+  private closing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly db: Database,
+    options: PostgresSampleStoreOptions,
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.cfg = resolveStoreOptions(options);
+    this.writer = `${options.leadership?.replicaId ?? defaultReplicaId()}#${randomBytes(4).toString('hex')}`;
+    this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
+    this.queries = new SeriesQueries(db, this.series);
+    this.heads = new HeadCache(this.cfg.maxCachedHeads);
+    this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group));
+    const { clock, cfg, mirror, heads, rows, loop, counters } = this;
+    const graceMs = options.followGraceMs ?? 10_000;
+    if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw new RangeError(`sample store option followGraceMs must be an integer >= 0, got ${graceMs}`);
+    this.compactor = new PostgresCompactor({ db, clock, cfg, mirror, heads, rows, loop, counters, graceMs, leadership: options.leadership });
+    this.retention = new PostgresRetention({ db, heads, latest: this.latestPoints, loop, compactor: this.compactor });
+    this.follower = new LogFollower({ reader: db, mirror, latest: this.latestPoints, writer: this.writer, seriesRefs: (ids) => this.queries.refs(ids) });
+    this.reads = new SampleReads(db, db, mirror, { find: (filter) => this.queries.find(filter) }, loop);
+    this.health = new WriteHealth(clock, cfg.writeProbeMs, () => this.probeWrite());
+  }
+
+  /** Applies the PostgreSQL storage migrations, loads series, sequences, latest points and the log. */
+  static async open(db: Database, options: PostgresSampleStoreOptions = {}): Promise<PostgresSampleStore> {
+    if (db.dialect !== 'postgres') throw new Error(`PostgresSampleStore needs a PostgreSQL database, got ${db.dialect}`);
+    await migrate(db, postgresStorageMigrations, options.clock);
+    const store = new PostgresSampleStore(db, options);
+    await store.load();
+    const pollMs = options.followPollMs ?? 250;
+    store.timer = setInterval(() => {
+      store.follower.sync().then(
+        () => store.compactor.maybeCompact(),
+        (error: unknown) => storageLog.warn(`following the log failed: ${(error as Error).message}`),
+      );
+    }, pollMs);
+    store.timer.unref();
+    return store;
+  }
+
+  private async load(): Promise<void> {
+    const series = await this.db.all<{ id: number; key: string; metric: string; labels: string; kind: MetricKind }>('SELECT id, key, metric, labels, kind FROM series ORDER BY id');
+    this.series.load(series.map((row) => ({ key: row.key, ref: { id: row.id, metric: row.metric, labels: JSON.parse(row.labels) as Labels, kind: row.kind } })));
+    for (const row of await this.db.all<{ agent_id: string; epoch: string; last_seq: number; holes: string }>('SELECT agent_id, epoch, last_seq, holes FROM stream_seq')) {
+      this.sequences.set(streamKey(row.agent_id, row.epoch), decodeSequence(row.last_seq, row.holes));
+    }
+    await forEachHeadChunk(
+      this.db,
+      this.series.ids(),
+      (row) => {
+        const { timestamps, values } = decodeChunk(row.data);
+        const n = timestamps.length;
+        if (n) this.latestPoints.set(row.series_id, [timestamps[n - 1]!, values[n - 1]!]);
+      },
+      'postgres',
+    );
+    await this.follower.sync();
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  append(batch: IncomingBatch): Promise<AppendResult> {
+    if (this.loop.closed) {
+      this.counters.rejected.closed++;
+      return Promise.reject(new StorageClosedError());
+    }
+    let samples: number;
+    try {
+      samples = checkBatch(batch);
+    } catch (error) {
+      this.counters.rejected.invalid++;
+      return Promise.reject(error);
+    }
+    // Only "duplicate" is final from this process's view (sequences only grow); anything else is
+    // judged in the commit against the database, which other collectors may have moved on.
+    const verdict = judgeSequence(this.sequenceOf(batch.agentId, batch.epoch), batch.seq, sequenceGapLimit(batch, this.cfg.maxSequenceGap));
+    if (verdict.kind === 'duplicate') {
+      this.counters.batchesDuplicate++;
+      return Promise.resolve({ outcome: { status: 'duplicate' }, stored: [] });
+    }
+    const overload = this.overload(samples);
+    if (overload) {
+      this.counters.rejected[overload.reason]++;
+      this.health.failed(overload);
+      return Promise.reject(overload);
+    }
+    return this.loop.append(batch, samples);
+  }
+
+  private overload(samples: number): StorageOverloadedError | undefined {
+    const queued = this.loop.queuedSamples;
+    if (queued + samples > this.cfg.maxQueuedSamples && this.loop.queuedBatches > 0) {
+      return new StorageOverloadedError('queue_full', `storage write queue full: ${queued} samples queued, limit ${this.cfg.maxQueuedSamples}`);
+    }
+    if (this.mirror.samples + queued + samples > this.cfg.maxLogSamples && this.mirror.samples > 0) {
+      return new StorageOverloadedError('log_full', `storage log full: ${this.mirror.samples} samples await compaction, limit ${this.cfg.maxLogSamples}`);
+    }
+    return undefined;
+  }
+
+  writeState(): WriteState {
+    return this.health.state();
+  }
+
+  private async probeWrite(): Promise<void> {
+    const overload = this.overload(1);
+    if (overload) throw overload;
+    await this.loop.enqueue(async () => {
+      await this.db.transaction((tx) => tx.run('UPDATE compaction_state SET generation = generation WHERE id = 0'));
+      return true;
+    });
+  }
+
+  onCommit(listener: (info: CommitInfo) => void): void {
+    this.commitListeners.add(listener);
+  }
+
+  onCompaction(listener: (info: CompactionInfo) => void): void {
+    this.compactor.listeners.add(listener);
+  }
+
+  /**
+   * One transaction for a group of appends: lock the streams' sequence rows, judge the batches
+   * against them, allocate new series, append one log row, save the sequences. Appends resolve
+   * only after COMMIT; a lost race (deadlock, serialization) runs the whole group again.
+   */
+  private async commitGroup(group: QueuedAppend[]): Promise<void> {
+    const started = performance.now();
+    const now = this.clock.now();
+    let attempt = 0;
+    let result: Awaited<ReturnType<PostgresSampleStore['writeGroup']>>;
+    for (;;) {
+      try {
+        result = await this.db.transaction((tx) => this.writeGroup(tx, group, now));
+        break;
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        if (typeof code === 'string' && RETRY_CODES.has(code) && ++attempt < COMMIT_ATTEMPTS) continue;
+        this.counters.commitFailures++;
+        this.health.failed(error);
+        for (const item of group) item.reject(error);
+        return;
+      }
+    }
+    const { plan, done, row } = result;
+    if (done.stored > 0) this.health.succeeded();
+    this.series.apply(plan.draft);
+    for (const [sk, s] of plan.seqs) this.sequences.set(sk, s.state);
+    if (row) {
+      this.writerSeq = row.seq;
+      this.mirror.add(row);
+      this.latestPoints.update(done.entries);
+    }
+    this.counters.commits++;
+    this.counters.kindConflicts += done.kindConflicts;
+    this.counters.batchesStored += done.stored;
+    this.counters.samplesStored += done.samples;
+    this.counters.batchesDuplicate += settleGroup(group, plan);
+    this.commitListeners.emit({ batches: group.length, samples: done.samples, durationMs: performance.now() - started });
+    if (this.mirror.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
+  }
+
+  private async writeGroup(tx: Transaction, group: QueuedAppend[], now: number) {
+    const streams = new Map<string, { agentId: string; epoch: string }>();
+    for (const { batch } of group) streams.set(streamKey(batch.agentId, batch.epoch), { agentId: batch.agentId, epoch: batch.epoch });
+    const states = await lockStreams(tx, [...streams.values()], now);
+    const plan = judgeGroup(group, (agentId, epoch) => states.get(streamKey(agentId, epoch)) ?? EMPTY_SEQUENCE, this.series, this.cfg);
+    const replaced = plan.draft.created.size > 0 ? this.series.assignIds(plan.draft, await allocateSeries(tx, plan.draft.created, now)) : undefined;
+    const done = finishGroup(group, plan, (agentId, refused, by) => this.limitedBy(agentId, refused, by), replaced);
+    let row;
+    if (done.entries.length > 0) {
+      row = { writer: this.writer, seq: this.writerSeq + 1, createdMs: now, entries: done.entries, samples: done.samples };
+      await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (writer, writer_seq, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?, ?)', [
+        row.writer,
+        row.seq,
+        now,
+        done.stored,
+        done.samples,
+        encodeLog(done.entries),
+      ]);
+    }
+    if (plan.seqs.size > 0) await saveStreams(tx, plan.seqs.values(), now);
+    return { plan, done, row };
+  }
+
+  private limitedBy(agentId: string, refused: { series: number; samples: number; first: string }, by: 'max_series' | 'max_series_per_agent' | undefined): SeriesLimited {
+    const { maxSeries, maxSeriesPerAgent } = this.cfg;
+    const limit = by === 'max_series' ? `${maxSeries} series in the store (ingest.max_series)` : `${maxSeriesPerAgent} series of agent ${agentId} (ingest.max_series_per_agent)`;
+    return { series: refused.series, samples: refused.samples, detail: `${refused.series} new series refused (first ${refused.first}): limit of ${limit} reached` };
+  }
+
+  /** Moves every log row older than the follow grace (of every collector) into chunks. */
+  compact(): Promise<void> {
+    return this.compactor.compact();
+  }
+
+  deleteBefore(cutoffMs: number): Promise<number> {
+    return this.retention.deleteBefore(cutoffMs);
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  async lastStoredSeq(agentId: string, epoch: string): Promise<number> {
+    const row = await this.db.get<{ last_seq: number }>('SELECT last_seq FROM stream_seq WHERE agent_id = ? AND epoch = ?', [agentId, epoch]);
+    return row?.last_seq ?? 0;
+  }
+
+  private sequenceOf(agentId: string, epoch: string): SequenceState {
+    return this.sequences.get(streamKey(agentId, epoch)) ?? EMPTY_SEQUENCE;
+  }
+
+  findSeries(filter: SeriesFilter): Promise<SeriesRef[]> {
+    return this.queries.find(filter);
+  }
+
+  async getSeries(id: number): Promise<SeriesRef | undefined> {
+    return (await this.queries.refs([id])).get(id);
+  }
+
+  async queryRange(seriesId: number, fromMs: number, toMs: number, options?: RangeOptions): Promise<Point[]> {
+    await this.follower.sync();
+    return this.reads.queryRange(seriesId, fromMs, toMs, options);
+  }
+
+  async *scanRange(fromMs: number, toMs: number, filter: SeriesFilter = {}): AsyncGenerator<StoredSeriesSamples> {
+    await this.follower.sync();
+    yield* this.reads.scanRange(fromMs, toMs, filter);
+  }
+
+  async latest(seriesIds?: number[]): Promise<Map<number, Point>> {
+    await this.follower.sync();
+    return this.latestPoints.copy(seriesIds);
+  }
+
+  /** Samples in chunks and in the log, of every collector, in one snapshot. */
+  async countSamples(): Promise<number> {
+    const row = await this.db.get<{ n: number }>('SELECT (SELECT COALESCE(sum(count), 0) FROM chunk) + (SELECT COALESCE(sum(samples), 0) FROM sample_log) AS n');
+    return row?.n ?? 0;
+  }
+
+  async storageFootprint(): Promise<StorageFootprint> {
+    const c = await this.db.get<{ n: number; s: number | null; b: number | null }>('SELECT count(*) AS n, sum(count) AS s, sum(octet_length(data)) AS b FROM chunk');
+    const l = await this.db.get<{ n: number; s: number | null; b: number | null }>('SELECT count(*) AS n, sum(samples) AS s, sum(octet_length(data)) AS b FROM sample_log');
+    return { chunks: c?.n ?? 0, chunkSamples: c?.s ?? 0, chunkBytes: c?.b ?? 0, logRows: l?.n ?? 0, logSamples: l?.s ?? 0, logBytes: l?.b ?? 0 };
+  }
+
+  followPeers(listener: (samples: StoredSeriesSamples[]) => void): () => void {
+    return this.follower.follow(listener);
+  }
+
+  /** Log rows of other collectors compacted before this one read them (followPeers missed them). */
+  get missedPeerRows(): number {
+    return this.follower.missedRows;
+  }
+
+  stats(): SampleStoreStats {
+    return {
+      ...this.counters,
+      rejected: { ...this.counters.rejected },
+      queuedBatches: this.loop.queuedBatches,
+      queuedSamples: this.loop.queuedSamples,
+      logRows: this.mirror.rowCount,
+      logSamples: this.mirror.samples,
+      series: this.series.size,
+      cachedHeads: this.heads.size,
+    };
+  }
+
+  /** Stops accepting appends and commits those already queued. The Database belongs to the caller. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.health.close();
+      if (this.timer) clearInterval(this.timer);
+      await this.loop.stop();
+      await this.rows.finalize();
+      await this.follower.sync().catch(() => undefined);
+    })();
+    return this.closing;
+  }
+}
