@@ -63,6 +63,20 @@ describe.runIf(engine)('PostgresSampleStore shared by several collectors', () =>
     }
   });
 
+  it('fails only the batch whose content PostgreSQL refuses with a data exception, committing the rest of its group', async () => {
+    const a = await openCollector();
+    // A stand-in for content the database cannot store: a data exception raised for one agent's rows.
+    await dbs[0]!.transaction((tx) =>
+      tx.exec(`CREATE FUNCTION refuse_bad() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.agent_id = 'agent-bad' THEN RAISE EXCEPTION 'value out of range' USING ERRCODE = '22003'; END IF; RETURN NEW; END $$;
+        CREATE TRIGGER refuse_bad BEFORE INSERT ON stream_seq FOR EACH ROW EXECUTE FUNCTION refuse_bad();`),
+    );
+    const [bad, good] = await Promise.allSettled([a.append(batch(1, [gauge('m', { s: 'bad' }, [[T0, 1]])], 'agent-bad')), a.append(batch(1, [gauge('m', { s: 'fine' }, [[T0, 2]])], 'agent-good'))]);
+    expect(good).toEqual({ status: 'fulfilled', value: expect.objectContaining({ outcome: { status: 'stored', samples: 1 } }) });
+    expect(bad).toEqual({ status: 'rejected', reason: expect.objectContaining({ code: '22003', message: 'value out of range' }) });
+    expect(await a.countSamples()).toBe(1);
+    expect(await a.lastStoredSeq('agent-bad', 'e1')).toBe(0);
+  });
+
   it('judges sequences against the database: a collector that saw the stream long ago neither refuses a gap nor stores a replay', async () => {
     const a = await openCollector({ maxSequenceGap: 5 });
     const b = await openCollector({ maxSequenceGap: 5 });

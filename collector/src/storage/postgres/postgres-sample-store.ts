@@ -18,7 +18,7 @@ import { encodeLog } from '../sample-log.js';
 import { SampleReads, type StorageFootprint } from '../sample-reads.js';
 import { EMPTY_SEQUENCE, decodeSequence, judgeSequence, type SequenceState } from '../sequence-window.js';
 import { SeriesCache } from '../series-cache.js';
-import { StorageClosedError, StorageOverloadedError } from '../storage.errors.js';
+import { dataErrorCode, StorageClosedError, StorageOverloadedError } from '../storage.errors.js';
 import type { CommitInfo, IncomingBatch, Labels, MetricKind, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesLimited, SeriesRef, StoredSeriesSamples } from '../storage.types.js';
 import { sequenceGapLimit } from '../storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from '../store-options.js';
@@ -208,6 +208,12 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && RETRY_CODES.has(code) && ++attempt < COMMIT_ATTEMPTS) continue;
         this.counters.commitFailures++;
+        // One batch's content (a NUL byte in a label) fails the whole group: commit each alone, so
+        // the error, permanent for that batch, reaches only it.
+        if (dataErrorCode(error) && group.length > 1) {
+          for (const item of group) await this.commitGroup([item]);
+          return;
+        }
         this.health.failed(error);
         for (const item of group) item.reject(error);
         return;
