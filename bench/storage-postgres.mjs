@@ -68,6 +68,7 @@ async function run(name, settings) {
   latencies.sort((a, b) => a - b);
   console.log(`${name}: paced at ${fmt(RATE)} samples/s: append latency p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`);
   const logSamples = (await store.storageFootprint()).logSamples;
+  if (process.env.BENCH_STEPS) store.onCompaction((i) => console.log(JSON.stringify(i)));
   const c0 = performance.now();
   await store.compact();
   const cs = (performance.now() - c0) / 1000;

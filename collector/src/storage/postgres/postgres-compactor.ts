@@ -18,7 +18,7 @@ import type { LogMirror } from './log-mirror.js';
 import { dayOf, ensurePartitions } from './partitions.js';
 
 /** Log rows considered per step (each is one group commit). */
-const MAX_ROWS_PER_STEP = 256;
+const MAX_ROWS_PER_STEP = 5_000;
 
 export interface PostgresCompactorParts {
   db: Database;

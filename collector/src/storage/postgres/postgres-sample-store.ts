@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { systemClock, type Clock } from '../../common/clock.js';
 import type { Database, Transaction } from '../../database/database.js';
+import { PostgresDatabase } from '../../database/postgres-database.js';
 import { migrate } from '../../database/migrations.js';
 import { defaultReplicaId, type Leadership } from '../../leadership/leadership.js';
 import { checkBatch } from '../batch-contract.js';
@@ -57,7 +58,11 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   private readonly mirror = new LogMirror();
   private readonly heads: HeadCache;
   private readonly rows = new RowWriter();
+  /** The compactor's statements: prepared statements belong to one Database's connections. */
+  private readonly maintenanceRows = new RowWriter();
   private readonly loop: WriteLoop;
+  /** Runs compaction and retention steps one at a time, on their own connection (see open()). */
+  private readonly maintenance: WriteLoop;
   private readonly compactor: PostgresCompactor;
   private readonly retention: PostgresRetention;
   private readonly follower: LogFollower;
@@ -73,6 +78,8 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
 
   private constructor(
     private readonly db: Database,
+    /** Compaction and retention's own connection, so group commits never queue behind them. */
+    private readonly maintenanceDb: Database,
     options: PostgresSampleStoreOptions,
   ) {
     this.clock = options.clock ?? systemClock;
@@ -82,13 +89,16 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     this.queries = new SeriesQueries(db, this.series);
     this.heads = new HeadCache(this.cfg.maxCachedHeads);
     this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group));
-    const { clock, cfg, mirror, heads, rows, loop, counters } = this;
+    this.maintenance = new WriteLoop(this.cfg, async () => undefined);
+    const { clock, cfg, mirror, heads, counters } = this;
+    const loop = this.maintenance;
+    const rows = this.maintenanceRows;
     const graceMs = options.followGraceMs ?? 10_000;
     if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw new RangeError(`sample store option followGraceMs must be an integer >= 0, got ${graceMs}`);
-    this.compactor = new PostgresCompactor({ db, clock, cfg, mirror, heads, rows, loop, counters, graceMs, leadership: options.leadership });
-    this.retention = new PostgresRetention({ db, heads, latest: this.latestPoints, loop, compactor: this.compactor });
+    this.compactor = new PostgresCompactor({ db: maintenanceDb, clock, cfg, mirror, heads, rows, loop, counters, graceMs, leadership: options.leadership });
+    this.retention = new PostgresRetention({ db: maintenanceDb, heads, latest: this.latestPoints, loop, compactor: this.compactor });
     this.follower = new LogFollower({ reader: db, mirror, latest: this.latestPoints, writer: this.writer, seriesRefs: (ids) => this.queries.refs(ids) });
-    this.reads = new SampleReads(db, db, mirror, { find: (filter) => this.queries.find(filter) }, loop);
+    this.reads = new SampleReads(db, db, mirror, { find: (filter) => this.queries.find(filter) }, this.loop);
     this.health = new WriteHealth(clock, cfg.writeProbeMs, () => this.probeWrite());
   }
 
@@ -96,8 +106,15 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   static async open(db: Database, options: PostgresSampleStoreOptions = {}): Promise<PostgresSampleStore> {
     if (db.dialect !== 'postgres') throw new Error(`PostgresSampleStore needs a PostgreSQL database, got ${db.dialect}`);
     await migrate(db, postgresStorageMigrations, options.clock);
-    const store = new PostgresSampleStore(db, options);
-    await store.load();
+    const maintenanceDb = db instanceof PostgresDatabase ? await PostgresDatabase.open({ url: db.url, poolSize: 1, applicationName: 'vigil-collector-compactor' }) : db;
+    let store: PostgresSampleStore;
+    try {
+      store = new PostgresSampleStore(db, maintenanceDb, options);
+      await store.load();
+    } catch (error) {
+      if (maintenanceDb !== db) await maintenanceDb.close();
+      throw error;
+    }
     const pollMs = options.followPollMs ?? 250;
     store.timer = setInterval(() => {
       store.follower.sync().then(
@@ -349,8 +366,11 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
       this.health.close();
       if (this.timer) clearInterval(this.timer);
       await this.loop.stop();
+      await this.maintenance.stop();
       await this.rows.finalize();
+      await this.maintenanceRows.finalize();
       await this.follower.sync().catch(() => undefined);
+      if (this.maintenanceDb !== this.db) await this.maintenanceDb.close();
     })();
     return this.closing;
   }
