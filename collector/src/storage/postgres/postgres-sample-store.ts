@@ -8,23 +8,21 @@ import type { Database, Transaction } from '../../database/database.js';
 import { PostgresDatabase } from '../../database/postgres-database.js';
 import { migrate } from '../../database/migrations.js';
 import { defaultReplicaId, type Leadership } from '../../leadership/leadership.js';
-import { checkBatch } from '../batch-contract.js';
-import { decodeChunk } from '../chunk-codec.js';
+import { AppendFront, loadCommitted } from '../append-front.js';
 import type { CompactionInfo } from '../compactor.js';
-import { finishGroup, judgeGroup, settleGroup, streamKey } from '../group-plan.js';
-import { HeadCache, forEachHeadChunk } from '../head-cache.js';
+import { finishGroup, judgeGroup, streamKey } from '../group-plan.js';
+import { HeadCache } from '../head-cache.js';
 import { LatestPoints } from '../latest-points.js';
 import { RowWriter } from '../row-writer.js';
 import { encodeLog } from '../sample-log.js';
 import { SampleReads, type StorageFootprint } from '../sample-reads.js';
-import { EMPTY_SEQUENCE, decodeSequence, judgeSequence, type SequenceState } from '../sequence-window.js';
+import { EMPTY_SEQUENCE } from '../sequence-window.js';
 import { SeriesCache } from '../series-cache.js';
-import { dataErrorCode, StorageClosedError, StorageOverloadedError } from '../storage.errors.js';
-import type { CommitInfo, IncomingBatch, Labels, MetricKind, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesLimited, SeriesRef, StoredSeriesSamples } from '../storage.types.js';
-import { sequenceGapLimit } from '../storage.types.js';
+import { dataErrorCode } from '../storage.errors.js';
+import type { CommitInfo, IncomingBatch, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from '../store-options.js';
-import { Listeners, newCounters, storageLog, type SampleStoreStats } from '../store-stats.js';
-import { WriteHealth, type WriteState } from '../write-health.js';
+import { storageLog, type SampleStoreStats } from '../store-stats.js';
+import type { WriteState } from '../write-health.js';
 import { WriteLoop, type AppendResult, type QueuedAppend } from '../write-loop.js';
 import { allocateSeries, lockStreams, saveStreams } from './group-commit.js';
 import { LogFollower } from './log-follower.js';
@@ -52,8 +50,7 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   private readonly cfg: StoreConfig;
   private readonly series: SeriesCache;
   private readonly queries: SeriesQueries;
-  /** Sequences this process committed or loaded: only a duplicate verdict is trusted from them. */
-  private readonly sequences = new Map<string, SequenceState>();
+  private readonly front: AppendFront;
   private readonly latestPoints = new LatestPoints();
   private readonly mirror = new LogMirror();
   private readonly heads: HeadCache;
@@ -67,9 +64,6 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   private readonly retention: PostgresRetention;
   private readonly follower: LogFollower;
   private readonly reads: SampleReads;
-  private readonly counters = newCounters();
-  private readonly commitListeners = new Listeners<CommitInfo>();
-  private readonly health: WriteHealth;
   /** This store instance's name in sample_log.writer, and its last committed log sequence. */
   readonly writer: string;
   private writerSeq = 0;
@@ -90,7 +84,10 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     this.heads = new HeadCache(this.cfg.maxCachedHeads);
     this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group));
     this.maintenance = new WriteLoop(this.cfg, async () => undefined);
-    const { clock, cfg, mirror, heads, counters } = this;
+    // Other collectors move the streams on: only a duplicate verdict of this process's cache is final.
+    this.front = new AppendFront({ cfg: this.cfg, clock: this.clock, loop: this.loop, uncompactedSamples: () => this.mirror.samples, probeWrite: () => this.probeWrite(), finalVerdicts: 'duplicate' });
+    const { clock, cfg, mirror, heads } = this;
+    const { counters } = this.front;
     const loop = this.maintenance;
     const rows = this.maintenanceRows;
     const graceMs = options.followGraceMs ?? 10_000;
@@ -99,7 +96,6 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     this.retention = new PostgresRetention({ db: maintenanceDb, heads, latest: this.latestPoints, loop, compactor: this.compactor });
     this.follower = new LogFollower({ reader: db, mirror, latest: this.latestPoints, writer: this.writer, seriesRefs: (ids) => this.queries.refs(ids) });
     this.reads = new SampleReads(db, db, mirror, { find: (filter) => this.queries.find(filter) }, this.loop);
-    this.health = new WriteHealth(clock, cfg.writeProbeMs, () => this.probeWrite());
   }
 
   /** Applies the PostgreSQL storage migrations, loads series, sequences, latest points and the log. */
@@ -127,72 +123,21 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   }
 
   private async load(): Promise<void> {
-    const series = await this.db.all<{ id: number; key: string; metric: string; labels: string; kind: MetricKind }>('SELECT id, key, metric, labels, kind FROM series ORDER BY id');
-    this.series.load(series.map((row) => ({ key: row.key, ref: { id: row.id, metric: row.metric, labels: JSON.parse(row.labels) as Labels, kind: row.kind } })));
-    for (const row of await this.db.all<{ agent_id: string; epoch: string; last_seq: number; holes: string }>('SELECT agent_id, epoch, last_seq, holes FROM stream_seq')) {
-      this.sequences.set(streamKey(row.agent_id, row.epoch), decodeSequence(row.last_seq, row.holes));
-    }
-    await forEachHeadChunk(
-      this.db,
-      this.series.ids(),
-      (row) => {
-        const { timestamps, values } = decodeChunk(row.data);
-        const n = timestamps.length;
-        if (n) this.latestPoints.set(row.series_id, [timestamps[n - 1]!, values[n - 1]!]);
-      },
-      'postgres',
-    );
+    await loadCommitted(this.db, 'postgres', this.series, this.front.sequences, this.latestPoints);
     await this.follower.sync();
   }
 
   // ---------------------------------------------------------------- writes
 
   append(batch: IncomingBatch): Promise<AppendResult> {
-    if (this.loop.closed) {
-      this.counters.rejected.closed++;
-      return Promise.reject(new StorageClosedError());
-    }
-    let samples: number;
-    try {
-      samples = checkBatch(batch);
-    } catch (error) {
-      this.counters.rejected.invalid++;
-      return Promise.reject(error);
-    }
-    // Only "duplicate" is final from this process's view (sequences only grow); anything else is
-    // judged in the commit against the database, which other collectors may have moved on.
-    const verdict = judgeSequence(this.sequenceOf(batch.agentId, batch.epoch), batch.seq, sequenceGapLimit(batch, this.cfg.maxSequenceGap));
-    if (verdict.kind === 'duplicate') {
-      this.counters.batchesDuplicate++;
-      return Promise.resolve({ outcome: { status: 'duplicate' }, stored: [] });
-    }
-    const overload = this.overload(samples);
-    if (overload) {
-      this.counters.rejected[overload.reason]++;
-      this.health.failed(overload);
-      return Promise.reject(overload);
-    }
-    return this.loop.append(batch, samples);
-  }
-
-  private overload(samples: number): StorageOverloadedError | undefined {
-    const queued = this.loop.queuedSamples;
-    if (queued + samples > this.cfg.maxQueuedSamples && this.loop.queuedBatches > 0) {
-      return new StorageOverloadedError('queue_full', `storage write queue full: ${queued} samples queued, limit ${this.cfg.maxQueuedSamples}`);
-    }
-    if (this.mirror.samples + queued + samples > this.cfg.maxLogSamples && this.mirror.samples > 0) {
-      return new StorageOverloadedError('log_full', `storage log full: ${this.mirror.samples} samples await compaction, limit ${this.cfg.maxLogSamples}`);
-    }
-    return undefined;
+    return this.front.append(batch);
   }
 
   writeState(): WriteState {
-    return this.health.state();
+    return this.front.health.state();
   }
 
   private async probeWrite(): Promise<void> {
-    const overload = this.overload(1);
-    if (overload) throw overload;
     await this.loop.enqueue(async () => {
       await this.db.transaction((tx) => tx.run('UPDATE compaction_state SET generation = generation WHERE id = 0'));
       return true;
@@ -200,7 +145,7 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   }
 
   onCommit(listener: (info: CommitInfo) => void): void {
-    this.commitListeners.add(listener);
+    this.front.commitListeners.add(listener);
   }
 
   onCompaction(listener: (info: CompactionInfo) => void): void {
@@ -224,33 +169,24 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         if (typeof code === 'string' && RETRY_CODES.has(code) && ++attempt < COMMIT_ATTEMPTS) continue;
-        this.counters.commitFailures++;
         // One batch's content (a NUL byte in a label) fails the whole group: commit each alone, so
         // the error, permanent for that batch, reaches only it.
         if (dataErrorCode(error) && group.length > 1) {
           for (const item of group) await this.commitGroup([item]);
           return;
         }
-        this.health.failed(error);
-        for (const item of group) item.reject(error);
+        this.front.failed(group, error);
         return;
       }
     }
     const { plan, done, row } = result;
-    if (done.stored > 0) this.health.succeeded();
     this.series.apply(plan.draft);
-    for (const [sk, s] of plan.seqs) this.sequences.set(sk, s.state);
     if (row) {
       this.writerSeq = row.seq;
       this.mirror.add(row);
       this.latestPoints.update(done.entries);
     }
-    this.counters.commits++;
-    this.counters.kindConflicts += done.kindConflicts;
-    this.counters.batchesStored += done.stored;
-    this.counters.samplesStored += done.samples;
-    this.counters.batchesDuplicate += settleGroup(group, plan);
-    this.commitListeners.emit({ batches: group.length, samples: done.samples, durationMs: performance.now() - started });
+    this.front.committed(group, plan, done, started);
     if (this.mirror.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
   }
 
@@ -260,7 +196,7 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     const states = await lockStreams(tx, [...streams.values()], now);
     const plan = judgeGroup(group, (agentId, epoch) => states.get(streamKey(agentId, epoch)) ?? EMPTY_SEQUENCE, this.series, this.cfg);
     const replaced = plan.draft.created.size > 0 ? this.series.assignIds(plan.draft, await allocateSeries(tx, plan.draft.created, now)) : undefined;
-    const done = finishGroup(group, plan, (agentId, refused, by) => this.limitedBy(agentId, refused, by), replaced);
+    const done = finishGroup(group, plan, (agentId, refused, by) => this.front.limitedBy(agentId, refused, by), replaced);
     let row;
     if (done.entries.length > 0) {
       row = { writer: this.writer, seq: this.writerSeq + 1, createdMs: now, entries: done.entries, samples: done.samples };
@@ -277,12 +213,6 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     return { plan, done, row };
   }
 
-  private limitedBy(agentId: string, refused: { series: number; samples: number; first: string }, by: 'max_series' | 'max_series_per_agent' | undefined): SeriesLimited {
-    const { maxSeries, maxSeriesPerAgent } = this.cfg;
-    const limit = by === 'max_series' ? `${maxSeries} series in the store (ingest.max_series)` : `${maxSeriesPerAgent} series of agent ${agentId} (ingest.max_series_per_agent)`;
-    return { series: refused.series, samples: refused.samples, detail: `${refused.series} new series refused (first ${refused.first}): limit of ${limit} reached` };
-  }
-
   /** Moves every log row older than the follow grace (of every collector) into chunks. */
   compact(): Promise<void> {
     return this.compactor.compact();
@@ -297,10 +227,6 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   async lastStoredSeq(agentId: string, epoch: string): Promise<number> {
     const row = await this.db.get<{ last_seq: number }>('SELECT last_seq FROM stream_seq WHERE agent_id = ? AND epoch = ?', [agentId, epoch]);
     return row?.last_seq ?? 0;
-  }
-
-  private sequenceOf(agentId: string, epoch: string): SequenceState {
-    return this.sequences.get(streamKey(agentId, epoch)) ?? EMPTY_SEQUENCE;
   }
 
   findSeries(filter: SeriesFilter): Promise<SeriesRef[]> {
@@ -348,22 +274,13 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   }
 
   stats(): SampleStoreStats {
-    return {
-      ...this.counters,
-      rejected: { ...this.counters.rejected },
-      queuedBatches: this.loop.queuedBatches,
-      queuedSamples: this.loop.queuedSamples,
-      logRows: this.mirror.rowCount,
-      logSamples: this.mirror.samples,
-      series: this.series.size,
-      cachedHeads: this.heads.size,
-    };
+    return this.front.stats({ logRows: this.mirror.rowCount, logSamples: this.mirror.samples, series: this.series.size, cachedHeads: this.heads.size });
   }
 
   /** Stops accepting appends and commits those already queued. The Database belongs to the caller. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.health.close();
+      this.front.health.close();
       if (this.timer) clearInterval(this.timer);
       await this.loop.stop();
       await this.maintenance.stop();
