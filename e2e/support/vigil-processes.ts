@@ -47,8 +47,9 @@ export class VigilProcess {
   }
 }
 
-export function spawnNode(name: string, bin: string, args: string[]): VigilProcess {
-  return new VigilProcess(name, spawn(process.execPath, [bin, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] }));
+/** `env` is added to this process's environment (e.g. VIGIL_STORAGE_URL). */
+export function spawnNode(name: string, bin: string, args: string[], env: Record<string, string> = {}): VigilProcess {
+  return new VigilProcess(name, spawn(process.execPath, [bin, ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
 }
 
 /** Polls `check` until it returns a value other than undefined; throws with `what` on timeout. */
@@ -68,8 +69,8 @@ export interface RunningCollectorProcess extends VigilProcess {
 }
 
 /** Starts the collector binary; resolves when it printed `grpc=HOST:PORT http=HOST:PORT`. */
-export async function startCollectorProcess(args: string[], name = 'collector'): Promise<RunningCollectorProcess> {
-  const proc = spawnNode(name, COLLECTOR_BIN, args);
+export async function startCollectorProcess(args: string[], name = 'collector', env: Record<string, string> = {}): Promise<RunningCollectorProcess> {
+  const proc = spawnNode(name, COLLECTOR_BIN, args, env);
   const match = await waitFor(`${name} to report its ports`, () => {
     if (!proc.running) throw new Error(`${name} exited before it was ready\n${proc.tail()}`);
     return /grpc=(\S+:\d+)\s+http=(\S+:\d+)/.exec(proc.output) ?? undefined;
