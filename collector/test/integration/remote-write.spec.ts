@@ -198,6 +198,26 @@ describe('from the stored samples', () => {
     expect(await metricValues(h.registry, 'vigil_remote_write_lag_seconds')).toEqual({ [receiver.url]: 0 });
   });
 
+  it.runIf(engine.name === 'postgres')('sends every sample once while two collectors commit at the same time (journal seqs in commit order)', async () => {
+    const h = await openHarness([target({ queue: { max_samples_per_send: 500, min_backoff: 10, max_backoff: 50, max_pending_samples: 1_000_000 } })]);
+    const peerDb = await data.reopen();
+    const peer = await openSampleStore(peerDb, { compaction: { auto: false }, followGraceMs: 0 });
+    try {
+      h.shippers[0]!.start();
+      const wakeEvery = setInterval(() => h.shippers[0]!.wake(), 5);
+      // Many small concurrent commits from both collectors while the shipper reads the journal.
+      await Promise.all([ingest(h, 'a1', 1, 60, 5), ingest({ ...h, store: peer }, 'a2', 1, 60, 5), ingest(h, 'a3', 1, 60, 5), ingest({ ...h, store: peer }, 'a4', 1, 60, 5)]);
+      await until('all 1200 samples', () => receiver.acceptedSamples() === 1200);
+      clearInterval(wakeEvery);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(receiver.acceptedSamples()).toBe(1200);
+      expect(sorted(receiver.accepted())).toEqual(sorted(await storedSamples(h.store)));
+    } finally {
+      await peer.close();
+      await peerDb.close();
+    }
+  });
+
   it('starts a target added later at the log, and forgets a target no longer configured', async () => {
     let h = await openHarness([target({ name: 'first' })]);
     await ingest(h, 'a1', 1, 2);
