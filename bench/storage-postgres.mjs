@@ -68,7 +68,6 @@ async function run(name, settings) {
   latencies.sort((a, b) => a - b);
   console.log(`${name}: paced at ${fmt(RATE)} samples/s: append latency p50 ${pct(latencies, 50).toFixed(1)} ms, p99 ${pct(latencies, 99).toFixed(1)} ms`);
   const logSamples = (await store.storageFootprint()).logSamples;
-  if (process.env.BENCH_STEPS) store.onCompaction((i) => console.log(JSON.stringify(i)));
   const c0 = performance.now();
   await store.compact();
   const cs = (performance.now() - c0) / 1000;
@@ -85,6 +84,13 @@ async function run(name, settings) {
   console.log(`${name}: queryRange of one series p50 ${pct(q, 50).toFixed(2)} ms`);
   await store.close();
   await db.close();
+  // A restart: series, sequences and the latest point of every series (its head chunk) are loaded.
+  const o0 = performance.now();
+  const db2 = await openDatabase(settings);
+  const reopened = await openSampleStore(db2, { compaction: { auto: false } });
+  console.log(`${name}: reopen with ${fmt(reopened.stats().series)} series ${(performance.now() - o0).toFixed(0)} ms`);
+  await reopened.close();
+  await db2.close();
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-pg-'));
