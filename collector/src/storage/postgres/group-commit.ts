@@ -26,21 +26,27 @@ function* slices<T>(items: readonly T[]): Generator<T[]> {
 export async function lockStreams(tx: Transaction, streams: readonly StreamId[], nowMs: number): Promise<Map<string, SequenceState>> {
   const sorted = [...streams].sort((a, b) => (a.agentId < b.agentId ? -1 : a.agentId > b.agentId ? 1 : a.epoch < b.epoch ? -1 : a.epoch > b.epoch ? 1 : 0));
   const states = new Map<string, SequenceState>();
-  for (const part of slices(sorted)) {
-    const list = JSON.stringify(part.map((s) => ({ agent_id: s.agentId, epoch: s.epoch })));
-    await tx.run(
-      `INSERT INTO stream_seq (agent_id, epoch, last_seq, holes, updated_ms)
-        SELECT agent_id, epoch, 0, '', CAST(? AS BIGINT) FROM jsonb_to_recordset(CAST(? AS jsonb)) AS s(agent_id text, epoch text)
-        ORDER BY agent_id, epoch ON CONFLICT (agent_id, epoch) DO NOTHING`,
-      [nowMs, list],
-    );
+  const lock = async (part: readonly StreamId[]) => {
     const rows = await tx.all<{ agent_id: string; epoch: string; last_seq: number; holes: string }>(
       `SELECT q.agent_id, q.epoch, q.last_seq, q.holes FROM stream_seq q
         JOIN jsonb_to_recordset(CAST(? AS jsonb)) AS s(agent_id text, epoch text) ON q.agent_id = s.agent_id AND q.epoch = s.epoch
         ORDER BY q.agent_id, q.epoch FOR UPDATE OF q`,
-      [list],
+      [JSON.stringify(part.map((s) => ({ agent_id: s.agentId, epoch: s.epoch })))],
     );
     for (const row of rows) states.set(streamKey(row.agent_id, row.epoch), decodeSequence(row.last_seq, row.holes));
+  };
+  for (const part of slices(sorted)) {
+    await lock(part);
+    // New streams: a row at 0 first (another collector may insert it at the same time), then its lock.
+    const missing = part.filter((s) => !states.has(streamKey(s.agentId, s.epoch)));
+    if (missing.length === 0) continue;
+    await tx.run(
+      `INSERT INTO stream_seq (agent_id, epoch, last_seq, holes, updated_ms)
+        SELECT agent_id, epoch, 0, '', CAST(? AS BIGINT) FROM jsonb_to_recordset(CAST(? AS jsonb)) AS s(agent_id text, epoch text)
+        ORDER BY agent_id, epoch ON CONFLICT (agent_id, epoch) DO NOTHING`,
+      [nowMs, JSON.stringify(missing.map((s) => ({ agent_id: s.agentId, epoch: s.epoch })))],
+    );
+    await lock(missing);
   }
   return states;
 }

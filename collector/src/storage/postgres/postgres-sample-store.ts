@@ -112,10 +112,18 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
       throw error;
     }
     const pollMs = options.followPollMs ?? 250;
+    let failing = false; // logged once per outage, not every poll
     store.timer = setInterval(() => {
       store.follower.sync().then(
-        () => store.compactor.maybeCompact(),
-        (error: unknown) => storageLog.warn(`following the log failed: ${(error as Error).message}`),
+        () => {
+          if (failing) storageLog.log('following the log works again');
+          failing = false;
+          store.compactor.maybeCompact();
+        },
+        (error: unknown) => {
+          if (!failing) storageLog.warn(`following the log failed (retrying every ${pollMs} ms): ${(error as Error).message}`);
+          failing = true;
+        },
       );
     }, pollMs);
     store.timer.unref();
