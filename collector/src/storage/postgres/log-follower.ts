@@ -8,7 +8,7 @@ import { decodeLog } from '../sample-log.js';
 import type { LatestPoints } from '../latest-points.js';
 import { storageLog } from '../store-stats.js';
 import type { SeriesRef, StoredSeriesSamples } from '../storage.types.js';
-import { LogMirror } from './log-mirror.js';
+import type { LogMirror } from './log-mirror.js';
 
 /** Log rows fetched per query (each up to a group commit's size). */
 const ROWS_PER_FETCH = 64;
@@ -17,8 +17,8 @@ export interface FollowerParts {
   reader: SqlReader;
   mirror: LogMirror;
   latest: LatestPoints;
-  /** This store's writer id: its rows reach the mirror at commit, not here. */
-  writer: string;
+  /** Whether a writer id is this store's current one: its rows reach the mirror at commit, not here. */
+  isOwn(writer: string): boolean;
   /** Refs of series ids, loading those this process does not know yet. */
   seriesRefs(ids: number[]): Promise<Map<number, SeriesRef>>;
 }
@@ -59,8 +59,9 @@ export class LogFollower {
     // Compactions since the last look: forget the rows they moved (they are in chunks now).
     const state = await reader.get<{ generation: number }>('SELECT generation FROM compaction_state WHERE id = 1');
     if (state && state.generation !== this.generation) {
+      const known = mirror.snapshot();
       const present = await reader.all<{ writer: string; writer_seq: number }>('SELECT writer, writer_seq FROM sample_log');
-      mirror.retainOnly(new Set(present.map((r) => LogMirror.key(r.writer, r.writer_seq))));
+      mirror.retainOnly(present.map((r) => ({ writer: r.writer, seq: r.writer_seq })), known);
       this.generation = state.generation;
     }
     for (;;) {
@@ -80,7 +81,7 @@ export class LogFollower {
         const entries = decodeLog(row.data);
         if (!mirror.add({ writer: row.writer, seq: row.writer_seq, createdMs: row.created_ms, entries, samples: row.samples })) continue;
         this.p.latest.update(entries);
-        if (row.writer !== this.p.writer) peers.push({ entries });
+        if (!this.p.isOwn(row.writer)) peers.push({ entries });
       }
       if (peers.length && this.listeners.size) await this.emit(peers);
       if (rows.length < ROWS_PER_FETCH) return;

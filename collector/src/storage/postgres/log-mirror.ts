@@ -79,15 +79,23 @@ export class LogMirror {
     }
   }
 
-  /** Keeps only the rows listed as still present in the database. */
-  retainOnly(present: ReadonlySet<string>): void {
-    const gone: MirrorRow[] = [];
-    for (const [key, row] of this.rows) if (!present.has(key)) gone.push(row);
-    this.drop(gone);
+  /** The rows held now (for retainOnly). */
+  snapshot(): MirrorRow[] {
+    return [...this.rows.values()];
   }
 
-  static key(writer: string, seq: number): string {
-    return rowKey(writer, seq);
+  /**
+   * Of the rows in `known` (a snapshot taken before `present` was read: rows added since, such as
+   * this store's own commits, are not judged by it), forgets those no longer in the database. Then
+   * forgets the cursors of writers with no row left anywhere (stopped stores; one that goes on is
+   * simply read from its next row).
+   */
+  retainOnly(present: ReadonlyArray<{ writer: string; seq: number }>, known: readonly MirrorRow[]): void {
+    const keys = new Set(present.map((r) => rowKey(r.writer, r.seq)));
+    this.drop(known.filter((row) => !keys.has(rowKey(row.writer, row.seq))));
+    const writers = new Set(present.map((r) => r.writer));
+    for (const row of this.rows.values()) writers.add(row.writer);
+    for (const writer of this.cursors.keys()) if (!writers.has(writer)) this.cursors.delete(writer);
   }
 
   /** Copies of one series' samples within [from, to], in the order the rows were learned. */

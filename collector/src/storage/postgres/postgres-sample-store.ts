@@ -64,9 +64,14 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   private readonly retention: PostgresRetention;
   private readonly follower: LogFollower;
   private readonly reads: SampleReads;
-  /** This store instance's name in sample_log.writer, and its last committed log sequence. */
-  readonly writer: string;
+  /**
+   * This store's name in sample_log.writer, and its last committed log sequence. A commit whose
+   * outcome is unknown (the connection broke during COMMIT) may have taken the next sequence: the
+   * store then writes under a new name (newWriter), so it never reuses a sequence.
+   */
+  private writer: string;
   private writerSeq = 0;
+  private readonly replicaId: string;
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -78,7 +83,8 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
   ) {
     this.clock = options.clock ?? systemClock;
     this.cfg = resolveStoreOptions(options);
-    this.writer = `${options.leadership?.replicaId ?? defaultReplicaId()}#${randomBytes(4).toString('hex')}`;
+    this.replicaId = options.leadership?.replicaId ?? defaultReplicaId();
+    this.writer = this.newWriter();
     this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
     this.queries = new SeriesQueries(db, this.series);
     this.heads = new HeadCache(this.cfg.maxCachedHeads);
@@ -94,7 +100,7 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     if (!Number.isSafeInteger(graceMs) || graceMs < 0) throw new RangeError(`sample store option followGraceMs must be an integer >= 0, got ${graceMs}`);
     this.compactor = new PostgresCompactor({ db: maintenanceDb, clock, cfg, mirror, heads, rows, loop, counters, graceMs, leadership: options.leadership });
     this.retention = new PostgresRetention({ db: maintenanceDb, heads, latest: this.latestPoints, loop, compactor: this.compactor });
-    this.follower = new LogFollower({ reader: db, mirror, latest: this.latestPoints, writer: this.writer, seriesRefs: (ids) => this.queries.refs(ids) });
+    this.follower = new LogFollower({ reader: db, mirror, latest: this.latestPoints, isOwn: (writer) => writer === this.writer, seriesRefs: (ids) => this.queries.refs(ids) });
     this.reads = new SampleReads(db, db, mirror, { find: (filter) => this.queries.find(filter) }, this.loop);
   }
 
@@ -184,6 +190,8 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
           return;
         }
         this.front.failed(group, error);
+        this.writer = this.newWriter();
+        this.writerSeq = 0;
         return;
       }
     }
@@ -196,6 +204,10 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     }
     this.front.committed(group, plan, done, started);
     if (this.mirror.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
+  }
+
+  private newWriter(): string {
+    return `${this.replicaId}#${randomBytes(4).toString('hex')}`;
   }
 
   private async writeGroup(tx: Transaction, group: QueuedAppend[], now: number) {
