@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Database } from '../../src/database/database.js';
 import { PostgresSampleStore, type PostgresSampleStoreOptions } from '../../src/storage/postgres/postgres-sample-store.js';
 import type { IncomingBatch, IncomingSeries, StoredSeriesSamples } from '../../src/storage/storage.types.js';
+import { classifyStorageError } from '../../src/ingest/ingest.errors.js';
 import { postgresEngine } from '../../../test/support/engines.js';
 import type { EngineDatabase } from '../../../test/support/engines.js';
 
@@ -75,6 +76,34 @@ describe.runIf(engine)('PostgresSampleStore shared by several collectors', () =>
     expect(bad).toEqual({ status: 'rejected', reason: expect.objectContaining({ code: '22003', message: 'value out of range' }) });
     expect(await a.countSamples()).toBe(1);
     expect(await a.lastStoredSeq('agent-bad', 'e1')).toBe(0);
+  });
+
+  it('answers retryable when its connections are killed, and stores the retried batch once afterwards', async () => {
+    const a = await openCollector();
+    const b = await openCollector();
+    await a.append(batch(1, [gauge('m', {}, [[T0, 1]])]));
+    // An administrator (or a server restart) ends every connection of a's database but b's.
+    await b.countSamples();
+    const killed = await dbs[1]!.all<{ n: number }>(
+      "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = 'vigil-collector'",
+    );
+    expect(killed[0]!.n).toBeGreaterThan(0);
+    const sent = batch(2, [gauge('m', {}, [[T0 + 1, 2]])]);
+    let stored = false;
+    for (let attempt = 0; attempt < 5 && !stored; attempt++) {
+      try {
+        const { outcome } = await a.append(sent);
+        expect(['stored', 'duplicate']).toContain(outcome.status);
+        stored = true;
+      } catch (error) {
+        const failure = classifyStorageError(error);
+        expect(failure.kind === 'retryable' && failure.error.reason).toBe('storage_unreachable');
+      }
+    }
+    expect(stored).toBe(true);
+    expect(await a.append(batch(3, [gauge('m', {}, [[T0 + 2, 3]])]))).toMatchObject({ outcome: { status: 'stored' } });
+    expect(await b.countSamples()).toBe(3);
+    expect(a.writeState()).toEqual({ writable: true });
   });
 
   it('judges sequences against the database: a collector that saw the stream long ago neither refuses a gap nor stores a replay', async () => {
