@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Database } from '../../src/database/database.js';
+import type { Database } from '../../src/database/database.js';
+import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
 import { V1_CHUNKS_BASE64 } from '../../src/storage/chunk-codec.v1-fixture.js';
 
@@ -23,7 +24,7 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 async function withStore<T>(fn: (store: SqliteSampleStore, db: Database) => Promise<T>): Promise<T> {
-  const db = await Database.open({ path });
+  const db = await SqliteDatabase.open({ path });
   const store = await SqliteSampleStore.open(db, { compaction: { auto: false } });
   try {
     return await fn(store, db);
