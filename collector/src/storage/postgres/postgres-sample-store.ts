@@ -44,6 +44,8 @@ export interface PostgresSampleStoreOptions extends SqliteSampleStoreOptions {
 /** SQLSTATEs of a transaction that lost a race and may simply run again. */
 const RETRY_CODES = new Set(['40001', '40P01']);
 const COMMIT_ATTEMPTS = 3;
+/** Default samples per compaction step on PostgreSQL (compaction.stepSamples). */
+const POSTGRES_STEP_SAMPLES = 2_000_000;
 
 export class PostgresSampleStore implements SampleStore, SampleRetention {
   private readonly clock: Clock;
@@ -82,7 +84,9 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     options: PostgresSampleStoreOptions,
   ) {
     this.clock = options.clock ?? systemClock;
-    this.cfg = resolveStoreOptions(options);
+    // Steps run on their own connection here, so a long one delays no commit; larger steps rewrite
+    // each series' head chunk less often (the cost that dominates with many series).
+    this.cfg = resolveStoreOptions({ ...options, compaction: { stepSamples: POSTGRES_STEP_SAMPLES, ...options.compaction } });
     this.replicaId = options.leadership?.replicaId ?? defaultReplicaId();
     this.writer = this.newWriter();
     this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
