@@ -14,7 +14,7 @@ import { StorageClosedError, StorageInputError, StorageOverloadedError } from '.
 import { sequenceGapLimit, type CommitInfo, type IncomingBatch, type Labels, type MetricKind, type SeriesLimited } from './storage.types.js';
 import type { StoreConfig } from './store-options.js';
 import { Listeners, newCounters, type SampleStoreStats } from './store-stats.js';
-import { WriteHealth } from './write-health.js';
+import { WriteHealth, type WriteState } from './write-health.js';
 import type { AppendResult, QueuedAppend, WriteLoop } from './write-loop.js';
 
 export interface AppendFrontParts {
@@ -127,6 +127,25 @@ export class AppendFront {
   stats(gauges: Pick<SampleStoreStats, 'logRows' | 'logSamples' | 'series' | 'cachedHeads'>): SampleStoreStats {
     const { loop } = this.p;
     return { ...this.counters, rejected: { ...this.counters.rejected }, queuedBatches: loop.queuedBatches, queuedSamples: loop.queuedSamples, ...gauges };
+  }
+}
+
+/** The SampleStore methods both stores answer from their AppendFront. */
+export abstract class FrontedStore {
+  protected abstract readonly front: AppendFront;
+
+  append(batch: IncomingBatch): Promise<AppendResult> {
+    return this.front.append(batch);
+  }
+
+  /** Called after every commit (for the storage write-duration metric). */
+  onCommit(listener: (info: CommitInfo) => void): void {
+    this.front.commitListeners.add(listener);
+  }
+
+  /** Whether writes work now (readiness), with the reason when they do not. */
+  writeState(): WriteState {
+    return this.front.health.state();
   }
 }
 

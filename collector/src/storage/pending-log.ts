@@ -145,19 +145,23 @@ export class PendingLog {
   range(seriesId: number, fromMs: number, toMs: number): SeriesSamples {
     const p = this.bySeries.get(seriesId);
     const out: SeriesSamples = { timestamps: [], values: [] };
-    if (!p) return out;
-    for (let i = 0; i < p.timestamps.length; i++) {
-      const t = p.timestamps[i]!;
-      if (t >= fromMs && t <= toMs) {
-        out.timestamps.push(t);
-        out.values.push(p.values[i]!);
-      }
-    }
+    if (p) copyInRange(out, p, fromMs, toMs);
     return out;
   }
 
   seriesIds(): IterableIterator<number> {
     return this.bySeries.keys();
+  }
+}
+
+/** Appends to `out` the samples of `from` with from <= ts <= to, in their order. */
+export function copyInRange(out: SeriesSamples, from: { timestamps: ArrayLike<number>; values: ArrayLike<number> }, fromMs: number, toMs: number): void {
+  for (let i = 0; i < from.timestamps.length; i++) {
+    const t = from.timestamps[i]!;
+    if (t >= fromMs && t <= toMs) {
+      out.timestamps.push(t);
+      out.values.push(from.values[i]!);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Database, ReadConnection, SqlValue } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
-import { AppendFront, loadCommitted } from './append-front.js';
+import { AppendFront, FrontedStore, loadCommitted } from './append-front.js';
 import { encodeHoles } from './sequence-window.js';
 import { finishGroup, judgeGroup } from './group-plan.js';
 import { Compactor, type CompactionInfo } from './compactor.js';
@@ -18,11 +18,10 @@ import { decodeLog, encodeLog } from './sample-log.js';
 import { SampleReads, type StorageFootprint } from './sample-reads.js';
 import { SeriesCache } from './series-cache.js';
 import { storageMigrations } from './storage.migrations.js';
-import type { CommitInfo, IncomingBatch, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
+import type { Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from './store-options.js';
 import type { SampleStoreStats } from './store-stats.js';
-import type { WriteState } from './write-health.js';
-import { WriteLoop, type AppendResult, type QueuedAppend } from './write-loop.js';
+import { WriteLoop, type QueuedAppend } from './write-loop.js';
 
 export type { CompactionInfo } from './compactor.js';
 export type { SqliteSampleStoreOptions } from './store-options.js';
@@ -33,11 +32,11 @@ export type { WriteState } from './write-health.js';
 const PROBE_BYTES = 64 * 1024;
 
 
-export class SqliteSampleStore implements SampleStore, SampleRetention {
+export class SqliteSampleStore extends FrontedStore implements SampleStore, SampleRetention {
   private readonly clock: Clock;
   private readonly cfg: StoreConfig;
   private readonly series: SeriesCache;
-  private readonly front: AppendFront;
+  protected readonly front: AppendFront;
   private readonly latestPoints = new LatestPoints();
   private readonly pending = new PendingLog();
   private readonly heads: HeadCache;
@@ -55,6 +54,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     private readonly reader: ReadConnection,
     options: SqliteSampleStoreOptions,
   ) {
+    super();
     this.clock = options.clock ?? systemClock;
     this.cfg = resolveStoreOptions(options);
     this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
@@ -109,14 +109,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
 
   // ---------------------------------------------------------------- writes
 
-  append(batch: IncomingBatch): Promise<AppendResult> {
-    return this.front.append(batch);
-  }
 
-  /** Whether writes work now (readiness), with the reason when they do not. */
-  writeState(): WriteState {
-    return this.front.health.state();
-  }
 
   /**
    * A real write on the writer's turn that needs fresh pages (a row inserted and deleted in one
@@ -132,9 +125,6 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     });
   }
 
-  onCommit(listener: (info: CommitInfo) => void): void {
-    this.front.commitListeners.add(listener);
-  }
 
   /** Called after every compaction step. */
   onCompaction(listener: (info: CompactionInfo) => void): void {

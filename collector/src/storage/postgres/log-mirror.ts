@@ -3,7 +3,7 @@
 // follower feeds it. It mirrors committed rows only, in the order this process learned of them
 // (per writer, commit order).
 import type { LogEntry } from '../sample-log.js';
-import type { SeriesSamples } from '../pending-log.js';
+import { copyInRange, type SeriesSamples } from '../pending-log.js';
 
 export interface MirrorRow {
   writer: string;
@@ -101,15 +101,7 @@ export class LogMirror {
   /** Copies of one series' samples within [from, to], in the order the rows were learned. */
   range(seriesId: number, fromMs: number, toMs: number): SeriesSamples {
     const out: SeriesSamples = { timestamps: [], values: [] };
-    for (const { entry } of this.bySeries.get(seriesId) ?? []) {
-      for (let i = 0; i < entry.timestamps.length; i++) {
-        const t = entry.timestamps[i]!;
-        if (t >= fromMs && t <= toMs) {
-          out.timestamps.push(t);
-          out.values.push(entry.values[i]!);
-        }
-      }
-    }
+    for (const { entry } of this.bySeries.get(seriesId) ?? []) copyInRange(out, entry, fromMs, toMs);
     return out;
   }
 

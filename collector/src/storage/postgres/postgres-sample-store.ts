@@ -8,7 +8,7 @@ import type { Database, Transaction } from '../../database/database.js';
 import { PostgresDatabase } from '../../database/postgres-database.js';
 import { migrate } from '../../database/migrations.js';
 import { defaultReplicaId, type Leadership } from '../../leadership/leadership.js';
-import { AppendFront, loadCommitted } from '../append-front.js';
+import { AppendFront, FrontedStore, loadCommitted } from '../append-front.js';
 import type { CompactionInfo } from '../compactor.js';
 import { finishGroup, judgeGroup, streamKey } from '../group-plan.js';
 import { HeadCache } from '../head-cache.js';
@@ -19,11 +19,10 @@ import { SampleReads, type StorageFootprint } from '../sample-reads.js';
 import { EMPTY_SEQUENCE } from '../sequence-window.js';
 import { SeriesCache } from '../series-cache.js';
 import { dataErrorCode } from '../storage.errors.js';
-import type { CommitInfo, IncomingBatch, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../storage.types.js';
+import type { Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from '../store-options.js';
 import { storageLog, type SampleStoreStats } from '../store-stats.js';
-import type { WriteState } from '../write-health.js';
-import { WriteLoop, type AppendResult, type QueuedAppend } from '../write-loop.js';
+import { WriteLoop, type QueuedAppend } from '../write-loop.js';
 import { allocateSeries, lockStreams, saveStreams } from './group-commit.js';
 import { LogFollower } from './log-follower.js';
 import { LogMirror } from './log-mirror.js';
@@ -47,12 +46,12 @@ const COMMIT_ATTEMPTS = 3;
 /** Default samples per compaction step on PostgreSQL (compaction.stepSamples). */
 const POSTGRES_STEP_SAMPLES = 2_000_000;
 
-export class PostgresSampleStore implements SampleStore, SampleRetention {
+export class PostgresSampleStore extends FrontedStore implements SampleStore, SampleRetention {
   private readonly clock: Clock;
   private readonly cfg: StoreConfig;
   private readonly series: SeriesCache;
   private readonly queries: SeriesQueries;
-  private readonly front: AppendFront;
+  protected readonly front: AppendFront;
   private readonly latestPoints = new LatestPoints();
   private readonly mirror = new LogMirror();
   private readonly heads: HeadCache;
@@ -83,6 +82,7 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     private readonly maintenanceDb: Database,
     options: PostgresSampleStoreOptions,
   ) {
+    super();
     this.clock = options.clock ?? systemClock;
     // Steps run on their own connection here, so a long one delays no commit; larger steps rewrite
     // each series' head chunk less often (the cost that dominates with many series).
@@ -147,13 +147,7 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
 
   // ---------------------------------------------------------------- writes
 
-  append(batch: IncomingBatch): Promise<AppendResult> {
-    return this.front.append(batch);
-  }
 
-  writeState(): WriteState {
-    return this.front.health.state();
-  }
 
   private async probeWrite(): Promise<void> {
     await this.loop.enqueue(async () => {
@@ -162,9 +156,6 @@ export class PostgresSampleStore implements SampleStore, SampleRetention {
     });
   }
 
-  onCommit(listener: (info: CommitInfo) => void): void {
-    this.front.commitListeners.add(listener);
-  }
 
   onCompaction(listener: (info: CompactionInfo) => void): void {
     this.compactor.listeners.add(listener);
