@@ -31,7 +31,6 @@ export type { WriteState } from './write-health.js';
 /** Size of the probe write that tells whether a failing disk takes writes again (16 pages of 4 KiB). */
 const PROBE_BYTES = 64 * 1024;
 
-
 export class SqliteSampleStore extends FrontedStore implements SampleStore, SampleRetention {
   private readonly clock: Clock;
   private readonly cfg: StoreConfig;
@@ -109,8 +108,6 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
 
   // ---------------------------------------------------------------- writes
 
-
-
   /**
    * A real write on the writer's turn that needs fresh pages (a row inserted and deleted in one
    * transaction, so nothing stays): rejects while the disk or the log still refuses writes.
@@ -124,7 +121,6 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
       return true;
     });
   }
-
 
   /** Called after every compaction step. */
   onCompaction(listener: (info: CompactionInfo) => void): void {

@@ -147,15 +147,12 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
 
   // ---------------------------------------------------------------- writes
 
-
-
   private async probeWrite(): Promise<void> {
     await this.loop.enqueue(async () => {
       await this.db.transaction((tx) => tx.run('UPDATE compaction_state SET generation = generation WHERE id = 0'));
       return true;
     });
   }
-
 
   onCompaction(listener: (info: CompactionInfo) => void): void {
     this.compactor.listeners.add(listener);
