@@ -32,4 +32,18 @@ describe('LogMirror', () => {
     expect(m.cursorList()).toEqual([{ writer: 'a', seq: 2 }]);
     expect(m.add(row('a', 2, 7, [[11, 4]]))).toBe(false);
   });
+
+  it('forgets rows in any order (compacted by another collector), keeping the rest of each series in order', () => {
+    const m = new LogMirror();
+    m.add(row('a', 1, 7, [[1, 1]]));
+    m.add(row('b', 1, 7, [[2, 2]]));
+    m.add(row('a', 2, 7, [[3, 3]]));
+    m.add(row('b', 2, 8, [[4, 4]]));
+    m.drop([{ writer: 'b', seq: 1 }]);
+    expect(m.range(7, 0, 100)).toEqual({ timestamps: [1, 3], values: [1, 3] });
+    m.drop([{ writer: 'a', seq: 2 }, { writer: 'b', seq: 2 }]);
+    expect(m.range(7, 0, 100)).toEqual({ timestamps: [1], values: [1] });
+    expect(m.range(8, 0, 100)).toEqual({ timestamps: [], values: [] });
+    expect([m.samples, m.rowCount]).toEqual([1, 1]);
+  });
 });

@@ -1,9 +1,10 @@
 // What this process knows of the PostgreSQL log: every row not yet compacted, of every writer
 // (this store's and other collectors'), indexed by series. Queries read it beside the chunks; the
 // follower feeds it. It mirrors committed rows only, in the order this process learned of them
-// (per writer, commit order).
+// (per writer, commit order). The samples sit in a PendingLog (packed per series, as on SQLite),
+// under local row ids in arrival order.
+import { PendingLog, type SeriesSamples } from '../pending-log.js';
 import type { LogEntry } from '../sample-log.js';
-import { copyInRange, type SeriesSamples } from '../pending-log.js';
 
 export interface MirrorRow {
   writer: string;
@@ -13,9 +14,9 @@ export interface MirrorRow {
   samples: number;
 }
 
-interface Segment {
-  row: MirrorRow;
-  entry: LogEntry;
+export interface RowKey {
+  writer: string;
+  seq: number;
 }
 
 function rowKey(writer: string, seq: number): string {
@@ -23,18 +24,24 @@ function rowKey(writer: string, seq: number): string {
 }
 
 export class LogMirror {
-  private readonly rows = new Map<string, MirrorRow>();
-  private readonly bySeries = new Map<number, Segment[]>();
+  private readonly log = new PendingLog();
+  /** Local row id of each row held, by writer and sequence. */
+  private readonly ids = new Map<string, { id: number; key: RowKey }>();
+  private nextId = 1;
   /** Highest sequence seen per writer: rows at or below it are known (or already compacted). */
   private readonly cursors = new Map<string, number>();
-  private total = 0;
 
   get samples(): number {
-    return this.total;
+    return this.log.samples;
   }
 
   get rowCount(): number {
-    return this.rows.size;
+    return this.log.rowCount;
+  }
+
+  /** When the oldest row held was written (its writer's clock), or undefined. */
+  get oldestCreatedMs(): number | undefined {
+    return this.log.oldestCreatedMs;
   }
 
   cursor(writer: string): number {
@@ -42,7 +49,7 @@ export class LogMirror {
   }
 
   /** Cursors as sent to the follow query. */
-  cursorList(): Array<{ writer: string; seq: number }> {
+  cursorList(): RowKey[] {
     return [...this.cursors].map(([writer, seq]) => ({ writer, seq }));
   }
 
@@ -50,38 +57,28 @@ export class LogMirror {
   add(row: MirrorRow): boolean {
     if (row.seq <= this.cursor(row.writer)) return false;
     this.cursors.set(row.writer, row.seq);
-    this.rows.set(rowKey(row.writer, row.seq), row);
-    for (const entry of row.entries) {
-      if (entry.timestamps.length === 0) continue;
-      const list = this.bySeries.get(entry.seriesId);
-      if (list) list.push({ row, entry });
-      else this.bySeries.set(entry.seriesId, [{ row, entry }]);
-    }
-    this.total += row.samples;
+    const id = this.nextId++;
+    this.ids.set(rowKey(row.writer, row.seq), { id, key: { writer: row.writer, seq: row.seq } });
+    this.log.add(id, row.createdMs, row.entries);
     return true;
   }
 
   /** Forgets rows that were compacted into chunks (or are gone). */
-  drop(keys: Iterable<{ writer: string; seq: number }>): void {
+  drop(keys: Iterable<RowKey>): void {
+    const gone = new Set<number>();
     for (const { writer, seq } of keys) {
       const key = rowKey(writer, seq);
-      const row = this.rows.get(key);
-      if (!row) continue;
-      this.rows.delete(key);
-      this.total -= row.samples;
-      for (const entry of row.entries) {
-        const list = this.bySeries.get(entry.seriesId);
-        if (!list) continue;
-        const kept = list.filter((s) => s.row !== row);
-        if (kept.length) this.bySeries.set(entry.seriesId, kept);
-        else this.bySeries.delete(entry.seriesId);
-      }
+      const held = this.ids.get(key);
+      if (!held) continue;
+      this.ids.delete(key);
+      gone.add(held.id);
     }
+    if (gone.size) this.log.dropRowIds(gone);
   }
 
-  /** The rows held now (for retainOnly). */
-  snapshot(): MirrorRow[] {
-    return [...this.rows.values()];
+  /** The keys of the rows held now (for retainOnly). */
+  snapshot(): RowKey[] {
+    return [...this.ids.values()].map((held) => held.key);
   }
 
   /**
@@ -90,25 +87,16 @@ export class LogMirror {
    * forgets the cursors of writers with no row left anywhere (stopped stores; one that goes on is
    * simply read from its next row).
    */
-  retainOnly(present: ReadonlyArray<{ writer: string; seq: number }>, known: readonly MirrorRow[]): void {
+  retainOnly(present: readonly RowKey[], known: readonly RowKey[]): void {
     const keys = new Set(present.map((r) => rowKey(r.writer, r.seq)));
     this.drop(known.filter((row) => !keys.has(rowKey(row.writer, row.seq))));
     const writers = new Set(present.map((r) => r.writer));
-    for (const row of this.rows.values()) writers.add(row.writer);
+    for (const held of this.ids.values()) writers.add(held.key.writer);
     for (const writer of this.cursors.keys()) if (!writers.has(writer)) this.cursors.delete(writer);
   }
 
   /** Copies of one series' samples within [from, to], in the order the rows were learned. */
   range(seriesId: number, fromMs: number, toMs: number): SeriesSamples {
-    const out: SeriesSamples = { timestamps: [], values: [] };
-    for (const { entry } of this.bySeries.get(seriesId) ?? []) copyInRange(out, entry, fromMs, toMs);
-    return out;
-  }
-
-  /** When the oldest row was written (its writer's clock), or undefined. */
-  get oldestCreatedMs(): number | undefined {
-    let oldest: number | undefined;
-    for (const row of this.rows.values()) if (oldest === undefined || row.createdMs < oldest) oldest = row.createdMs;
-    return oldest;
+    return this.log.range(seriesId, fromMs, toMs);
   }
 }
