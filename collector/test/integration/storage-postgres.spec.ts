@@ -193,6 +193,20 @@ describe.runIf(engine)('PostgresSampleStore shared by several collectors', () =>
     expect((await b.storageFootprint()).logRows).toBe(20);
   });
 
+  it('is woken by the committing collector (NOTIFY): peers\' samples arrive without waiting for the poll', async () => {
+    const a = await openCollector({ followPollMs: 60_000 });
+    const b = await openCollector({ followPollMs: 60_000 });
+    const seen: number[] = [];
+    a.followPeers((samples) => {
+      for (const s of samples) seen.push(...s.values);
+    });
+    await new Promise((r) => setTimeout(r, 200)); // a's listening connection is up
+    for (let seq = 1; seq <= 3; seq++) await b.append(batch(seq, [gauge('m', {}, [[T0 + seq, seq]])], 'agent-b'));
+    const deadline = Date.now() + 5_000;
+    while (seen.length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
   it('drops whole day partitions for retention and cuts the day holding the cutoff', async () => {
     const a = await openCollector({ chunk: { maxSamples: 10 } });
     const b = await openCollector();

@@ -26,6 +26,7 @@ import { WriteLoop, type QueuedAppend } from '../write-loop.js';
 import { allocateSeries, lockStreams, saveStreams } from './group-commit.js';
 import { LogFollower } from './log-follower.js';
 import { LogMirror } from './log-mirror.js';
+import { LOG_CHANNEL, LogWakeups } from './log-wakeups.js';
 import { PostgresCompactor } from './postgres-compactor.js';
 import { PostgresRetention } from './postgres-retention.js';
 import { postgresStorageMigrations } from './postgres-storage.migrations.js';
@@ -73,6 +74,7 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
   private writer: string;
   private writerSeq = 0;
   private readonly replicaId: string;
+  private wakeups: LogWakeups | undefined;
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
 
@@ -137,6 +139,12 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
       );
     }, pollMs);
     store.timer.unref();
+    if (db instanceof PostgresDatabase) {
+      store.wakeups = new LogWakeups(db.clientConfig('vigil-collector-follow'), (writer) => {
+        if (writer !== store.writer) store.follower.sync().catch(() => undefined); // the poll reports failures
+      });
+      store.wakeups.start();
+    }
     return store;
   }
 
@@ -222,6 +230,8 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
       ]);
     }
     if (plan.seqs.size > 0) await saveStreams(tx, plan.seqs.values(), now);
+    // Delivered at COMMIT, to the other collectors' followers.
+    if (row) await tx.get('SELECT pg_notify(?, ?)', [LOG_CHANNEL, row.writer]);
     return { plan, done, row };
   }
 
@@ -294,6 +304,7 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
     this.closing ??= (async () => {
       this.front.health.close();
       if (this.timer) clearInterval(this.timer);
+      await this.wakeups?.stop();
       await this.loop.stop();
       await this.maintenance.stop();
       await this.rows.finalize();
