@@ -1,8 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Database } from '../database/database.js';
+import { engines, type EngineDatabase } from '../../../test/support/engines.js';
 import { migrate } from '../database/migrations.js';
 import { agentsMigrations } from './agents.migrations.js';
 import { AgentsRepository, type AgentRow } from './agents.repository.js';
@@ -20,24 +17,21 @@ const agent = (id: string, lastSeenMs: number): AgentRow => ({
   spoolDropped: 0,
 });
 
-describe('AgentsRepository on a real SQLite file', () => {
-  let dir: string;
-  let db: Database;
+describe.each(engines('agents.repository.spec'))('AgentsRepository on $name', (engine) => {
+  let opened: EngineDatabase;
   let repo: AgentsRepository;
 
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-agents-'));
-    db = await Database.open({ path: join(dir, 'vigil.db') });
-    await migrate(db, agentsMigrations);
-    repo = new AgentsRepository(db);
+    opened = await engine.open();
+    await migrate(opened.db, agentsMigrations);
+    repo = new AgentsRepository(opened.db);
   });
 
   afterEach(async () => {
-    await db.close();
-    rmSync(dir, { recursive: true, force: true });
+    await opened.dispose();
   });
 
-  it('touches many agents in one statement: last seen only moves forward, spool figures are replaced, others untouched', async () => {
+  it('touches many agents in one statement: an update older than the stored last seen changes nothing, others untouched', async () => {
     for (const a of [agent('a-1', 5_000), agent('a-2', 9_000), agent('a-3', 7_000)]) await repo.upsert(a);
     await repo.touch([
       { id: 'a-1', lastSeenMs: 6_000, spoolPending: 12, spoolDropped: 3 },
@@ -46,7 +40,7 @@ describe('AgentsRepository on a real SQLite file', () => {
     ]);
     expect((await repo.all()).map((a) => [a.id, a.lastSeenMs, a.spoolPending, a.spoolDropped])).toEqual([
       ['a-1', 6_000, 12, 3],
-      ['a-2', 9_000, 0, 1],
+      ['a-2', 9_000, 0, 0], // a collector the agent has left must not write its figures back
       ['a-3', 7_000, 0, 0],
     ]);
   });

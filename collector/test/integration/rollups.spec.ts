@@ -149,14 +149,21 @@ describe.each(engines('rollups.spec'))('rollups on $name', (engine) => {
     const ids: number[] = [];
     for (const host of ['a', 'b', 'c']) ids.push(await ingest(events, `vigil_load_${host}`, 'gauge', [[T0 + 5_000, 1]]));
     // The third series' transaction fails (both its buckets, 1m and 1h, share one transaction).
-    await db.transaction((tx) => tx.run(`CREATE TRIGGER refuse BEFORE INSERT ON rollup_1m WHEN NEW.series_id = ${ids[2]} BEGIN SELECT RAISE(ABORT, 'disk says no'); END`));
+    await db.transaction((tx) =>
+      tx.exec(
+        engine.name === 'sqlite'
+          ? `CREATE TRIGGER refuse BEFORE INSERT ON rollup_1m WHEN NEW.series_id = ${ids[2]} BEGIN SELECT RAISE(ABORT, 'disk says no'); END`
+          : `CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk says no'; END $$;
+             CREATE TRIGGER refuse BEFORE INSERT ON rollup_1m FOR EACH ROW WHEN (NEW.series_id = ${ids[2]}) EXECUTE FUNCTION refuse();`,
+      ),
+    );
     clock.set(T0 + H + 15_000);
     await rollups.flush();
     // The first two series' transactions committed before the third failed.
     expect(rollups.stats.writeFailures).toBe(1);
     expect(rollups.stats.flushedBuckets).toEqual({ '1m': 2, '1h': 2 });
     expect(rollups.pendingBuckets).toBe(2);
-    await db.transaction((tx) => tx.run('DROP TRIGGER refuse'));
+    await db.transaction((tx) => tx.exec(engine.name === 'sqlite' ? 'DROP TRIGGER refuse' : 'DROP TRIGGER refuse ON rollup_1m; DROP FUNCTION refuse()'));
     await rollups.flush();
     for (const id of ids) {
       expect((await repo.range('1m', id, 0, T0 + H)).map(([t, b]) => [t, b.count])).toEqual([[T0, 1]]);
