@@ -108,12 +108,14 @@ export function scanSegment(data: Buffer): SegmentScan {
   let offset = 0;
   while (offset + RECORD_HEADER_BYTES <= data.length) {
     const magic = data.readUInt32BE(offset);
-    const end = offset + RECORD_HEADER_BYTES + data.readUInt32BE(offset + 4);
-    if ((magic !== BATCH_MAGIC && magic !== REMOVED_MAGIC) || end > data.length) break;
+    if (magic !== BATCH_MAGIC && magic !== REMOVED_MAGIC) break;
+    // Even a torn record's seq is not handed out again (the old format did the same for a torn file).
     const seq = data.readDoubleBE(offset + 8);
+    if (Number.isSafeInteger(seq) && seq > 0) scan.highestSeq = Math.max(scan.highestSeq, seq);
+    const end = offset + RECORD_HEADER_BYTES + data.readUInt32BE(offset + 4);
+    if (end > data.length) break;
     const intact = data.readUInt32BE(offset + 24) === checksum(data, offset, end);
     if (!intact && end === data.length) break;
-    if (Number.isSafeInteger(seq) && seq > 0) scan.highestSeq = Math.max(scan.highestSeq, seq);
     if (!intact) scan.corrupt++;
     else if (magic === BATCH_MAGIC) scan.batches.push({ seq, createdMs: data.readDoubleBE(offset + 16), offset, bytes: end - offset });
     else for (let at = offset + RECORD_HEADER_BYTES; at + 16 <= end; at += 16) scan.removed.push([data.readDoubleBE(at), data.readDoubleBE(at + 8)]);
