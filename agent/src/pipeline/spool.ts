@@ -16,7 +16,6 @@ import { attempt, freshState, ioErrorReason, loadState, SpoolLockedError, type S
 import { decodeStored, encodeBatchRecord, RECORD_HEADER_BYTES } from './spool.segments.js';
 import { ReasonCounter, systemClock, type Clock } from './types.js';
 
-export { decodeFile } from './spool.files.js';
 export type { SpoolFs } from './spool.files.js';
 export type { SpoolMode } from './spool.disk.js';
 
