@@ -2,7 +2,9 @@
 //
 // Layout of the spool directory:
 //   state.json            agent id, stream epoch, the seq to continue from after a restart (tmp + fsync + rename)
-//   batches/<seq>.vgb     one file per batch: 20-byte header + protobuf-encoded vigil.v1.Batch
+//   batches/<seq>.vgs     segments of many batches (spool.segments.ts)
+//   batches/<seq>.vgb     one file per batch, the format before segments (still read after an upgrade):
+//                         20-byte header + protobuf-encoded vigil.v1.Batch
 //   lock                  pid of the agent using the directory
 // Header: "VGB1" | payload length u32 | created ms f64 | crc32 u32 over bytes 4..16 and the payload.
 // Every function takes the filesystem to use, so tests can make the disk full or read-only without root.

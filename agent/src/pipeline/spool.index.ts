@@ -5,7 +5,10 @@ export interface SpoolEntry {
   seq: number;
   bytes: number;
   createdMs: number;
-  /** The encoded file, while the batch is held in memory only (the disk refused it). */
+  /** The segment (named by its first seq) and offset of the batch's record; none for a file of its own. */
+  segment?: number;
+  offset?: number;
+  /** The encoded record, while the batch is held in memory only (the disk refused it). */
   data?: Buffer;
 }
 
@@ -31,22 +34,42 @@ export class SpoolIndex {
     else this.bytesOnDisk += entry.bytes;
   }
 
-  /** Removes the matching entries and returns them, in seq order. */
-  removeWhere(match: (entry: SpoolEntry) => boolean): SpoolEntry[] {
-    const doomed = this.entries.filter(match);
-    if (doomed.length === 0) return doomed;
-    const keep = this.entries.filter((e) => !match(e));
-    this.entries.length = 0;
-    this.entries.push(...keep);
-    for (const entry of doomed) {
+  /**
+   * Removes the matching entries and returns them, in seq order, with the seq ranges they covered: runs of adjacent
+   * entries, so that no remaining entry has a seq inside a range.
+   */
+  removeWhere(match: (entry: SpoolEntry) => boolean): { doomed: SpoolEntry[]; ranges: [number, number][] } {
+    const doomed: SpoolEntry[] = [];
+    const ranges: [number, number][] = [];
+    let keep = 0;
+    let inRun = false;
+    for (const entry of this.entries) {
+      if (!match(entry)) {
+        this.entries[keep++] = entry;
+        inRun = false;
+        continue;
+      }
+      doomed.push(entry);
+      if (inRun) ranges[ranges.length - 1]![1] = entry.seq;
+      else ranges.push([entry.seq, entry.seq]);
+      inRun = true;
       if (entry.data) this.bytesInMemory -= entry.bytes;
       else this.bytesOnDisk -= entry.bytes;
     }
-    return doomed;
+    this.entries.length = keep;
+    return { doomed, ranges };
   }
 
-  /** The entry's bytes are now in a file: it no longer counts against memory. */
-  movedToDisk(entry: SpoolEntry): void {
+  /** Whether an entry has a seq strictly between `from` and `to`. */
+  hasBetween(from: number, to: number): boolean {
+    const next = this.entries[this.firstIndexAfter(from)];
+    return next !== undefined && next.seq < to;
+  }
+
+  /** The entry's bytes are now in a segment: it no longer counts against memory. */
+  movedToDisk(entry: SpoolEntry, segment: number, offset: number): void {
+    entry.segment = segment;
+    entry.offset = offset;
     entry.data = undefined;
     this.bytesInMemory -= entry.bytes;
     this.bytesOnDisk += entry.bytes;

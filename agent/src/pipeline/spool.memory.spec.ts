@@ -99,9 +99,9 @@ describe('Spool on a failing disk', () => {
     expect(await spool.append(batch(3))).toBe(3);
     expect(spool.mode).toBe('memory');
     expect(await spool.append(batch(4))).toBe(4);
-    // Acks while read-only neither throw nor lose the index; the files stay until the disk allows deleting them.
+    // Acks while read-only neither throw nor lose the index; the segment of 1-2 stays until the disk allows deleting it.
     expect(await spool.ackUpTo(2)).toBe(2);
-    expect(files()).toEqual(['0000000000000001.vgb', '0000000000000002.vgb']);
+    expect(files()).toEqual(['0000000000000001.vgs']);
     expect(spool.pendingAfter(0, 10)).toEqual([3, 4]);
     expect(spool.errors.get('erofs')).toBe(1);
     expect(await valueOf(spool, 3)).toBe(3);
@@ -124,7 +124,8 @@ describe('Spool on a failing disk', () => {
     now += 1_000;
     expect(await spool.append(batch(8))).toBe(8);
     expect(spool.mode).toBe('disk');
-    expect(files()).toEqual([3, 4, 5, 6, 7, 8].map((n) => `000000000000000${n}.vgb`));
+    // 3-7 moved from memory in one append, 8 appended after them; the emptied segment of 1-2 is gone.
+    expect(files()).toEqual(['0000000000000003.vgs']);
     expect(spool.dropped.total()).toBe(0);
     // One warning per change of mode.
     expect(warnings()).toEqual(['spool disk refused an operation; holding batches in memory until it accepts writes again', 'spool disk accepts writes again; back to the disk spool']);
@@ -196,10 +197,11 @@ describe('Spool on a failing disk', () => {
     now += 1_000;
     expect(await spool.append(batch(2))).toBe(2);
     expect(spool.mode).toBe('disk');
-    expect(files()).toEqual(['0000000000000001.vgb', '0000000000000002.vgb']);
+    expect(files()).toEqual(['0000000000000001.vgs']);
     await spool.close();
     const again = await open();
     expect(again.agentId).toBe('web-01');
+    expect(again.pendingAfter(0, 10)).toEqual([1, 2]);
     await again.close();
   });
 

@@ -1,15 +1,23 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { vigil } from '@vigil/proto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ClosedBatch } from './batcher.js';
 import { Spool, type SpoolOptions } from './spool.js';
+import { batchFileName, encodeFile } from './spool.files.js';
 
 const DAY = 86_400_000;
 
 function batch(n: number, createdMs = 1_000_000): ClosedBatch {
   return { createdMs, sampleCount: 1, series: [{ metric: 'vigil_test', labels: { n: String(n).padStart(4, '0') }, type: 0, timestampsMs: [createdMs], values: [n] }] };
+}
+
+/** A batch file of the format before segments (one file per batch), as an agent before the upgrade left it. */
+function writeOldFormat(dir: string, seq: number, closed: ClosedBatch): void {
+  mkdirSync(path.join(dir, 'batches'), { recursive: true });
+  const payload = vigil.v1.Batch.encode({ seq, series: closed.series, createdMs: closed.createdMs }).finish();
+  writeFileSync(path.join(dir, 'batches', batchFileName(seq)), encodeFile(payload, closed.createdMs));
 }
 
 describe('Spool', () => {
@@ -56,7 +64,8 @@ describe('Spool', () => {
     expect(await spool.ackUpTo(2)).toBe(2);
     // Before deleting seq 2 the state reserves seqs ahead (2 + 1 + 1024), so later acks need no state write.
     expect(stateFile()).toBe(1027);
-    expect(batchFiles()).toEqual(['0000000000000003.vgb']);
+    // Seq 3 is still pending in the segment that holds 1-3.
+    expect(batchFiles()).toEqual(['0000000000000001.vgs']);
     expect(await spool.ackUpTo(3)).toBe(1);
     expect(spool.pendingBatches).toBe(0);
     expect(await spool.append(batch(4))).toBe(4);
@@ -98,8 +107,12 @@ describe('Spool', () => {
     expect(spool.pendingAfter(0, 10)).toEqual([3, 4, 5]);
     expect(spool.pendingBytes).toBe(size * 3);
     expect(spool.dropped.get('spool_full')).toBe(2);
-    expect(batchFiles()).toHaveLength(3);
+    expect(batchFiles()).toEqual(['0000000000000001.vgs']);
     await spool.close();
+    const again = await open({ maxBytes: size * 3 });
+    expect(again.pendingAfter(0, 10)).toEqual([3, 4, 5]);
+    expect(again.pendingBytes).toBe(size * 3);
+    await again.close();
   });
 
   it('drops batches older than max age, counting them as too_old', async () => {
@@ -117,12 +130,15 @@ describe('Spool', () => {
     await spool.close();
   });
 
-  it('detects a corrupt batch by its checksum, skips and counts it', async () => {
-    const writer = await open();
+  it('replays batch files of the format before segments, detects a corrupt one by its checksum, skips and counts it', async () => {
+    // Batches 1-3 as the agent before the upgrade stored them; the same batch written by this spool for comparison.
+    for (let i = 1; i <= 3; i++) writeOldFormat(dir, i, batch(i));
+    const otherDir = mkdtempSync(path.join(os.tmpdir(), 'vigil-spool-'));
+    const writer = await Spool.open({ dir: otherDir, maxBytes: 1 << 20, maxAgeMs: DAY, clock });
     for (let i = 1; i <= 3; i++) await writer.append(batch(i));
-    // While open, the latest batches are also served from memory, identical to what is on disk.
     const fromMemory = await writer.read(2);
     await writer.close();
+    rmSync(otherDir, { recursive: true, force: true });
     const file = path.join(dir, 'batches', '0000000000000002.vgb');
     const bytes = readFileSync(file);
     const spool = await open();
@@ -141,13 +157,17 @@ describe('Spool', () => {
     expect(reopened.dropped.get('corrupt')).toBe(1);
     expect(existsSync(file)).toBe(false);
     expect(reopened.pendingAfter(0, 10)).toEqual([1, 3]);
+    // New batches go to a segment; the old files are deleted as their batches are acknowledged.
+    expect(await reopened.append(batch(4))).toBe(4);
+    expect(await reopened.ackUpTo(3)).toBe(2);
+    expect(batchFiles()).toEqual(['0000000000000004.vgs']);
+    expect(reopened.pendingAfter(0, 10)).toEqual([4]);
     await reopened.close();
   });
 
-  it('recovers from a crash mid-write: torn files and temp files are dropped at open', async () => {
-    const spool = await open();
-    for (let i = 1; i <= 3; i++) await spool.append(batch(i));
-    // No close(): simulate a crash. Tear batch 3 and leave a temp file behind.
+  it('recovers from a crash mid-write of the format before segments: torn files and temp files are dropped at open', async () => {
+    for (let i = 1; i <= 3; i++) writeOldFormat(dir, i, batch(i));
+    // A crash of the agent before the upgrade: batch 3 torn, a temp file left behind.
     const file3 = path.join(dir, 'batches', '0000000000000003.vgb');
     writeFileSync(file3, readFileSync(file3).subarray(0, 25));
     writeFileSync(path.join(dir, 'batches', '0000000000000004.vgb.tmp'), 'partial');
@@ -158,6 +178,7 @@ describe('Spool', () => {
     expect(batchFiles()).toEqual(['0000000000000001.vgb', '0000000000000002.vgb']);
     // Seq 3 was handed out once; it is not reused.
     expect(await again.append(batch(4))).toBe(4);
+    expect(batchFiles()).toEqual(['0000000000000001.vgb', '0000000000000002.vgb', '0000000000000004.vgs']);
     await again.close();
   });
 

@@ -1,7 +1,8 @@
 // Durable spool: every closed batch is written and fsynced here before it is sent, and deleted only when its
 // outcome is known (acked, permanently rejected, or dropped by the bounds, each drop counted by reason). When the
 // disk refuses (read-only, full, I/O error), batches are held in memory, bounded, until it accepts writes again
-// (spool.disk.ts). Index: spool.index.ts; files and formats: spool.files.ts.
+// (spool.disk.ts). Index: spool.index.ts; segments (the format): spool.segments.ts; state, lock and the format of one
+// file per batch, still read after an upgrade: spool.files.ts.
 import { promises as fsp } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { vigil } from '@vigil/proto';
@@ -11,10 +12,10 @@ import type { ClosedBatch } from './batcher.js';
 import { BatchEncoder } from './batch-encoder.js';
 import { SpoolDisk, type SpoolMode } from './spool.disk.js';
 import { SpoolIndex, type SpoolEntry as Entry } from './spool.index.js';
-import { attempt, decodeFile, encodeFile, freshState, HEADER_BYTES, ioErrorReason, loadState, SpoolLockedError, type SpoolFs, type SpoolState } from './spool.files.js';
+import { attempt, freshState, ioErrorReason, loadState, SpoolLockedError, type SpoolFs, type SpoolState } from './spool.files.js';
+import { decodeStored, encodeBatchRecord, RECORD_HEADER_BYTES } from './spool.segments.js';
 import { ReasonCounter, systemClock, type Clock } from './types.js';
 
-export { decodeFile } from './spool.files.js';
 export type { SpoolFs } from './spool.files.js';
 export type { SpoolMode } from './spool.disk.js';
 
@@ -48,7 +49,6 @@ export interface SpoolOptions {
   /** Filesystem (tests inject failures); node:fs/promises by default. */
   fs?: SpoolFs;
 }
-
 
 export type SpoolRead =
   | { status: 'ok'; batch: vigil.v1.Batch; payloadBytes: number }
@@ -160,7 +160,7 @@ export class Spool {
       if (cached) return { status: 'ok', ...cached } as const;
       const data = await this.dataOf(entry);
       if (data === 'missing') return { status: 'missing' } as const;
-      const decoded = data && decodeFile(data);
+      const decoded = data && decodeStored(entry, data);
       if (decoded) {
         try {
           const batch = vigil.v1.Batch.decode(decoded.payload);
@@ -293,18 +293,19 @@ export class Spool {
   private async store(seq: number, series: vigil.v1.Series.$Properties[], createdMs: number): Promise<boolean> {
     const message = vigil.v1.Batch.create({ seq, series, createdMs });
     const payload = this.encoder.encode(seq, series, createdMs);
-    const bytes = HEADER_BYTES + payload.length;
+    const bytes = RECORD_HEADER_BYTES + payload.length;
     if (bytes > this.options.maxBytes) {
       this.drop('too_large', 1, { seq, bytes });
       return false;
     }
     this.state.nextSeq = seq + 1;
-    const data = encodeFile(payload, createdMs);
+    const data = encodeBatchRecord(seq, createdMs, payload);
     if (this.disk.recoveryDue) await this.recover();
     const entry: Entry = { seq, bytes, createdMs };
     if (this.disk.mode === 'disk') {
       await this.enforceBounds(bytes, 'disk');
-      await this.disk.writeBatch(seq, data);
+      const placement = await this.disk.writeBatch(seq, data);
+      if (placement) Object.assign(entry, placement);
     }
     if (this.disk.mode === 'memory') {
       if (bytes > this.memoryMaxBytes) {
@@ -324,7 +325,7 @@ export class Spool {
   private async renumber(entry: Entry): Promise<boolean> {
     const data = await this.dataOf(entry);
     if (data === 'missing') return false;
-    const decoded = data && decodeFile(data);
+    const decoded = data && decodeStored(entry, data);
     await this.remove((e) => e.seq === entry.seq);
     if (!decoded) {
       this.drop('corrupt', 1, { seq: entry.seq });
@@ -344,7 +345,7 @@ export class Spool {
   private async dataOf(entry: Entry): Promise<Buffer | 'missing' | undefined> {
     if (entry.data) return entry.data;
     try {
-      return await this.disk.fs.readFile(this.disk.fileOf(entry.seq));
+      return await this.disk.read(entry);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         await this.remove((e) => e.seq === entry.seq);
@@ -381,15 +382,15 @@ export class Spool {
     const maxSeq = doomed[doomed.length - 1]!.seq;
     // Should the state not be writable, the collector's Welcome still protects the seqs (see reconcile).
     if (maxSeq >= this.disk.persistedNextSeq) await this.disk.saveState(this.state, maxSeq + 1 + SEQ_RESERVATION);
-    this.index.removeWhere(match);
+    const { ranges } = this.index.removeWhere(match);
     for (const entry of doomed) this.recent.delete(entry.seq);
-    await this.disk.deleteBatches(doomed.filter((e) => !e.data).map((e) => e.seq));
+    await this.disk.deleteBatches(doomed, ranges, (from, to) => this.index.hasBetween(from, to));
     return doomed.length;
   }
 
   /** Back to the disk when it accepts writes again, taking over what memory holds. */
   private async recover(): Promise<void> {
-    const moved = await this.disk.recover(this.state, this.index.entries, (entry) => this.index.movedToDisk(entry as Entry));
+    const moved = await this.disk.recover(this.state, this.index.entries, (entry, { segment, offset }) => this.index.movedToDisk(entry as Entry, segment, offset));
     if (moved !== undefined) await this.enforceBounds(0, 'disk');
   }
 
