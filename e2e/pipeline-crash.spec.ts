@@ -1,5 +1,5 @@
 // The delivery guarantee end to end: real `vigil-agent` processes stream host metrics to a real
-// `vigil-collector` on a SQLite file; the collector is killed with SIGKILL mid-stream (twice) and
+// `vigil-collector` on a SQLite file, and on PostgreSQL; the collector is killed with SIGKILL mid-stream (twice) and
 // restarted on the same port. Afterwards every sample the agents produced must be stored exactly
 // once. What an agent produced is read from its own debug log ("spooled batch seq=N samples=M"),
 // what the collector stored from its query API.
@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import {
   AGENT_BIN, getJson, sleep, spawnNode, spooledBatches, startCollectorProcess, storedPoints, waitFor, type RunningCollectorProcess, type VigilProcess,
 } from './support/vigil-processes.js';
+import { createPostgresDatabase, postgresServerUrl, type TestDatabase } from '../test/support/postgres.js';
 
 const AGENT_TOKEN = 'crash-test-agent-token';
 const AGENTS = ['crash-a', 'crash-b', 'crash-c'];
@@ -17,18 +18,25 @@ const AGENTS = ['crash-a', 'crash-b', 'crash-c'];
 interface SeriesRef { id: number; metric: string; labels: Record<string, string> }
 interface AgentView { id: string; connected: boolean; lastSeen: number }
 
-describe.runIf(process.platform === 'linux')('agents → collector killed with SIGKILL → restarted', () => {
+const serverUrl = postgresServerUrl('pipeline-crash.spec');
+const storages = ['sqlite', ...(serverUrl ? ['postgres'] : [])];
+
+describe.runIf(process.platform === 'linux').each(storages)('agents → collector on %s killed with SIGKILL → restarted', (storage) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'vigil-crash-'));
   const db = path.join(dir, 'vigil.db');
   const processes: VigilProcess[] = [];
+  let pg: TestDatabase | undefined;
 
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));
     rmSync(dir, { recursive: true, force: true });
+    await pg?.drop();
   });
 
   async function collectorOn(grpc: string, http: string, name: string): Promise<RunningCollectorProcess> {
-    const c = await startCollectorProcess(['--db', db, '--grpc-listen', grpc, '--http-listen', http, '--agent-token', AGENT_TOKEN], name);
+    if (storage === 'postgres') pg ??= await createPostgresDatabase(serverUrl!);
+    const where = pg ? [] : ['--db', db];
+    const c = await startCollectorProcess([...where, '--grpc-listen', grpc, '--http-listen', http, '--agent-token', AGENT_TOKEN], name, pg ? { VIGIL_STORAGE_URL: pg.url } : {});
     processes.push(c);
     return c;
   }

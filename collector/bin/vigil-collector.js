@@ -2,4 +2,11 @@
 // Ingest allocates many short-lived objects (decoded batches); a 64 MiB young generation cuts
 // garbage collection enough to raise durable ingest by about a fifth (bench/ingest.mjs).
 // Started as `node vigil-collector.js`, pass the flag yourself to get the same effect.
-import '../dist/main.js';
+import { setFlagsFromString } from 'node:v8';
+
+// V8 lets the old generation grow to up to 4 times what survived the last full collection before the
+// next one: under ingest that is a gigabyte of garbage (batches promoted while they waited for their
+// commit). At most 1.5 times keeps the collector's peak RSS near half (docs/storage.md, issue 14).
+// Set at run time, not on the command line: a V8 that no longer knows the flag ignores it.
+setFlagsFromString('--heap-growing-percent=50');
+await import('../dist/main.js');

@@ -74,15 +74,17 @@ export async function startCollector(options: StartOptions): Promise<RunningColl
   const database = await openDatabase(databaseSettings(config.storage));
   await migrate(database, allMigrations);
   const ingest = config.ingest;
+  // Created first so the store starts background compaction on the leader only (the election itself starts below).
+  const leadership = database instanceof PostgresDatabase ? electionOn(database, options) : undefined;
   const store = options.store
     ? await options.store(database)
     : await openSampleStore(database, {
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(leadership ? { leadership } : {}),
       maxSequenceGap: ingest.max_sequence_gap,
       maxSeries: ingest.max_series,
       maxSeriesPerAgent: ingest.max_series_per_agent,
     });
-  const leadership = database instanceof PostgresDatabase ? electionOn(database, options) : undefined;
   const app = await NestFactory.create(
     AppModule.forRoot({
       config,

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
+import { sqlDialect } from '../database/dialect.js';
 import type { Database } from '../database/database.js';
 
 export interface AgentRow {
@@ -66,15 +67,22 @@ export class AgentsRepository {
     ));
   }
 
-  /** All updates in one transaction; like upsert, an update older than the stored last-seen time is skipped. */
+  /**
+   * All updates in one statement (a statement per agent, each a round trip through the event loop,
+   * held the write connection for a second under load, and group commits wait behind it). Like
+   * upsert, an update older than the stored last-seen time is skipped.
+   */
   async touch(updates: ReadonlyArray<{ id: string; lastSeenMs: number; spoolPending: number; spoolDropped: number }>): Promise<void> {
     if (updates.length === 0) return;
-    await this.db.transaction(async (tx) => {
-      for (const u of updates) {
-        await tx.run('UPDATE agents SET last_seen_ms = ?, spool_pending = ?, spool_dropped = ? WHERE id = ? AND last_seen_ms <= ?', [
-          u.lastSeenMs, u.spoolPending, u.spoolDropped, u.id, u.lastSeenMs,
-        ]);
-      }
-    });
+    const rows = JSON.stringify(updates.map((u) => [u.id, u.lastSeenMs, u.spoolPending, u.spoolDropped]));
+    const updated = sqlDialect(this.db.dialect).jsonRecords('?', [['id', 'TEXT'], ['seen', 'BIGINT'], ['pending', 'BIGINT'], ['dropped', 'BIGINT']]);
+    await this.db.transaction((tx) =>
+      tx.run(
+        `UPDATE agents SET last_seen_ms = u.seen, spool_pending = u.pending, spool_dropped = u.dropped
+         FROM ${updated} AS u
+         WHERE agents.id = u.id AND agents.last_seen_ms <= u.seen`,
+        [rows],
+      ),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
+import { sqlDialect } from '../database/dialect.js';
 import type { Database, Transaction } from '../database/database.js';
 import type { CapacityEntry } from './domain/resources.js';
 
@@ -8,22 +9,28 @@ export class CapacityRepository {
   constructor(@Inject(DATABASE) private readonly db: Database) {}
 
   /**
-   * Replaces the stored forecasts with the given set (resources that disappeared are removed).
-   * `fence` runs first in the transaction (the leader's check); the inserts upsert so a replacement
-   * never fails on a key another writer put back meanwhile (READ COMMITTED on PostgreSQL).
+   * Replaces the stored forecasts with the given set (resources that disappeared are removed). One
+   * INSERT for all rows: a statement per row, each a round trip through the event loop, holds the one
+   * write connection (and the group commits behind it) for seconds with thousands of hosts. `fence`
+   * runs first in the transaction (the leader's check); the insert upserts so a replacement never
+   * fails on a key another writer put back meanwhile (READ COMMITTED on PostgreSQL).
    */
   async replaceAll(entries: readonly CapacityEntry[], fence?: (tx: Transaction) => Promise<void>): Promise<void> {
+    const rows = JSON.stringify(entries.map((e) => [e.key, e.host, e.resource, e.mountpoint, e.computedMs, JSON.stringify(e)]));
+    const forecasts = sqlDialect(this.db.dialect).jsonRecords('?', [
+      ['key', 'TEXT'], ['host', 'TEXT'], ['resource', 'TEXT'], ['mountpoint', 'TEXT'], ['computed_ms', 'BIGINT'], ['entry', 'TEXT'],
+    ]);
     await this.db.transaction(async (tx) => {
       await fence?.(tx);
       await tx.run('DELETE FROM capacity_forecasts');
-      for (const e of entries) {
-        await tx.run(
-          'INSERT INTO capacity_forecasts (key, host, resource, mountpoint, computed_ms, entry) VALUES (?, ?, ?, ?, ?, ?) ' +
-            'ON CONFLICT (key) DO UPDATE SET host = excluded.host, resource = excluded.resource, mountpoint = excluded.mountpoint, ' +
-            'computed_ms = excluded.computed_ms, entry = excluded.entry',
-          [e.key, e.host, e.resource, e.mountpoint, e.computedMs, JSON.stringify(e)],
-        );
-      }
+      // WHERE true: SQLite needs it to tell the upsert's ON CONFLICT from a join's ON.
+      await tx.run(
+        `INSERT INTO capacity_forecasts (key, host, resource, mountpoint, computed_ms, entry)
+         SELECT key, host, resource, mountpoint, computed_ms, entry FROM ${forecasts} AS f WHERE true
+         ON CONFLICT (key) DO UPDATE SET host = excluded.host, resource = excluded.resource, mountpoint = excluded.mountpoint,
+           computed_ms = excluded.computed_ms, entry = excluded.entry`,
+        [rows],
+      );
     });
   }
 

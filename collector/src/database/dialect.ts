@@ -15,6 +15,11 @@ export interface SqlDialect {
   jsonGroupArray(expression: string): string;
   /** A table of one column, `value`: the elements of a JSON array passed as one text parameter. */
   jsonArrayValues(parameter: string): string;
+  /**
+   * A subquery of typed columns from one text parameter holding a JSON array of arrays (one array
+   * per row, values in `columns` order): many rows written in one statement, one round trip.
+   */
+  jsonRecords(parameter: string, columns: ReadonlyArray<readonly [name: string, type: 'TEXT' | 'BIGINT' | 'DOUBLE PRECISION']>): string;
   /** Appended to a SELECT inside a transaction: locks the rows read until it ends (SQLite's writer lock already does). */
   readonly forUpdate: string;
 }
@@ -26,6 +31,7 @@ const dialects: Record<DialectName, SqlDialect> = {
     groupConcat: (expression, separator) => `group_concat(${expression}, ${separator})`,
     jsonGroupArray: (expression) => `json_group_array(${expression})`,
     jsonArrayValues: (parameter) => `json_each(${parameter})`,
+    jsonRecords: (parameter, columns) => `(SELECT ${columns.map(([name], i) => `value ->> ${i} AS ${name}`).join(', ')} FROM json_each(${parameter}))`,
     forUpdate: '',
   },
   postgres: {
@@ -34,6 +40,8 @@ const dialects: Record<DialectName, SqlDialect> = {
     groupConcat: (expression, separator) => `string_agg(CAST(${expression} AS TEXT), ${separator})`,
     jsonGroupArray: (expression) => `CAST(json_agg(${expression}) AS TEXT)`,
     jsonArrayValues: (parameter) => `json_array_elements_text(CAST(${parameter} AS json))`,
+    jsonRecords: (parameter, columns) =>
+      `(SELECT ${columns.map(([name, type], i) => `CAST(r ->> ${i} AS ${type}) AS ${name}`).join(', ')} FROM json_array_elements(CAST(${parameter} AS json)) AS r)`,
     forUpdate: ' FOR UPDATE',
   },
 };

@@ -94,6 +94,10 @@ export class PostgresDatabase implements Database {
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     return this.queued(async () => {
       const client = await this.pool.connect();
+      // A connection the server ends while checked out emits 'error' besides failing the query:
+      // unheard, that event would crash the process (the pool only listens on idle clients).
+      const ignore = () => undefined;
+      client.on('error', ignore);
       const tx = new PostgresTransaction(client, this.names);
       let broken: Error | undefined;
       try {
@@ -107,6 +111,7 @@ export class PostgresDatabase implements Database {
         await client.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
         throw error;
       } finally {
+        client.off('error', ignore);
         client.release(broken);
       }
     });

@@ -37,6 +37,32 @@ describe('classifyStorageError', () => {
   });
 });
 
+describe('classifyStorageError on PostgreSQL', () => {
+  const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'ERROR' });
+  const unreachable = { code: status.UNAVAILABLE, message: 'storage unreachable (database connection lost, shutting down or busy), retry later', reason: 'storage_unreachable' };
+
+  it('makes a lost connection, a server shutting down and a lost race retryable UNAVAILABLE', () => {
+    expect(retryable(pgError('57P01', 'terminating connection due to administrator command'))).toEqual(unreachable);
+    expect(retryable(pgError('08006', 'connection failure'))).toEqual(unreachable);
+    expect(retryable(pgError('40001', 'could not serialize access due to concurrent update'))).toEqual(unreachable);
+    expect(retryable(pgError('40P01', 'deadlock detected'))).toEqual(unreachable);
+    expect(retryable(pgError('53300', 'sorry, too many clients already'))).toEqual(unreachable);
+    expect(retryable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }))).toEqual(unreachable);
+    expect(retryable(new Error('Connection terminated unexpectedly'))).toEqual(unreachable);
+    expect(retryable(pgError('53100', 'could not extend file: No space left on device'))).toMatchObject({ reason: 'storage_full' });
+    // A constraint violation is a bug or a race of the store, not the batch's fault: retry, as on SQLite.
+    expect(retryable(pgError('23505', 'duplicate key value violates unique constraint "series_key_key"'))).toMatchObject({ reason: 'storage_error' });
+  });
+
+  it("makes a data exception permanent: the batch's content cannot be stored", () => {
+    expect(classifyStorageError(pgError('22021', 'invalid byte sequence for encoding "UTF8": 0x00'))).toEqual({
+      kind: 'permanent',
+      reason: RejectReason.REJECT_REASON_MALFORMED_SERIES,
+      detail: 'the database cannot store this batch (SQLSTATE 22021): invalid byte sequence for encoding "UTF8": 0x00',
+    });
+  });
+});
+
 describe('streamErrorFor', () => {
   it('passes stream errors through and maps the rest through the same classification', () => {
     const own = new StreamError(status.INVALID_ARGUMENT, 'hello sent twice', 'protocol');

@@ -3,7 +3,7 @@
 // Rejection with whole_batch is permanent (counted, dropped, acked).
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { RejectReason, type vigil } from '@vigil/proto';
-import { diskErrorCode, StorageClosedError, StorageInputError, StorageOverloadedError, type StorageInputProblem } from '../storage/storage.errors.js';
+import { dataErrorCode, diskErrorCode, StorageClosedError, unreachableCode, StorageInputError, StorageOverloadedError, type StorageInputProblem } from '../storage/storage.errors.js';
 
 /** Errors ending a stream, with the reason label of vigil_ingest_rejected_streams_total. */
 export class StreamError extends Error {
@@ -39,7 +39,13 @@ export function classifyStorageError(error: unknown): StorageFailure {
   if (diskErrorCode(error)) {
     return { kind: 'retryable', error: new StreamError(GrpcStatus.UNAVAILABLE, 'storage cannot write (disk full, failing or read-only), retry later', 'storage_full') };
   }
-  // Unknown: keep the data on the agent (retry) rather than drop it.
+  if (unreachableCode(error)) {
+    return { kind: 'retryable', error: new StreamError(GrpcStatus.UNAVAILABLE, 'storage unreachable (database connection lost, shutting down or busy), retry later', 'storage_unreachable') };
+  }
+  // PostgreSQL refused the batch's content (the store commits such a batch alone, so the error is its own).
+  const data = dataErrorCode(error);
+  if (data) return { kind: 'permanent', reason: RejectReason.REJECT_REASON_MALFORMED_SERIES, detail: `the database cannot store this batch (SQLSTATE ${data}): ${(error as Error).message}` };
+  // Unknown (constraint violations included): keep the data on the agent (retry) rather than drop it.
   return { kind: 'retryable', error: new StreamError(GrpcStatus.UNAVAILABLE, 'storage unavailable, retry later', 'storage_error') };
 }
 

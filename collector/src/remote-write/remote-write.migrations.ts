@@ -30,4 +30,15 @@ export const remoteWriteMigrations: Migration[] = [
       CREATE INDEX remote_write_journal_in_log ON remote_write_journal (log_id) WHERE data IS NULL;
     `,
   },
+  {
+    id: 'remote-write/002-journal-order',
+    sql: `-- SQLite has one writer: journal rows are numbered in commit order anyway.`,
+    // Several collectors commit log rows concurrently: the journal trigger locks this row before it
+    // takes a seq, so seqs are handed out in commit order (a sender never passes a row that
+    // commits later with a lower seq).
+    postgres: `
+      CREATE TABLE remote_write_order (id INTEGER PRIMARY KEY CHECK (id = 1));
+      INSERT INTO remote_write_order (id) VALUES (1);
+    `,
+  },
 ];

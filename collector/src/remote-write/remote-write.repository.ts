@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, ReadConnection, SqlReader, Transaction } from '../database/database.js';
+import type { Database, DialectName, ReadConnection, SqlReader, Transaction } from '../database/database.js';
 
 /** Where a target stands in the journal: every sample before it was sent (or dropped and counted). */
 export interface JournalPosition {
@@ -27,12 +27,13 @@ export interface Backlog {
 }
 
 /**
- * Journal: AFTER INSERT on sample_log records the row's place in storage order; AFTER DELETE
+ * Journal (both engines): AFTER INSERT on sample_log records the row's place in storage order; AFTER DELETE
  * (compaction) copies the row's bytes into its journal entry while some target still needs them.
  * Both run inside the store's own transactions, so the journal is exactly as durable as the log.
  * The append trigger does nothing while no target is configured.
  */
-const JOURNAL_TRIGGERS = `
+const JOURNAL_TRIGGERS: Record<DialectName, string> = {
+  sqlite: `
   CREATE TRIGGER IF NOT EXISTS remote_write_journal_append AFTER INSERT ON sample_log
   WHEN EXISTS (SELECT 1 FROM remote_write_target)
   BEGIN
@@ -42,7 +43,27 @@ const JOURNAL_TRIGGERS = `
   BEGIN
     UPDATE remote_write_journal SET data = OLD.data WHERE log_id = OLD.id AND data IS NULL;
   END;
-`;
+`,
+  // The same on PostgreSQL, where collectors commit concurrently: the append trigger holds the
+  // remote_write_order row until COMMIT before it takes a seq, so seqs follow commit order.
+  postgres: `
+  CREATE OR REPLACE FUNCTION remote_write_journal_append() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF EXISTS (SELECT 1 FROM remote_write_target) THEN
+      PERFORM 1 FROM remote_write_order WHERE id = 1 FOR UPDATE;
+      INSERT INTO remote_write_journal (log_id, created_ms, samples) VALUES (NEW.id, NEW.created_ms, NEW.samples);
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE OR REPLACE FUNCTION remote_write_journal_keep() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE remote_write_journal SET data = OLD.data WHERE log_id = OLD.id AND data IS NULL;
+    RETURN NULL;
+  END $$;
+  CREATE OR REPLACE TRIGGER remote_write_journal_append AFTER INSERT ON sample_log FOR EACH ROW EXECUTE FUNCTION remote_write_journal_append();
+  CREATE OR REPLACE TRIGGER remote_write_journal_keep AFTER DELETE ON sample_log FOR EACH ROW EXECUTE FUNCTION remote_write_journal_keep();
+`,
+};
 
 /** Deletes the journal rows every target has passed (all of them when no target is left). */
 const PRUNE = 'DELETE FROM remote_write_journal WHERE seq < (SELECT coalesce(min(next_seq), 9223372036854775807) FROM remote_write_target)';
@@ -80,18 +101,19 @@ export class RemoteWriteRepository {
    */
   syncTargets(names: readonly string[], nowMs: number): Promise<Map<string, JournalPosition>> {
     return this.db.transaction(async (tx) => {
-      if (names.length > 0) await tx.exec(JOURNAL_TRIGGERS);
+      if (names.length > 0) await tx.exec(JOURNAL_TRIGGERS[tx.dialect]);
       const placeholders = names.map(() => '?').join(', ');
       await tx.run(names.length ? `DELETE FROM remote_write_target WHERE name NOT IN (${placeholders})` : 'DELETE FROM remote_write_target', names);
       await tx.run(PRUNE);
       if (names.length === 0) return new Map();
       const existing = await tx.get<{ n: number }>('SELECT count(*) AS n FROM remote_write_target');
       if (!existing?.n) {
+        if (tx.dialect === 'postgres') await tx.get('SELECT id FROM remote_write_order WHERE id = 1 FOR UPDATE');
         await tx.run('INSERT INTO remote_write_journal (log_id, created_ms, samples) SELECT id, created_ms, samples FROM sample_log ORDER BY id');
       }
       const start = await this.startOfLog(tx);
       for (const name of names) {
-        await tx.run('INSERT OR IGNORE INTO remote_write_target (name, next_seq, next_offset, updated_ms) VALUES (?, ?, 0, ?)', [name, start, nowMs]);
+        await tx.run('INSERT INTO remote_write_target (name, next_seq, next_offset, updated_ms) VALUES (?, ?, 0, ?) ON CONFLICT (name) DO NOTHING', [name, start, nowMs]);
       }
       const rows = await tx.all<{ name: string; next_seq: number; next_offset: number }>('SELECT name, next_seq, next_offset FROM remote_write_target');
       return new Map(rows.map((r) => [r.name, { seq: r.next_seq, offset: r.next_offset }]));
@@ -102,6 +124,8 @@ export class RemoteWriteRepository {
   private async startOfLog(tx: Transaction): Promise<number> {
     const inLog = await tx.get<{ seq: number | null }>('SELECT min(seq) AS seq FROM remote_write_journal WHERE data IS NULL');
     if (inLog?.seq != null) return inLog.seq;
+    // PostgreSQL: a start at or below the next seq is enough (a target reads the first row at or after it).
+    if (tx.dialect === 'postgres') return ((await tx.get<{ seq: number | null }>('SELECT max(seq) AS seq FROM remote_write_journal'))?.seq ?? 0) + 1;
     const last = await tx.get<{ seq: number | null }>("SELECT max(seq) AS seq FROM (SELECT max(seq) AS seq FROM remote_write_journal UNION ALL SELECT seq FROM sqlite_sequence WHERE name = 'remote_write_journal')");
     return (last?.seq ?? 0) + 1;
   }

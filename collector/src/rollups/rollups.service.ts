@@ -19,6 +19,11 @@ const HOUR_MS = 3_600_000;
 export interface RollupsOptions {
   /** How often closed buckets are written. */
   flushIntervalMs: number;
+  /**
+   * Buckets merged per transaction. A flush writes ~one row per series; cut into small transactions,
+   * the group commits queued on the one write connection wait behind one of them, not the whole flush.
+   */
+  mergeBatch: number;
   /** A bucket is written once it ended this long ago (samples of a batch arrive together, a bit late). */
   closeGraceMs: number;
   /** Bound on buckets held in memory; beyond it, samples are left to a recompute from raw. */
@@ -46,6 +51,7 @@ export interface RollupsOptions {
 
 export const DEFAULT_ROLLUPS_OPTIONS: RollupsOptions = {
   flushIntervalMs: 5_000,
+  mergeBatch: 500,
   closeGraceMs: 15_000,
   maxPendingBuckets: 2_000_000,
   maxQueuedRecomputes: 100_000,
@@ -194,19 +200,29 @@ export class RollupsService implements OnModuleInit, OnApplicationBootstrap, OnM
     return this.accumulator.deferred;
   }
 
-  /** Writes closed buckets (all of them with `all`). Writes are serialised with recompute writes. */
+  /**
+   * Writes closed buckets (all of them with `all`), `mergeBatch` per transaction. Writes are serialised
+   * with recompute writes. A failed transaction puts back only the buckets not merged yet (merges add up,
+   * so putting back merged ones would count them twice). A crash between two transactions leaves part of
+   * a flush written: start-up recovery rebuilds the recent buckets from raw samples (replaceFrom), so
+   * neither half is lost or counted twice.
+   */
   flush(all = false): Promise<void> {
     const items = all ? this.accumulator.takeAll() : this.accumulator.takeClosed(this.clock.now(), this.options.closeGraceMs);
     if (items.length === 0) return this.writes.then(() => undefined, () => undefined);
     return this.write(async () => {
+      let merged = 0;
       try {
-        await this.repository.merge(items);
+        for (; merged < items.length; merged += this.options.mergeBatch) {
+          const batch = items.slice(merged, merged + this.options.mergeBatch);
+          await this.repository.merge(batch);
+          for (const item of batch) this.stats.flushedBuckets[item.tier]++;
+        }
         this.stats.flushes++;
-        for (const item of items) this.stats.flushedBuckets[item.tier]++;
       } catch (error) {
         this.stats.writeFailures++;
-        this.log.error(`writing ${items.length} buckets failed, kept for the next flush: ${describeError(error)}`);
-        this.accumulator.restore(items);
+        this.log.error(`writing ${items.length - merged} of ${items.length} buckets failed, kept for the next flush: ${describeError(error)}`);
+        this.accumulator.restore(items.slice(merged));
       }
     });
   }

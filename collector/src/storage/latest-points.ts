@@ -40,6 +40,11 @@ export class LatestPoints {
     }
   }
 
+  /** Forgets every point older than the cutoff. */
+  dropAllBefore(cutoffMs: number): void {
+    for (const [id, p] of this.points) if (p[0] < cutoffMs) this.points.delete(id);
+  }
+
   /** Copies of the points of the given series (of all when omitted). */
   copy(seriesIds?: readonly number[]): Map<number, Point> {
     const out = new Map<number, Point>();

@@ -136,6 +136,43 @@ export class PendingLog {
     }
   }
 
+  /**
+   * Forgets the rows with these ids wherever they sit in the log (PostgreSQL: rows compacted by
+   * any collector, not necessarily the oldest first). Costs a pass over the affected series.
+   */
+  dropRowIds(ids: ReadonlySet<number>): void {
+    const affected = new Set<number>();
+    for (let i = this.rowHead; i < this.rows.length; i++) {
+      const row = this.rows[i]!;
+      if (ids.has(row.id)) for (const seriesId of row.seriesIds) affected.add(seriesId);
+    }
+    for (const seriesId of affected) {
+      const p = this.bySeries.get(seriesId)!;
+      const kept: PendingSeries = { timestamps: [], values: [], segLog: [], segEnd: [] };
+      let start = 0;
+      for (let k = 0; k < p.segLog.length; k++) {
+        const end = p.segEnd[k]!;
+        if (ids.has(p.segLog[k]!)) {
+          this.total -= end - start;
+        } else {
+          for (let j = start; j < end; j++) {
+            kept.timestamps.push(p.timestamps[j]!);
+            kept.values.push(p.values[j]!);
+          }
+          kept.segLog.push(p.segLog[k]!);
+          kept.segEnd.push(kept.timestamps.length);
+        }
+        start = end;
+      }
+      if (kept.segLog.length) this.bySeries.set(seriesId, kept);
+      else this.bySeries.delete(seriesId);
+    }
+    const rest = this.rows.slice(this.rowHead).filter((row) => !ids.has(row.id));
+    this.rows.length = 0;
+    this.rows.push(...rest);
+    this.rowHead = 0;
+  }
+
   /** Pending samples of one series (live arrays: read synchronously, do not keep). */
   series(seriesId: number): SeriesSamples | undefined {
     return this.bySeries.get(seriesId);
@@ -145,19 +182,23 @@ export class PendingLog {
   range(seriesId: number, fromMs: number, toMs: number): SeriesSamples {
     const p = this.bySeries.get(seriesId);
     const out: SeriesSamples = { timestamps: [], values: [] };
-    if (!p) return out;
-    for (let i = 0; i < p.timestamps.length; i++) {
-      const t = p.timestamps[i]!;
-      if (t >= fromMs && t <= toMs) {
-        out.timestamps.push(t);
-        out.values.push(p.values[i]!);
-      }
-    }
+    if (p) copyInRange(out, p, fromMs, toMs);
     return out;
   }
 
   seriesIds(): IterableIterator<number> {
     return this.bySeries.keys();
+  }
+}
+
+/** Appends to `out` the samples of `from` with from <= ts <= to, in their order. */
+export function copyInRange(out: SeriesSamples, from: { timestamps: ArrayLike<number>; values: ArrayLike<number> }, fromMs: number, toMs: number): void {
+  for (let i = 0; i < from.timestamps.length; i++) {
+    const t = from.timestamps[i]!;
+    if (t >= fromMs && t <= toMs) {
+      out.timestamps.push(t);
+      out.values.push(from.values[i]!);
+    }
   }
 }
 

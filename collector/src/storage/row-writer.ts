@@ -20,6 +20,8 @@ const SQL = {
     cols: 6,
     tail: ' ON CONFLICT (id) DO UPDATE SET start_ts = excluded.start_ts, end_ts = excluded.end_ts, count = excluded.count, data = excluded.data',
   },
+  // PostgreSQL: chunk is partitioned by end_ts, so a rewritten chunk is deleted and inserted again.
+  chunkInsert: { head: 'INSERT INTO chunk (id, series_id, start_ts, end_ts, count, data) VALUES ', cols: 6, tail: '' },
 } as const;
 export type RowKind = keyof typeof SQL;
 

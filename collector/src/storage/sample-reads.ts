@@ -3,9 +3,9 @@
 import type { SqlReader } from '../database/database.js';
 import { decodeChunk, MAX_TIMESTAMP } from './chunk-codec.js';
 import { CHUNK_MAX_SPAN_MS } from './compaction.js';
-import type { PendingLog } from './pending-log.js';
+import type { SeriesSamples } from './pending-log.js';
 import { DistinctTimestamps, mergeSources } from './points.js';
-import type { SeriesCache } from './series-cache.js';
+import type { SeriesRef } from './storage.types.js';
 import { QueryTooLargeError } from './storage.errors.js';
 import type { Point, RangeOptions, SeriesFilter, StoredSeriesSamples } from './storage.types.js';
 import type { WriteLoop } from './write-loop.js';
@@ -30,8 +30,9 @@ export class SampleReads {
     private readonly reader: SqlReader,
     /** The writer's connection, for reads that must not see a compaction half-way. */
     private readonly writer: SqlReader,
-    private readonly pending: PendingLog,
-    private readonly series: SeriesCache,
+    /** The samples not yet compacted (in memory). */
+    private readonly pending: { range(seriesId: number, fromMs: number, toMs: number): SeriesSamples; readonly samples: number },
+    private readonly series: { find(filter: SeriesFilter): SeriesRef[] | Promise<SeriesRef[]> },
     private readonly loop: WriteLoop,
   ) {}
 
@@ -77,7 +78,7 @@ export class SampleReads {
    * rollups. Series without samples in the range are skipped.
    */
   async *scanRange(fromMs: number, toMs: number, filter: SeriesFilter = {}): AsyncGenerator<StoredSeriesSamples> {
-    for (const series of this.series.find(filter)) {
+    for (const series of await this.series.find(filter)) {
       const points = await this.queryRange(series.id, fromMs, toMs);
       if (points.length === 0) continue;
       yield { series, timestamps: points.map((p) => p[0]), values: points.map((p) => p[1]) };

@@ -117,6 +117,29 @@ export class SeriesCache {
     return refs;
   }
 
+  /**
+   * Replaces the draft's provisional refs by the ids the database gave their keys (PostgreSQL
+   * allocates ids, and may already hold a series another collector created, whose kind stays).
+   * Returns the replacement of each provisional ref, for refs the caller already holds.
+   */
+  assignIds(draft: SeriesDraft, stored: ReadonlyMap<string, { id: number; kind: SeriesRef['kind'] }>): Map<SeriesRef, SeriesRef> {
+    const replaced = new Map<SeriesRef, SeriesRef>();
+    for (const [key, ref] of draft.created) {
+      const row = stored.get(key);
+      if (!row) throw new Error(`series ${key}: no id was allocated`);
+      const real = freezeSeries({ id: row.id, metric: ref.metric, labels: ref.labels, kind: row.kind });
+      replaced.set(ref, real);
+      draft.created.set(key, real);
+    }
+    for (const p of draft.positions) p.ref = replaced.get(p.ref) ?? p.ref;
+    return replaced;
+  }
+
+  /** Adds series committed by another collector (by id, as read from the database). */
+  learn(rows: Iterable<{ key: string; ref: SeriesRef }>): void {
+    for (const row of rows) if (!this.byId.has(row.ref.id) && !this.byKey.has(row.key)) this.add(row.key, row.ref);
+  }
+
   /** After the draft's commit. */
   apply(draft: SeriesDraft): void {
     for (const [key, s] of draft.created) this.add(key, s);

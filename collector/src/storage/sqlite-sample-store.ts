@@ -5,26 +5,23 @@
 import { systemClock, type Clock } from '../common/clock.js';
 import type { Database, ReadConnection, SqlValue } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
-import { checkBatch } from './batch-contract.js';
-import { EMPTY_SEQUENCE, decodeSequence, encodeHoles, judgeSequence, recordSequence, type SequenceState } from './sequence-window.js';
-import { decodeChunk } from './chunk-codec.js';
+import { AppendFront, FrontedStore, loadCommitted } from './append-front.js';
+import { encodeHoles } from './sequence-window.js';
+import { finishGroup, judgeGroup } from './group-plan.js';
 import { Compactor, type CompactionInfo } from './compactor.js';
-import { HeadCache, forEachHeadChunk } from './head-cache.js';
+import { HeadCache } from './head-cache.js';
 import { LatestPoints } from './latest-points.js';
 import { PendingLog } from './pending-log.js';
 import { Retention } from './retention.js';
 import { RowWriter } from './row-writer.js';
-import { decodeLog, encodeLog, type LogEntry } from './sample-log.js';
+import { decodeLog, encodeLog } from './sample-log.js';
 import { SampleReads, type StorageFootprint } from './sample-reads.js';
 import { SeriesCache } from './series-cache.js';
-import { StorageClosedError, StorageInputError, StorageOverloadedError } from './storage.errors.js';
 import { storageMigrations } from './storage.migrations.js';
-import type { AppendOutcome, CommitInfo, SeriesLimited, IncomingBatch, Labels, MetricKind, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
-import { sequenceGapLimit } from './storage.types.js';
+import type { Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from './store-options.js';
-import { Listeners, newCounters, type SampleStoreStats } from './store-stats.js';
-import { WriteHealth, type WriteState } from './write-health.js';
-import { WriteLoop, type AppendResult, type QueuedAppend } from './write-loop.js';
+import type { SampleStoreStats } from './store-stats.js';
+import { WriteLoop, type QueuedAppend } from './write-loop.js';
 
 export type { CompactionInfo } from './compactor.js';
 export type { SqliteSampleStoreOptions } from './store-options.js';
@@ -34,16 +31,11 @@ export type { WriteState } from './write-health.js';
 /** Size of the probe write that tells whether a failing disk takes writes again (16 pages of 4 KiB). */
 const PROBE_BYTES = 64 * 1024;
 
-function streamKey(agentId: string, epoch: string): string {
-  return `${agentId}\u0000${epoch}`;
-}
-
-export class SqliteSampleStore implements SampleStore, SampleRetention {
+export class SqliteSampleStore extends FrontedStore implements SampleStore, SampleRetention {
   private readonly clock: Clock;
   private readonly cfg: StoreConfig;
   private readonly series: SeriesCache;
-  /** Committed sequences per agent stream epoch (highest and holes; see sequence-window.ts). */
-  private readonly sequences = new Map<string, SequenceState>();
+  protected readonly front: AppendFront;
   private readonly latestPoints = new LatestPoints();
   private readonly pending = new PendingLog();
   private readonly heads: HeadCache;
@@ -52,9 +44,6 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   private readonly compactor: Compactor;
   private readonly retention: Retention;
   private readonly reads: SampleReads;
-  private readonly counters = newCounters();
-  private readonly commitListeners = new Listeners<CommitInfo>();
-  private readonly health: WriteHealth;
   private nextLogId = 1;
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -64,16 +53,18 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
     private readonly reader: ReadConnection,
     options: SqliteSampleStoreOptions,
   ) {
+    super();
     this.clock = options.clock ?? systemClock;
     this.cfg = resolveStoreOptions(options);
     this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
     this.heads = new HeadCache(this.cfg.maxCachedHeads);
     this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group));
-    const { clock, cfg, pending, heads, rows, loop, counters } = this;
+    this.front = new AppendFront({ cfg: this.cfg, clock: this.clock, loop: this.loop, uncompactedSamples: () => this.pending.samples, probeWrite: () => this.probeWrite(), finalVerdicts: 'all' });
+    const { clock, cfg, pending, heads, rows, loop } = this;
+    const { counters } = this.front;
     this.compactor = new Compactor({ db, clock, cfg, pending, heads, rows, loop, counters });
     this.retention = new Retention({ db, seriesPerStep: cfg.retentionSeriesPerStep, series: this.series, pending, heads, latest: this.latestPoints, rows, loop, compactor: this.compactor });
     this.reads = new SampleReads(reader, db, pending, this.series, loop);
-    this.health = new WriteHealth(clock, cfg.writeProbeMs, () => this.probeWrite());
   }
 
   /** Applies the storage migrations, loads series, sequences, latest points and the uncompacted log. */
@@ -97,24 +88,12 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   }
 
   private async load(): Promise<void> {
-    const series = await this.db.all<{ id: number; key: string; metric: string; labels: string; kind: MetricKind }>('SELECT id, key, metric, labels, kind FROM series ORDER BY id');
-    this.series.load(series.map((row) => ({ key: row.key, ref: { id: row.id, metric: row.metric, labels: JSON.parse(row.labels) as Labels, kind: row.kind } })));
-
-    for (const row of await this.db.all<{ agent_id: string; epoch: string; last_seq: number; holes: string }>('SELECT agent_id, epoch, last_seq, holes FROM stream_seq')) {
-      this.sequences.set(streamKey(row.agent_id, row.epoch), decodeSequence(row.last_seq, row.holes));
-    }
-
+    await loadCommitted(this.db, 'sqlite', this.series, this.front.sequences, this.latestPoints);
     const maxChunk = await this.db.get<{ id: number | null }>('SELECT max(id) AS id FROM chunk');
     this.compactor.nextChunkId = (maxChunk?.id ?? 0) + 1;
 
-    // Latest point of each series from its head chunk, then from the log (newer by definition).
-    await forEachHeadChunk(this.db, this.series.ids(), (row) => {
-      const { timestamps, values } = decodeChunk(row.data);
-      const n = timestamps.length;
-      if (n) this.latestPoints.set(row.series_id, [timestamps[n - 1]!, values[n - 1]!]);
-    });
-
-    // A round interrupted by a crash: these series' samples up to log_id are already in chunks.
+    // The log, newer than the chunks. A round interrupted by a crash: these series' samples up to
+    // log_id are already in chunks.
     const done = new Map<number, number>();
     for (const row of await this.db.all<{ series_id: number; log_id: number }>('SELECT series_id, log_id FROM compaction_progress')) done.set(row.series_id, row.log_id);
     let lastLogId = 0;
@@ -129,61 +108,11 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
 
   // ---------------------------------------------------------------- writes
 
-  append(batch: IncomingBatch): Promise<AppendResult> {
-    if (this.loop.closed) {
-      this.counters.rejected.closed++;
-      return Promise.reject(new StorageClosedError());
-    }
-    let samples: number;
-    try {
-      samples = checkBatch(batch);
-    } catch (error) {
-      this.counters.rejected.invalid++;
-      return Promise.reject(error);
-    }
-    // A replay of a committed batch needs no write: its commit already happened.
-    const verdict = judgeSequence(this.sequenceOf(batch.agentId, batch.epoch), batch.seq, sequenceGapLimit(batch, this.cfg.maxSequenceGap));
-    if (verdict.kind === 'duplicate') {
-      this.counters.batchesDuplicate++;
-      return Promise.resolve({ outcome: { status: 'duplicate' }, stored: [] });
-    }
-    if (verdict.kind !== 'new') {
-      this.counters.rejected.invalid++;
-      return Promise.reject(new StorageInputError(`agent ${batch.agentId}: ${verdict.detail}`, verdict.kind === 'gap' ? 'sequence_gap' : 'sequence'));
-    }
-    const overload = this.overload(samples);
-    if (overload) {
-      this.counters.rejected[overload.reason]++;
-      this.health.failed(overload);
-      return Promise.reject(overload);
-    }
-    return this.loop.append(batch, samples);
-  }
-
-  /** Why a batch of `samples` would be refused now, if it would. */
-  private overload(samples: number): StorageOverloadedError | undefined {
-    const queued = this.loop.queuedSamples;
-    if (queued + samples > this.cfg.maxQueuedSamples && this.loop.queuedBatches > 0) {
-      return new StorageOverloadedError('queue_full', `storage write queue full: ${queued} samples queued, limit ${this.cfg.maxQueuedSamples}`);
-    }
-    if (this.pending.samples + queued + samples > this.cfg.maxLogSamples && this.pending.samples > 0) {
-      return new StorageOverloadedError('log_full', `storage log full: ${this.pending.samples} samples await compaction, limit ${this.cfg.maxLogSamples}`);
-    }
-    return undefined;
-  }
-
-  /** Whether writes work now (readiness), with the reason when they do not. */
-  writeState(): WriteState {
-    return this.health.state();
-  }
-
   /**
    * A real write on the writer's turn that needs fresh pages (a row inserted and deleted in one
    * transaction, so nothing stays): rejects while the disk or the log still refuses writes.
    */
   private async probeWrite(): Promise<void> {
-    const overload = this.overload(1);
-    if (overload) throw overload;
     await this.loop.enqueue(async () => {
       await this.db.transaction(async (tx) => {
         await tx.run('INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (0, 0, 0, 0, zeroblob(?))', [PROBE_BYTES]);
@@ -191,10 +120,6 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
       });
       return true;
     });
-  }
-
-  onCommit(listener: (info: CommitInfo) => void): void {
-    this.commitListeners.add(listener);
   }
 
   /** Called after every compaction step. */
@@ -209,45 +134,10 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   private async commitGroup(group: QueuedAppend[]): Promise<void> {
     const started = performance.now();
     const now = this.clock.now();
-    const seqs = new Map<string, { agentId: string; epoch: string; state: SequenceState }>();
-    const draft = this.series.newDraft();
-    const entries: LogEntry[] = [];
-    const results: Array<{ outcome: AppendOutcome; stored: StoredSeriesSamples[] } | StorageInputError> = [];
-    let stored = 0;
-    let samples = 0;
-    for (const item of group) {
-      const b = item.batch;
-      const sk = streamKey(b.agentId, b.epoch);
-      // Judged again against this group's own earlier batches (two streams of one agent epoch).
-      const state = seqs.get(sk)?.state ?? this.sequenceOf(b.agentId, b.epoch);
-      const verdict = judgeSequence(state, b.seq, sequenceGapLimit(b, this.cfg.maxSequenceGap));
-      if (verdict.kind !== 'new') {
-        if (verdict.kind === 'duplicate') results.push({ outcome: { status: 'duplicate' }, stored: [] });
-        else results.push(new StorageInputError(`agent ${b.agentId}: ${verdict.detail}`, verdict.kind === 'gap' ? 'sequence_gap' : 'sequence'));
-        continue;
-      }
-      seqs.set(sk, { agentId: b.agentId, epoch: b.epoch, state: recordSequence(state, b.seq, this.cfg.maxSequenceHoles) });
-      const refs = this.series.resolve(b.agentId, b.series, draft);
-      const out: StoredSeriesSamples[] = [];
-      const refused = { series: 0, samples: 0, first: '' };
-      for (let i = 0; i < b.series.length; i++) {
-        const s = b.series[i]!;
-        const ref = refs[i];
-        if (!ref) {
-          refused.series++;
-          refused.samples += s.timestamps.length;
-          refused.first ||= s.metric;
-          continue;
-        }
-        if (ref.kind !== s.kind) this.counters.kindConflicts++; // the first kind seen stays: a series does not change type
-        if (s.timestamps.length > 0) entries.push({ seriesId: ref.id, timestamps: s.timestamps, values: s.values });
-        out.push({ series: ref, timestamps: s.timestamps, values: s.values });
-      }
-      const kept = item.samples - refused.samples;
-      results.push({ outcome: { status: 'stored', samples: kept, ...(refused.series ? { limited: this.limitedBy(b.agentId, refused, draft.refusedBy.get(b.agentId)) } : {}) }, stored: out });
-      stored++;
-      samples += kept;
-    }
+    const plan = judgeGroup(group, (agentId, epoch) => this.front.sequenceOf(agentId, epoch), this.series, this.cfg);
+    const { draft, seqs } = plan;
+    const done = finishGroup(group, plan, (agentId, refused, by) => this.front.limitedBy(agentId, refused, by));
+    const { entries, stored, samples } = done;
 
     const logId = entries.length > 0 ? this.nextLogId++ : 0;
     try {
@@ -268,36 +158,16 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
       }
     } catch (error) {
       // The ids handed out above are simply skipped; nothing of the group is visible.
-      this.counters.commitFailures++;
-      this.health.failed(error);
-      for (const item of group) item.reject(error);
+      this.front.failed(group, error);
       return;
     }
-    if (stored > 0) this.health.succeeded();
-
     this.series.apply(draft);
-    for (const [sk, s] of seqs) this.sequences.set(sk, s.state);
     if (logId) {
       this.pending.add(logId, now, entries);
       this.latestPoints.update(entries);
     }
-    this.counters.commits++;
-    this.counters.batchesStored += stored;
-    this.counters.batchesDuplicate += results.filter((r) => !(r instanceof StorageInputError) && r.outcome.status === 'duplicate').length;
-    this.counters.samplesStored += samples;
-    for (let i = 0; i < group.length; i++) {
-      const result = results[i]!;
-      if (result instanceof StorageInputError) group[i]!.reject(result);
-      else group[i]!.resolve(result);
-    }
-    this.commitListeners.emit({ batches: group.length, samples, durationMs: performance.now() - started });
+    this.front.committed(group, plan, done, started);
     if (this.pending.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
-  }
-
-  private limitedBy(agentId: string, refused: { series: number; samples: number; first: string }, by: 'max_series' | 'max_series_per_agent' | undefined): SeriesLimited {
-    const { maxSeries, maxSeriesPerAgent } = this.cfg;
-    const limit = by === 'max_series' ? `${maxSeries} series in the store (ingest.max_series)` : `${maxSeriesPerAgent} series of agent ${agentId} (ingest.max_series_per_agent)`;
-    return { series: refused.series, samples: refused.samples, detail: `${refused.series} new series refused (first ${refused.first}): limit of ${limit} reached` };
   }
 
   /** Moves every log row written so far into chunks, in bounded steps between group commits. */
@@ -312,11 +182,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   // ---------------------------------------------------------------- reads
 
   async lastStoredSeq(agentId: string, epoch: string): Promise<number> {
-    return this.sequenceOf(agentId, epoch).highest;
-  }
-
-  private sequenceOf(agentId: string, epoch: string): SequenceState {
-    return this.sequences.get(streamKey(agentId, epoch)) ?? EMPTY_SEQUENCE;
+    return this.front.sequenceOf(agentId, epoch).highest;
   }
 
   async findSeries(filter: SeriesFilter): Promise<SeriesRef[]> {
@@ -348,16 +214,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
   }
 
   stats(): SampleStoreStats {
-    return {
-      ...this.counters,
-      rejected: { ...this.counters.rejected },
-      queuedBatches: this.loop.queuedBatches,
-      queuedSamples: this.loop.queuedSamples,
-      logRows: this.pending.rowCount,
-      logSamples: this.pending.samples,
-      series: this.series.size,
-      cachedHeads: this.heads.size,
-    };
+    return this.front.stats({ logRows: this.pending.rowCount, logSamples: this.pending.samples, series: this.series.size, cachedHeads: this.heads.size });
   }
 
   /**
@@ -367,7 +224,7 @@ export class SqliteSampleStore implements SampleStore, SampleRetention {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      this.health.close();
+      this.front.health.close();
       if (this.timer) clearInterval(this.timer);
       await this.loop.stop();
       await this.rows.finalize();

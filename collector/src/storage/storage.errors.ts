@@ -44,11 +44,38 @@ export class QueryTooLargeError extends Error {
   }
 }
 
-/** sqlite3 and Node error codes of a disk that is full, failing or mounted read-only. */
-const DISK_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO']);
+/**
+ * sqlite3, PostgreSQL (SQLSTATE 53100 disk_full, 58030 io_error, 25006 read_only_sql_transaction)
+ * and Node error codes of a disk that is full, failing or mounted read-only.
+ */
+const DISK_CODES = new Set(['SQLITE_FULL', 'SQLITE_IOERR', 'SQLITE_READONLY', 'ENOSPC', 'EDQUOT', 'EROFS', 'EIO', '53100', '58030', '25006']);
 
 /** The disk error code of `error` (a write the disk refused), or undefined for any other error. */
 export function diskErrorCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' && DISK_CODES.has(code) ? code : undefined;
+}
+
+/**
+ * PostgreSQL SQLSTATEs (and socket errors) of a server that cannot be reached or is going away, or
+ * of a transaction that lost a race with another collector: the same write works later.
+ */
+const UNREACHABLE = /^(?:08...|57P0[1-3]|40001|40P01|53300|55P03|57014|ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH)$/;
+
+/** The code of `error` when the database was unreachable or the transaction lost a race, else undefined. */
+export function unreachableCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') return UNREACHABLE.test(code) ? code : undefined;
+  // pg reports a connection that the server closed without a code.
+  const message = error instanceof Error ? error.message : '';
+  return /^Connection terminated|^timeout exceeded when trying to connect/.test(message) ? 'connection_lost' : undefined;
+}
+
+/**
+ * PostgreSQL's class 22 (data exception: a NUL byte in a text, a number out of range): the batch's
+ * own content cannot be stored, whenever it is sent.
+ */
+export function dataErrorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /^22...$/.test(code) ? code : undefined;
 }

@@ -23,6 +23,8 @@ export interface SqliteSampleStoreOptions {
     /** Samples and series moved per step (one transaction); bound how long ingest waits behind a step. */
     stepSamples?: number;
     stepSeries?: number;
+    /** Least time maintenance steps get on the writer after each group commit (see WriteLoop). */
+    jobSliceMs?: number;
   };
   chunk?: Partial<ChunkLimits>;
   /** Series handled per retention transaction. */
@@ -46,11 +48,12 @@ const DEFAULTS = {
   maxGroupSamples: 200_000,
   maxGroupBatches: 5_000,
   maxQueuedSamples: 2_000_000,
-  maxLogSamples: 5_000_000,
+  maxLogSamples: 3_000_000,
   triggerSamples: 1_000_000,
   maxLogAgeMs: 60_000,
-  stepSamples: 250_000,
-  stepSeries: 10_000,
+  stepSamples: 50_000,
+  stepSeries: 250,
+  jobSliceMs: 50,
   retentionSeriesPerStep: 256,
   maxCachedHeads: 500_000,
   maxCachedAgents: 100_000,
@@ -84,6 +87,7 @@ export function resolveStoreOptions(options: SqliteSampleStoreOptions): StoreCon
     maxLogAgeMs: positiveInt('compaction.maxLogAgeMs', c.maxLogAgeMs, DEFAULTS.maxLogAgeMs),
     stepSamples: positiveInt('compaction.stepSamples', c.stepSamples, DEFAULTS.stepSamples),
     stepSeries: positiveInt('compaction.stepSeries', c.stepSeries, DEFAULTS.stepSeries),
+    jobSliceMs: positiveInt('compaction.jobSliceMs', c.jobSliceMs, DEFAULTS.jobSliceMs),
     retentionSeriesPerStep: positiveInt('retentionSeriesPerStep', options.retentionSeriesPerStep, DEFAULTS.retentionSeriesPerStep),
     maxCachedHeads: positiveInt('maxCachedHeads', options.maxCachedHeads, DEFAULTS.maxCachedHeads),
     maxCachedAgents: DEFAULTS.maxCachedAgents,

@@ -21,9 +21,13 @@ interface Job {
 }
 
 /**
- * The store's single writer: group commits of the queued appends, alternating with one bounded step
- * of the oldest maintenance job (a compaction round, retention, a read on the writer's turn). Only
- * one of them touches the database at a time, so a job never sees a commit half-way.
+ * The store's single writer: group commits of the queued appends, alternating with bounded steps of
+ * the oldest maintenance job (a compaction round, retention, a read on the writer's turn). Only one
+ * of them touches the database at a time, so a job never sees a commit half-way.
+ *
+ * After each commit, jobs get a turn of at least `jobSliceMs`, or as long as that commit took: small
+ * steps keep a commit's wait short, and jobs still get half of a busy writer (one step per commit
+ * starved compaction when commits were large and steps small).
  */
 export class WriteLoop {
   private readonly queue: QueuedAppend[] = [];
@@ -35,7 +39,7 @@ export class WriteLoop {
   private stopped = false;
 
   constructor(
-    private readonly limits: { maxGroupSamples: number; maxGroupBatches: number },
+    private readonly limits: { maxGroupSamples: number; maxGroupBatches: number; jobSliceMs: number },
     private readonly commit: (group: QueuedAppend[]) => Promise<void>,
   ) {}
 
@@ -87,8 +91,13 @@ export class WriteLoop {
   private async loop(): Promise<void> {
     try {
       while (this.queue.length > 0 || (this.jobs.length > 0 && !this.stopped)) {
+        const started = performance.now();
         if (this.queue.length > 0) await this.commit(this.takeGroup());
-        if (this.jobs.length > 0 && !this.stopped) await this.runJobStep(this.jobs[0]!);
+        const turnEnds = performance.now() + Math.max(this.limits.jobSliceMs, performance.now() - started);
+        do {
+          if (this.jobs.length === 0 || this.stopped) break;
+          await this.runJobStep(this.jobs[0]!);
+        } while (performance.now() < turnEnds);
       }
     } finally {
       this.running = false;

@@ -1,15 +1,11 @@
-// Remote write over a real SQLite store and a real HTTP receiver on loopback: every stored sample
+// Remote write over a real sample store (SQLite, and PostgreSQL) and a real HTTP receiver on loopback: every stored sample
 // arrives, across compaction and store restarts; answers are retried, dropped and counted as the
 // protocol says; the backlog limit holds.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { allMigrations } from '../../src/all-migrations.js';
 import { systemClock } from '../../src/common/clock.js';
 import { type Database } from '../../src/database/database.js';
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
 import { migrate } from '../../src/database/migrations.js';
 import { remoteWriteClient } from '../../src/remote-write/remote-write.client.js';
 import { remoteWriteTargets, type RemoteWriteTarget } from '../../src/remote-write/remote-write.config.js';
@@ -17,34 +13,38 @@ import { RemoteWriteMetrics } from '../../src/remote-write/remote-write.metrics.
 import { RemoteWriteRepository } from '../../src/remote-write/remote-write.repository.js';
 import { TargetShipper } from '../../src/remote-write/target-shipper.js';
 import { seriesLabels } from '../../src/remote-write/write-request.js';
-import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
+import { openSampleStore, type OpenedSampleStore } from '../../src/storage/open-store.js';
 import type { IncomingBatch } from '../../src/storage/storage.types.js';
 import { RemoteWriteReceiver } from '../support/remote-write-receiver.js';
+import { engines, type EngineDatabase } from '../../../test/support/engines.js';
 
 const T0 = Date.parse('2026-11-25T12:00:00Z');
 
 interface Harness {
   db: Database;
-  store: SqliteSampleStore;
+  store: OpenedSampleStore;
   repository: RemoteWriteRepository;
   registry: Registry;
   metrics: RemoteWriteMetrics;
   shippers: TargetShipper[];
 }
 
-let dir: string;
+describe.each(engines('remote-write.spec'))('remote write on $name', (engine) => {
+let data: EngineDatabase;
+let firstDb: Database | undefined;
 let receiver: RemoteWriteReceiver;
 const open: Harness[] = [];
 
 beforeEach(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-remote-write-'));
+  data = await engine.open();
+  firstDb = data.db;
   receiver = await new RemoteWriteReceiver().start();
 });
 
 afterEach(async () => {
   for (const h of open.splice(0)) await close(h);
   await receiver.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await data.dispose();
 });
 
 function target(overrides: Record<string, unknown> = {}): RemoteWriteTarget {
@@ -52,9 +52,11 @@ function target(overrides: Record<string, unknown> = {}): RemoteWriteTarget {
 }
 
 async function openHarness(targets: RemoteWriteTarget[]): Promise<Harness> {
-  const db = await SqliteDatabase.open({ path: join(dir, 'collector.db') });
+  // The first harness takes the engine's database; later ones reopen it (a restart).
+  const db = firstDb ?? (await data.reopen());
+  firstDb = undefined;
   await migrate(db, allMigrations);
-  const store = await SqliteSampleStore.open(db, { compaction: { auto: false } });
+  const store = await openSampleStore(db, { compaction: { auto: false }, followGraceMs: 0 });
   const repository = new RemoteWriteRepository(db);
   const positions = await repository.syncTargets(targets.map((t) => t.name), systemClock.now());
   await repository.open();
@@ -109,7 +111,7 @@ async function metricValues(registry: Registry, name: string): Promise<Record<st
 }
 
 /** Every stored sample, "metric{labels}" -> timestamps, from the store's own reads. */
-async function storedSamples(store: SqliteSampleStore): Promise<Map<string, number[]>> {
+async function storedSamples(store: OpenedSampleStore): Promise<Map<string, number[]>> {
   const out = new Map<string, number[]>();
   for await (const s of store.scanRange(0, T0 + 10 * 86_400_000)) {
     const name = `${s.series.metric}{${seriesLabels(s.series.metric, s.series.labels).filter((l) => l.name !== '__name__').map((l) => `${l.name}="${l.value}"`).join(',')}}`;
@@ -122,7 +124,7 @@ function sorted(map: Map<string, number[]>): Array<[string, number[]]> {
   return [...map.entries()].map(([k, v]): [string, number[]] => [k, [...v].sort((a, b) => a - b)]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
 
-describe('remote write from the stored samples', () => {
+describe('from the stored samples', () => {
   it('sends every stored sample once, per series in timestamp order, across compaction and a store restart that restarts log ids', async () => {
     let h = await openHarness([target()]);
     await ingest(h, 'a1', 1, 30);
@@ -196,6 +198,26 @@ describe('remote write from the stored samples', () => {
     expect(await metricValues(h.registry, 'vigil_remote_write_lag_seconds')).toEqual({ [receiver.url]: 0 });
   });
 
+  it.runIf(engine.name === 'postgres')('sends every sample once while two collectors commit at the same time (journal seqs in commit order)', async () => {
+    const h = await openHarness([target({ queue: { max_samples_per_send: 500, min_backoff: 10, max_backoff: 50, max_pending_samples: 1_000_000 } })]);
+    const peerDb = await data.reopen();
+    const peer = await openSampleStore(peerDb, { compaction: { auto: false }, followGraceMs: 0 });
+    try {
+      h.shippers[0]!.start();
+      const wakeEvery = setInterval(() => h.shippers[0]!.wake(), 5);
+      // Many small concurrent commits from both collectors while the shipper reads the journal.
+      await Promise.all([ingest(h, 'a1', 1, 60, 5), ingest({ ...h, store: peer }, 'a2', 1, 60, 5), ingest(h, 'a3', 1, 60, 5), ingest({ ...h, store: peer }, 'a4', 1, 60, 5)]);
+      await until('all 1200 samples', () => receiver.acceptedSamples() === 1200);
+      clearInterval(wakeEvery);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(receiver.acceptedSamples()).toBe(1200);
+      expect(sorted(receiver.accepted())).toEqual(sorted(await storedSamples(h.store)));
+    } finally {
+      await peer.close();
+      await peerDb.close();
+    }
+  });
+
   it('starts a target added later at the log, and forgets a target no longer configured', async () => {
     let h = await openHarness([target({ name: 'first' })]);
     await ingest(h, 'a1', 1, 2);
@@ -216,4 +238,5 @@ describe('remote write from the stored samples', () => {
     await ingest(h, 'a1', 4, 1); // no target: nothing journaled
     expect(await h.db.all('SELECT * FROM remote_write_journal')).toEqual([]);
   });
+});
 });

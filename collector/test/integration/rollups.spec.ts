@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NestFactory } from '@nestjs/core';
-import { Module, type INestApplicationContext } from '@nestjs/common';
+import { Global, Module, type INestApplicationContext } from '@nestjs/common';
 import { ManualClock } from '../../src/common/clock.js';
 import { CollectorEvents } from '../../src/common/events.js';
 import { buildConfig } from '../../src/config/config.loader.js';
@@ -10,7 +10,7 @@ import { migrate } from '../../src/database/migrations.js';
 import { RollupsModule } from '../../src/rollups/rollups.module.js';
 import { rollupsMigrations } from '../../src/rollups/rollups.migrations.js';
 import { RollupsRepository } from '../../src/rollups/rollups.repository.js';
-import { RollupsService } from '../../src/rollups/rollups.service.js';
+import { ROLLUPS_OPTIONS, RollupsService, type RollupsOptions } from '../../src/rollups/rollups.service.js';
 import type { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
 import type { IncomingSeries, MetricKind } from '../../src/storage/storage.types.js';
 import type { PendingBucket } from '../../src/rollups/domain/accumulator.js';
@@ -53,9 +53,12 @@ describe.each(engines('rollups.spec'))('rollups on $name', (engine) => {
     await opened.dispose();
   });
 
-  async function start(retention: Record<string, string> = {}): Promise<{ rollups: RollupsService; events: CollectorEvents; repo: RollupsRepository }> {
+  async function start(retention: Record<string, string> = {}, options: Partial<RollupsOptions> = {}): Promise<{ rollups: RollupsService; events: CollectorEvents; repo: RollupsRepository }> {
     const config = buildConfig({ retention });
-    @Module({ imports: [CoreModule.forRoot({ config, clock, database: db, store }), RollupsModule] })
+    @Global()
+    @Module({ providers: [{ provide: ROLLUPS_OPTIONS, useValue: options }], exports: [ROLLUPS_OPTIONS] })
+    class OptionsModule {}
+    @Module({ imports: [CoreModule.forRoot({ config, clock, database: db, store }), OptionsModule, RollupsModule] })
     class TestRoot {}
     const context = await NestFactory.createApplicationContext(TestRoot, { logger: false });
     app = context;
@@ -139,6 +142,26 @@ describe.each(engines('rollups.spec'))('rollups on $name', (engine) => {
       [T0 + 2 * M, 1, 0.6],
     ]);
     expect((await repo.range('1h', id, 0, T0 + H)).map(([t, b]) => [t, b.count, b.max])).toEqual([[T0 - H, 1, 0.1], [T0, 3, 0.6]]);
+  });
+
+  it('writes a flush in transactions of mergeBatch buckets and puts back only those a failed one did not write', async () => {
+    const { rollups, events, repo } = await start({}, { mergeBatch: 2 });
+    const ids: number[] = [];
+    for (const host of ['a', 'b', 'c']) ids.push(await ingest(events, `vigil_load_${host}`, 'gauge', [[T0 + 5_000, 1]]));
+    // The third series' transaction fails (both its buckets, 1m and 1h, share one transaction).
+    await db.transaction((tx) => tx.run(`CREATE TRIGGER refuse BEFORE INSERT ON rollup_1m WHEN NEW.series_id = ${ids[2]} BEGIN SELECT RAISE(ABORT, 'disk says no'); END`));
+    clock.set(T0 + H + 15_000);
+    await rollups.flush();
+    // The first two series' transactions committed before the third failed.
+    expect(rollups.stats.writeFailures).toBe(1);
+    expect(rollups.stats.flushedBuckets).toEqual({ '1m': 2, '1h': 2 });
+    expect(rollups.pendingBuckets).toBe(2);
+    await db.transaction((tx) => tx.run('DROP TRIGGER refuse'));
+    await rollups.flush();
+    for (const id of ids) {
+      expect((await repo.range('1m', id, 0, T0 + H)).map(([t, b]) => [t, b.count])).toEqual([[T0, 1]]);
+      expect((await repo.range('1h', id, 0, T0 + H)).map(([t, b]) => [t, b.count])).toEqual([[T0, 1]]);
+    }
   });
 
   it('enforces retention per tier and on raw samples', async () => {

@@ -1,13 +1,14 @@
 // Child process for storage-crash.spec.ts: appends batches forever (several in flight, with
 // replays and late samples) and prints "ack <seq>" once an append has resolved. The parent kills
 // it with SIGKILL at an arbitrary moment. Run through storage-ts-loader.mjs.
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
-import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
+import { openDatabase } from '../../src/database/open-database.js';
+import { openSampleStore } from '../../src/storage/open-store.js';
 import { crashBatch } from './storage-crash.model.js';
 
-const [path, inFlightArg] = process.argv.slice(2);
-const db = await SqliteDatabase.open({ path: path! });
-const store = await SqliteSampleStore.open(db, { compaction: { triggerSamples: 3_000, stepSeries: 3, maxLogAgeMs: 50 }, chunk: { maxSamples: 16 } });
+// The target is a SQLite file path or a PostgreSQL URL.
+const [target, inFlightArg] = process.argv.slice(2);
+const db = await openDatabase(target!.startsWith('postgres://') ? { driver: 'postgres', url: target! } : { driver: 'sqlite', path: target! });
+const store = await openSampleStore(db, { compaction: { triggerSamples: 3_000, stepSeries: 3, maxLogAgeMs: 50 }, chunk: { maxSamples: 16 }, followGraceMs: 0 });
 // Like an agent after Welcome: continue after the last stored sequence.
 let next = (await store.lastStoredSeq('crash-agent', 'e1')) + 1;
 process.stdout.write(`start ${next}\n`);

@@ -5,8 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
-import { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js';
+import { openDatabase } from '../../src/database/open-database.js';
+import { openSampleStore } from '../../src/storage/open-store.js';
+import { createPostgresDatabase, postgresServerUrl, type TestDatabase } from '../../../test/support/postgres.js';
 import { CRASH_SERIES, expectedPoints } from './storage-crash.model.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -19,9 +20,9 @@ interface ChildRun {
 }
 
 /** Runs the writer child until it has acked `killAfterAcks` batches, then SIGKILLs it mid-write. */
-function runAndKill(path: string, killAfterAcks: number): Promise<ChildRun> {
+function runAndKill(target: string, killAfterAcks: number): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', './storage-ts-loader.mjs', 'storage-crash.child.ts', path, '8'], { cwd: here, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', './storage-ts-loader.mjs', 'storage-crash.child.ts', target, '8'], { cwd: here, stdio: ['ignore', 'pipe', 'pipe'] });
     const run: ChildRun = { start: 0, acked: [], compactions: 0, signal: null };
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -41,26 +42,35 @@ function runAndKill(path: string, killAfterAcks: number): Promise<ChildRun> {
   });
 }
 
-let dir: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-storage-crash-'));
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+const serverUrl = postgresServerUrl('storage-crash.spec');
+const targets = ['sqlite', ...(serverUrl ? ['postgres'] : [])];
 
-describe('SqliteSampleStore: crash safety', () => {
+describe.each(targets)('sample store on %s: crash safety', (engine) => {
+  let dir: string;
+  let pg: TestDatabase | undefined;
+  let target: string;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'vigil-storage-crash-'));
+    pg = engine === 'postgres' ? await createPostgresDatabase(serverUrl!) : undefined;
+    target = pg?.url ?? join(dir, 'crash.db');
+  });
+  afterEach(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await pg?.drop();
+  });
+
   it('keeps every acked batch exactly once and no partial batch after SIGKILL, three times in a row', async () => {
-    const path = join(dir, 'crash.db');
     const runs: ChildRun[] = [];
     // Each run starts on whatever the previous one left: often an uncompacted log.
-    for (const acks of [400, 250, 333]) runs.push(await runAndKill(path, acks));
+    for (const acks of [400, 250, 333]) runs.push(await runAndKill(target, acks));
     expect(runs[0]!.start).toBe(1);
     for (let i = 1; i < runs.length; i++) expect(runs[i]!.start).toBeGreaterThan(Math.max(...runs[i - 1]!.acked));
     // The writers were killed while compaction was running too, not only during appends.
     expect(runs.reduce((n, r) => n + r.compactions, 0)).toBeGreaterThan(2);
     const maxAcked = Math.max(...runs.at(-1)!.acked);
 
-    const db = await SqliteDatabase.open({ path });
-    const store = await SqliteSampleStore.open(db, { compaction: { auto: false }, chunk: { maxSamples: 16 } });
+    const db = await openDatabase(pg ? { driver: 'postgres', url: pg.url } : { driver: 'sqlite', path: target });
+    const store = await openSampleStore(db, { compaction: { auto: false }, chunk: { maxSamples: 16 }, followGraceMs: 0 });
     try {
       const last = await store.lastStoredSeq('crash-agent', 'e1');
       expect(last).toBeGreaterThanOrEqual(maxAcked);

@@ -1,33 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { type Database } from '../../src/database/database.js';
-import { SqliteDatabase } from '../../src/database/sqlite-database.js';
-import { SqliteSampleStore, type SqliteSampleStoreOptions } from '../../src/storage/sqlite-sample-store.js';
+import { openSampleStore, type OpenedSampleStore } from '../../src/storage/open-store.js';
+import type { PostgresSampleStoreOptions } from '../../src/storage/postgres/postgres-sample-store.js';
 import { StorageClosedError, StorageInputError, StorageOverloadedError } from '../../src/storage/storage.errors.js';
 import type { CommitInfo, IncomingBatch, IncomingSeries, Point } from '../../src/storage/storage.types.js';
 import { seededRandom } from '../../src/storage/prng.js';
+import { engines, type EngineDatabase } from '../../../test/support/engines.js';
 
 const T0 = 1_700_000_000_000;
-
-let dir: string;
-let path: string;
-const open: Array<{ store: SqliteSampleStore; db: Database }> = [];
-
-async function openStore(options: SqliteSampleStoreOptions = {}): Promise<{ store: SqliteSampleStore; db: Database }> {
-  const db = await SqliteDatabase.open({ path });
-  const store = await SqliteSampleStore.open(db, { compaction: { auto: false }, ...options });
-  const handle = { store, db };
-  open.push(handle);
-  return handle;
-}
-
-async function closeStore(handle: { store: SqliteSampleStore; db: Database }): Promise<void> {
-  open.splice(open.indexOf(handle), 1);
-  await handle.store.close();
-  await handle.db.close();
-}
 
 function gauge(metric: string, labels: Record<string, string>, points: Array<[number, number]>): IncomingSeries {
   return { metric, labels, kind: 'gauge', timestamps: points.map((p) => p[0]), values: points.map((p) => p[1]) };
@@ -37,9 +17,44 @@ function batch(seq: number, series: IncomingSeries[], agentId = 'agent-a', epoch
   return { agentId, epoch, seq, series };
 }
 
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), 'vigil-storage-'));
-  path = join(dir, 'collector.db');
+describe.each(engines('storage.spec'))('sample store on $name', (engine) => {
+let data: EngineDatabase;
+let firstDb: Database | undefined;
+const open: Array<{ store: OpenedSampleStore; db: Database }> = [];
+
+/** Opens the store on the engine's database (the first time) or on a new connection to it (a restart). */
+async function openStore(options: PostgresSampleStoreOptions = {}): Promise<{ store: OpenedSampleStore; db: Database }> {
+  const db = firstDb ?? (await data.reopen());
+  firstDb = undefined;
+  // followGraceMs 0: compact() moves every log row (no follower to wait for in these specs).
+  const store = await openSampleStore(db, { followGraceMs: 0, ...options, compaction: { auto: false, ...options.compaction } });
+  const handle = { store, db };
+  open.push(handle);
+  return handle;
+}
+
+async function closeStore(handle: { store: OpenedSampleStore; db: Database }): Promise<void> {
+  open.splice(open.indexOf(handle), 1);
+  await handle.store.close();
+  await handle.db.close();
+}
+
+/** A trigger that fails inserts into `table` where `condition` holds (NEW.column …), in the engine's SQL. */
+async function failInserts(db: Database, table: string, condition: string, message: string): Promise<() => Promise<void>> {
+  if (db.dialect === 'sqlite') {
+    await db.transaction((tx) => tx.exec(`CREATE TEMP TRIGGER inject_failure BEFORE INSERT ON ${table} WHEN ${condition} BEGIN SELECT RAISE(ABORT, '${message}'); END`));
+    return () => db.transaction((tx) => tx.exec('DROP TRIGGER inject_failure'));
+  }
+  await db.transaction((tx) =>
+    tx.exec(`CREATE FUNCTION inject_failure() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF ${condition} THEN RAISE EXCEPTION '${message}'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER inject_failure BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION inject_failure();`),
+  );
+  return () => db.transaction((tx) => tx.exec(`DROP TRIGGER inject_failure ON ${table}; DROP FUNCTION inject_failure()`));
+}
+
+beforeEach(async () => {
+  data = await engine.open();
+  firstDb = data.db;
 });
 
 afterEach(async () => {
@@ -47,10 +62,10 @@ afterEach(async () => {
     await h.store.close();
     await h.db.close();
   }
-  rmSync(dir, { recursive: true, force: true });
+  await data.dispose();
 });
 
-describe('SqliteSampleStore: appends', () => {
+describe('appends', () => {
   it('stores a batch once and answers replays with duplicate, before and after a restart', async () => {
     let h = await openStore();
     const b = batch(1, [gauge('vigil_load1', { host: 'a' }, [[T0, 0.5], [T0 + 10_000, 0.75]]), gauge('vigil_load5', { host: 'a' }, [[T0, 0.25]])]);
@@ -120,15 +135,17 @@ describe('SqliteSampleStore: appends', () => {
 
   it('fails every batch of a failed commit, stores nothing of them, and lets the next group through', async () => {
     const { store, db } = await openStore();
-    await db.transaction((tx) => tx.exec(`CREATE TEMP TRIGGER inject_failure BEFORE INSERT ON stream_seq WHEN NEW.agent_id LIKE 'doomed%' BEGIN SELECT RAISE(ABORT, 'injected failure'); END`));
+    // PostgreSQL inserts a sequence row for each stream of the group before judging it.
+    const removeTrigger = await failInserts(db, 'stream_seq', "NEW.agent_id LIKE 'doomed%'", 'injected failure');
     const doomed = [store.append(batch(1, [gauge('m', { x: '1' }, [[T0, 1]])], 'doomed-1')), store.append(batch(1, [gauge('m', { x: '2' }, [[T0, 2]])], 'other'))];
     const settled = await Promise.allSettled(doomed);
-    expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'ok'))).toEqual(['SQLITE_CONSTRAINT: injected failure', 'SQLITE_CONSTRAINT: injected failure']);
+    const message = engine.name === 'sqlite' ? 'SQLITE_CONSTRAINT: injected failure' : 'injected failure';
+    expect(settled.map((s) => (s.status === 'rejected' ? (s.reason as Error).message : 'ok'))).toEqual([message, message]);
     expect(store.stats().commitFailures).toBe(1);
     expect(await store.countSamples()).toBe(0);
     expect(await store.findSeries({})).toEqual([]);
     expect(await store.lastStoredSeq('other', 'e1')).toBe(0);
-    await db.transaction((tx) => tx.exec('DROP TRIGGER inject_failure'));
+    await removeTrigger();
     expect((await store.append(batch(1, [gauge('m', { x: '2' }, [[T0, 2]])], 'other'))).outcome).toEqual({ status: 'stored', samples: 1 });
     expect(await store.latest()).toEqual(new Map([[(await store.findSeries({}))[0]!.id, [T0, 2]]]));
   });
@@ -180,7 +197,7 @@ class Model {
   }
 }
 
-async function expectMatchesModel(store: SqliteSampleStore, model: Model, rnd: () => number): Promise<void> {
+async function expectMatchesModel(store: OpenedSampleStore, model: Model, rnd: () => number): Promise<void> {
   const latest = await store.latest();
   for (const name of model.series.keys()) {
     const [ref] = await store.findSeries({ metric: 'vigil_m', labels: { s: name } });
@@ -193,7 +210,7 @@ async function expectMatchesModel(store: SqliteSampleStore, model: Model, rnd: (
   }
 }
 
-describe('SqliteSampleStore: reads across log and chunks', () => {
+describe('reads across log and chunks', () => {
   it('matches a reference model with late samples and rewrites, before/after compaction and reopen (seeded)', async () => {
     const rnd = seededRandom(2024);
     const model = new Model();
@@ -262,7 +279,7 @@ describe('SqliteSampleStore: reads across log and chunks', () => {
   });
 });
 
-describe('SqliteSampleStore: compaction rounds', () => {
+describe.runIf(engine.name === 'sqlite')('SqliteSampleStore: compaction rounds', () => {
   it('resumes a round cut short by a failed step after reopen, without compacting anything twice', async () => {
     let h = await openStore({ compaction: { auto: false, stepSeries: 2 } });
     const steps: number[] = [];
@@ -292,7 +309,7 @@ describe('SqliteSampleStore: compaction rounds', () => {
   });
 });
 
-describe('SqliteSampleStore: retention', () => {
+describe('retention', () => {
   it('deletes samples before the cutoff from chunks and from the log, rewriting straddling chunks', async () => {
     const { store } = await openStore({ chunk: { maxSamples: 10 } });
     // 3 series × 100 samples 1 s apart; half compacted, the rest still in the log.
@@ -324,4 +341,5 @@ describe('SqliteSampleStore: retention', () => {
     for await (const s of store.scanRange(T0, T0 + 1000, { metric: 'm' })) seen.push([s.series.labels, s.timestamps, s.values]);
     expect(seen).toEqual([[{ s: 'a' }, [T0, T0 + 1000], [1, 2]]]);
   });
+});
 });

@@ -6,7 +6,8 @@
 // old bucket. Counters are the exception: a late counter sample changes the rates on both sides of
 // it, so it asks for a recompute of the series from raw samples instead.
 import type { MetricKind, Point, StoredSeriesSamples } from '../../storage/storage.types.js';
-import { addSample, bucketStart, counterRate, mergeBucket, newBucket, rollupPoints, TIERS, type Bucket, type TierName } from './buckets.js';
+import { BucketPool, NONE } from './bucket-pool.js';
+import { bucketStart, counterRate, rollupPoints, TIERS, type Bucket, type TierName } from './buckets.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -40,8 +41,8 @@ interface SeriesState {
   /** Last counter sample in time order (counters only). */
   prevMs: number;
   prevValue: number;
-  /** Pending deltas per tier (index as in TIERS), keyed by bucket start. */
-  pending: Map<number, Bucket>[];
+  /** First of the series' pending deltas in the pool (every tier, in creation order), or NONE. */
+  head: number;
   /** While a recompute is in flight: samples at or after its start are kept here, not in deltas. */
   recompute?: { fromMs: number; buffer: Map<number, number> } | undefined;
   /** A recompute asked for while one was in flight, to run after it. */
@@ -55,7 +56,7 @@ export interface AccumulatorOptions {
 
 export class RollupAccumulator {
   private readonly series = new Map<number, SeriesState>();
-  private pendingCount = 0;
+  private readonly pool = new BucketPool();
   /** Recompute requests produced by ingest, drained by the service. */
   private requests: RecomputeRequest[] = [];
   /** Samples not aggregated in memory (left to a recompute), by reason. */
@@ -64,7 +65,7 @@ export class RollupAccumulator {
   constructor(readonly options: AccumulatorOptions) {}
 
   get pendingBuckets(): number {
-    return this.pendingCount;
+    return this.pool.size;
   }
 
   get seriesCount(): number {
@@ -75,12 +76,42 @@ export class RollupAccumulator {
   ingest(batch: readonly StoredSeriesSamples[]): void {
     for (const item of batch) {
       const { series, timestamps, values } = item;
-      let state = this.series.get(series.id);
-      if (!state) {
-        state = { kind: series.kind, prevMs: Number.NEGATIVE_INFINITY, prevValue: 0, pending: TIERS.map(() => new Map()) };
-        this.series.set(series.id, state);
-      }
+      const state = this.stateOf(series.id, series.kind);
       for (let i = 0; i < timestamps.length; i++) this.add(series.id, state, timestamps[i]!, values[i]!);
+    }
+  }
+
+  private stateOf(seriesId: number, kind: MetricKind): SeriesState {
+    let state = this.series.get(seriesId);
+    if (!state) {
+      state = { kind, prevMs: Number.NEGATIVE_INFINITY, prevValue: 0, head: NONE };
+      this.series.set(seriesId, state);
+    }
+    return state;
+  }
+
+  /** The series' pending bucket of a tier starting at `start`, or NONE. */
+  private find(state: SeriesState, tier: number, start: number): number {
+    const { pool } = this;
+    for (let i = state.head; i !== NONE; i = pool.next(i)) if (pool.tier(i) === tier && pool.startOf(i) === start) return i;
+    return NONE;
+  }
+
+  /** Unlinks and frees the series' buckets for which `drop` holds; calls `taken` with each first. */
+  private removeWhere(state: SeriesState, drop: (tier: number, start: number) => boolean, taken?: (i: number) => void): void {
+    const { pool } = this;
+    let prev = NONE;
+    for (let i = state.head; i !== NONE; ) {
+      if (!drop(pool.tier(i), pool.startOf(i))) {
+        prev = i;
+        i = pool.next(i);
+        continue;
+      }
+      taken?.(i);
+      const next = pool.release(i);
+      if (prev === NONE) state.head = next;
+      else pool.setNext(prev, next);
+      i = next;
     }
   }
 
@@ -111,20 +142,18 @@ export class RollupAccumulator {
       value = rate;
     }
     for (let k = 0; k < TIERS.length; k++) {
-      const pending = state.pending[k]!;
       const start = bucketStart(ts, TIERS[k]!.widthMs);
-      const bucket = pending.get(start);
-      if (bucket) {
-        addSample(bucket, ts, value);
-      } else if (this.pendingCount >= this.options.maxPendingBuckets) {
+      const bucket = this.find(state, k, start);
+      if (bucket !== NONE) {
+        this.pool.add(bucket, ts, value);
+      } else if (this.pool.size >= this.options.maxPendingBuckets) {
         // Memory bound reached (writes fall behind): the raw sample is stored, so rebuild later.
         // Tiers already updated for this sample are rebuilt with the rest.
         this.deferred.backlog++;
         this.request(seriesId, state, ts, 'backlog');
         return;
       } else {
-        pending.set(start, newBucket(ts, value));
-        this.pendingCount++;
+        state.head = this.pool.allocate(k, start, ts, value, state.head);
       }
     }
   }
@@ -145,19 +174,20 @@ export class RollupAccumulator {
     return out;
   }
 
-  /** Removes and returns the buckets that ended at least `graceMs` before `nowMs`. */
+  /** Removes and returns the buckets that ended at least `graceMs` before `nowMs`, finer tiers first per series. */
   takeClosed(nowMs: number, graceMs: number): PendingBucket[] {
     const out: PendingBucket[] = [];
+    const closed = (k: number, start: number) => start + TIERS[k]!.widthMs + graceMs <= nowMs;
     for (const [seriesId, state] of this.series) {
+      if (state.head === NONE) continue;
+      const taken: number[] = [];
+      this.removeWhere(state, closed, (i) => taken.push(i));
+      if (taken.length === 0) continue;
+      // Freed slots keep their content until reused, which cannot happen before this loop ends.
       for (let k = 0; k < TIERS.length; k++) {
-        const tier = TIERS[k]!;
-        const pending = state.pending[k]!;
-        if (pending.size === 0) continue;
-        for (const [start, bucket] of pending) {
-          if (start + tier.widthMs + graceMs > nowMs) continue;
-          out.push({ seriesId, tier: tier.name, start, bucket });
-          pending.delete(start);
-          this.pendingCount--;
+        for (let j = taken.length - 1; j >= 0; j--) {
+          const i = taken[j]!;
+          if (this.pool.tier(i) === k) out.push({ seriesId, tier: TIERS[k]!.name, start: this.pool.startOf(i), bucket: this.pool.read(i) });
         }
       }
     }
@@ -173,13 +203,9 @@ export class RollupAccumulator {
       const state = this.series.get(item.seriesId);
       if (!state || (state.recompute && item.start >= state.recompute.fromMs)) continue;
       const k = TIERS.findIndex((t) => t.name === item.tier);
-      const pending = state.pending[k]!;
-      const existing = pending.get(item.start);
-      if (existing) mergeBucket(existing, item.bucket);
-      else {
-        pending.set(item.start, { ...item.bucket });
-        this.pendingCount++;
-      }
+      const existing = this.find(state, k, item.start);
+      if (existing !== NONE) this.pool.merge(existing, item.bucket);
+      else state.head = this.pool.allocateFrom(k, item.start, item.bucket, state.head);
     }
   }
 
@@ -194,8 +220,11 @@ export class RollupAccumulator {
     const k = TIERS.findIndex((t) => t.name === tier);
     if (!state || k < 0) return [];
     const out: Array<[number, Bucket]> = [];
-    for (const [start, bucket] of state.pending[k]!) if (start >= fromMs && start <= toMs) out.push([start, { ...bucket }]);
-    return out;
+    for (let i = state.head; i !== NONE; i = this.pool.next(i)) {
+      const start = this.pool.startOf(i);
+      if (this.pool.tier(i) === k && start >= fromMs && start <= toMs) out.push([start, this.pool.read(i)]);
+    }
+    return out.sort((a, b) => a[0] - b[0]);
   }
 
   /**
@@ -204,22 +233,12 @@ export class RollupAccumulator {
    * buffered until finishRecompute. False when one is already in flight (the request is queued).
    */
   beginRecompute(request: RecomputeRequest): boolean {
-    let state = this.series.get(request.seriesId);
-    if (!state) {
-      state = { kind: request.kind, prevMs: Number.NEGATIVE_INFINITY, prevValue: 0, pending: TIERS.map(() => new Map()) };
-      this.series.set(request.seriesId, state);
-    }
+    const state = this.stateOf(request.seriesId, request.kind);
     if (state.recompute) {
       state.queuedFromMs = Math.min(state.queuedFromMs ?? request.fromMs, request.fromMs);
       return false;
     }
-    for (const pending of state.pending) {
-      for (const start of [...pending.keys()]) {
-        if (start < request.fromMs) continue;
-        pending.delete(start);
-        this.pendingCount--;
-      }
-    }
+    this.removeWhere(state, (_tier, start) => start >= request.fromMs);
     state.recompute = { fromMs: request.fromMs, buffer: new Map() };
     return true;
   }
