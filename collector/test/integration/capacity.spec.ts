@@ -17,6 +17,7 @@ import { syntheticCrossingMs, syntheticSeries, syntheticThreshold, type Syntheti
 import { ManualClock } from '../../src/common/clock.js';
 import { loadConfigFile } from '../../src/config/config.loader.js';
 import { SqliteDatabase } from '../../src/database/sqlite-database.js';
+import { PostgresDatabase } from '../../src/database/postgres-database.js';
 import { parseCsv } from '../../src/reports/render/csv.js';
 import { RuleEvaluator } from '../../src/incidents/rule-evaluator.service.js';
 import { RollupsService } from '../../src/rollups/rollups.service.js';
@@ -271,11 +272,7 @@ describe.each(engines('capacity.spec'))('capacity forecasts through the real col
     expect(bad.json.issues).toEqual(['step: invalid duration "soon" (use e.g. 1m, 1h or milliseconds)']);
   });
 
-  // /metrics reads the changes tables and the incident spec the incidents tables: on PostgreSQL once
-  // their repositories are portable (issue 13, h13-repos-incidents); then drop both runIf.
-  const incidentsOnEngine = engine.name === 'sqlite';
-
-  it.runIf(incidentsOnEngine)('exposes the forecasts on /metrics with bounded labels', async () => {
+  it('exposes the forecasts on /metrics with bounded labels', async () => {
     const text = (await http('GET', '/metrics')).text;
     const value = (metric: string, labels: string) => {
       const line = text.split('\n').find((l) => l.startsWith(`${metric}{${labels}}`));
@@ -296,7 +293,7 @@ describe.each(engines('capacity.spec'))('capacity forecasts through the real col
     expect(text).toMatch(/^vigil_rollup_listener_cpu_seconds_total \d/m);
   });
 
-  it.runIf(incidentsOnEngine)('opens an incident through the built-in capacity_exhaustion rule for what runs out within 10 days', async () => {
+  it('opens an incident through the built-in capacity_exhaustion rule for what runs out within 10 days', async () => {
     await collector!.app.get(RuleEvaluator).pollSignals(); // instead of waiting for incidents.signal_interval
     const deadline = Date.now() + 10_000;
     let incidents: Array<{ title: string; labels: Record<string, string> }> = [];
@@ -332,12 +329,11 @@ describe.each(engines('capacity.spec'))('capacity forecasts through the real col
     expect((await http('GET', '/api/reports/capacity?format=pdf')).json.issues).toEqual(['format: must be one of json, csv, html']);
   });
 
-  // The binary opens its sample store from the configuration: on SQLite only until the PostgreSQL
-  // sample store lands.
-  describe.skipIf(engine.name !== 'sqlite')('vigil-collector report capacity (binary, after the collector closed)', () => {
+  // The binary opens its database and sample store from the configuration, as the collector did.
+  describe('vigil-collector report capacity (binary, after the collector closed)', () => {
     /** What the collector persisted; a report must leave it unchanged. */
     async function persisted(): Promise<unknown> {
-      const db = await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
+      const db = postgres ? await PostgresDatabase.open({ url: postgres.url }) : await SqliteDatabase.open({ path: join(dir, 'vigil.db') });
       try {
         return {
           forecasts: await db.all('SELECT key, computed_ms FROM capacity_forecasts ORDER BY key'),
