@@ -38,12 +38,8 @@ async function main(argv: string[]): Promise<number> {
   const log = (logger = createCollectorLogger(config.log));
   const collector = await startCollector({ config, processMetrics: true, logger: log });
   const http = collector.httpAddress;
-  // The addresses are not the last word of the line, so that `http=(\S+)` also works on JSON lines.
-  log.log(`vigil-collector ${VERSION} ready grpc=${collector.grpcAddress} http=${http} db=${describeStorage(config.storage)}`, CONTEXT);
-  log.log(`metrics: http://${http}/metrics   api: http://${http}/api/agents   api description: http://${http}/api/openapi.json`, CONTEXT);
-  // After the banner, so they are the last thing an operator sees at start.
-  for (const warning of startupWarnings(config)) log.warn(`WARNING: ${warning}`, 'security');
-  await new Promise<void>((resolve) => {
+  // Listening for the signals before the ready line: whoever waits for that line may stop us at once.
+  const stopped = new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       log.log(`${signal} received, shutting down`, CONTEXT);
       resolve();
@@ -51,6 +47,12 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
   });
+  // The addresses are not the last word of the line, so that `http=(\S+)` also works on JSON lines.
+  log.log(`vigil-collector ${VERSION} ready grpc=${collector.grpcAddress} http=${http} db=${describeStorage(config.storage)}`, CONTEXT);
+  log.log(`metrics: http://${http}/metrics   api: http://${http}/api/agents   api description: http://${http}/api/openapi.json`, CONTEXT);
+  // After the banner, so they are the last thing an operator sees at start.
+  for (const warning of startupWarnings(config)) log.warn(`WARNING: ${warning}`, 'security');
+  await stopped;
   await collector.close();
   return 0;
 }
