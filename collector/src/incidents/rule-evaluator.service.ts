@@ -72,7 +72,9 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
       this.events.on('samples', (batch) => this.onSamples(batch)),
       this.events.on('agent', (e) => this.agents.touch(e.agentId, e.hostname, this.clock.now())),
       this.leadership.onChange((leader) => {
-        if (leader) void this.takeOver().catch((e) => this.log.error(`taking over the leader's rules failed: ${String(e)}`));
+        // A new leader adopts the incidents the previous one opened for silent agents and signals,
+        // so that their recovery resolves them here.
+        if (leader) void this.adoptIncidents().catch((e) => this.log.error(`taking over the leader's rules failed: ${String(e)}`));
       }),
     );
     this.timer = setInterval(() => this.tick(), this.settings.evaluation_interval);
@@ -134,15 +136,6 @@ export class RuleEvaluator implements OnApplicationBootstrap, OnModuleDestroy {
       // Deposed mid-round: the fenced write rolled back and the new leader carries on.
       if (!(e instanceof NotLeaderError)) this.log.error(`incident upkeep failed: ${String(e)}`);
     });
-  }
-
-  /**
-   * This collector became the leader: incidents the previous leader opened for silent agents and
-   * signals are firing conditions here too (adopted from the database), so that their recovery
-   * resolves them.
-   */
-  private async takeOver(): Promise<void> {
-    await this.adoptIncidents();
   }
 
   /**

@@ -30,8 +30,8 @@ export class NotifyService implements NotificationQueue, OnModuleInit, OnApplica
   private readonly health = new NotifierHealth();
   private pruneTimer: NodeJS.Timeout | undefined;
   private unsubscribe: (() => void) | undefined;
-  /** Deliveries and pruning are the leader's: their transactions are fenced when collectors share a database. */
-  private readonly fence: Fence | undefined;
+  /** Deliveries and pruning are the leader's: their transactions start with its fencing check. */
+  private readonly fence: Fence;
 
   constructor(
     @Inject(NOTIFY_CONFIG) private readonly config: NotifyConfig,
