@@ -356,6 +356,9 @@ export class Sender {
           }
           conn.lastSent = seq;
           conn.inflight.set(seq, this.clock.now());
+          // With "spooled batch" and "spool dropped", the audit trail of delivery: a batch dropped after it was sent
+          // may have been stored (the collector died before its ack).
+          this.logger.debug('sent batch', { seq });
           const batch = conn.refs ? conn.refs.encode(read.batch, read.payloadBytes, conn.maxMessageBytes - ENVELOPE_BYTES) : read.batch;
           if (!conn.call.write({ batch })) await waitForDrain(conn.call);
         }
