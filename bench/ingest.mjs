@@ -29,7 +29,7 @@ try {
   const receivers = [];
   for (const kind of RECEIVERS ? ['remote_write', 'otlp'] : []) receivers.push([kind, await runReceiverPhase(http, kind, RECEIVER_LOAD)]);
   const saturated = await runPhase(grpc, 'saturated', SECONDS, undefined, LOAD, child.pid);
-  const endRss = processUsage(child.pid).rssBytes;
+  const { rssBytes: endRss, hwmBytes: saturatedPeakRss } = processUsage(child.pid);
   const paced = await runPhase(grpc, 'paced', Math.min(SECONDS, 10), PACED_RATE, LOAD, child.pid);
   const peakRss = processUsage(child.pid).hwmBytes; // VmHWM: the peak over the whole run
   child.kill('SIGTERM');
@@ -52,7 +52,7 @@ try {
   const goal = (ok) => (ok ? 'met' : 'NOT met');
   console.log(`goal ingest             >= 300,000 samples/s: ${goal(rate >= 300_000)}; >= 1/3 of the decode+lookup ceiling: ${goal(rate >= decodeCeiling / 3)}`);
   console.log(`goal ack latency        p99 <= 250 ms at 100,000 samples/s offered: ${PACED_RATE === 100_000 ? goal(p99 <= 250 && !paced.refusedStreams) : `not measured (offered ${fmt(PACED_RATE)})`}`);
-  console.log(`goal collector RSS      peak ${fmt(peakRss / 2 ** 20)} MiB over the whole bench <= 512 MiB: ${goal(peakRss <= 512 * 2 ** 20)}`);
+  console.log(`goal collector RSS      peak ${fmt(peakRss / 2 ** 20)} MiB over the whole bench <= 512 MiB: ${goal(peakRss <= 512 * 2 ** 20)} (peak by the end of the saturated phase ${fmt(saturatedPeakRss / 2 ** 20)} MiB)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

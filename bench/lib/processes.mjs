@@ -1,6 +1,6 @@
 // Helpers shared by benchmarks: start the real collector binary and read process CPU and memory.
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +21,12 @@ export function startCollector(args, { env = {} } = {}) {
   });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
+  // BENCH_COLLECTOR_LOG=/tmp/file keeps the collector's output (e.g. with --trace-gc in BENCH_COLLECTOR_NODE_ARGS).
+  if (process.env.BENCH_COLLECTOR_LOG) {
+    const log = createWriteStream(process.env.BENCH_COLLECTOR_LOG);
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+  }
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`collector did not start: ${stderr}`)), 30_000);
     createInterface({ input: child.stdout }).on('line', (line) => {

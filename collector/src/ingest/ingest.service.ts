@@ -10,13 +10,13 @@ import type { CollectorConfig } from '../config/config.schema.js';
 import type { SampleStore } from '../storage/storage.types.js';
 import { AgentsService } from '../agents/agents.service.js';
 import { TokenVerifier, bearerToken } from '../auth/token-verifier.js';
-import { REASON_NAMES, SeriesMemo, validateBatch } from './batch-validation.js';
+import { REASON_NAMES, SeriesMemo, validateBatch, type BatchValidation } from './batch-validation.js';
 import { StreamError, classifyStorageError, streamErrorFor } from './ingest.errors.js';
 import { IngestMetrics } from './ingest.metrics.js';
 import { AgentStreams, type StreamLease } from './agent-streams.js';
 import { helloProblem } from './hello-validation.js';
 import { InflightBudget, estimateBatchBytes } from './inflight-budget.js';
-import { SeriesRefTable, type RefProblem } from './series-refs.js';
+import { SeriesRefTable } from './series-refs.js';
 
 type Stream = ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessage>;
 
@@ -164,8 +164,13 @@ export class IngestService {
           if (!this.inflight.tryReserve(bytes)) {
             throw new StreamError(GrpcStatus.UNAVAILABLE, `collector busy: ${this.inflight.bytes} bytes of batches in flight (ingest.max_inflight_bytes ${this.inflight.limit}), retry later`, 'inflight_full');
           }
+          // Validated on arrival, in arrival order: the result holds compact copies of the samples and the
+          // memo's shared label sets, so the decoded message is garbage before it can be promoted while
+          // the batch waits for its turn (docs/storage.md, issue 14 memory).
+          const seq = Number(batch.seq ?? 0);
+          const validation: BatchValidation = problem ? { status: 'rejected', ...problem } : this.validate(batch, id, hostname, memo);
           enqueue(async () => {
-            const seq = await this.ingestBatch(call, id, hostname, epoch, batch, memo, problem);
+            await this.ingestBatch(call, id, epoch, seq, validation);
             if (ended) return;
             this.write(call, { ack: { seq } });
             this.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
@@ -192,14 +197,14 @@ export class IngestService {
     return id;
   }
 
-  /** Validates and stores one batch; resolves to the sequence number to ack. */
-  private async ingestBatch(call: Stream, agentId: string, hostname: string, epoch: string, batch: vigil.v1.IBatch, memo: SeriesMemo, refProblem?: RefProblem): Promise<number> {
-    this.agents.seen(agentId);
-    if (refProblem) return this.rejectBatch(call, Number(batch.seq ?? 0), refProblem.reason, refProblem.detail, refProblem.samples);
-    const now = this.clock.now();
+  private validate(batch: vigil.v1.IBatch, agentId: string, hostname: string, memo: SeriesMemo): BatchValidation {
     const ingest = this.config.ingest;
-    const result = validateBatch(batch, { agentId, hostname, nowMs: now, maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch, isReservedMetric: this.isReservedMetric, memo });
-    const seq = Number(batch.seq ?? 0);
+    return validateBatch(batch, { agentId, hostname, nowMs: this.clock.now(), maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch, isReservedMetric: this.isReservedMetric, memo });
+  }
+
+  /** Stores one validated batch, or rejects it; the batch may be acked once this resolved. */
+  private async ingestBatch(call: Stream, agentId: string, epoch: string, seq: number, result: BatchValidation): Promise<void> {
+    this.agents.seen(agentId);
     if (result.status === 'rejected') return this.rejectBatch(call, seq, result.reason, result.detail, result.samples);
     for (const r of result.rejections) {
       this.metrics.rejectedSamples.inc({ reason: REASON_NAMES[r.reason] ?? 'unspecified' }, r.count);
@@ -215,7 +220,7 @@ export class IngestService {
     const { outcome, stored } = appended;
     if (outcome.status === 'duplicate') {
       this.metrics.batches.inc({ outcome: 'duplicate' });
-      return seq;
+      return;
     }
     this.metrics.batches.inc({ outcome: 'stored' });
     this.metrics.samples.inc(outcome.samples);
@@ -227,15 +232,13 @@ export class IngestService {
       this.write(call, { rejection: { seq, reason: r.reason, detail: r.detail, rejectedSamples: r.count, wholeBatch: false } });
     }
     if (stored.length) this.events.emit('samples', stored);
-    return seq;
   }
 
   /** Rejects a whole batch. Nothing of it is stored; acking it lets the agent drop it instead of resending forever. */
-  private rejectBatch(call: Stream, seq: number, reason: vigil.v1.RejectReason, detail: string, samples: number): number {
+  private rejectBatch(call: Stream, seq: number, reason: vigil.v1.RejectReason, detail: string, samples: number): void {
     this.metrics.batches.inc({ outcome: 'rejected' });
     this.metrics.rejectedSamples.inc({ reason: REASON_NAMES[reason] ?? 'unspecified' }, samples);
     this.write(call, { rejection: { seq, reason, detail, rejectedSamples: samples, wholeBatch: true } });
-    return seq;
   }
 
   private write(call: Stream, message: vigil.v1.ICollectorMessage): void {
