@@ -35,6 +35,36 @@ describe('PendingLog', () => {
     expect([log.samples, log.rowCount, log.lastRowId, log.oldestCreatedMs]).toEqual([0, 0, 0, undefined]);
   });
 
+  it('forgets rows by id anywhere in the log, keeping the other rows of each series in order', () => {
+    const log = new PendingLog();
+    log.add(1, 1000, [entry(1, [10]), entry(2, [10])]);
+    log.add(2, 2000, [entry(1, [20, 21]), entry(3, [20])]);
+    log.add(3, 3000, [entry(1, [30]), entry(2, [30])]);
+    log.dropRowIds(new Set([2, 3]));
+    expect([log.samples, log.rowCount, log.seriesCount]).toEqual([2, 1, 2]);
+    expect(log.series(1)).toEqual({ timestamps: [10], values: [1] });
+    expect(log.series(3)).toBeUndefined();
+    log.add(4, 4000, [entry(1, [40]), entry(3, [40])]);
+    log.dropRowIds(new Set([1]));
+    expect(log.series(1)).toEqual({ timestamps: [40], values: [4] });
+    expect(log.series(2)).toBeUndefined();
+    expect([log.samples, log.rowCount, log.lastRowId, log.oldestCreatedMs]).toEqual([2, 1, 4, 4000]);
+  });
+
+  it('holds more samples than one page of slots and reuses the slots it dropped', () => {
+    const log = new PendingLog();
+    const ts = Array.from({ length: 100_000 }, (_, i) => i);
+    log.add(1, 0, [entry(7, ts), entry(8, [1, 2])]);
+    log.add(2, 0, [entry(7, [100_000])]);
+    expect(log.countUpTo(7, 1)).toBe(100_000);
+    expect(log.samplesUpTo(7, 2).timestamps).toEqual([...ts, 100_000]);
+    expect(log.dropSeries(7, 1)).toBe(100_000);
+    log.add(3, 0, [entry(9, ts)]);
+    expect(log.range(9, 99_998, 200_000)).toEqual({ timestamps: [99_998, 99_999], values: [9_999.8, 9_999.9] });
+    expect(log.series(7)).toEqual({ timestamps: [100_000], values: [10_000] });
+    expect(log.samples).toBe(100_003);
+  });
+
   it('refuses rows out of order', () => {
     const log = new PendingLog();
     log.add(3, 0, [entry(1, [1])]);

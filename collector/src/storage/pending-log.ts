@@ -3,33 +3,36 @@
 // a snapshot row id. It only mirrors committed state: samples are added after the commit that
 // logged them and dropped after the commit that put them in chunks.
 import type { LogEntry } from './sample-log.js';
+import { NONE, SampleSlots } from './sample-slots.js';
 
 export interface SeriesSamples {
   timestamps: number[];
   values: number[];
 }
 
-interface PendingSeries extends SeriesSamples {
-  /** Log row id of each segment, ascending, and the exclusive end index of each segment. */
-  segLog: number[];
-  segEnd: number[];
+/** A series' samples: a list of slots in write order (so in log row order). */
+interface PendingSeries {
+  head: number;
+  tail: number;
+  count: number;
 }
 
 interface PendingRow {
   id: number;
   createdMs: number;
-  seriesIds: number[];
+  /** Series with samples in this row, once each (uint32, as in the log's encoding). */
+  seriesIds: Uint32Array;
 }
 
 export class PendingLog {
   private readonly rows: PendingRow[] = [];
   private rowHead = 0;
   private readonly bySeries = new Map<number, PendingSeries>();
-  private total = 0;
+  private readonly slots = new SampleSlots();
 
   /** Samples pending compaction. */
   get samples(): number {
-    return this.total;
+    return this.slots.size;
   }
   get rowCount(): number {
     return this.rows.length - this.rowHead;
@@ -50,32 +53,26 @@ export class PendingLog {
   /** Adds a committed log row. Row ids must increase. */
   add(rowId: number, createdMs: number, entries: readonly LogEntry[]): void {
     if (this.rowCount && rowId <= this.lastRowId) throw new Error(`log row ${rowId} added after row ${this.lastRowId}`);
+    const { slots } = this;
     const seriesIds: number[] = [];
-    let samples = 0;
     for (const e of entries) {
       const n = e.timestamps.length;
       if (n === 0) continue;
       let p = this.bySeries.get(e.seriesId);
       if (!p) {
-        p = { timestamps: [], values: [], segLog: [], segEnd: [] };
+        p = { head: NONE, tail: NONE, count: 0 };
         this.bySeries.set(e.seriesId, p);
       }
+      if (p.tail === NONE || slots.rowId(p.tail) !== rowId) seriesIds.push(e.seriesId);
       for (let i = 0; i < n; i++) {
-        p.timestamps.push(e.timestamps[i]!);
-        p.values.push(e.values[i]!);
+        const slot = slots.allocate(e.timestamps[i]!, e.values[i]!, rowId);
+        if (p.tail === NONE) p.head = slot;
+        else slots.link(p.tail, slot);
+        p.tail = slot;
       }
-      const last = p.segLog.length - 1;
-      if (last >= 0 && p.segLog[last] === rowId) {
-        p.segEnd[last] = p.timestamps.length;
-      } else {
-        p.segLog.push(rowId);
-        p.segEnd.push(p.timestamps.length);
-        seriesIds.push(e.seriesId);
-      }
-      samples += n;
+      p.count += n;
     }
-    this.rows.push({ id: rowId, createdMs, seriesIds });
-    this.total += samples;
+    this.rows.push({ id: rowId, createdMs, seriesIds: Uint32Array.from(seriesIds) });
   }
 
   /** True when some pending row has id <= rowId. */
@@ -95,34 +92,39 @@ export class PendingLog {
   /** Pending samples of a series in rows with id <= endRowId. */
   countUpTo(seriesId: number, endRowId: number): number {
     const p = this.bySeries.get(seriesId);
-    return p ? prefixEnd(p, endRowId) : 0;
+    if (!p) return 0;
+    if (this.slots.rowId(p.tail) <= endRowId) return p.count;
+    let n = 0;
+    for (let i = p.head; i !== NONE && this.slots.rowId(i) <= endRowId; i = this.slots.next(i)) n++;
+    return n;
   }
 
   /** Copies of a series' samples in rows with id <= endRowId, in write order. */
   samplesUpTo(seriesId: number, endRowId: number): SeriesSamples {
+    const out: SeriesSamples = { timestamps: [], values: [] };
     const p = this.bySeries.get(seriesId);
-    if (!p) return { timestamps: [], values: [] };
-    const cut = prefixEnd(p, endRowId);
-    return { timestamps: p.timestamps.slice(0, cut), values: p.values.slice(0, cut) };
+    const { slots } = this;
+    for (let i = p ? p.head : NONE; i !== NONE && slots.rowId(i) <= endRowId; i = slots.next(i)) {
+      out.timestamps.push(slots.ts(i));
+      out.values.push(slots.value(i));
+    }
+    return out;
   }
 
   /** Forgets a series' samples in rows with id <= endRowId (after the commit that put them in chunks). */
   dropSeries(seriesId: number, endRowId: number): number {
     const p = this.bySeries.get(seriesId);
     if (!p) return 0;
-    const segs = segmentsUpTo(p, endRowId);
-    if (segs === 0) return 0;
-    const cut = p.segEnd[segs - 1]!;
-    if (segs === p.segLog.length) {
-      this.bySeries.delete(seriesId);
-    } else {
-      p.timestamps.splice(0, cut);
-      p.values.splice(0, cut);
-      p.segLog.splice(0, segs);
-      p.segEnd.splice(0, segs);
-      for (let i = 0; i < p.segEnd.length; i++) p.segEnd[i] = p.segEnd[i]! - cut;
+    const { slots } = this;
+    let cut = 0;
+    let i = p.head;
+    while (i !== NONE && slots.rowId(i) <= endRowId) {
+      i = slots.release(i);
+      cut++;
     }
-    this.total -= cut;
+    p.head = i;
+    p.count -= cut;
+    if (i === NONE) this.bySeries.delete(seriesId);
     return cut;
   }
 
@@ -146,26 +148,23 @@ export class PendingLog {
       const row = this.rows[i]!;
       if (ids.has(row.id)) for (const seriesId of row.seriesIds) affected.add(seriesId);
     }
+    const { slots } = this;
     for (const seriesId of affected) {
       const p = this.bySeries.get(seriesId)!;
-      const kept: PendingSeries = { timestamps: [], values: [], segLog: [], segEnd: [] };
-      let start = 0;
-      for (let k = 0; k < p.segLog.length; k++) {
-        const end = p.segEnd[k]!;
-        if (ids.has(p.segLog[k]!)) {
-          this.total -= end - start;
+      let kept = NONE;
+      for (let i = p.head; i !== NONE; ) {
+        if (ids.has(slots.rowId(i))) {
+          i = slots.release(i);
+          p.count--;
+          if (kept === NONE) p.head = i;
+          else slots.link(kept, i);
         } else {
-          for (let j = start; j < end; j++) {
-            kept.timestamps.push(p.timestamps[j]!);
-            kept.values.push(p.values[j]!);
-          }
-          kept.segLog.push(p.segLog[k]!);
-          kept.segEnd.push(kept.timestamps.length);
+          kept = i;
+          i = slots.next(i);
         }
-        start = end;
       }
-      if (kept.segLog.length) this.bySeries.set(seriesId, kept);
-      else this.bySeries.delete(seriesId);
+      p.tail = kept;
+      if (kept === NONE) this.bySeries.delete(seriesId);
     }
     const rest = this.rows.slice(this.rowHead).filter((row) => !ids.has(row.id));
     this.rows.length = 0;
@@ -173,42 +172,27 @@ export class PendingLog {
     this.rowHead = 0;
   }
 
-  /** Pending samples of one series (live arrays: read synchronously, do not keep). */
+  /** Copies of the pending samples of one series, in write order. */
   series(seriesId: number): SeriesSamples | undefined {
-    return this.bySeries.get(seriesId);
+    return this.bySeries.has(seriesId) ? this.range(seriesId, -Infinity, Infinity) : undefined;
   }
 
   /** Copies of the pending samples of one series within [from, to], in write order. */
   range(seriesId: number, fromMs: number, toMs: number): SeriesSamples {
     const p = this.bySeries.get(seriesId);
     const out: SeriesSamples = { timestamps: [], values: [] };
-    if (p) copyInRange(out, p, fromMs, toMs);
+    const { slots } = this;
+    for (let i = p ? p.head : NONE; i !== NONE; i = slots.next(i)) {
+      const t = slots.ts(i);
+      if (t >= fromMs && t <= toMs) {
+        out.timestamps.push(t);
+        out.values.push(slots.value(i));
+      }
+    }
     return out;
   }
 
   seriesIds(): IterableIterator<number> {
     return this.bySeries.keys();
   }
-}
-
-/** Appends to `out` the samples of `from` with from <= ts <= to, in their order. */
-export function copyInRange(out: SeriesSamples, from: { timestamps: ArrayLike<number>; values: ArrayLike<number> }, fromMs: number, toMs: number): void {
-  for (let i = 0; i < from.timestamps.length; i++) {
-    const t = from.timestamps[i]!;
-    if (t >= fromMs && t <= toMs) {
-      out.timestamps.push(t);
-      out.values.push(from.values[i]!);
-    }
-  }
-}
-
-function segmentsUpTo(p: PendingSeries, endRowId: number): number {
-  let segs = 0;
-  while (segs < p.segLog.length && p.segLog[segs]! <= endRowId) segs++;
-  return segs;
-}
-
-function prefixEnd(p: PendingSeries, endRowId: number): number {
-  const segs = segmentsUpTo(p, endRowId);
-  return segs === 0 ? 0 : p.segEnd[segs - 1]!;
 }

@@ -9,7 +9,7 @@ export interface SqliteSampleStoreOptions {
   /** Samples of appends waiting for their commit; beyond it append fails with reason queue_full. */
   maxQueuedSamples?: number;
   /**
-   * Samples in the log not yet compacted (held in memory, ~20 bytes each); beyond it append fails
+   * Samples in the log not yet compacted (held in memory, ~32 bytes each); beyond it append fails
    * with reason log_full until the compactor catches up.
    */
   maxLogSamples?: number;
