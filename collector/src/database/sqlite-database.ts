@@ -27,6 +27,9 @@ export interface SqliteDatabaseOptions {
   readOnly?: boolean;
 }
 
+const WRITE_CACHE_KIB = 16 * 1024;
+const READ_CACHE_KIB = 8 * 1024;
+
 /**
  * The one place where sqlite3's callback API becomes promises. There is one connection, so
  * transactions are queued and run one after another (BEGIN IMMEDIATE … COMMIT).
@@ -45,15 +48,17 @@ export class SqliteDatabase implements Database, ReadConnection {
       const db = new sqlite3.Database(options.path, mode, (err) => (err ? reject(err) : resolve(db)));
     });
     raw.configure('busyTimeout', options.busyTimeoutMs ?? 5000);
-    // journal_mode and synchronous belong to the writing connection.
+    // journal_mode and synchronous belong to the writing connection. Page caches in KiB (negative):
+    // pages beyond them are read again from the OS's file cache, which costs a system call, not the
+    // collector's RSS (docs/storage.md, issue 14 memory).
     const pragmas = options.readOnly
-      ? ['PRAGMA temp_store = MEMORY', 'PRAGMA cache_size = -65536']
+      ? ['PRAGMA temp_store = MEMORY', `PRAGMA cache_size = -${READ_CACHE_KIB}`]
       : [
           'PRAGMA journal_mode = WAL',
           `PRAGMA synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`,
           'PRAGMA foreign_keys = ON',
           'PRAGMA temp_store = MEMORY',
-          'PRAGMA cache_size = -65536',
+          `PRAGMA cache_size = -${WRITE_CACHE_KIB}`,
           'PRAGMA wal_autocheckpoint = 4000',
         ];
     await execRaw(raw, pragmas.join(';\n'));
