@@ -113,6 +113,25 @@ describe('chunk format 2 (property tests)', () => {
     );
   });
 
+  it('parking an encoder anywhere and unparking it continues with the same bytes (head cache)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 44 }), chunkSamples, fc.nat(), fc.nat(), (start, pairs, cut, tag) => {
+        const { timestamps, values } = samplesFrom(start, pairs);
+        const at = timestamps.length ? cut % (timestamps.length + 1) : 0;
+        const first = new ChunkEncoder();
+        for (let i = 0; i < at; i++) first.append(timestamps[i]!, values[i]!);
+        const parked = first.park(tag);
+        expect(parked[0]).toBe(tag);
+        const unparked = ChunkEncoder.unpark(parked);
+        expect([unparked.count, unparked.byteLength]).toEqual([first.count, first.byteLength]);
+        for (let i = at; i < timestamps.length; i++) unparked.append(timestamps[i]!, values[i]!);
+        expect(Buffer.from(unparked.bytes()).equals(Buffer.from(encode(timestamps, values)))).toBe(true);
+        if (timestamps.length) expect([unparked.firstTimestamp, unparked.lastTimestamp]).toEqual([timestamps[0], timestamps.at(-1)]);
+      }),
+      { numRuns: 400, seed: 15 },
+    );
+  });
+
   it('refuses out-of-order and duplicate timestamps whatever the coding, and keeps the chunk intact', () => {
     fc.assert(
       fc.property(chunkSamples.filter((p) => p.length > 1), fc.nat(), (pairs, pick) => {

@@ -16,7 +16,7 @@
 import { BitReader, BitWriter } from './bit-stream.js';
 import { decodeV1, V1_HEADER_BYTES } from './chunk-codec-v1.js';
 import { AdaptiveRice, readSignedSized, readSized, writeSignedSized, writeSized } from './int-coding.js';
-import { XorValueReader, XorValueWriter } from './xor-values.js';
+import { XOR_STATE_FIELDS, XorValueReader, XorValueWriter } from './xor-values.js';
 
 export const CHUNK_FORMAT_VERSION = 2;
 /** Chunks hold at most this many samples (the header stores the count in 16 bits). */
@@ -28,6 +28,8 @@ const HEADER_BYTES = 4;
 const XOR_CODING = 0;
 const MAX_DECIMALS = 9;
 const MAX_SCALED = 2 ** 50;
+/** Numbers before the bytes in a parked encoder (see ChunkEncoder.park). */
+const PARKED_FIELDS = 11 + XOR_STATE_FIELDS;
 const POW10 = Array.from({ length: MAX_DECIMALS + 1 }, (_, d) => 10 ** d);
 
 /** v as an integer count of 10^-d, or undefined when that is not exact. */
@@ -78,6 +80,48 @@ export class ChunkEncoder {
     // The coding a single pass over these values ends with: no widening on the way.
     if (values.length > 0) enc.coding = codingFor(values, 0);
     for (let i = 0; i < timestamps.length; i++) enc.append(timestamps[i]!, values[i]!);
+    return enc;
+  }
+
+  /**
+   * The encoder's whole state and bytes in one typed array, with `tag` (the caller's, e.g. the chunk
+   * id) in slot 0: ~150-250 bytes instead of ~680 for the encoder's objects, for caches that keep
+   * many heads. `unpark` continues exactly where this encoder stopped.
+   */
+  park(tag: number): Float64Array {
+    const bytes = this.w.byteLength;
+    const out = new Float64Array(PARKED_FIELDS + Math.ceil(bytes / 8));
+    out[0] = tag;
+    out[1] = this.n;
+    out[2] = this.first;
+    out[3] = this.last;
+    out[4] = this.delta;
+    out[5] = this.coding;
+    out[6] = this.prevScaled;
+    out[7] = this.dods.state;
+    out[8] = this.deltas.state;
+    out[9] = this.w.bits;
+    out[10] = this.capacityBytes;
+    this.xor.saveState(out, 11);
+    new Uint8Array(out.buffer, PARKED_FIELDS * 8, bytes).set(this.w.buf.subarray(0, bytes));
+    return out;
+  }
+
+  static unpark(parked: Float64Array): ChunkEncoder {
+    const enc = new ChunkEncoder(parked[10]!);
+    enc.n = parked[1]!;
+    enc.first = parked[2]!;
+    enc.last = parked[3]!;
+    enc.delta = parked[4]!;
+    enc.coding = parked[5]!;
+    enc.prevScaled = parked[6]!;
+    enc.dods = AdaptiveRice.withState(parked[7]!);
+    enc.deltas = AdaptiveRice.withState(parked[8]!);
+    enc.w.bits = parked[9]!;
+    enc.xor = XorValueWriter.withState(parked, 11);
+    const bytes = enc.w.byteLength;
+    if (bytes > enc.w.buf.length) enc.w.buf = new Uint8Array(bytes);
+    enc.w.buf.set(new Uint8Array(parked.buffer, parked.byteOffset + PARKED_FIELDS * 8, bytes));
     return enc;
   }
 

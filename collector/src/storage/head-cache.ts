@@ -25,9 +25,13 @@ export async function forEachHeadChunk(
   }
 }
 
-/** Head chunks kept decoded for appending, least recently used first (Map insertion order). */
+/**
+ * Head chunks kept ready for appending, least recently used first (Map insertion order). Each is held
+ * parked (ChunkEncoder.park: the encoder's state and bytes in one typed array, the chunk id in slot 0),
+ * ~680 → ~200 bytes a head, and unparked into a new encoder when a compaction step asks for it.
+ */
 export class HeadCache {
-  private readonly heads = new Map<number, HeadChunk>();
+  private readonly heads = new Map<number, Float64Array>();
 
   constructor(private readonly maxCached: number) {}
 
@@ -35,14 +39,16 @@ export class HeadCache {
     return this.heads.size;
   }
 
+  /** The series' head as a new encoder: changing it changes the cache only through touch(). */
   get(seriesId: number): HeadChunk | undefined {
-    return this.heads.get(seriesId);
+    const parked = this.heads.get(seriesId);
+    return parked ? { id: parked[0]!, encoder: ChunkEncoder.unpark(parked) } : undefined;
   }
 
   /** Loads the heads of the listed series not cached yet. */
   async load(db: SqlReader, seriesIds: readonly number[], dialect: DialectName = 'sqlite'): Promise<void> {
     const missing = seriesIds.filter((id) => !this.heads.has(id));
-    await forEachHeadChunk(db, missing, (row) => this.heads.set(row.series_id, { id: row.id, encoder: ChunkEncoder.resume(row.data) }), dialect);
+    await forEachHeadChunk(db, missing, (row) => this.heads.set(row.series_id, ChunkEncoder.resume(row.data).park(row.id)), dialect);
   }
 
   /** Forgets every head (another collector may have changed chunks). */
@@ -52,9 +58,8 @@ export class HeadCache {
 
   touch(seriesId: number, head: HeadChunk): void {
     this.heads.delete(seriesId);
-    this.heads.set(seriesId, head);
+    this.heads.set(seriesId, head.encoder.park(head.id));
   }
-
   /** Forgets heads whose rows may have changed: they are reloaded when next needed. */
   forget(seriesIds: readonly number[]): void {
     for (const id of seriesIds) this.heads.delete(id);

@@ -38,6 +38,17 @@ const ESCAPE_QUOTIENT = 16;
 export class AdaptiveRice {
   private widthSum = 0;
 
+  /** Its whole state as a number (a parked chunk encoder keeps it; see ChunkEncoder.park). */
+  get state(): number {
+    return this.widthSum;
+  }
+
+  static withState(state: number): AdaptiveRice {
+    const rice = new AdaptiveRice();
+    rice.widthSum = state;
+    return rice;
+  }
+
   private param(): number {
     return this.widthSum >>> 2;
   }

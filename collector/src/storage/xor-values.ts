@@ -45,6 +45,8 @@ function writeShifted(w: BitWriter, hi: number, lo: number, shift: number, n: nu
   w.write64(sh, sl, n);
 }
 
+export const XOR_STATE_FIELDS = 5;
+
 export class XorValueWriter {
   private n = 0;
   private prevHi = 0;
@@ -52,6 +54,25 @@ export class XorValueWriter {
   /** Current leading/trailing-zero window; 0xff = none yet. */
   private leading = 0xff;
   private trailing = 0;
+
+  /** Its state as XOR_STATE_FIELDS numbers at `out[at]` (a parked chunk encoder keeps them). */
+  saveState(out: Float64Array, at: number): void {
+    out[at] = this.n;
+    out[at + 1] = this.prevHi;
+    out[at + 2] = this.prevLo;
+    out[at + 3] = this.leading;
+    out[at + 4] = this.trailing;
+  }
+
+  static withState(from: Float64Array, at: number): XorValueWriter {
+    const x = new XorValueWriter();
+    x.n = from[at]!;
+    x.prevHi = from[at + 1]!;
+    x.prevLo = from[at + 2]!;
+    x.leading = from[at + 3]!;
+    x.trailing = from[at + 4]!;
+    return x;
+  }
 
   write(w: BitWriter, value: number): void {
     const [vh, vl] = valueBits(value);
