@@ -135,13 +135,16 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
       continue;
     }
     if (!labels) {
-      const checked: Labels = { ...sent };
-      const reserved = RESERVED_LABELS.find((l) => l in checked);
-      const problem = labelSetProblem(checked) ?? (reserved && `label ${reserved} is set by the collector`);
+      const reserved = RESERVED_LABELS.find((l) => l in sent);
+      const problem = labelSetProblem(sent) ?? (reserved && `label ${reserved} is set by the collector`);
       if (problem) {
         reject(RejectReason.REJECT_REASON_INVALID_LABEL, count, `${metric}: ${problem}`);
         continue;
       }
+      // Copied key by key (names checked above): a spread of a decoded map field gives every copy a
+      // hidden class of its own (~280 bytes of V8 maps and descriptors a series, 28 MiB for 100k).
+      const checked: Labels = {};
+      for (const k in sent) checked[k] = sent[k]!;
       const sentCount = Object.keys(checked).length;
       checked.agent = ctx.agentId;
       checked.host = ctx.hostname;
