@@ -3,10 +3,11 @@
 import { readFile } from 'node:fs/promises';
 import { isIP, Socket, connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { ProbeFailure, type FailureReason, type ProbeContext } from './probe.types.js';
+import { ProbeFailure, RunSignal, type FailureReason, type ProbeContext } from './probe.types.js';
 
 /** Runs `fn` once when `signal` aborts (at once if it already has); returns the unsubscribe. */
-export function onAbort(signal: AbortSignal, fn: () => void): () => void {
+export function onAbort(signal: AbortSignal | RunSignal, fn: () => void): () => void {
+  if (signal instanceof RunSignal) return signal.onAbort(fn);
   if (signal.aborted) {
     fn();
     return () => undefined;

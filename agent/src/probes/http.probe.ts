@@ -21,13 +21,16 @@ export function httpCheck(config: HttpProbeConfig): ProbeCheck {
   const bodyMatch = config.bodyMatch === undefined ? undefined : new RegExp(config.bodyMatch);
   const bodyNotMatch = config.bodyNotMatch === undefined ? undefined : new RegExp(config.bodyNotMatch);
   const statusOk = (status: number) => (config.expectStatus ? config.expectStatus.includes(status) : status >= 200 && status <= 299);
+  // Parsed once too: a run replaces them (redirects) but never changes them.
+  const firstUrl = new URL(config.url);
+  const firstHeaders: Readonly<Record<string, string>> = { 'user-agent': USER_AGENT, ...config.headers };
 
   return async (ctx) => {
     const ca = config.ca === undefined ? undefined : await readCa(config.ca);
-    let url = new URL(config.url);
+    let url = firstUrl;
     let method: HttpMethod = config.method;
     let body = config.body;
-    let headers: Record<string, string> = { 'user-agent': USER_AGENT, ...config.headers };
+    let headers = firstHeaders;
 
     for (let hop = 0; ; hop++) {
       // Facts describe the last hop attempted, i.e. the response the verdict is based on.

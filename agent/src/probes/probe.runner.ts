@@ -1,6 +1,5 @@
 // Schedules the probes: each on its own unref'd timer at a fixed rate, never overlapping itself,
 // every run cut at its timeout, results handed to the sink as gauges.
-import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { formatDuration } from '@vigil/proto';
 import type { Clock, SampleSink } from '../pipeline/types.js';
@@ -11,7 +10,7 @@ import { httpCheck } from './http.probe.js';
 import { processCheck } from './process.probe.js';
 import { probeLabels, probeSamples } from './probe.samples.js';
 import { tcpCheck } from './tcp.probe.js';
-import type { FailureReason, ProbeCheck, ProbeContext, ProbeFacts, ProbeOutcome, ProbeResult } from './probe.types.js';
+import { RunSignal, type FailureReason, type ProbeCheck, type ProbeContext, type ProbeFacts, type ProbeOutcome, type ProbeResult } from './probe.types.js';
 
 export interface ProbeLogger {
   debug(message: string): void;
@@ -88,43 +87,42 @@ const FINISHED = Symbol('finished');
  */
 export async function executeCheck(
   check: ProbeCheck,
-  options: { timeoutMs: number; hostRoot: string; clock?: Clock; cancel?: AbortSignal },
+  options: { timeoutMs: number; hostRoot: string; clock?: Clock; cancel?: AbortSignal | RunSignal },
 ): Promise<ProbeResult | undefined> {
   const clock = options.clock ?? { now: () => Date.now() };
   const timestampMs = clock.now();
   const started = performance.now();
-  const controller = new AbortController();
-  // One listener per open socket plus a few: a redirect chain can exceed Node's default warning at 10.
-  setMaxListeners(4 * 16, controller.signal);
-  const timer = setTimeout(() => controller.abort(TIMED_OUT), options.timeoutMs);
+  const run = new RunSignal();
+  const timer = setTimeout(() => run.abort(TIMED_OUT), options.timeoutMs);
   timer.unref();
-  const unlinkCancel = options.cancel ? onAbort(options.cancel, () => controller.abort(options.cancel!.reason)) : () => undefined;
+  const cancel = options.cancel;
+  const unlinkCancel = cancel ? onAbort(cancel, () => run.abort(cancel.reason)) : () => undefined;
   const facts: ProbeFacts = {};
-  const ctx: ProbeContext = { signal: controller.signal, hostRoot: options.hostRoot, facts };
+  const ctx: ProbeContext = { signal: run, hostRoot: options.hostRoot, facts };
   // Settles at the abort even if some operation inside the check ignores the signal.
-  const aborted = new Promise<never>((_, reject) => onAbort(controller.signal, () => reject(controller.signal.reason)));
+  const aborted = new Promise<never>((_, reject) => run.onAbort(() => reject(run.reason)));
   let outcome: ProbeOutcome;
   try {
     await Promise.race([check(ctx), aborted]);
     outcome = { success: true };
   } catch (err) {
     outcome =
-      controller.signal.reason === TIMED_OUT
+      run.reason === TIMED_OUT
         ? { success: false, reason: 'timeout', detail: `no result within ${formatDuration(options.timeoutMs)}` }
         : { success: false, ...classifyError(err) };
   } finally {
     clearTimeout(timer);
     unlinkCancel();
   }
-  const cancelled = controller.signal.aborted && controller.signal.reason !== TIMED_OUT;
+  const cancelled = run.aborted && run.reason !== TIMED_OUT;
   // Tears down anything the check left behind (sockets register on this signal).
-  if (!controller.signal.aborted) controller.abort(FINISHED);
+  run.abort(FINISHED);
   if (cancelled) return undefined;
   return { timestampMs, durationSeconds: (performance.now() - started) / 1000, outcome, facts: { ...facts } };
 }
 
 /** Runs a probe once, outside any schedule (diagnostics, `--once` style commands, tests). */
-export function runProbeOnce(config: ProbeConfig, options: { hostRoot: string; clock?: Clock; cancel?: AbortSignal }): Promise<ProbeResult | undefined> {
+export function runProbeOnce(config: ProbeConfig, options: { hostRoot: string; clock?: Clock; cancel?: AbortSignal | RunSignal }): Promise<ProbeResult | undefined> {
   return executeCheck(probeCheck(config), { ...options, timeoutMs: config.timeoutMs });
 }
 
@@ -140,7 +138,7 @@ class ScheduledProbe {
     private readonly config: ProbeConfig,
     private readonly sink: SampleSink,
     private readonly options: Required<Pick<StartProbesOptions, 'hostRoot' | 'clock' | 'logger'>>,
-    private readonly cancel: AbortSignal,
+    private readonly cancel: RunSignal,
   ) {
     this.check = probeCheck(config);
     this.labels = probeLabels(config);
@@ -228,13 +226,12 @@ class ScheduledProbe {
  * first run of each probe comes after a small random delay so probes do not fire in lockstep.
  */
 export function startProbes(configs: ProbeConfig[], sink: SampleSink, options: StartProbesOptions): ProbeRunner {
-  const cancel = new AbortController();
   // Every in-flight run links its own signal to this one.
-  setMaxListeners(configs.length + 10, cancel.signal);
+  const cancel = new RunSignal();
   const deps = { hostRoot: options.hostRoot, clock: options.clock ?? { now: () => Date.now() }, logger: options.logger ?? silentLogger };
   const random = options.random ?? Math.random;
   const maxStartDelayMs = options.maxStartDelayMs ?? 1000;
-  const probes = configs.map((config) => new ScheduledProbe(config, sink, deps, cancel.signal));
+  const probes = configs.map((config) => new ScheduledProbe(config, sink, deps, cancel));
   probes.forEach((probe, index) => probe.start(Math.floor(random() * Math.min(maxStartDelayMs, configs[index]!.intervalMs))));
   let stopping: Promise<void> | undefined;
   return {

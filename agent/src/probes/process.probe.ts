@@ -31,7 +31,7 @@ async function readProcFile(path: string): Promise<string | undefined> {
 export async function listProcesses(
   hostRoot: string,
   need: { comm: boolean; cmdline: boolean },
-  signal: AbortSignal,
+  signal: { readonly aborted: boolean },
   platform: NodeJS.Platform = process.platform,
 ): Promise<ProcessEntry[]> {
   if (platform !== 'linux') {

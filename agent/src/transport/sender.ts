@@ -1,7 +1,8 @@
 // Delivers spooled batches over one bidirectional IngestService stream per connection.
 //
 // Per connection: Hello -> Welcome{lastStoredSeq, maxMessageBytes} -> batches in seq order with at most `window`
-// unacknowledged, plus a Heartbeat every interval. Ack{seq} is cumulative and deletes from the spool; a whole-batch
+// unacknowledged, plus a Heartbeat every interval unless a batch went out since the last one and the spool figures it
+// carries are unchanged (any message keeps the stream alive for the collector; a heartbeat then says nothing new). Ack{seq} is cumulative and deletes from the spool; a whole-batch
 // Rejection is permanent (counted and deleted). When the stream fails the sender dials the next collector endpoint
 // (rotation.ts: at once while untried endpoints remain, with exponential backoff and full jitter per round) and
 // resends everything not acked, from the spool; whichever collector it reaches deduplicates by (agent, epoch, seq). Each attempt opens a fresh gRPC channel:
@@ -71,6 +72,10 @@ interface Connection {
   pumping: boolean;
   pumpAgain: boolean;
   timers: NodeJS.Timeout[];
+  /** A batch was written since the last heartbeat tick. */
+  sentSinceHeartbeat: boolean;
+  /** The spool figures of the last heartbeat written; undefined before the first. */
+  reported?: { pending: number; dropped: number };
 }
 
 export class Sender {
@@ -191,6 +196,7 @@ export class Sender {
       pumping: false,
       pumpAgain: false,
       timers: [],
+      sentSinceHeartbeat: false,
     };
     this.conn = conn;
     call.on('data', (message: vigil.v1.CollectorMessage) => this.onMessage(conn, message));
@@ -299,7 +305,14 @@ export class Sender {
       return;
     }
     const spool = this.options.spool;
-    conn.call.write({ heartbeat: { timeMs: now, spoolPending: spool.pendingBatches, spoolDropped: spool.dropped.total() } });
+    const pending = spool.pendingBatches;
+    const dropped = spool.dropped.total();
+    const sent = conn.sentSinceHeartbeat;
+    conn.sentSinceHeartbeat = false;
+    // A batch already told the collector that we are alive; the heartbeat's figures would repeat the last ones.
+    if (sent && conn.reported?.pending === pending && conn.reported.dropped === dropped) return;
+    conn.reported = { pending, dropped };
+    conn.call.write({ heartbeat: { timeMs: now, spoolPending: pending, spoolDropped: dropped } });
   }
 
   private onClosed(conn: Connection, error: ServiceError | undefined): void {
@@ -356,6 +369,7 @@ export class Sender {
           }
           conn.lastSent = seq;
           conn.inflight.set(seq, this.clock.now());
+          conn.sentSinceHeartbeat = true;
           // With "spooled batch" and "spool dropped", the audit trail of delivery: a batch dropped after it was sent
           // may have been stored (the collector died before its ack).
           this.logger.debug('sent batch', { seq });

@@ -111,6 +111,29 @@ describe('agent delivery to a collector', () => {
     expect(values.get(37)).toBe(37);
   });
 
+  it('heartbeats every interval while idle, and while batches flow only when the spool figures changed', async () => {
+    const { spool, sender } = await pipeline();
+    sender.start();
+    await collector.waitFor(() => collector.heartbeats.length >= 3, 5000, 'three heartbeats while idle');
+    const idle = collector.heartbeats.length;
+    // A batch every 25 ms for 12 heartbeat intervals: each heartbeat interval saw a batch go out.
+    const started = Date.now();
+    let produced = 0;
+    while (Date.now() - started < 1200) {
+      await spool.append(batch(++produced));
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    await collector.waitFor(() => collector.batches.length >= produced, 5000, 'every batch');
+    const streaming = collector.heartbeats.slice(idle);
+    expect(streaming.length).toBeLessThan(12);
+    // A heartbeat sent while batches flowed carried news: figures other than the previous heartbeat's.
+    const figures = (h: { spoolPending?: unknown; spoolDropped?: unknown }) => `${Number(h.spoolPending ?? 0)}/${Number(h.spoolDropped ?? 0)}`;
+    collector.heartbeats.slice(idle).forEach((h, i) => expect(figures(h)).not.toBe(figures(collector.heartbeats[idle + i - 1]!)));
+    // Idle again: heartbeats every interval keep the stream alive.
+    const after = collector.heartbeats.length;
+    await collector.waitFor(() => collector.heartbeats.length >= after + 3, 5000, 'heartbeats once idle again');
+  });
+
   it('resumes after an agent restart: only what the collector has not stored is resent', async () => {
     const first = await pipeline();
     for (let i = 1; i <= 3; i++) await first.spool.append(batch(i));

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startProbes, type ProbeConfig, type ProbeRunner } from '../../src/probes/index.js';
+import { RunSignal } from '../../src/probes/probe.types.js';
 import { close, closedPort, configProblems, listen, parseProbe, parseProbes, RecordingSink } from './helpers.js';
 
 /** Epoch ms with sub-ms precision, so run starts and durations can be compared exactly. */
@@ -198,5 +199,22 @@ describe('the example configuration (examples/agent.yaml, the issue\'s contract)
       await runner.stop();
       await close(service);
     }
+  });
+});
+
+describe('RunSignal (the abort of one probe run)', () => {
+  it('runs each callback once at the abort, not after unsubscribing, and at once when already aborted', () => {
+    const signal = new RunSignal();
+    const calls: string[] = [];
+    signal.onAbort(() => calls.push('a'));
+    const unsubscribe = signal.onAbort(() => calls.push('b'));
+    signal.onAbort(() => calls.push(`c:${String(signal.reason)}`));
+    unsubscribe();
+    expect(signal.aborted).toBe(false);
+    signal.abort('timeout');
+    signal.abort('again');
+    expect([signal.aborted, signal.reason]).toEqual([true, 'timeout']);
+    signal.onAbort(() => calls.push('late'));
+    expect(calls).toEqual(['a', 'c:timeout', 'late']);
   });
 });
