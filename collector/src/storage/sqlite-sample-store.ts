@@ -58,11 +58,11 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     this.cfg = resolveStoreOptions(options);
     this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
     this.heads = new HeadCache(this.cfg.maxCachedHeads);
-    this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group));
+    this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group), () => this.logBehind());
     this.front = new AppendFront({ cfg: this.cfg, clock: this.clock, loop: this.loop, uncompactedSamples: () => this.pending.samples, probeWrite: () => this.probeWrite(), finalVerdicts: 'all' });
     const { clock, cfg, pending, heads, rows, loop } = this;
     const { counters } = this.front;
-    this.compactor = new Compactor({ db, clock, cfg, pending, heads, rows, loop, counters });
+    this.compactor = new Compactor({ db, clock, cfg, pending, heads, rows, loop, counters, behind: () => this.logBehind() });
     this.retention = new Retention({ db, seriesPerStep: cfg.retentionSeriesPerStep, series: this.series, pending, heads, latest: this.latestPoints, rows, loop, compactor: this.compactor });
     this.reads = new SampleReads(reader, db, pending, this.series, loop);
   }
@@ -168,6 +168,14 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     }
     this.front.committed(group, plan, done, started);
     if (this.pending.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
+  }
+
+  /**
+   * The log nears its bound (two thirds of maxLogSamples, counting the queued appends): compaction
+   * gets the writer until it is back under, in larger steps (see WriteLoop and Compactor).
+   */
+  private logBehind(): boolean {
+    return this.pending.samples + this.loop.queuedSamples >= this.cfg.logHighSamples;
   }
 
   /** Moves every log row written so far into chunks, in bounded steps between group commits. */
