@@ -137,9 +137,7 @@ export class Compactor {
           await rows.run(tx, 'log-delete', () => 'DELETE FROM sample_log WHERE id <= ?', [end]);
           await rows.run(tx, 'progress-clear', () => 'DELETE FROM compaction_progress');
         } else {
-          const progress: SqlValue[] = [];
-          for (const id of ids) progress.push(id, end);
-          await rows.writeRows(tx, 'progress', progress);
+          await rows.writeProgress(tx, end, ids);
         }
       });
     } catch (error) {

@@ -151,9 +151,9 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
           if (logId) {
             await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?)', [logId, now, stored, samples, encodeLog(entries)]);
           }
-          const seqRows: SqlValue[] = [];
-          for (const s of seqs.values()) seqRows.push(s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now);
-          await this.rows.writeRows(tx, 'seq', seqRows);
+          const seqRows: Array<[string, string, number, string, number]> = [];
+          for (const s of seqs.values()) seqRows.push([s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now]);
+          await this.rows.writeSequences(tx, seqRows);
         });
       }
     } catch (error) {
