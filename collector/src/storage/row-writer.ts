@@ -3,7 +3,6 @@ import type { PreparedWrite, SqlParams, SqlValue, Transaction } from '../databas
 const ROWS_PER_STATEMENT = 400;
 
 const SQL = {
-  series: { head: 'INSERT INTO series (id, key, metric, labels, kind, created_ms) VALUES ', cols: 6, tail: '' },
   chunk: {
     head: 'INSERT INTO chunk (id, series_id, start_ts, end_ts, count, data) VALUES ',
     cols: 6,
@@ -20,6 +19,7 @@ export type RowKind = keyof typeof SQL;
  * SQLite parses the JSON on its own thread.
  */
 const FROM_JSON = {
+  series: 'INSERT INTO series (id, key, metric, labels, kind, created_ms) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?)',
   // The single writer's state is authoritative: a late batch filling a hole changes holes, not last_seq.
   seq:
     'INSERT INTO stream_seq (agent_id, epoch, last_seq, holes, updated_ms) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) WHERE true' +
@@ -45,6 +45,11 @@ export class RowWriter {
       const params = at === 0 && n === total ? values : values.slice(at * cols, (at + n) * cols);
       await this.run(tx, `${kind}:${n}`, () => head + new Array<string>(n).fill(`(${new Array<string>(cols).fill('?').join(', ')})`).join(', ') + tail, params);
     }
+  }
+
+  /** New series: rows [id, key, metric, labels (JSON text), kind, created_ms]. */
+  writeSeries(tx: Transaction, rows: ReadonlyArray<readonly [number, string, string, string, string, number]>): Promise<unknown> {
+    return this.run(tx, 'json:series', () => FROM_JSON.series, [JSON.stringify(rows)]);
   }
 
   /** Stream sequences: rows [agent_id, epoch, last_seq, holes, updated_ms]. */

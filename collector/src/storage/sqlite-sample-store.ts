@@ -3,7 +3,7 @@
 // This file is the writer (append, group commit) and wires the parts: SeriesCache, WriteLoop,
 // Compactor, Retention, SampleReads.
 import { systemClock, type Clock } from '../common/clock.js';
-import type { Database, ReadConnection, SqlValue } from '../database/database.js';
+import type { Database, ReadConnection } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
 import { AppendFront, FrontedStore, loadCommitted } from './append-front.js';
 import { encodeHoles } from './sequence-window.js';
@@ -144,9 +144,9 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
       if (stored > 0) {
         await this.db.transaction(async (tx) => {
           if (draft.created.size > 0) {
-            const rows: SqlValue[] = [];
-            for (const [key, s] of draft.created) rows.push(s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now);
-            await this.rows.writeRows(tx, 'series', rows);
+            const rows: Array<[number, string, string, string, string, number]> = [];
+            for (const [key, s] of draft.created) rows.push([s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now]);
+            await this.rows.writeSeries(tx, rows);
           }
           if (logId) {
             await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?)', [logId, now, stored, samples, encodeLog(entries)]);
