@@ -171,7 +171,7 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
   }
 
   /**
-   * The log nears its bound (two thirds of maxLogSamples, counting the queued appends): compaction
+   * The log nears its bound (three quarters of maxLogSamples, counting the queued appends): compaction
    * gets the writer until it is back under, in larger steps (see WriteLoop and Compactor).
    */
   private logBehind(): boolean {

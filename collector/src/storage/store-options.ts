@@ -71,7 +71,7 @@ export const BEHIND_STEP_FACTOR = 4;
 export type StoreConfig = typeof DEFAULTS & {
   autoCompaction: boolean;
   limits: ChunkLimits;
-  /** Uncompacted plus queued samples from which compaction gets the writer first (2/3 of maxLogSamples). */
+  /** Uncompacted plus queued samples from which compaction gets the writer first (3/4 of maxLogSamples: room left for one group and the appends in flight). */
   logHighSamples: number;
 };
 
@@ -92,7 +92,7 @@ export function resolveStoreOptions(options: SqliteSampleStoreOptions): StoreCon
     maxGroupBatches: positiveInt('maxGroupBatches', options.maxGroupBatches, DEFAULTS.maxGroupBatches),
     maxQueuedSamples: positiveInt('maxQueuedSamples', options.maxQueuedSamples, DEFAULTS.maxQueuedSamples),
     maxLogSamples,
-    logHighSamples: Math.ceil((maxLogSamples * 2) / 3),
+    logHighSamples: Math.ceil((maxLogSamples * 3) / 4),
     triggerSamples: positiveInt('compaction.triggerSamples', c.triggerSamples, DEFAULTS.triggerSamples),
     maxLogAgeMs: positiveInt('compaction.maxLogAgeMs', c.maxLogAgeMs, DEFAULTS.maxLogAgeMs),
     stepSamples: positiveInt('compaction.stepSamples', c.stepSamples, DEFAULTS.stepSamples),
