@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCollector, processUsage, percentile, fmt } from './lib/processes.mjs';
+import { startCollector, processUsage, percentile, fmt, tallyStreamEnds } from './lib/processes.mjs';
 import { measureSqliteCeilings } from './lib/sqlite-ceiling.mjs';
 import { measureDecodeCeiling } from './lib/decode-ceiling.mjs';
 import { runReceiverPhase } from './lib/receiver-load.mjs';
@@ -25,21 +25,25 @@ try {
   const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
   const decodeCeiling = measureDecodeCeiling({ streams: STREAMS, series: SERIES });
   const { child, grpc, http } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
+  const streamEnds = tallyStreamEnds(child);
   // Receivers first: they keep one request in flight per sender, so they leave no backlog behind.
   const receivers = [];
   for (const kind of RECEIVERS ? ['remote_write', 'otlp'] : []) receivers.push([kind, await runReceiverPhase(http, kind, RECEIVER_LOAD)]);
+  streamEnds.take();
   const saturated = await runPhase(grpc, 'saturated', SECONDS, undefined, LOAD, child.pid);
+  const saturatedEnds = streamEnds.take();
   const { rssBytes: endRss, hwmBytes: saturatedPeakRss } = processUsage(child.pid);
   const paced = await runPhase(grpc, 'paced', Math.min(SECONDS, 10), PACED_RATE, LOAD, child.pid);
+  const pacedEnds = streamEnds.take();
   const peakRss = processUsage(child.pid).hwmBytes; // VmHWM: the peak over the whole run
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
 
   const { rate, elapsed, latencies } = saturated;
   console.log(`streams ${STREAMS} x ${SERIES} series per batch, window ${WINDOW}, ${fmt(elapsed, 1)} s`);
-  console.log(`durable ingest          ${fmt(rate)} samples/s  (${fmt(rate / SERIES)} batches/s)${saturated.refusedStreams ? `, ${fmt(saturated.refusedStreams)} streams ended UNAVAILABLE` : ''}`);
+  console.log(`durable ingest          ${fmt(rate)} samples/s  (${fmt(rate / SERIES)} batches/s)${saturated.refusedStreams ? `, ${fmt(saturated.refusedStreams)} streams ended UNAVAILABLE${endsText(saturatedEnds, saturated)}` : ''}`);
   console.log(`ack latency (saturated) p50 ${fmt(percentile(latencies, 50), 1)} ms   p99 ${fmt(percentile(latencies, 99), 1)} ms  (closed loop: mostly queueing behind ${fmt(STREAMS * WINDOW)} batches in flight)`);
-  console.log(`ack latency (paced)     p50 ${fmt(percentile(paced.latencies, 50), 1)} ms   p99 ${fmt(percentile(paced.latencies, 99), 1)} ms  at ${fmt(PACED_RATE)} samples/s offered, ${fmt(paced.rate)} acked${paced.refusedStreams ? `, ${fmt(paced.refusedStreams)} streams ended UNAVAILABLE (overloaded)` : ''}`);
+  console.log(`ack latency (paced)     p50 ${fmt(percentile(paced.latencies, 50), 1)} ms   p99 ${fmt(percentile(paced.latencies, 99), 1)} ms  at ${fmt(PACED_RATE)} samples/s offered, ${fmt(paced.rate)} acked${paced.refusedStreams ? `, ${fmt(paced.refusedStreams)} streams ended UNAVAILABLE${endsText(pacedEnds, paced)}` : ''}`);
   // CPU per sample holds still on a shared machine where samples/s do not: compare builds with it.
   console.log(`collector CPU           ${fmt((saturated.cpuSeconds / elapsed) * 100, 0)} % of one core, ${fmt((saturated.cpuSeconds / saturated.samples) * 1e6, 1)} µs per sample (decode+lookup ceiling ${fmt(1e6 / decodeCeiling, 1)} µs), RSS ${fmt(endRss / 2 ** 20)} MiB`);
   for (const [kind, r] of receivers) {
@@ -55,4 +59,12 @@ try {
   console.log(`goal collector RSS      peak ${fmt(peakRss / 2 ** 20)} MiB over the whole bench <= 512 MiB: ${goal(peakRss <= 512 * 2 ** 20)} (peak by the end of the saturated phase ${fmt(saturatedPeakRss / 2 ** 20)} MiB)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** Why the collector ended streams (from its log) and when, in seconds from the phase's start. */
+function endsText({ causes, firstMs, lastMs }, phase) {
+  const list = Object.entries(causes).map(([cause, n]) => `${fmt(n)} ${cause}`).join(', ');
+  if (!list) return '';
+  const at = (ms) => fmt((ms - phase.startedMs) / 1000, 1);
+  return ` (${list}; from ${at(firstMs)} s to ${at(lastMs)} s of the ${fmt(phase.elapsed, 0)} s phase)`;
 }

@@ -44,6 +44,8 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
   let ackedSamples = 0;
   let refusedStreams = 0;
   let running = true;
+  // Paced streams whose last ack came before the stop: nothing more will arrive to end them.
+  const endIfIdle = [];
   // The clock starts once every stream got its welcome: connecting 1,000 agents is not ingest.
   let welcomed = 0;
   let measuring = false;
@@ -85,6 +87,7 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
         if (running && offeredRate === undefined) sendOne();
         else if (!running && sentAt.size === 0) call.end();
       });
+      endIfIdle.push(() => sentAt.size === 0 && call.end());
       call.on('error', (e) => {
         // Offered more than it can take, the collector ends streams UNAVAILABLE (agents retry): counted, not fatal.
         if (e.code === status.UNAVAILABLE) refusedStreams++;
@@ -103,6 +106,7 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
   await new Promise((r) => setTimeout(r, seconds * 1000));
   running = false;
   for (const t of timers) clearInterval(t);
+  for (const end of endIfIdle) end();
   const elapsed = (performance.now() - t0) / 1000;
   const cpuSeconds = pid ? processUsage(pid).cpuSeconds - cpuAtStart : 0;
   const samplesAtStop = ackedSamples - samplesAtStart;
@@ -110,5 +114,6 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
   await Promise.race([Promise.allSettled(streams), new Promise((r) => setTimeout(r, 60_000))]);
   for (const c of clients) c.close();
   latencies.sort((a, b) => a - b);
-  return { rate: samplesAtStop / elapsed, elapsed, latencies, refusedStreams, cpuSeconds, samples: samplesAtStop };
+  // startedMs/stoppedMs (performance.now()) place the phase's events, e.g. the collector's log lines.
+  return { rate: samplesAtStop / elapsed, elapsed, latencies, refusedStreams, cpuSeconds, samples: samplesAtStop, startedMs: t0, stoppedMs: t0 + elapsed * 1000 };
 }

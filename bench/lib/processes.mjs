@@ -57,6 +57,30 @@ export function processUsage(pid) {
   return { cpuSeconds: (utime + stime + cutime + cstime) / CLOCK_TICKS, rssBytes: kb('VmRSS') * 1024, hwmBytes: kb('VmHWM') * 1024 };
 }
 
+/**
+ * Counts the collector's "ending agent stream" log lines by cause (the text in its message), with
+ * the time of the first and last one, so a phase can say why streams ended. `take()` returns the
+ * tally since the previous call and starts a new one.
+ */
+export function tallyStreamEnds(child) {
+  let tally = { causes: {}, firstMs: undefined, lastMs: undefined };
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const m = /ending agent stream from \S+: (.*)$/.exec(line);
+    if (!m) return;
+    const cause = /storage overloaded \((\w+)\)/.exec(m[1])?.[1] ?? (m[1].startsWith('collector busy') ? 'inflight_full' : m[1].replace(/\d+/g, 'N').slice(0, 60));
+    tally.causes[cause] = (tally.causes[cause] ?? 0) + 1;
+    tally.firstMs ??= performance.now();
+    tally.lastMs = performance.now();
+  });
+  return {
+    take() {
+      const t = tally;
+      tally = { causes: {}, firstMs: undefined, lastMs: undefined };
+      return t;
+    },
+  };
+}
+
 export function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];

@@ -44,8 +44,11 @@ export class SeriesMemo {
     this.entries = [];
   }
 
-  /** The label set accepted at `position` when the series sent there now is the same one. */
-  lookup(position: number, metric: string, sent: Readonly<Record<string, string>>): Labels | undefined {
+  /**
+   * The series accepted at `position` when the one sent there now is the same. Its metric string is
+   * the one the store's series cache holds, so later comparisons are by identity.
+   */
+  lookup(position: number, metric: string, sent: Readonly<Record<string, string>>): Readonly<MemoEntry> | undefined {
     const e = this.entries[position];
     if (!e || e.metric !== metric) return undefined;
     let n = 0;
@@ -53,7 +56,7 @@ export class SeriesMemo {
       if (k === 'agent' || k === 'host' || e.labels[k] !== sent[k]) return undefined;
       n++;
     }
-    return n === e.sent ? e.labels : undefined;
+    return n === e.sent ? e : undefined;
   }
 
   remember(position: number, metric: string, labels: Labels, sent: number): void {
@@ -114,12 +117,14 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
   let accepted = 0;
   for (let position = 0; position < inputSeries.length; position++) {
     const s = inputSeries[position]!;
-    const metric = s.metric ?? '';
+    const sentMetric = s.metric ?? '';
     const timestamps = s.timestampsMs ?? [];
     const values = s.values ?? [];
     const count = values.length;
     const sent = s.labels ?? {};
-    let labels = memo?.lookup(position, metric, sent);
+    const known = memo?.lookup(position, sentMetric, sent);
+    const metric = known ? known.metric : sentMetric;
+    let labels = known?.labels;
     if (!labels) {
       if (!isValidMetricName(metric)) {
         reject(RejectReason.REJECT_REASON_INVALID_METRIC_NAME, count, `invalid metric name ${JSON.stringify(metric)}`);

@@ -10,6 +10,15 @@ import { FLEET_FAMILY, familyLintProblem, isReservedMetricName, labelLintProblem
 export const FLEET_STALENESS_MS = 5 * 60_000;
 /** One snapshot of the latest values serves every metric family of a scrape. */
 const SNAPSHOT_TTL_MS = 250;
+/** Series ids up to this are remembered in the `decided` bitmap; larger (sparse) ids take the map lookups. */
+const MAX_DECIDED_ID = 1 << 24;
+
+/** A copy of `bytes` long enough to hold index `id` (doubling). */
+function grown(bytes: Uint8Array, id: number): Uint8Array<ArrayBuffer> {
+  const next = new Uint8Array(Math.min(MAX_DECIDED_ID, Math.max(1024, id + 1, bytes.length * 2)));
+  next.set(bytes);
+  return next;
+}
 
 interface FamilyValue {
   value: number;
@@ -31,6 +40,8 @@ export class FleetExporter implements OnModuleInit {
   /** Names left out whole, and series of an exposed family left out for their labels. */
   private readonly skippedFamilies = new Set<string>();
   private readonly skippedSeries = new Set<number>();
+  /** Series ids already exposed or left out, by id (the check every stored series takes on ingest). */
+  private decided = new Uint8Array(0);
   private snapshot: { at: number; families: Promise<Map<string, FamilyValue[]>> } | undefined;
 
   constructor(
@@ -48,6 +59,13 @@ export class FleetExporter implements OnModuleInit {
   }
 
   private track(series: SeriesRef): void {
+    const id = series.id;
+    if (id < this.decided.length && this.decided[id] === 1) return;
+    if (id < MAX_DECIDED_ID) {
+      if (id >= this.decided.length) this.decided = grown(this.decided, id);
+      // Whatever follows exposes the series or leaves it out for good.
+      this.decided[id] = 1;
+    }
     let family = this.seriesByMetric.get(series.metric);
     if (family?.has(series.id) || this.skippedSeries.has(series.id) || this.skippedFamilies.has(series.metric)) return;
     if (!family) {

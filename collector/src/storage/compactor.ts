@@ -7,7 +7,7 @@ import type { HeadCache } from './head-cache.js';
 import type { PendingLog } from './pending-log.js';
 import { blob, type RowWriter } from './row-writer.js';
 import { StorageClosedError } from './storage.errors.js';
-import type { StoreConfig } from './store-options.js';
+import { BEHIND_STEP_FACTOR, type StoreConfig } from './store-options.js';
 import { Listeners, storageLog, type StoreCounters } from './store-stats.js';
 import type { WriteLoop } from './write-loop.js';
 
@@ -40,6 +40,8 @@ export interface CompactorParts {
   rows: RowWriter;
   loop: WriteLoop;
   counters: StoreCounters;
+  /** The log nears its bound: steps take BEHIND_STEP_FACTOR times as many series. */
+  behind: () => boolean;
 }
 
 export class Compactor {
@@ -104,7 +106,10 @@ export class Compactor {
     const end = round.endRowId;
     const ids: number[] = [];
     let samples = 0;
-    for (let i = round.next; i < round.series.length && ids.length < cfg.stepSeries && samples < cfg.stepSamples; i++) {
+    // Each step costs a few round trips to the database whatever its size; when the log must shrink
+    // fast, fewer and larger steps move more series in the same time.
+    const stepSeries = this.p.behind() ? cfg.stepSeries * BEHIND_STEP_FACTOR : cfg.stepSeries;
+    for (let i = round.next; i < round.series.length && ids.length < stepSeries && samples < cfg.stepSamples; i++) {
       ids.push(round.series[i]!);
       samples += pending.countUpTo(round.series[i]!, end);
     }
@@ -132,9 +137,7 @@ export class Compactor {
           await rows.run(tx, 'log-delete', () => 'DELETE FROM sample_log WHERE id <= ?', [end]);
           await rows.run(tx, 'progress-clear', () => 'DELETE FROM compaction_progress');
         } else {
-          const progress: SqlValue[] = [];
-          for (const id of ids) progress.push(id, end);
-          await rows.writeRows(tx, 'progress', progress);
+          await rows.writeProgress(tx, end, ids);
         }
       });
     } catch (error) {

@@ -81,8 +81,10 @@ export function finishGroup(
         continue;
       }
       if (ref.kind !== s.kind) out.kindConflicts++; // the first kind seen stays: a series does not change type
-      if (s.timestamps.length > 0) out.entries.push({ seriesId: ref.id, timestamps: s.timestamps, values: s.values });
-      stored.push({ series: ref, timestamps: s.timestamps, values: s.values });
+      // One object serves as the log entry and as what listeners get: one allocation per series, not two.
+      const item: StoredSeriesSamples & LogEntry = { series: ref, seriesId: ref.id, timestamps: s.timestamps, values: s.values };
+      if (s.timestamps.length > 0) out.entries.push(item);
+      stored.push(item);
     }
     const kept = samples - refused.samples;
     plan.results[k] = { outcome: { status: 'stored', samples: kept, ...(refused.series ? { limited: limitedBy(b.agentId, refused, plan.draft.refusedBy.get(b.agentId)) } : {}) }, stored };

@@ -1,48 +1,63 @@
 import type { LogEntry } from './sample-log.js';
 import type { Point } from './storage.types.js';
 
-/** The newest sample of every series, kept in memory for latest() and the fleet exporter. */
+/** Series ids up to this are kept in the columns; larger ones (sparse ids) in a map. */
+const MAX_COLUMN_ID = 1 << 24;
+
+/**
+ * The newest sample of every series, kept in memory for latest() and the fleet exporter. Updated for
+ * every stored series of every commit: two typed-array columns indexed by series id (ids are dense)
+ * cost one cache line per series where a map of tuples cost a hash lookup and a pointer chase.
+ */
 export class LatestPoints {
-  private readonly points = new Map<number, Point>();
+  /** NaN: no point. */
+  private times = new Float64Array(0);
+  private values = new Float64Array(0);
+  private readonly sparse = new Map<number, Point>();
 
   set(seriesId: number, point: Point): void {
-    this.points.set(seriesId, point);
+    if (seriesId >= MAX_COLUMN_ID) {
+      this.sparse.set(seriesId, [point[0], point[1]]);
+      return;
+    }
+    this.reserve(seriesId);
+    this.times[seriesId] = point[0];
+    this.values[seriesId] = point[1];
   }
 
   update(entries: readonly LogEntry[]): void {
     for (const e of entries) {
+      const id = e.seriesId;
       const ts = e.timestamps;
-      const point = this.points.get(e.seriesId);
-      let bestTs = point ? point[0] : -1;
-      let best = -1;
-      // Equal timestamps: the later write wins, as in queryRange.
-      for (let i = 0; i < ts.length; i++) {
-        if (ts[i]! >= bestTs) {
-          bestTs = ts[i]!;
-          best = i;
-        }
+      if (id >= MAX_COLUMN_ID) {
+        this.updateSparse(id, ts, e.values);
+        continue;
       }
+      if (id >= this.times.length) this.reserve(id);
+      const known = this.times[id]!;
+      const best = newestAtOrAfter(ts, Number.isNaN(known) ? -1 : known);
       if (best < 0) continue;
-      if (point) {
-        point[0] = bestTs; // copy() hands out copies, so the tuple is updated in place
-        point[1] = e.values[best]!;
-      } else {
-        this.points.set(e.seriesId, [bestTs, e.values[best]!]);
-      }
+      this.times[id] = ts[best]!;
+      this.values[id] = e.values[best]!;
     }
   }
 
   /** Forgets the points retention deleted. */
   dropBefore(seriesIds: readonly number[], cutoffMs: number): void {
     for (const id of seriesIds) {
-      const p = this.points.get(id);
-      if (p && p[0] < cutoffMs) this.points.delete(id);
+      if (id >= MAX_COLUMN_ID) {
+        const p = this.sparse.get(id);
+        if (p && p[0] < cutoffMs) this.sparse.delete(id);
+      } else if (id < this.times.length && this.times[id]! < cutoffMs) {
+        this.times[id] = NaN;
+      }
     }
   }
 
   /** Forgets every point older than the cutoff. */
   dropAllBefore(cutoffMs: number): void {
-    for (const [id, p] of this.points) if (p[0] < cutoffMs) this.points.delete(id);
+    for (let id = 0; id < this.times.length; id++) if (this.times[id]! < cutoffMs) this.times[id] = NaN;
+    for (const [id, p] of this.sparse) if (p[0] < cutoffMs) this.sparse.delete(id);
   }
 
   /** Copies of the points of the given series (of all when omitted). */
@@ -50,12 +65,51 @@ export class LatestPoints {
     const out = new Map<number, Point>();
     if (seriesIds) {
       for (const id of seriesIds) {
-        const p = this.points.get(id);
-        if (p) out.set(id, [p[0], p[1]]);
+        const p = this.get(id);
+        if (p) out.set(id, p);
       }
-    } else {
-      for (const [id, p] of this.points) out.set(id, [p[0], p[1]]);
+      return out;
     }
+    for (let id = 0; id < this.times.length; id++) if (!Number.isNaN(this.times[id]!)) out.set(id, [this.times[id]!, this.values[id]!]);
+    for (const [id, p] of this.sparse) out.set(id, [p[0], p[1]]);
     return out;
   }
+
+  private get(id: number): Point | undefined {
+    if (id >= MAX_COLUMN_ID) {
+      const p = this.sparse.get(id);
+      return p && [p[0], p[1]];
+    }
+    return id >= 0 && id < this.times.length && !Number.isNaN(this.times[id]!) ? [this.times[id]!, this.values[id]!] : undefined;
+  }
+
+  private updateSparse(id: number, ts: ArrayLike<number>, values: ArrayLike<number>): void {
+    const best = newestAtOrAfter(ts, this.sparse.get(id)?.[0] ?? -1);
+    if (best >= 0) this.sparse.set(id, [ts[best]!, values[best]!]);
+  }
+
+  /** Grows the columns (doubling) so that `id` has a slot. */
+  private reserve(id: number): void {
+    if (id < this.times.length) return;
+    const size = Math.min(MAX_COLUMN_ID, Math.max(1024, id + 1, this.times.length * 2));
+    const times = new Float64Array(size).fill(NaN);
+    const values = new Float64Array(size);
+    times.set(this.times);
+    values.set(this.values);
+    this.times = times;
+    this.values = values;
+  }
+}
+
+/** Index of the newest timestamp at or after `known` (equal ones: the later write wins, as in queryRange), or -1. */
+function newestAtOrAfter(ts: ArrayLike<number>, known: number): number {
+  let bestTs = known;
+  let best = -1;
+  for (let i = 0; i < ts.length; i++) {
+    if (ts[i]! >= bestTs) {
+      bestTs = ts[i]!;
+      best = i;
+    }
+  }
+  return best;
 }

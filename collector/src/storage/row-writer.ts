@@ -3,18 +3,6 @@ import type { PreparedWrite, SqlParams, SqlValue, Transaction } from '../databas
 const ROWS_PER_STATEMENT = 400;
 
 const SQL = {
-  series: { head: 'INSERT INTO series (id, key, metric, labels, kind, created_ms) VALUES ', cols: 6, tail: '' },
-  seq: {
-    head: 'INSERT INTO stream_seq (agent_id, epoch, last_seq, holes, updated_ms) VALUES ',
-    cols: 5,
-    // The single writer's state is authoritative: a late batch filling a hole changes holes, not last_seq.
-    tail: ' ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq, holes = excluded.holes, updated_ms = excluded.updated_ms',
-  },
-  progress: {
-    head: 'INSERT INTO compaction_progress (series_id, log_id) VALUES ',
-    cols: 2,
-    tail: ' ON CONFLICT (series_id) DO UPDATE SET log_id = excluded.log_id',
-  },
   chunk: {
     head: 'INSERT INTO chunk (id, series_id, start_ts, end_ts, count, data) VALUES ',
     cols: 6,
@@ -24,6 +12,21 @@ const SQL = {
   chunkInsert: { head: 'INSERT INTO chunk (id, series_id, start_ts, end_ts, count, data) VALUES ', cols: 6, tail: '' },
 } as const;
 export type RowKind = keyof typeof SQL;
+
+/**
+ * Upserts whose rows come in one JSON parameter (SQLite): one bound value instead of one per column.
+ * Binding is the costly part of a statement on the event loop (sqlite3 converts every value there);
+ * SQLite parses the JSON on its own thread.
+ */
+const FROM_JSON = {
+  series: 'INSERT INTO series (id, key, metric, labels, kind, created_ms) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5 FROM json_each(?)',
+  // The single writer's state is authoritative: a late batch filling a hole changes holes, not last_seq.
+  seq:
+    'INSERT INTO stream_seq (agent_id, epoch, last_seq, holes, updated_ms) SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) WHERE true' +
+    ' ON CONFLICT (agent_id, epoch) DO UPDATE SET last_seq = excluded.last_seq, holes = excluded.holes, updated_ms = excluded.updated_ms',
+  // Every series of one compaction step, done up to one log row id.
+  progress: 'INSERT INTO compaction_progress (series_id, log_id) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (series_id) DO UPDATE SET log_id = excluded.log_id',
+} as const;
 
 export function blob(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -42,6 +45,21 @@ export class RowWriter {
       const params = at === 0 && n === total ? values : values.slice(at * cols, (at + n) * cols);
       await this.run(tx, `${kind}:${n}`, () => head + new Array<string>(n).fill(`(${new Array<string>(cols).fill('?').join(', ')})`).join(', ') + tail, params);
     }
+  }
+
+  /** New series: rows [id, key, metric, labels (JSON text), kind, created_ms]. */
+  writeSeries(tx: Transaction, rows: ReadonlyArray<readonly [number, string, string, string, string, number]>): Promise<unknown> {
+    return this.run(tx, 'json:series', () => FROM_JSON.series, [JSON.stringify(rows)]);
+  }
+
+  /** Stream sequences: rows [agent_id, epoch, last_seq, holes, updated_ms]. */
+  writeSequences(tx: Transaction, rows: ReadonlyArray<readonly [string, string, number, string, number]>): Promise<unknown> {
+    return this.run(tx, 'json:seq', () => FROM_JSON.seq, [JSON.stringify(rows)]);
+  }
+
+  /** Compaction progress: these series are in chunks up to log row `logId`. */
+  writeProgress(tx: Transaction, logId: number, seriesIds: readonly number[]): Promise<unknown> {
+    return this.run(tx, 'json:progress', () => FROM_JSON.progress, [logId, JSON.stringify(seriesIds)]);
   }
 
   /** Runs the statement cached under `name`, preparing `sql()` the first time. */

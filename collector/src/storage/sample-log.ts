@@ -23,6 +23,9 @@ export function logBytes(entries: readonly LogEntry[]): number {
   return bytes;
 }
 
+/** Entries up to this many samples are copied by plain stores rather than TypedArray.set. */
+const SMALL_ENTRY = 8;
+
 export function encodeLog(entries: readonly LogEntry[]): Buffer {
   const buffer = new ArrayBuffer(logBytes(entries));
   const u32 = new Uint32Array(buffer);
@@ -36,8 +39,16 @@ export function encodeLog(entries: readonly LogEntry[]): Buffer {
     u32[word] = e.seriesId;
     u32[word + 1] = n;
     const at = (word + 2) >>> 1;
-    f64.set(e.timestamps, at);
-    f64.set(e.values, at + n);
+    if (n <= SMALL_ENTRY) {
+      // Agents send one or a few samples per series: plain stores beat set()'s per-call cost.
+      for (let i = 0; i < n; i++) {
+        f64[at + i] = e.timestamps[i]!;
+        f64[at + n + i] = e.values[i]!;
+      }
+    } else {
+      f64.set(e.timestamps, at);
+      f64.set(e.values, at + n);
+    }
     word += 2 + 4 * n;
   }
   return Buffer.from(buffer);

@@ -3,7 +3,7 @@
 // This file is the writer (append, group commit) and wires the parts: SeriesCache, WriteLoop,
 // Compactor, Retention, SampleReads.
 import { systemClock, type Clock } from '../common/clock.js';
-import type { Database, ReadConnection, SqlValue } from '../database/database.js';
+import type { Database, ReadConnection } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
 import { AppendFront, FrontedStore, loadCommitted } from './append-front.js';
 import { encodeHoles } from './sequence-window.js';
@@ -58,11 +58,11 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     this.cfg = resolveStoreOptions(options);
     this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
     this.heads = new HeadCache(this.cfg.maxCachedHeads);
-    this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group));
+    this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group), () => this.logBehind());
     this.front = new AppendFront({ cfg: this.cfg, clock: this.clock, loop: this.loop, uncompactedSamples: () => this.pending.samples, probeWrite: () => this.probeWrite(), finalVerdicts: 'all' });
     const { clock, cfg, pending, heads, rows, loop } = this;
     const { counters } = this.front;
-    this.compactor = new Compactor({ db, clock, cfg, pending, heads, rows, loop, counters });
+    this.compactor = new Compactor({ db, clock, cfg, pending, heads, rows, loop, counters, behind: () => this.logBehind() });
     this.retention = new Retention({ db, seriesPerStep: cfg.retentionSeriesPerStep, series: this.series, pending, heads, latest: this.latestPoints, rows, loop, compactor: this.compactor });
     this.reads = new SampleReads(reader, db, pending, this.series, loop);
   }
@@ -144,16 +144,16 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
       if (stored > 0) {
         await this.db.transaction(async (tx) => {
           if (draft.created.size > 0) {
-            const rows: SqlValue[] = [];
-            for (const [key, s] of draft.created) rows.push(s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now);
-            await this.rows.writeRows(tx, 'series', rows);
+            const rows: Array<[number, string, string, string, string, number]> = [];
+            for (const [key, s] of draft.created) rows.push([s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now]);
+            await this.rows.writeSeries(tx, rows);
           }
           if (logId) {
             await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?)', [logId, now, stored, samples, encodeLog(entries)]);
           }
-          const seqRows: SqlValue[] = [];
-          for (const s of seqs.values()) seqRows.push(s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now);
-          await this.rows.writeRows(tx, 'seq', seqRows);
+          const seqRows: Array<[string, string, number, string, number]> = [];
+          for (const s of seqs.values()) seqRows.push([s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now]);
+          await this.rows.writeSequences(tx, seqRows);
         });
       }
     } catch (error) {
@@ -168,6 +168,14 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     }
     this.front.committed(group, plan, done, started);
     if (this.pending.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
+  }
+
+  /**
+   * The log nears its bound (three quarters of maxLogSamples, counting the queued appends): compaction
+   * gets the writer until it is back under, in larger steps (see WriteLoop and Compactor).
+   */
+  private logBehind(): boolean {
+    return this.pending.samples + this.loop.queuedSamples >= this.cfg.logHighSamples;
   }
 
   /** Moves every log row written so far into chunks, in bounded steps between group commits. */

@@ -64,8 +64,16 @@ const DEFAULTS = {
   maxSeriesPerAgent: 20_000,
 };
 
+/** Series per compaction step while the log nears its bound: commits wait then, so steps may be longer. */
+export const BEHIND_STEP_FACTOR = 4;
+
 /** The options checked, with their defaults filled in. */
-export type StoreConfig = typeof DEFAULTS & { autoCompaction: boolean; limits: ChunkLimits };
+export type StoreConfig = typeof DEFAULTS & {
+  autoCompaction: boolean;
+  limits: ChunkLimits;
+  /** Uncompacted plus queued samples from which compaction gets the writer first (3/4 of maxLogSamples: room left for one group and the appends in flight). */
+  logHighSamples: number;
+};
 
 function positiveInt(name: string, value: number | undefined, fallback: number): number {
   const v = value ?? fallback;
@@ -78,11 +86,13 @@ export function resolveStoreOptions(options: SqliteSampleStoreOptions): StoreCon
   const limits = { ...DEFAULT_CHUNK_LIMITS, ...options.chunk };
   checkChunkLimits(limits);
   const c = options.compaction ?? {};
+  const maxLogSamples = positiveInt('maxLogSamples', options.maxLogSamples, DEFAULTS.maxLogSamples);
   return {
     maxGroupSamples: positiveInt('maxGroupSamples', options.maxGroupSamples, DEFAULTS.maxGroupSamples),
     maxGroupBatches: positiveInt('maxGroupBatches', options.maxGroupBatches, DEFAULTS.maxGroupBatches),
     maxQueuedSamples: positiveInt('maxQueuedSamples', options.maxQueuedSamples, DEFAULTS.maxQueuedSamples),
-    maxLogSamples: positiveInt('maxLogSamples', options.maxLogSamples, DEFAULTS.maxLogSamples),
+    maxLogSamples,
+    logHighSamples: Math.ceil((maxLogSamples * 3) / 4),
     triggerSamples: positiveInt('compaction.triggerSamples', c.triggerSamples, DEFAULTS.triggerSamples),
     maxLogAgeMs: positiveInt('compaction.maxLogAgeMs', c.maxLogAgeMs, DEFAULTS.maxLogAgeMs),
     stepSamples: positiveInt('compaction.stepSamples', c.stepSamples, DEFAULTS.stepSamples),

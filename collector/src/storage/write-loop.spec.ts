@@ -8,13 +8,17 @@ const batch = (seq: number): IncomingBatch => ({ agentId: 'a', epoch: 'e', seq, 
  * Runs a job of `steps` steps (each taking `stepMs`) beside batch 1, with batch 2 appended during the
  * first step; returns the order in which commits and steps ran.
  */
-async function order(jobSliceMs: number, steps: number, stepMs: number): Promise<string[]> {
+async function order(jobSliceMs: number, steps: number, stepMs: number, behind: (step: number) => boolean = () => false): Promise<string[]> {
   const events: string[] = [];
-  const loop = new WriteLoop({ maxGroupSamples: 100, maxGroupBatches: 100, jobSliceMs }, async (group: QueuedAppend[]) => {
-    events.push(`commit ${group.map((g) => g.batch.seq).join(',')}`);
-    for (const g of group) g.resolve({ outcome: { status: 'stored', samples: 0 }, stored: [] });
-  });
   let step = 0;
+  const loop = new WriteLoop(
+    { maxGroupSamples: 100, maxGroupBatches: 100, jobSliceMs },
+    async (group: QueuedAppend[]) => {
+      events.push(`commit ${group.map((g) => g.batch.seq).join(',')}`);
+      for (const g of group) g.resolve({ outcome: { status: 'stored', samples: 0 }, stored: [] });
+    },
+    () => behind(step),
+  );
   let second: Promise<unknown> | undefined;
   const job = loop.enqueue(async () => {
     events.push(`step ${++step}`);
@@ -37,5 +41,10 @@ describe('WriteLoop', () => {
   it('goes back to the queued commits once the turn is over', async () => {
     // Steps of 20 ms against a 1 ms turn.
     expect(await order(1, 2, 20)).toEqual(['commit 1', 'step 1', 'commit 2', 'step 2']);
+  });
+
+  it('keeps the turn while the log is behind, then goes back to the commits', async () => {
+    // The same 1 ms turn, but behind until the third step ran: commit 2 waits for it.
+    expect(await order(1, 4, 20, (step) => step < 3)).toEqual(['commit 1', 'step 1', 'step 2', 'step 3', 'commit 2', 'step 4']);
   });
 });

@@ -27,7 +27,9 @@ interface Job {
  *
  * After each commit, jobs get a turn of at least `jobSliceMs`, or as long as that commit took: small
  * steps keep a commit's wait short, and jobs still get half of a busy writer (one step per commit
- * starved compaction when commits were large and steps small).
+ * starved compaction when commits were large and steps small). While `behind()` holds (the log
+ * nears its bound), the turn lasts until it no longer does: commits wait, so senders slow down
+ * (acks come later) instead of being refused once the log is full.
  */
 export class WriteLoop {
   private readonly queue: QueuedAppend[] = [];
@@ -41,6 +43,7 @@ export class WriteLoop {
   constructor(
     private readonly limits: { maxGroupSamples: number; maxGroupBatches: number; jobSliceMs: number },
     private readonly commit: (group: QueuedAppend[]) => Promise<void>,
+    private readonly behind: () => boolean = () => false,
   ) {}
 
   get closed(): boolean {
@@ -97,7 +100,7 @@ export class WriteLoop {
         do {
           if (this.jobs.length === 0 || this.stopped) break;
           await this.runJobStep(this.jobs[0]!);
-        } while (performance.now() < turnEnds);
+        } while (performance.now() < turnEnds || this.behind());
       }
     } finally {
       this.running = false;

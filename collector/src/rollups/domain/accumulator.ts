@@ -6,6 +6,7 @@
 // old bucket. Counters are the exception: a late counter sample changes the rates on both sides of
 // it, so it asks for a recompute of the series from raw samples instead.
 import type { MetricKind, Point, StoredSeriesSamples } from '../../storage/storage.types.js';
+import { DenseIdMap } from '../../common/dense-id-map.js';
 import { BucketPool, NONE } from './bucket-pool.js';
 import { bucketStart, counterRate, rollupPoints, TIERS, type Bucket, type TierName } from './buckets.js';
 
@@ -55,7 +56,8 @@ export interface AccumulatorOptions {
 }
 
 export class RollupAccumulator {
-  private readonly series = new Map<number, SeriesState>();
+  /** By series id: looked up for every ingested series. */
+  private readonly series = new DenseIdMap<SeriesState>();
   private readonly pool = new BucketPool();
   /** Recompute requests produced by ingest, drained by the service. */
   private requests: RecomputeRequest[] = [];

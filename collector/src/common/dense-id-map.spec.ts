@@ -1,0 +1,20 @@
+import { describe, expect, it } from 'vitest';
+import { DenseIdMap } from './dense-id-map.js';
+
+describe('DenseIdMap', () => {
+  it('keeps values by id, counts each id once and iterates in id order, large ids included', () => {
+    const map = new DenseIdMap<string>();
+    map.set(5, 'five');
+    map.set(1, 'one');
+    map.set(2 ** 30, 'large');
+    map.set(5, 'FIVE');
+    expect(map.size).toBe(3);
+    expect([map.get(1), map.get(5), map.get(2 ** 30), map.get(3), map.get(99)]).toEqual(['one', 'FIVE', 'large', undefined, undefined]);
+    expect([...map]).toEqual([[1, 'one'], [5, 'FIVE'], [2 ** 30, 'large']]);
+  });
+
+  it('refuses an id that is not a non-negative integer, naming it', () => {
+    expect(() => new DenseIdMap<number>().set(-1, 0)).toThrow('series id must be a non-negative integer, got -1');
+    expect(() => new DenseIdMap<number>().set(1.5, 0)).toThrow('series id must be a non-negative integer, got 1.5');
+  });
+});

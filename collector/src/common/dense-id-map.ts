@@ -1,0 +1,40 @@
+/** Ids up to this get an array slot; larger (sparse) ids go to a map. */
+const MAX_SLOT_ID = 1 << 24;
+
+/**
+ * A map keyed by series id. Ids are small dense integers, so an array slot per id replaces a hash
+ * lookup on paths that run for every ingested series. Iterates in id order.
+ */
+export class DenseIdMap<T> {
+  private readonly slots: Array<T | undefined> = [];
+  private readonly large = new Map<number, T>();
+  private count = 0;
+
+  get size(): number {
+    return this.count + this.large.size;
+  }
+
+  get(id: number): T | undefined {
+    return id < MAX_SLOT_ID ? this.slots[id] : this.large.get(id);
+  }
+
+  set(id: number, value: T): void {
+    if (!Number.isInteger(id) || id < 0) throw new RangeError(`series id must be a non-negative integer, got ${id}`);
+    if (id >= MAX_SLOT_ID) {
+      this.large.set(id, value);
+      return;
+    }
+    // Filled up to the id (not assigned past the end), so the array keeps fast elements.
+    while (this.slots.length <= id) this.slots.push(undefined);
+    if (this.slots[id] === undefined) this.count++;
+    this.slots[id] = value;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[number, T]> {
+    for (let id = 0; id < this.slots.length; id++) {
+      const value = this.slots[id];
+      if (value !== undefined) yield [id, value];
+    }
+    yield* this.large;
+  }
+}
