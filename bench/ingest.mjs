@@ -2,6 +2,7 @@
 // process writing to SQLite; prints durable samples/s and ack latency, next to the raw SQLite
 // ceilings and the decode-plus-lookup ceiling measured in the same run, and the goals of issue 14.
 //   BENCH_STREAMS (default 1000)  BENCH_SERIES (100 per batch)  BENCH_SECONDS (20)  BENCH_WINDOW (2 batches in flight per stream)
+//   BENCH_SHAPE (refs: what current agents send, series by number; full: agents before references)
 //   BENCH_PACED_RATE (100000 samples/s offered in the second, paced phase that measures ack latency below saturation)
 //   BENCH_RECEIVERS=1: before the gRPC phases, remote write and OTLP against the same collector
 //     (BENCH_RECEIVER_SENDERS 16 senders, BENCH_RECEIVER_SERIES 2000 samples per request)
@@ -23,7 +24,7 @@ const RECEIVER_LOAD = { token: TOKEN, senders: Number(process.env.BENCH_RECEIVER
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
 try {
   const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
-  const decodeCeiling = measureDecodeCeiling({ streams: STREAMS, series: SERIES });
+  const decodeCeiling = measureDecodeCeiling({ streams: STREAMS, series: SERIES, shape: LOAD.shape });
   const { child, grpc, http } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
   const streamEnds = tallyStreamEnds(child);
   // Receivers first: they keep one request in flight per sender, so they leave no backlog behind.
@@ -40,7 +41,7 @@ try {
   await new Promise((r) => child.once('exit', r));
 
   const { rate, elapsed, latencies } = saturated;
-  console.log(`streams ${STREAMS} x ${SERIES} series per batch, window ${WINDOW}, ${fmt(elapsed, 1)} s`);
+  console.log(`streams ${STREAMS} x ${SERIES} series per batch, window ${WINDOW}, ${fmt(elapsed, 1)} s, shape ${LOAD.shape === 'refs' ? 'refs (series by number, as current agents send)' : 'full (every batch names every series, as agents before references send)'}`);
   console.log(`durable ingest          ${fmt(rate)} samples/s  (${fmt(rate / SERIES)} batches/s)${saturated.refusedStreams ? `, ${fmt(saturated.refusedStreams)} streams ended UNAVAILABLE${endsText(saturatedEnds, saturated)}` : ''}`);
   console.log(`ack latency (saturated) p50 ${fmt(percentile(latencies, 50), 1)} ms   p99 ${fmt(percentile(latencies, 99), 1)} ms  (closed loop: mostly queueing behind ${fmt(STREAMS * WINDOW)} batches in flight)`);
   console.log(`ack latency (paced)     p50 ${fmt(percentile(paced.latencies, 50), 1)} ms   p99 ${fmt(percentile(paced.latencies, 99), 1)} ms  at ${fmt(PACED_RATE)} samples/s offered, ${fmt(paced.rate)} acked${paced.refusedStreams ? `, ${fmt(paced.refusedStreams)} streams ended UNAVAILABLE${endsText(pacedEnds, paced)}` : ''}`);
@@ -51,7 +52,7 @@ try {
   }
   console.log(`raw SQLite ceilings     row per sample (ingest pattern) ${fmt(ceilings.rowPerSample)} samples/s; row per batch blob ${fmt(ceilings.rowPerBatch)} samples/s`);
   console.log(`ratio ingest/ceiling    ${fmt(rate / ceilings.rowPerSample, 2)}x row-per-sample, ${fmt(rate / ceilings.rowPerBatch, 2)}x row-per-batch`);
-  console.log(`decode+lookup ceiling   ${fmt(decodeCeiling)} samples/s on one core (protobufjs decode of the same batches, one series-key lookup per series); ingest is ${fmt(rate / decodeCeiling, 2)}x of it`);
+  console.log(`decode+lookup ceiling   ${fmt(decodeCeiling)} samples/s on one core (protobufjs decode of the same batches, one series lookup per series); ingest is ${fmt(rate / decodeCeiling, 2)}x of it`);
   const p99 = percentile(paced.latencies, 99);
   const goal = (ok) => (ok ? 'met' : 'NOT met');
   console.log(`goal ingest             >= 300,000 samples/s: ${goal(rate >= 300_000)}; >= 1/3 of the decode+lookup ceiling: ${goal(rate >= decodeCeiling / 3)}`);

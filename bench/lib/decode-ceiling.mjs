@@ -1,24 +1,41 @@
 // The least work a collector must do per sample, measured on one core in the bench process: decode
-// the batches agents send with protobufjs and look each series up by its key (the series cache a
-// collector cannot do without). The ingest goal is stated as a fraction of this ceiling.
+// the batches agents send with protobufjs and look each series up (the series cache a collector cannot
+// do without). The ingest goal is stated as a fraction of this ceiling.
 import { vigil, seriesKey } from '@vigil/proto';
 
-/** Samples/s of decode + one series-key lookup per series, for `streams` agents of `series` series of one sample each. */
-export function measureDecodeCeiling({ streams = 100, series = 100, seconds = 2 } = {}) {
+/**
+ * Samples/s of decode + one lookup per series, for `streams` agents of `series` series of one sample each.
+ * `shape` is what the load sends (bench/lib/ingest-load.mjs): `full` batches are looked up by series key,
+ * `refs` batches (samples by number, series defined earlier on the stream) by the stream's table of numbers.
+ */
+export function measureDecodeCeiling({ streams = 100, series = 100, seconds = 2, shape = 'full' } = {}) {
   const ts = Date.now();
+  const refs = Array.from({ length: series }, (_, i) => i + 1);
   const frames = Array.from({ length: streams }, (_, s) =>
     vigil.v1.AgentMessage.encode({
-      batch: { seq: 1, createdMs: ts, series: Array.from({ length: series }, (_, i) => ({ metric: 'vigil_bench_value', labels: { cpu: String(i), stream: String(s) }, timestampsMs: [ts], values: [i] })) },
+      batch:
+        shape === 'refs'
+          ? { seq: 2, createdMs: ts, refSamples: { refs, values: refs.map((r) => r + s), baseTimestampMs: ts } }
+          : { seq: 1, createdMs: ts, series: Array.from({ length: series }, (_, i) => ({ metric: 'vigil_bench_value', labels: { cpu: String(i), stream: String(s) }, timestampsMs: [ts], values: [i] })) },
     }).finish(),
   );
   const known = new Map();
+  // Per stream: series number -> series id, as defined by the stream's first batch.
+  const tables = Array.from({ length: streams }, (_, s) => Int32Array.from({ length: series + 1 }, (_, r) => s * series + r));
   let samples = 0;
   let checksum = 0;
   const started = performance.now();
   const until = started + seconds * 1000;
   while (performance.now() < until) {
-    for (const frame of frames) {
-      const batch = vigil.v1.AgentMessage.decode(frame).batch;
+    for (let f = 0; f < frames.length; f++) {
+      const batch = vigil.v1.AgentMessage.decode(frames[f]).batch;
+      if (shape === 'refs') {
+        const { refs: numbers, values } = batch.refSamples;
+        const table = tables[f];
+        for (let i = 0; i < numbers.length; i++) checksum += table[numbers[i]] + values[i];
+        samples += numbers.length;
+        continue;
+      }
       for (const s of batch.series) {
         const key = seriesKey(s.metric, s.labels);
         let id = known.get(key);

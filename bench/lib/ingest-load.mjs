@@ -8,10 +8,15 @@ const CHANNELS = 8;
 /**
  * The load's settings from the environment: BENCH_STREAMS (default 1000), BENCH_SERIES (100 per
  * batch), BENCH_SECONDS (20), BENCH_WINDOW (2 batches in flight per stream), BENCH_PACED_RATE (samples/s
- * offered in a paced phase; `pacedRate` by default).
+ * offered in a paced phase; `pacedRate` by default), BENCH_SHAPE: `refs` (default; what current agents send
+ * to a collector that offers series references: each stream defines its series in its first batch, then
+ * sends samples by number) or `full` (every batch repeats every series' name and labels: agents before
+ * references, or any agent talking to a collector before them).
  */
 export function loadSettings({ pacedRate = 50_000 } = {}) {
   const streams = Number(process.env.BENCH_STREAMS ?? 1000);
+  const shape = process.env.BENCH_SHAPE ?? 'refs';
+  if (shape !== 'refs' && shape !== 'full') throw new Error(`BENCH_SHAPE must be refs or full, not ${shape}`);
   const series = Number(process.env.BENCH_SERIES ?? 100);
   const window = Number(process.env.BENCH_WINDOW ?? 2);
   const token = 'bench-token-1';
@@ -20,10 +25,11 @@ export function loadSettings({ pacedRate = 50_000 } = {}) {
     series,
     window,
     token,
+    shape,
     seconds: Number(process.env.BENCH_SECONDS ?? 20),
     pacedRate: Number(process.env.BENCH_PACED_RATE ?? pacedRate),
     /** What runPhase takes. */
-    load: { streams, series, window, token },
+    load: { streams, series, window, token, shape },
   };
 }
 
@@ -36,13 +42,14 @@ export function loadSettings({ pacedRate = 50_000 } = {}) {
  * Returns acked samples/s, sorted ack latencies (ms), streams ended UNAVAILABLE and the CPU seconds.
  * Agents are named bench-<firstAgent + i>, so phases against several collectors can split one fleet.
  */
-export async function runPhase(grpc, name, seconds, offeredRate, { streams: STREAMS, series: SERIES, window: WINDOW, token: TOKEN, firstAgent = 0 }, pid) {
+export async function runPhase(grpc, name, seconds, offeredRate, { streams: STREAMS, series: SERIES, window: WINDOW, token: TOKEN, shape = 'refs', firstAgent = 0 }, pid) {
   const Client = makeGenericClientConstructor(IngestService, 'Ingest');
   const clients = Array.from({ length: CHANNELS }, (_, i) => new Client(grpc, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'channel-id': i }));
   const latencies = [];
   const timers = [];
   let ackedSamples = 0;
   let refusedStreams = 0;
+  const rejections = [];
   let running = true;
   // Paced streams whose last ack came before the stop: nothing more will arrive to end them.
   const endIfIdle = [];
@@ -57,6 +64,10 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
       md.set('authorization', `Bearer ${TOKEN}`);
       const call = clients[s % CHANNELS].stream(md);
       const labels = Array.from({ length: SERIES }, (_, i) => ({ cpu: String(i) }));
+      const refs = Array.from({ length: SERIES }, (_, i) => i + 1);
+      // Set by the welcome: whether this stream sends by reference, and whether its series are defined yet.
+      let byRef = false;
+      let defined = false;
       const sentAt = new Map();
       let seq = 0;
       // Samples carry the time they were taken, as real agents' do (timestamps far in the past would
@@ -65,12 +76,21 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
       const sendOne = () => {
         seq += 1;
         ts = Math.max(ts + 1, Date.now());
-        const series = labels.map((l, i) => ({ metric: 'vigil_bench_value', labels: l, timestampsMs: [ts], values: [i + seq] }));
         sentAt.set(seq, performance.now());
-        call.write(vigil.v1.AgentMessage.create({ batch: { seq, series, createdMs: ts } }));
+        if (!byRef) {
+          const series = labels.map((l, i) => ({ metric: 'vigil_bench_value', labels: l, timestampsMs: [ts], values: [i + seq] }));
+          call.write(vigil.v1.AgentMessage.create({ batch: { seq, series, createdMs: ts } }));
+          return;
+        }
+        // As the agent's SeriesRefEncoder sends a tick: one shared timestamp, samples as columns.
+        const definitions = defined ? [] : labels.map((l, i) => ({ ref: i + 1, metric: 'vigil_bench_value', labels: l }));
+        defined = true;
+        const values = refs.map((ref) => ref - 1 + seq);
+        call.write(vigil.v1.AgentMessage.create({ batch: { seq, createdMs: ts, definitions, refSamples: { refs, values, baseTimestampMs: ts } } }));
       };
       call.on('data', (m) => {
         if (m.body === 'welcome') {
+          byRef = shape === 'refs' && Number(m.welcome.maxSeriesRefs ?? 0) >= SERIES;
           if (++welcomed === STREAMS) markAllWelcomed();
           if (offeredRate === undefined) for (let i = 0; i < WINDOW; i++) sendOne();
           else {
@@ -79,6 +99,8 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
             timers.push(setTimeout(() => timers.push(setInterval(() => running && sendOne(), everyMs)), Math.random() * everyMs));
           }
         }
+        // A rejected sample is not a durable one: figures with rejections would be wrong.
+        if (m.body === 'rejection') rejections.push(`${m.rejection.reason}: ${m.rejection.detail}`);
         if (m.body !== 'ack') return;
         const seqAcked = Number(m.ack.seq);
         if (measuring) latencies.push(performance.now() - sentAt.get(seqAcked));
@@ -113,6 +135,7 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
   // Drain what is in flight before the next phase, so the phases do not overlap.
   await Promise.race([Promise.allSettled(streams), new Promise((r) => setTimeout(r, 60_000))]);
   for (const c of clients) c.close();
+  if (rejections.length > 0) throw new Error(`the collector rejected ${rejections.length} batches of the ${name} phase, e.g. ${rejections[0]}`);
   latencies.sort((a, b) => a - b);
   // startedMs/stoppedMs (performance.now()) place the phase's events, e.g. the collector's log lines.
   return { rate: samplesAtStop / elapsed, elapsed, latencies, refusedStreams, cpuSeconds, samples: samplesAtStop, startedMs: t0, stoppedMs: t0 + elapsed * 1000 };
