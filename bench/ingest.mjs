@@ -2,7 +2,8 @@
 // process writing to SQLite; prints durable samples/s and ack latency, next to the raw SQLite
 // ceilings and the decode-plus-lookup ceiling measured in the same run, and the goals of issue 14.
 //   BENCH_STREAMS (default 1000)  BENCH_SERIES (100 per batch)  BENCH_SECONDS (20)  BENCH_WINDOW (2 batches in flight per stream)
-//   BENCH_SHAPE (refs: what current agents send, series by number; full: agents before references)
+//   BENCH_SHAPE (refs,full by default: a saturated phase of each; refs: what current agents send, series by
+//     number; full: agents before references, every batch names every series; the paced phase uses the first)
 //   BENCH_PACED_RATE (100000 samples/s offered in the second, paced phase that measures ack latency below saturation)
 //   BENCH_RECEIVERS=1: before the gRPC phases, remote write and OTLP against the same collector
 //     (BENCH_RECEIVER_SENDERS 16 senders, BENCH_RECEIVER_SERIES 2000 samples per request)
@@ -17,22 +18,27 @@ import { runReceiverPhase } from './lib/receiver-load.mjs';
 import { loadSettings, runPhase } from './lib/ingest-load.mjs';
 
 // The issue's ack-latency goal is stated at 100,000 samples/s offered.
-const { streams: STREAMS, series: SERIES, seconds: SECONDS, window: WINDOW, pacedRate: PACED_RATE, token: TOKEN, load: LOAD } = loadSettings({ pacedRate: 100_000 });
+process.env.BENCH_SHAPE ??= 'refs,full';
+const { streams: STREAMS, series: SERIES, seconds: SECONDS, window: WINDOW, pacedRate: PACED_RATE, token: TOKEN, load: LOAD, shapes: SHAPES } = loadSettings({ pacedRate: 100_000 });
 const RECEIVERS = process.env.BENCH_RECEIVERS === '1';
 const RECEIVER_LOAD = { token: TOKEN, senders: Number(process.env.BENCH_RECEIVER_SENDERS ?? 16), series: Number(process.env.BENCH_RECEIVER_SERIES ?? 2000), seconds: SECONDS };
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
 try {
   const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
-  const decodeCeiling = measureDecodeCeiling({ streams: STREAMS, series: SERIES, shape: LOAD.shape });
+  const decodeCeilings = Object.fromEntries(SHAPES.map((shape) => [shape, measureDecodeCeiling({ streams: STREAMS, series: SERIES, shape })]));
   const { child, grpc, http } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
   const streamEnds = tallyStreamEnds(child);
   // Receivers first: they keep one request in flight per sender, so they leave no backlog behind.
   const receivers = [];
   for (const kind of RECEIVERS ? ['remote_write', 'otlp'] : []) receivers.push([kind, await runReceiverPhase(http, kind, RECEIVER_LOAD)]);
   streamEnds.take();
-  const saturated = await runPhase(grpc, 'saturated', SECONDS, undefined, LOAD, child.pid);
-  const saturatedEnds = streamEnds.take();
+  // One saturated phase per shape, the same agents and series (the first phase creates them).
+  const saturatedByShape = [];
+  for (const shape of SHAPES) {
+    const phase = await runPhase(grpc, `saturated-${shape}`, SECONDS, undefined, { ...LOAD, shape }, child.pid);
+    saturatedByShape.push({ shape, phase, ends: streamEnds.take() });
+  }
   const { rssBytes: endRss, hwmBytes: saturatedPeakRss } = processUsage(child.pid);
   const paced = await runPhase(grpc, 'paced', Math.min(SECONDS, 10), PACED_RATE, LOAD, child.pid);
   const pacedEnds = streamEnds.take();
@@ -40,24 +46,36 @@ try {
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
 
-  const { rate, elapsed, latencies } = saturated;
-  console.log(`streams ${STREAMS} x ${SERIES} series per batch, window ${WINDOW}, ${fmt(elapsed, 1)} s, shape ${LOAD.shape === 'refs' ? 'refs (series by number, as current agents send)' : 'full (every batch names every series, as agents before references send)'}`);
-  console.log(`durable ingest          ${fmt(rate)} samples/s  (${fmt(rate / SERIES)} batches/s)${saturated.refusedStreams ? `, ${fmt(saturated.refusedStreams)} streams ended UNAVAILABLE${endsText(saturatedEnds, saturated)}` : ''}`);
-  console.log(`ack latency (saturated) p50 ${fmt(percentile(latencies, 50), 1)} ms   p99 ${fmt(percentile(latencies, 99), 1)} ms  (closed loop: mostly queueing behind ${fmt(STREAMS * WINDOW)} batches in flight)`);
-  console.log(`ack latency (paced)     p50 ${fmt(percentile(paced.latencies, 50), 1)} ms   p99 ${fmt(percentile(paced.latencies, 99), 1)} ms  at ${fmt(PACED_RATE)} samples/s offered, ${fmt(paced.rate)} acked${paced.refusedStreams ? `, ${fmt(paced.refusedStreams)} streams ended UNAVAILABLE${endsText(pacedEnds, paced)}` : ''}`);
-  // CPU per sample holds still on a shared machine where samples/s do not: compare builds with it.
-  console.log(`collector CPU           ${fmt((saturated.cpuSeconds / elapsed) * 100, 0)} % of one core, ${fmt((saturated.cpuSeconds / saturated.samples) * 1e6, 1)} µs per sample (decode+lookup ceiling ${fmt(1e6 / decodeCeiling, 1)} µs), RSS ${fmt(endRss / 2 ** 20)} MiB`);
+  const SHAPE_TEXT = { refs: 'series by number, as current agents send', full: 'every batch names every series, as agents before references send' };
+  console.log(`streams ${STREAMS} x ${SERIES} series per batch, window ${WINDOW}, ${fmt(saturatedByShape[0].phase.elapsed, 1)} s per saturated phase`);
+  for (const { shape, phase, ends } of saturatedByShape) {
+    const { rate, latencies } = phase;
+    console.log(`\nshape ${shape} (${SHAPE_TEXT[shape]})`);
+    console.log(`  durable ingest          ${fmt(rate)} samples/s  (${fmt(rate / SERIES)} batches/s)${phase.refusedStreams ? `, ${fmt(phase.refusedStreams)} streams ended UNAVAILABLE${endsText(ends, phase)}` : ''}`);
+    console.log(`  ack latency (saturated) p50 ${fmt(percentile(latencies, 50), 1)} ms   p99 ${fmt(percentile(latencies, 99), 1)} ms  (closed loop: mostly queueing behind ${fmt(STREAMS * WINDOW)} batches in flight)`);
+    // CPU per sample holds still on a shared machine where samples/s do not: compare builds with it.
+    console.log(`  collector CPU           ${fmt((phase.cpuSeconds / phase.elapsed) * 100, 0)} % of one core, ${fmt((phase.cpuSeconds / phase.samples) * 1e6, 2)} µs per sample (decode+lookup ceiling ${fmt(1e6 / decodeCeilings[shape], 2)} µs)`);
+    console.log(`  decode+lookup ceiling   ${fmt(decodeCeilings[shape])} samples/s on one core (protobufjs decode of the same batches, one series lookup per series); ingest is ${fmt(rate / decodeCeilings[shape], 2)}x of it`);
+  }
+  console.log('');
+  console.log(`ack latency (paced)     p50 ${fmt(percentile(paced.latencies, 50), 1)} ms   p99 ${fmt(percentile(paced.latencies, 99), 1)} ms  at ${fmt(PACED_RATE)} samples/s offered (${fmt(paced.offered)} sent), ${fmt(paced.rate)} acked, shape ${LOAD.shape}${paced.refusedStreams ? `, ${fmt(paced.refusedStreams)} streams ended UNAVAILABLE${endsText(pacedEnds, paced)}` : ''}`);
+  console.log(`collector RSS           ${fmt(endRss / 2 ** 20)} MiB after the saturated phases`);
+  const rate = saturatedByShape[0].phase.rate;
   for (const [kind, r] of receivers) {
     console.log(`${kind.padEnd(23)} ${fmt(r.rate)} samples/s (${fmt((r.rate / rate) * 100, 0)} % of gRPC)  request p50 ${fmt(percentile(r.latencies, 50), 1)} ms  p99 ${fmt(percentile(r.latencies, 99), 1)} ms  ${RECEIVER_LOAD.senders} senders x ${fmt(RECEIVER_LOAD.series)} samples, ${r.failures} failed`);
   }
   console.log(`raw SQLite ceilings     row per sample (ingest pattern) ${fmt(ceilings.rowPerSample)} samples/s; row per batch blob ${fmt(ceilings.rowPerBatch)} samples/s`);
-  console.log(`ratio ingest/ceiling    ${fmt(rate / ceilings.rowPerSample, 2)}x row-per-sample, ${fmt(rate / ceilings.rowPerBatch, 2)}x row-per-batch`);
-  console.log(`decode+lookup ceiling   ${fmt(decodeCeiling)} samples/s on one core (protobufjs decode of the same batches, one series lookup per series); ingest is ${fmt(rate / decodeCeiling, 2)}x of it`);
+  console.log(`ratio ingest/ceiling    ${fmt(rate / ceilings.rowPerSample, 2)}x row-per-sample, ${fmt(rate / ceilings.rowPerBatch, 2)}x row-per-batch (shape ${LOAD.shape})`);
   const p99 = percentile(paced.latencies, 99);
   const goal = (ok) => (ok ? 'met' : 'NOT met');
-  console.log(`goal ingest             >= 300,000 samples/s: ${goal(rate >= 300_000)}; >= 1/3 of the decode+lookup ceiling: ${goal(rate >= decodeCeiling / 3)}`);
+  for (const { shape, phase } of saturatedByShape) {
+    // The issue stated its decode ceiling for batches in full; by reference a batch decodes in ~0.02 µs a sample,
+    // a ceiling that measures protobufjs rather than any work a durable store must do.
+    const third = shape === 'full' ? `; >= 1/3 of the decode+lookup ceiling: ${goal(phase.rate >= decodeCeilings.full / 3)}` : '';
+    console.log(`goal ingest (${shape})`.padEnd(24) + `>= 300,000 samples/s: ${goal(phase.rate >= 300_000)}${third}`);
+  }
   console.log(`goal ack latency        p99 <= 250 ms at 100,000 samples/s offered: ${PACED_RATE === 100_000 ? goal(p99 <= 250 && !paced.refusedStreams) : `not measured (offered ${fmt(PACED_RATE)})`}`);
-  console.log(`goal collector RSS      peak ${fmt(peakRss / 2 ** 20)} MiB over the whole bench <= 512 MiB: ${goal(peakRss <= 512 * 2 ** 20)} (peak by the end of the saturated phase ${fmt(saturatedPeakRss / 2 ** 20)} MiB)`);
+  console.log(`goal collector RSS      peak ${fmt(peakRss / 2 ** 20)} MiB over the whole bench <= 512 MiB: ${goal(peakRss <= 512 * 2 ** 20)} (peak by the end of the saturated phases ${fmt(saturatedPeakRss / 2 ** 20)} MiB)`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

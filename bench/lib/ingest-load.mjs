@@ -11,12 +11,14 @@ const CHANNELS = 8;
  * offered in a paced phase; `pacedRate` by default), BENCH_SHAPE: `refs` (default; what current agents send
  * to a collector that offers series references: each stream defines its series in its first batch, then
  * sends samples by number) or `full` (every batch repeats every series' name and labels: agents before
- * references, or any agent talking to a collector before them).
+ * references, or any agent talking to a collector before them). A list (`refs,full`) is for benches that
+ * measure each shape in turn: `shapes`; `shape` and `load` take the first.
  */
 export function loadSettings({ pacedRate = 50_000 } = {}) {
   const streams = Number(process.env.BENCH_STREAMS ?? 1000);
-  const shape = process.env.BENCH_SHAPE ?? 'refs';
-  if (shape !== 'refs' && shape !== 'full') throw new Error(`BENCH_SHAPE must be refs or full, not ${shape}`);
+  const shapes = (process.env.BENCH_SHAPE ?? 'refs').split(',');
+  for (const s of shapes) if (s !== 'refs' && s !== 'full') throw new Error(`BENCH_SHAPE must be refs, full or both comma-separated, not ${s}`);
+  const shape = shapes[0];
   const series = Number(process.env.BENCH_SERIES ?? 100);
   const window = Number(process.env.BENCH_WINDOW ?? 2);
   const token = 'bench-token-1';
@@ -26,6 +28,7 @@ export function loadSettings({ pacedRate = 50_000 } = {}) {
     window,
     token,
     shape,
+    shapes,
     seconds: Number(process.env.BENCH_SECONDS ?? 20),
     pacedRate: Number(process.env.BENCH_PACED_RATE ?? pacedRate),
     /** What runPhase takes. */
@@ -37,8 +40,9 @@ export function loadSettings({ pacedRate = 50_000 } = {}) {
  * Streams batches from `streams` simulated agents (`series` per batch; the same agents and series in
  * every phase, a new stream epoch each, so a later phase measures steady ingest rather than the
  * creation of new series) for `seconds`. Closed loop (each stream keeps `window` batches in flight)
- * when `offeredRate` is undefined, else each stream sends on a timer so that all together offer
- * `offeredRate` samples/s. With the collector's `pid`, also the collector CPU seconds it took.
+ * when `offeredRate` is undefined, else each stream sends on a fixed schedule so that all together offer
+ * `offeredRate` samples/s (open loop: a send the generator was late for goes out at once, so its own delays
+ * do not lower the rate offered). With the collector's `pid`, also the collector CPU seconds it took.
  * Returns acked samples/s, sorted ack latencies (ms), streams ended UNAVAILABLE and the CPU seconds.
  * Agents are named bench-<firstAgent + i>, so phases against several collectors can split one fleet.
  */
@@ -47,7 +51,11 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
   const clients = Array.from({ length: CHANNELS }, (_, i) => new Client(grpc, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'channel-id': i }));
   const latencies = [];
   const timers = [];
+  // Paced streams: the next send's time on the schedule, and how to send it.
+  const pacers = [];
+  const everyMs = offeredRate === undefined ? 0 : (STREAMS * SERIES * 1000) / offeredRate;
   let ackedSamples = 0;
+  let sentSamples = 0;
   let refusedStreams = 0;
   const rejections = [];
   let running = true;
@@ -74,6 +82,7 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
       // close every rollup bucket at once and measure a flood of rollup writes instead of ingest).
       let ts = 0;
       const sendOne = () => {
+        if (measuring) sentSamples += SERIES;
         seq += 1;
         ts = Math.max(ts + 1, Date.now());
         sentAt.set(seq, performance.now());
@@ -93,11 +102,8 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
           byRef = shape === 'refs' && Number(m.welcome.maxSeriesRefs ?? 0) >= SERIES;
           if (++welcomed === STREAMS) markAllWelcomed();
           if (offeredRate === undefined) for (let i = 0; i < WINDOW; i++) sendOne();
-          else {
-            const everyMs = (STREAMS * SERIES * 1000) / offeredRate;
-            // Spread the streams' first sends over one period so the load is even.
-            timers.push(setTimeout(() => timers.push(setInterval(() => running && sendOne(), everyMs)), Math.random() * everyMs));
-          }
+          // Spread the streams' first sends over one period so the load is even.
+          else pacers.push({ due: performance.now() + Math.random() * everyMs, sendOne });
         }
         // A rejected sample is not a durable one: figures with rejections would be wrong.
         if (m.body === 'rejection') rejections.push(`${m.rejection.reason}: ${m.rejection.detail}`);
@@ -120,6 +126,16 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
       call.write(vigil.v1.AgentMessage.create({ hello: { agentId: `bench-${firstAgent + s}`, hostname: `bench-${firstAgent + s}`, version: 'bench', streamEpoch: name, intervalMs: 10_000 } }));
     }),
   );
+  if (offeredRate !== undefined) {
+    timers.push(
+      setInterval(() => {
+        const now = performance.now();
+        for (const pacer of pacers) {
+          for (; running && pacer.due <= now; pacer.due += everyMs) pacer.sendOne();
+        }
+      }, 5),
+    );
+  }
   await Promise.race([allWelcomed, new Promise((r) => setTimeout(r, 60_000))]);
   const t0 = performance.now();
   const cpuAtStart = pid ? processUsage(pid).cpuSeconds : 0;
@@ -132,11 +148,12 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
   const elapsed = (performance.now() - t0) / 1000;
   const cpuSeconds = pid ? processUsage(pid).cpuSeconds - cpuAtStart : 0;
   const samplesAtStop = ackedSamples - samplesAtStart;
+  const offered = sentSamples / elapsed;
   // Drain what is in flight before the next phase, so the phases do not overlap.
   await Promise.race([Promise.allSettled(streams), new Promise((r) => setTimeout(r, 60_000))]);
   for (const c of clients) c.close();
   if (rejections.length > 0) throw new Error(`the collector rejected ${rejections.length} batches of the ${name} phase, e.g. ${rejections[0]}`);
   latencies.sort((a, b) => a - b);
   // startedMs/stoppedMs (performance.now()) place the phase's events, e.g. the collector's log lines.
-  return { rate: samplesAtStop / elapsed, elapsed, latencies, refusedStreams, cpuSeconds, samples: samplesAtStop, startedMs: t0, stoppedMs: t0 + elapsed * 1000 };
+  return { rate: samplesAtStop / elapsed, offered, elapsed, latencies, refusedStreams, cpuSeconds, samples: samplesAtStop, startedMs: t0, stoppedMs: t0 + elapsed * 1000 };
 }
