@@ -28,6 +28,10 @@ export class BidiCall<Request, Response> extends EventEmitter {
   private readonly stream: ClientHttp2Stream;
   private readonly decoder: FrameDecoder;
   private httpStatus: number | undefined;
+  /** The response is gRPC (HTTP 200, application/grpc): its body is messages. Otherwise the body is ignored. */
+  private grpcResponse = false;
+  /** What the stream failed with, if anything: when the connection failed too, it says why. */
+  private streamError: Error | undefined;
   /** grpc-status received (trailers, or the headers of a trailers-only response). */
   private received: StatusObject | undefined;
   private finished = false;
@@ -52,8 +56,8 @@ export class BidiCall<Request, Response> extends EventEmitter {
     this.stream.on('trailers', (trailers) => this.onTrailers(trailers));
     this.stream.on('end', () => this.onEnd());
     // A reset or a lost connection: 'close' follows, and says which.
-    this.stream.on('error', () => undefined);
-    this.stream.on('close', () => this.finish(this.received ?? statusFromReset(this.stream.rstCode, this.lostConnection())));
+    this.stream.on('error', (error: Error) => (this.streamError ??= error));
+    this.stream.on('close', () => this.onClose());
     this.stream.on('drain', () => this.emit('drain'));
   }
 
@@ -75,6 +79,7 @@ export class BidiCall<Request, Response> extends EventEmitter {
 
   private onResponseHeaders(headers: IncomingHttpHeaders): void {
     this.httpStatus = Number(headers[':status']);
+    this.grpcResponse = this.httpStatus === 200 && String(headers['content-type'] ?? '').startsWith('application/grpc');
     // Trailers-only: the server answered with a status and nothing else (e.g. a refused token).
     this.received ??= statusFromMetadata(headers);
   }
@@ -84,7 +89,7 @@ export class BidiCall<Request, Response> extends EventEmitter {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.finished) return;
+    if (this.finished || !this.grpcResponse) return;
     let messages: Buffer[];
     try {
       messages = this.decoder.push(chunk);
@@ -106,23 +111,24 @@ export class BidiCall<Request, Response> extends EventEmitter {
     }
   }
 
+  /** The server's END_STREAM: after trailers (or a trailers-only answer) the call is over. */
   private onEnd(): void {
-    const status = this.received ?? this.statusWithoutGrpcStatus();
-    const truncated = status.code === GrpcStatus.OK && this.decoder.buffered > 0;
-    this.finish(truncated ? { code: GrpcStatus.INTERNAL, details: 'Stream ended inside a message' } : status);
+    if (!this.received) return; // no status: 'close' follows and tells what happened
+    const truncated = this.received.code === GrpcStatus.OK && this.decoder.buffered > 0;
+    this.finish(truncated ? { code: GrpcStatus.INTERNAL, details: 'Stream ended inside a message' } : this.received);
+  }
+
+  private onClose(): void {
+    if (this.received) return this.finish(this.received);
+    const lost = this.connection.lossReason(this.streamError);
+    if (lost === undefined && this.httpStatus !== undefined) return this.finish(this.statusWithoutGrpcStatus());
+    this.finish(statusFromReset(this.stream.rstCode, lost));
   }
 
   /** The server ended the stream without a grpc-status. */
   private statusWithoutGrpcStatus(): StatusObject {
     if (this.httpStatus !== undefined && this.httpStatus !== 200) return statusFromHttp(this.httpStatus);
     return { code: GrpcStatus.UNKNOWN, details: 'No status received' };
-  }
-
-  /** Why the connection is gone, when it is; a stream reset by the server on a live connection is not that. */
-  private lostConnection(): string | undefined {
-    const session = this.connection.session;
-    if (this.connection.lostReason !== undefined) return this.connection.lostReason;
-    return session.destroyed || session.closed ? 'Connection dropped' : undefined;
   }
 
   private finish(status: StatusObject): void {

@@ -53,8 +53,16 @@ export class Http2Connection {
     });
   }
 
-  /** Why the connection is gone (or going); undefined while it is usable. */
-  get lostReason(): string | undefined {
+  /**
+   * Why the connection is gone (or going), undefined while it is usable. A stream on a failing connection often
+   * learns of it first: its error (`streamError`) then says why.
+   */
+  lossReason(streamError?: Error): string | undefined {
+    if (this.lost === undefined && (this.session.destroyed || this.session.closed)) {
+      // A stream pending when the connection failed is cancelled with the connection's error as its cause.
+      const cause = streamError?.cause instanceof Error ? streamError.cause : streamError;
+      this.markLost(cause?.message ?? 'Connection closed');
+    }
     return this.lost;
   }
 
