@@ -218,6 +218,12 @@ describe('gRPC over node:http2 against a grpc-js server', () => {
       ServerCredentials.createSsl(mutual ? readFileSync(certs.ca) : null, [{ cert_chain: readFileSync(certs.serverCert), private_key: readFileSync(certs.serverKey) }], mutual);
     const clientTls = (extra: Partial<TlsOptions> = {}): TlsOptions => ({ ca: readFileSync(certs.ca), verifyName: 'collector.test', ...extra });
 
+    /** A server that welcomes with `lastStoredSeq` and ends when the client does. */
+    const welcoming = (lastStoredSeq: number) => (call: ServerCall) => {
+      call.once('data', () => call.write({ welcome: { lastStoredSeq } }));
+      call.on('end', () => call.end());
+    };
+
     async function welcomeOver(port: number, tls: TlsOptions): Promise<Outcome> {
       const call = open(port, { tls });
       const result = outcome(call);
@@ -227,10 +233,7 @@ describe('gRPC over node:http2 against a grpc-js server', () => {
     }
 
     it('verifies the server against the CA and the expected name; refuses a certificate that does not match', async () => {
-      handle = (call) => {
-        call.once('data', () => call.write({ welcome: { lastStoredSeq: 1 } }));
-        call.on('end', () => call.end());
-      };
+      handle = welcoming(1);
       const port = await startServer(serverTls(false));
       const ok = await welcomeOver(port, clientTls());
       expect([ok.status.code, ok.messages[0]?.welcome?.lastStoredSeq]).toEqual([GrpcStatus.OK, 1]);
@@ -243,10 +246,7 @@ describe('gRPC over node:http2 against a grpc-js server', () => {
     });
 
     it('presents its client certificate under mutual TLS; without one the server never sees the call', async () => {
-      handle = (call) => {
-        call.once('data', () => call.write({ welcome: { lastStoredSeq: 2 } }));
-        call.on('end', () => call.end());
-      };
+      handle = welcoming(2);
       const port = await startServer(serverTls(true));
       const anonymous = await welcomeOver(port, clientTls());
       expect(anonymous.status.code).toBe(GrpcStatus.UNAVAILABLE);
