@@ -79,7 +79,8 @@ describe('gRPC over node:http2 against a grpc-js server', () => {
 
   function open(port: number, options: Partial<BidiCallOptions<vigil.v1.AgentMessage.$Properties, vigil.v1.CollectorMessage>> = {}): Call {
     const call: Call = new BidiCall({
-      target: `127.0.0.1:${port}`,
+      host: '127.0.0.1',
+      port,
       authority: `collector.test:${port}`,
       path: INGEST_STREAM_PATH,
       userAgent: 'vigil-agent/test',

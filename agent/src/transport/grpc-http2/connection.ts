@@ -1,8 +1,8 @@
 // One HTTP/2 connection to a gRPC server: h2c for plaintext, TLS with ALPN h2 otherwise (optionally with a client
 // certificate), and keepalive pings that find a dead peer (half-open TCP) without waiting for kernel timeouts.
-import { connect as http2Connect, constants, type ClientHttp2Session, type SecureClientSessionOptions } from 'node:http2';
-import { isIP } from 'node:net';
-import { checkServerIdentity } from 'node:tls';
+import { connect as http2Connect, constants, type ClientHttp2Session } from 'node:http2';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect } from 'node:tls';
 
 export interface TlsOptions {
   /** Trusted CAs (PEM); Node's default roots when absent. */
@@ -22,8 +22,9 @@ export interface KeepaliveOptions {
 }
 
 export interface ConnectionOptions {
-  /** HOST:PORT, [V6]:PORT for IPv6. */
-  target: string;
+  /** Host name or IP address (IPv6 without brackets) and port to dial. */
+  host: string;
+  port: number;
   /** Absent: plaintext HTTP/2 (h2c, prior knowledge). */
   tls?: TlsOptions;
   keepalive: KeepaliveOptions;
@@ -40,7 +41,12 @@ export class Http2Connection {
   private keepaliveTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: ConnectionOptions) {
-    this.session = http2Connect(`${options.tls ? 'https' : 'http'}://${options.target}`, sessionOptions(options.tls));
+    // The socket is made here from host and port as given (no URL parsing of the address); the URL only gives
+    // :scheme, the call sets :authority itself.
+    this.session = http2Connect(options.tls ? 'https://localhost' : 'http://localhost', {
+      settings: { enablePush: false },
+      createConnection: () => dial(options.host, options.port, options.tls),
+    });
     this.session.on('connect', () => {
       this.connected = true;
       this.scheduleKeepalive();
@@ -100,12 +106,12 @@ export class Http2Connection {
   }
 }
 
-function sessionOptions(tls: TlsOptions | undefined): SecureClientSessionOptions {
-  const options: SecureClientSessionOptions = { settings: { enablePush: false } };
-  if (!tls) return options;
+function dial(host: string, port: number, tls: TlsOptions | undefined): Socket {
+  if (!tls) return netConnect({ host, port });
   const { ca, cert, key, verifyName } = tls;
-  return {
-    ...options,
+  return tlsConnect({
+    host,
+    port,
     ca,
     cert,
     key,
@@ -113,7 +119,7 @@ function sessionOptions(tls: TlsOptions | undefined): SecureClientSessionOptions
     // SNI carries host names only (RFC 6066); the certificate is checked against verifyName either way.
     ...(isIP(verifyName) ? {} : { servername: verifyName }),
     checkServerIdentity: (_host, certificate) => checkServerIdentity(verifyName, certificate),
-  };
+  });
 }
 
 export const RST_CANCEL = constants.NGHTTP2_CANCEL;
