@@ -1,33 +1,27 @@
-// Channel credentials and options from the TLS config: plaintext, TLS (optionally with a private CA) or mutual TLS.
+// Connection options from the TLS config: plaintext (h2c), TLS (optionally with a private CA) or mutual TLS, the
+// :authority and keepalive.
 import { readFileSync } from 'node:fs';
-import { credentials, type ChannelCredentials, type ChannelOptions } from '@grpc/grpc-js';
+import { parseHostPort } from '../config/collector-address.js';
 import type { TlsConfig } from '../config/config.schema.js';
 import type { CollectorEndpoint } from './endpoints.js';
+import type { ConnectionOptions } from './grpc-http2/connection.js';
 
-export function channelCredentials(tls: TlsConfig): ChannelCredentials {
-  if (!tls.enabled) return credentials.createInsecure();
-  const read = (file: string | undefined) => (file ? readFileSync(file) : null);
-  return credentials.createSsl(read(tls.ca), read(tls.key), read(tls.cert));
-}
+/** Detect a dead connection (half-open TCP) without waiting for kernel timeouts. */
+export const KEEPALIVE = { timeMs: 60_000, timeoutMs: 20_000 };
 
-export function channelOptions(tls: TlsConfig, userAgent: string, endpoint: CollectorEndpoint): ChannelOptions {
-  const options: ChannelOptions = {
-    'grpc.primary_user_agent': userAgent,
-    // Detect a dead connection (half-open TCP) without waiting for kernel timeouts.
-    'grpc.keepalive_time_ms': 60_000,
-    'grpc.keepalive_timeout_ms': 20_000,
-    // Reconnects are paced by the sender's own backoff alone: it opens a fresh channel per attempt, and a channel of
-    // its own (not one from grpc-js's global pool) so no subchannel still in a reconnect backoff is reused.
-    'grpc.use_local_subchannel_pool': 1,
+export function connectionOptions(tls: TlsConfig, endpoint: CollectorEndpoint): ConnectionOptions & { authority: string } {
+  // Dialing one address the configured name resolved to: the certificate and :authority still name the host;
+  // tls.server_name overrides both (e.g. connecting by IP address).
+  const authority = tls.enabled && tls.serverName ? tls.serverName : endpoint.configured;
+  // Targets are validated HOST:PORT addresses; should one not parse, dialing it fails (UNAVAILABLE) and says so.
+  const { host, port } = parseHostPort(endpoint.target) ?? { host: endpoint.target, port: 0 };
+  if (!tls.enabled) return { host, port, authority, keepalive: KEEPALIVE };
+  const read = (file: string | undefined) => (file ? readFileSync(file) : undefined);
+  return {
+    host,
+    port,
+    authority,
+    keepalive: KEEPALIVE,
+    tls: { ca: read(tls.ca), cert: read(tls.cert), key: read(tls.key), verifyName: tls.serverName || endpoint.host },
   };
-  if (tls.enabled && tls.serverName) {
-    // Verify the certificate against this name instead of the host in the address (e.g. connecting by IP).
-    options['grpc.ssl_target_name_override'] = tls.serverName;
-    options['grpc.default_authority'] = tls.serverName;
-  } else if (endpoint.target !== endpoint.configured) {
-    // Dialing one address the configured name resolved to: the certificate and :authority still name the host.
-    if (tls.enabled) options['grpc.ssl_target_name_override'] = endpoint.host;
-    options['grpc.default_authority'] = endpoint.configured;
-  }
-  return options;
 }

@@ -1,7 +1,7 @@
-import { status } from '@grpc/grpc-js';
 import { RejectReason } from '@vigil/proto';
 import { describe, expect, it } from 'vitest';
 import { classifyStreamError, rejectReasonName } from './errors.js';
+import { GrpcStatus as status } from './grpc-http2/status.js';
 
 describe('classifyStreamError', () => {
   it('separates bad credentials, permanent refusals and transient failures', () => {

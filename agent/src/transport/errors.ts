@@ -1,5 +1,5 @@
 // The one place where transport failures are classified. Every outcome the sender acts on comes from here.
-import { status, type ServiceError } from '@grpc/grpc-js';
+import { GrpcStatus } from './grpc-http2/status.js';
 
 export type FailureClass =
   /** The collector refused our credentials: log clearly, keep the data, retry slowly. */
@@ -16,18 +16,18 @@ export type FailureClass =
 
 export interface ClassifiedFailure {
   kind: FailureClass;
-  code: status;
+  code: GrpcStatus;
   codeName: string;
   message: string;
 }
 
-const AUTH = new Set([status.UNAUTHENTICATED, status.PERMISSION_DENIED]);
-const PERMANENT = new Set([status.INVALID_ARGUMENT, status.UNIMPLEMENTED, status.FAILED_PRECONDITION, status.OUT_OF_RANGE, status.NOT_FOUND]);
+const AUTH = new Set([GrpcStatus.UNAUTHENTICATED, GrpcStatus.PERMISSION_DENIED]);
+const PERMANENT = new Set([GrpcStatus.INVALID_ARGUMENT, GrpcStatus.UNIMPLEMENTED, GrpcStatus.FAILED_PRECONDITION, GrpcStatus.OUT_OF_RANGE, GrpcStatus.NOT_FOUND]);
 
-export function classifyStreamError(error: Partial<ServiceError> | undefined): ClassifiedFailure {
-  const code = typeof error?.code === 'number' ? (error.code as status) : status.UNAVAILABLE;
-  const kind: FailureClass = AUTH.has(code) ? 'auth' : PERMANENT.has(code) ? 'permanent' : code === status.ALREADY_EXISTS ? 'busy' : 'retryable';
-  return { kind, code, codeName: status[code] ?? String(code), message: error?.details || error?.message || 'stream ended' };
+export function classifyStreamError(error: { code?: number; details?: string; message?: string } | undefined): ClassifiedFailure {
+  const code = typeof error?.code === 'number' ? (error.code as GrpcStatus) : GrpcStatus.UNAVAILABLE;
+  const kind: FailureClass = AUTH.has(code) ? 'auth' : PERMANENT.has(code) ? 'permanent' : code === GrpcStatus.ALREADY_EXISTS ? 'busy' : 'retryable';
+  return { kind, code, codeName: GrpcStatus[code] ?? String(code), message: error?.details || error?.message || 'stream ended' };
 }
 
 /** RejectReason enum value -> short snake_case reason used in counters and logs. */

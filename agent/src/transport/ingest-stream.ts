@@ -1,26 +1,23 @@
-// Opening one IngestService stream to one collector endpoint, on a channel of its own, and waiting for its
-// write buffer to drain.
-import { Metadata, makeGenericClientConstructor, type Client, type ClientDuplexStream } from '@grpc/grpc-js';
-import { IngestService, type vigil } from '@vigil/proto';
+// Opening one Ingest/Stream call to one collector endpoint, on a connection of its own (closed with the call, so a
+// reconnect never inherits a failed connection's state), and waiting for its write buffer to drain.
+import { INGEST_STREAM_PATH, vigil } from '@vigil/proto';
 import type { TlsConfig } from '../config/config.schema.js';
 import { AGENT_VERSION } from '../version.js';
-import { channelCredentials, channelOptions } from './credentials.js';
+import { connectionOptions } from './credentials.js';
 import type { CollectorEndpoint } from './endpoints.js';
+import { BidiCall } from './grpc-http2/bidi-call.js';
 
-const IngestClient = makeGenericClientConstructor(IngestService, 'Ingest');
-export type IngestStream = ClientDuplexStream<vigil.v1.AgentMessage.$Properties, vigil.v1.CollectorMessage>;
-type IngestClientInstance = Client & { stream(metadata: Metadata): IngestStream };
+export type IngestStream = BidiCall<vigil.v1.AgentMessage.$Properties, vigil.v1.CollectorMessage>;
 
-/** A fresh channel and its stream; the caller closes the client when done with it. */
-export function openIngestStream(endpoint: CollectorEndpoint, tls: TlsConfig, token: string): { client: Client; call: IngestStream } {
-  const metadata = new Metadata();
-  metadata.set('authorization', `Bearer ${token}`);
-  const client = new IngestClient(
-    endpoint.target,
-    channelCredentials(tls),
-    channelOptions(tls, `vigil-agent/${AGENT_VERSION}`, endpoint),
-  ) as unknown as IngestClientInstance;
-  return { client, call: client.stream(metadata) };
+export function openIngestStream(endpoint: CollectorEndpoint, tls: TlsConfig, token: string): IngestStream {
+  return new BidiCall({
+    ...connectionOptions(tls, endpoint),
+    path: INGEST_STREAM_PATH,
+    userAgent: `vigil-agent/${AGENT_VERSION}`,
+    metadata: { authorization: `Bearer ${token}` },
+    serialize: (message) => vigil.v1.AgentMessage.encode(message).finish(),
+    deserialize: (bytes) => vigil.v1.CollectorMessage.decode(bytes),
+  });
 }
 
 export function waitForDrain(call: IngestStream): Promise<void> {

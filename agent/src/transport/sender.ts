@@ -5,12 +5,11 @@
 // carries are unchanged (any message keeps the stream alive for the collector; a heartbeat then says nothing new). Ack{seq} is cumulative and deletes from the spool; a whole-batch
 // Rejection is permanent (counted and deleted). When the stream fails the sender dials the next collector endpoint
 // (rotation.ts: at once while untried endpoints remain, with exponential backoff and full jitter per round) and
-// resends everything not acked, from the spool; whichever collector it reaches deduplicates by (agent, epoch, seq). Each attempt opens a fresh gRPC channel:
-// a channel that failed keeps its own reconnect backoff (up to 30 s plus jitter, during which calls fail at once),
-// which would stack on ours and let an agent reconnect up to a minute after the collector came back.
+// resends everything not acked, from the spool; whichever collector it reaches deduplicates by (agent, epoch, seq). Each attempt opens a fresh HTTP/2
+// connection (grpc-http2/), closed with its call: no connection state or reconnect backoff of a transport library
+// stacks on ours.
 // When the collector's Welcome offers series references, batches go out referencing the series this stream has
 // already defined (series-refs.ts); the spool keeps them in full form.
-import type { Client, ServiceError } from '@grpc/grpc-js';
 import { RejectReason, vigil } from '@vigil/proto';
 import type { TlsConfig } from '../config/config.schema.js';
 import type { Logger } from '../log.js';
@@ -21,6 +20,7 @@ import { systemClock, type Clock, type ReasonCounter } from '../pipeline/types.j
 import { Backoff } from './backoff.js';
 import { systemLookup, type CollectorEndpoint, type LookupAll } from './endpoints.js';
 import { classifyStreamError, rejectReasonName } from './errors.js';
+import type { GrpcStatusError } from './grpc-http2/status.js';
 import { openIngestStream, waitForDrain, type IngestStream } from './ingest-stream.js';
 import { splitToFit } from './oversized-batch.js';
 import { RejectionLog } from './rejection-log.js';
@@ -79,7 +79,6 @@ interface Connection {
 }
 
 export class Sender {
-  private client: Client | undefined;
   private readonly rotation: CollectorRotation;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -143,7 +142,7 @@ export class Sender {
     });
   }
 
-  /** Closes the stream (half-close first, so the collector sees a clean end) and the channel. Idempotent. */
+  /** Closes the stream (half-close first, so the collector sees a clean end) and its connection. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.currentState = 'stopped';
@@ -167,8 +166,6 @@ export class Sender {
           conn.call.end();
         });
       }
-      this.client?.close();
-      this.client = undefined;
     })();
     return this.stopping;
   }
@@ -183,9 +180,7 @@ export class Sender {
 
   private open(attempt: Attempt): void {
     if (this.currentState === 'stopped') return;
-    this.client?.close();
-    const { client, call } = openIngestStream(attempt.endpoint, this.options.tls, this.options.token);
-    this.client = client;
+    const call = openIngestStream(attempt.endpoint, this.options.tls, this.options.token);
     const conn: Connection = {
       call,
       attempt,
@@ -200,7 +195,7 @@ export class Sender {
     };
     this.conn = conn;
     call.on('data', (message: vigil.v1.CollectorMessage) => this.onMessage(conn, message));
-    call.on('error', (error: ServiceError) => this.onClosed(conn, error));
+    call.on('error', (error: GrpcStatusError) => this.onClosed(conn, error));
     call.on('end', () => this.onClosed(conn, undefined));
     call.write({ hello: this.options.hello });
     this.addTimer(conn, this.options.welcomeTimeoutMs ?? 10_000, () => {
@@ -315,7 +310,7 @@ export class Sender {
     conn.call.write({ heartbeat: { timeMs: now, spoolPending: pending, spoolDropped: dropped } });
   }
 
-  private onClosed(conn: Connection, error: ServiceError | undefined): void {
+  private onClosed(conn: Connection, error: GrpcStatusError | undefined): void {
     if (conn !== this.conn) return;
     this.conn = undefined;
     this.clearTimers(conn);

@@ -1,7 +1,6 @@
 // The agent's TLS options against a real gRPC server on 127.0.0.1 serving TLS and mutual TLS, with a private CA and
 // certificates made by openssl for this run.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -10,27 +9,10 @@ import { createLogger } from '../../src/log.js';
 import { Spool } from '../../src/pipeline/spool.js';
 import { ReasonCounter } from '../../src/pipeline/types.js';
 import { Sender, type SenderOptions } from '../../src/transport/sender.js';
+import { makeCertificates } from '../support/certificates.js';
 import { FakeCollector } from '../support/fake-collector.mjs';
 
 const TOKEN = 'tls-token';
-
-/** A CA, a server certificate for `subjectAltName` and a client certificate, as PEM files in `dir`. */
-function makeCertificates(dir: string): Record<'ca' | 'serverCert' | 'serverKey' | 'clientCert' | 'clientKey' | 'otherCa', string> {
-  const file = (name: string) => path.join(dir, name);
-  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-  const selfSignedCa = (name: string) => openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${name}`, '-keyout', file(`${name}.key`), '-out', file(`${name}.pem`));
-  const signed = (name: string, ext: string) => {
-    writeFileSync(file(`${name}.ext`), ext);
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', `/CN=${name}`, '-keyout', file(`${name}.key`), '-out', file(`${name}.csr`));
-    openssl('x509', '-req', '-in', file(`${name}.csr`), '-CA', file('ca.pem'), '-CAkey', file('ca.key'), '-CAcreateserial', '-days', '1', '-extfile', file(`${name}.ext`), '-out', file(`${name}.pem`));
-  };
-  selfSignedCa('ca');
-  selfSignedCa('other-ca');
-  // The server certificate names collector.test only: connecting by IP needs tls.server_name.
-  signed('server', 'subjectAltName=DNS:collector.test\nextendedKeyUsage=serverAuth\n');
-  signed('client', 'extendedKeyUsage=clientAuth\n');
-  return { ca: file('ca.pem'), serverCert: file('server.pem'), serverKey: file('server.key'), clientCert: file('client.pem'), clientKey: file('client.key'), otherCa: file('other-ca.pem') };
-}
 
 describe('agent transport over TLS', () => {
   let dir: string;
