@@ -1,23 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { object, validate } from '../config/validate.js';
 import { probeListSchema } from './probe.config.js';
 import { parseHostPort } from './probe.targets.js';
 
-const agentConfig = z.object({ probes: probeListSchema });
+const agentConfig = object({ probes: probeListSchema }, { unknownKeys: 'ignore' });
 const path = (parts: readonly PropertyKey[]) => parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
 function problems(probes: unknown): string[] {
-  const result = agentConfig.safeParse({ probes });
-  return result.success ? [] : result.error.issues.map((issue) => `${path(issue.path)}: ${issue.message}`);
+  const result = validate(agentConfig, { probes });
+  return result.ok ? [] : result.issues.map((issue) => `${path(issue.path)}: ${issue.message}`);
 }
 function parse(probe: Record<string, unknown>) {
-  const result = agentConfig.safeParse({ probes: [probe] });
-  if (!result.success) throw new Error(result.error.message);
-  return result.data.probes[0]!;
+  const result = validate(agentConfig, { probes: [probe] });
+  if (!result.ok) throw new Error(JSON.stringify(result.issues));
+  return result.value.probes[0]!;
 }
 
 describe('probe config', () => {
   it('defaults to no probes', () => {
-    expect(agentConfig.parse({}).probes).toEqual([]);
+    expect(validate(agentConfig, {})).toEqual({ ok: true, value: { probes: [] } });
   });
 
   it('applies defaults: interval 10s, timeout min(interval, 5s), GET, any 2xx, redirects, verification', () => {
