@@ -77,7 +77,7 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  return `${typeof value} ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
 }
 
 function typeProblem(at: At, problem: TypeProblem, value: unknown): typeof INVALID {
@@ -109,7 +109,7 @@ export interface NumberOptions {
 
 /** A finite number (a whole one with `integer`), within [min, max]. */
 export function number(options: NumberOptions = {}): Validator<number> {
-  const wrongType = options.wrongType ?? isNot(options.integer ? 'a whole number' : 'a number');
+  const wrongType = options.wrongType ?? ((value: unknown) => isNot(Number.isFinite(value) ? 'a whole number' : 'a number')(value));
   const min = options.integer ? Math.max(options.min ?? -Infinity, Number.MIN_SAFE_INTEGER) : options.min;
   const max = options.integer ? Math.min(options.max ?? Infinity, Number.MAX_SAFE_INTEGER) : options.max;
   return (value, at) => {

@@ -45,7 +45,7 @@ const httpUrl = refine(text('a URL'), (value, at) => {
   else if (url.username || url.password) at.problem('credentials in the URL would end up in the target label; use headers (Authorization) instead');
 });
 
-const headers = crossCheck(record(text('a string header value')), (raw, at) => {
+const headers = crossCheck(record(text('a string header value'), expecting('a map of header names to values')), (raw, at) => {
   for (const [name, value] of Object.entries(raw)) {
     try {
       validateHeaderName(name);

@@ -29,7 +29,7 @@ const probeName = refine(text('a probe name'), (value, at) => {
   }
 });
 
-const labelMap = crossCheck(record(text('a string label value')), (labels, at) => {
+const labelMap = crossCheck(record(text('a string label value'), expecting('a map of label names to values')), (labels, at) => {
   const names = Object.keys(labels);
   if (names.length > PROBE_LIMITS.userLabels) at.problem(`too many labels (${names.length} > ${PROBE_LIMITS.userLabels})`);
   for (const name of names) {
