@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { object, validate } from '../config/validate.js';
-import { probeListSchema } from './probe.config.js';
+import { validate } from '../config/validate.js';
+import { agentConfig, configProblems as problems, parseProbe as parse } from '../../test/probes/helpers.js';
 import { parseHostPort } from './probe.targets.js';
-
-const agentConfig = object({ probes: probeListSchema }, { unknownKeys: 'ignore' });
-const path = (parts: readonly PropertyKey[]) => parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
-function problems(probes: unknown): string[] {
-  const result = validate(agentConfig, { probes });
-  return result.ok ? [] : result.issues.map((issue) => `${path(issue.path)}: ${issue.message}`);
-}
-function parse(probe: Record<string, unknown>) {
-  const result = validate(agentConfig, { probes: [probe] });
-  if (!result.ok) throw new Error(JSON.stringify(result.issues));
-  return result.value.probes[0]!;
-}
 
 describe('probe config', () => {
   it('defaults to no probes', () => {
