@@ -105,6 +105,8 @@ describe('config validators', () => {
       'a: is above the maximum 1',
       '(root): sum 6',
     ]);
+    // So does an unknown key: the known ones are still checked together.
+    expect(problems(refine(object({ a: number() }), (v, at) => at.problem(`checked ${v.a}`)), { a: 1, b: 2 })).toEqual(['b: unknown key', '(root): checked 1']);
     const crossed = crossCheck(object({ a: number() }, { unknownKeys: 'ignore' }), (raw, at) => {
       if (raw.b !== undefined) at.problem('b is not allowed', { under: ['b'] });
     });

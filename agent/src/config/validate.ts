@@ -229,7 +229,10 @@ export type ObjectOutput<S extends Shape> = { [K in keyof S]: Output<S[K]> };
 
 export interface ObjectOptions {
   wrongType?: TypeProblem;
-  /** 'reject' (default): a key not in the shape is a problem, with the closest known key as a hint. */
+  /**
+   * 'reject' (default): a key not in the shape is a problem, with the closest known key as a hint. The known keys
+   * still make a usable value, so that checks across them run too.
+   */
   unknownKeys?: 'reject' | 'ignore';
 }
 
@@ -251,7 +254,6 @@ export function object<S extends Shape>(shape: S, options: ObjectOptions = {}): 
         if (known.includes(key)) continue;
         const guess = closest(key, known);
         at.problem(`unknown key${guess ? ` (did you mean ${guess}?)` : ''}`, { under: [key], selfContained: true });
-        shapeOk = false;
       }
     }
     return shapeOk ? (out as ObjectOutput<S>) : INVALID;
