@@ -106,7 +106,7 @@ describe('config validators', () => {
       '(root): sum 6',
     ]);
     // So does an unknown key: the known ones are still checked together.
-    expect(problems(refine(object({ a: number() }), (v, at) => at.problem(`checked ${v.a}`)), { a: 1, b: 2 })).toEqual(['b: unknown key', '(root): checked 1']);
+    expect(problems(refine(object({ limit: number() }), (v, at) => at.problem(`checked ${v.limit}`)), { limit: 1, colour: 2 })).toEqual(['colour: unknown key', '(root): checked 1']);
     const crossed = crossCheck(object({ a: number() }, { unknownKeys: 'ignore' }), (raw, at) => {
       if (raw.b !== undefined) at.problem('b is not allowed', { under: ['b'] });
     });
