@@ -1,6 +1,6 @@
 // The `collector` setting: one HOST:PORT address or several (a YAML list, or a comma-separated string from
 // VIGIL_COLLECTOR / --collector). The agent fails over between them (transport/endpoints.ts).
-import { INVALID, type Validator } from './validate.js';
+import { INVALID, type Validator } from '../validate.js';
 
 const ADDRESS_PROBLEM = 'is not a HOST:PORT address (examples: 127.0.0.1:7070, collector.example.com:7070, [::1]:7070)';
 

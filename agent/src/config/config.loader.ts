@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ENV_KEYS, parseFlags, type Command } from '../cli.js';
 import { rawConfigSchema, toAgentConfig, type AgentConfig } from './config.schema.js';
-import { validate, type Issue } from './validate.js';
+import { validate, type Issue } from '../validate.js';
 
 export interface ConfigSources {
   argv: readonly string[];

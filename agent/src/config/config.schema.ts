@@ -9,7 +9,7 @@ import { collectorList } from './collector-address.js';
 import { byteSize, duration } from './fields.js';
 import { scrapeListSchema, toScrapeTargets } from './scrape.schema.js';
 import { formatBytes } from './units.js';
-import { array, boolean, number, object, oneOf, optional, orInput, refine, record, string, transform, withDefault, type Output } from './validate.js';
+import { array, boolean, number, object, oneOf, optional, orInput, refine, record, string, transform, withDefault, type Output } from '../validate.js';
 
 const trimmed = transform(string(), (text) => text.trim());
 

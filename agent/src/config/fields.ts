@@ -2,7 +2,7 @@
 // messages naming the accepted forms.
 import { formatDuration, parseDuration } from '@vigil/proto';
 import { formatBytes, parseBytes } from './units.js';
-import { INVALID, type At, type Validator } from './validate.js';
+import { INVALID, type At, type Validator } from '../validate.js';
 
 /** A parsed number within [min, max], or a problem naming the bound it crosses. */
 function inRange(at: At, value: number, min: number | undefined, max: number | undefined, format: (n: number) => string): number | typeof INVALID {

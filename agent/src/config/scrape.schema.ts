@@ -5,7 +5,7 @@ import { caFile } from '../probes/probe.fields.js';
 import { regexProblem } from '../probes/probe.targets.js';
 import { COLLECTOR_LABELS, SCRAPE_LIMITS, SCRAPE_TARGET_LABEL, TEXTFILE_TARGET, type ScrapeTargetConfig } from './scrape.types.js';
 import { byteSize, duration } from './fields.js';
-import { array, boolean, INVALID, number, object, optional, orInput, record, refine, string, withDefault, type Output, type Validator } from './validate.js';
+import { array, boolean, INVALID, number, object, optional, orInput, record, refine, string, withDefault, type Output, type Validator } from '../validate.js';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const RESERVED_TARGET_LABELS: readonly string[] = [SCRAPE_TARGET_LABEL, ...COLLECTOR_LABELS];

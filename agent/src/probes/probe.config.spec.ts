@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validate } from '../config/validate.js';
+import { validate } from '../validate.js';
 import { agentConfig, configProblems as problems, parseProbe as parse } from '../../test/probes/helpers.js';
 import { parseHostPort } from './probe.targets.js';
 

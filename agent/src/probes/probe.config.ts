@@ -6,7 +6,7 @@ import { isIP } from 'node:net';
 import {
   array, At, crossCheck, expecting, INVALID, isMap, number, object, optional, record, refine, transform, withDefault,
   type ObjectOutput, type Shape, type Validator,
-} from '../config/validate.js';
+} from '../validate.js';
 import {
   DNS_RECORD_TYPES, HTTP_METHODS, PROBE_TYPES, type DnsProbeConfig, type DnsRecordType, type HttpMethod, type HttpProbeConfig,
   type ProbeConfig, type ProbeType, type ProcessProbeConfig, type TcpProbeConfig,

@@ -2,7 +2,7 @@
 // strict keys. Each problem is reported at its key's own path, and every problem of a probe in one pass.
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { isValidLabelName, LIMITS, parseDuration } from '@vigil/proto';
-import { boolean, crossCheck, expecting, optional, record, refine, string, type At } from '../config/validate.js';
+import { boolean, crossCheck, expecting, optional, record, refine, string, type At } from '../validate.js';
 import { PROBE_LIMITS, RESERVED_PROBE_LABELS, type ProbeCommon } from './probe.config.types.js';
 import { regexProblem } from './probe.targets.js';
 

@@ -7,7 +7,7 @@ import { Server as TlsServer } from 'node:tls';
 import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Sample, SampleSink } from '../../src/pipeline/types.js';
-import { object, validate } from '../../src/config/validate.js';
+import { object, validate } from '../../src/validate.js';
 import { probeListSchema, type ProbeConfig } from '../../src/probes/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));

@@ -1,11 +1,12 @@
 // The agent's configuration validators: small composable functions that check one value each, report every
 // problem at its key path, and return the typed, normalised value. Written by hand instead of using zod, whose
-// loading alone cost the agent about 6.6 MiB of its resident memory (docs/agent.md, "Footprint").
+// loading alone cost the agent about 6.6 MiB of its resident memory (docs/agent.md, "Footprint"); used by config/ and probes/.
 //
-// A validator returns INVALID when the value does not have the expected shape (wrong type, unknown key, text
-// that does not parse); checks that combine several values (refine) then do not run, so that they only ever
-// see well-typed input. A value of the right shape that breaks a rule (out of range, bad name) is reported and
-// returned all the same, so that the checks above it still run and every problem is listed in one pass.
+// A validator returns INVALID when the value does not have the expected shape (wrong type, text that does not
+// parse); checks that combine several values (refine) then do not run, so that they only ever see well-typed
+// input. A value of the right shape that breaks a rule (out of range, bad name, an unknown key beside the known
+// ones) is reported and returned all the same, so that the checks above it still run and every problem is listed
+// in one pass.
 
 export type PathKey = string | number;
 
