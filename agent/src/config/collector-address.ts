@@ -1,6 +1,6 @@
 // The `collector` setting: one HOST:PORT address or several (a YAML list, or a comma-separated string from
 // VIGIL_COLLECTOR / --collector). The agent fails over between them (transport/endpoints.ts).
-import { z } from 'zod';
+import { INVALID, type Validator } from '../validate.js';
 
 const ADDRESS_PROBLEM = 'is not a HOST:PORT address (examples: 127.0.0.1:7070, collector.example.com:7070, [::1]:7070)';
 
@@ -22,23 +22,24 @@ export function formatHostPort(host: string, port: number): string {
  * One address or a list of them, validated to a non-empty list without repeats. A single address keeps its
  * problems under `collector`; list items are named by index (`collector.1`), with the offending item as the value.
  */
-export const collectorList = z.unknown().transform((value, ctx): string[] => {
+export const collectorList: Validator<string[]> = (value, at) => {
   const items = typeof value === 'string' ? value.split(',').map((item) => item.trim()) : value;
   if (!Array.isArray(items)) {
-    ctx.addIssue({ code: 'custom', message: 'is not a HOST:PORT address or a list of them' });
-    return z.NEVER;
+    at.problem('is not a HOST:PORT address or a list of them');
+    return INVALID;
   }
   if (items.length === 0) {
-    ctx.addIssue({ code: 'custom', message: 'must list at least one HOST:PORT address' });
-    return z.NEVER;
+    at.problem('must list at least one HOST:PORT address');
+    return INVALID;
   }
   const single = typeof value === 'string' && items.length === 1;
+  const before = at.issues.length;
   const seen = new Set<string>();
   items.forEach((item: unknown, index) => {
-    const where = single ? {} : { path: [index], params: { value: item } };
-    if (typeof item !== 'string' || !parseHostPort(item)) ctx.addIssue({ code: 'custom', message: ADDRESS_PROBLEM, ...where });
-    else if (seen.has(item)) ctx.addIssue({ code: 'custom', message: 'is listed twice', ...where });
+    const where = single ? {} : { under: [index], value: item };
+    if (typeof item !== 'string' || !parseHostPort(item)) at.problem(ADDRESS_PROBLEM, where);
+    else if (seen.has(item)) at.problem('is listed twice', where);
     else seen.add(item);
   });
-  return items as string[];
-});
+  return at.issues.length > before ? INVALID : (items as string[]);
+};

@@ -1,11 +1,11 @@
 // Builds the agent configuration from defaults < YAML file < VIGIL_* environment < flags, validates it once and
 // reports every problem with its key path, the offending value and where that value came from.
 import { accessSync, constants, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { ENV_KEYS, parseFlags, type Command } from '../cli.js';
 import { rawConfigSchema, toAgentConfig, type AgentConfig } from './config.schema.js';
+import { validate, type Issue } from '../validate.js';
 
 export interface ConfigSources {
   argv: readonly string[];
@@ -51,15 +51,15 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     origin.set(key, `from --${key.replace(/_/g, '-')}`);
   }
 
-  const result = rawConfigSchema.safeParse(raw);
-  if (!result.success) {
-    for (const issue of result.error.issues) errors.push(...formatIssue(issue, raw, origin));
+  const result = validate(rawConfigSchema, raw);
+  if (!result.ok) {
+    for (const issue of result.issues) errors.push(formatIssue(issue, raw, origin));
   }
   if (raw.collector === undefined) errors.push('collector: is required (set collector in the config file, VIGIL_COLLECTOR or --collector)');
   if (raw.token === undefined) errors.push('token: is required (set token in the config file, VIGIL_TOKEN or --token)');
-  if (!result.success || errors.length > 0) return { status: 'error', errors, command, configFile };
+  if (!result.ok || errors.length > 0) return { status: 'error', errors, command, configFile };
 
-  const config = toAgentConfig({ ...result.data, collector: result.data.collector!, token: result.data.token! }, sources.cwd);
+  const config = toAgentConfig({ ...result.value, collector: result.value.collector!, token: result.value.token! }, sources.cwd);
   errors.push(...tlsProblems(config));
   if (errors.length > 0) return { status: 'error', errors, command, configFile };
   return { status: 'ok', config, configFile, command };
@@ -77,6 +77,8 @@ function readYaml(file: string, read: (file: string) => string): { value: Record
   } catch (error) {
     return { error: `config file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
   }
+  // Loaded only when there is a file to read: configured by flags and environment alone, the agent does without it.
+  const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
@@ -98,71 +100,14 @@ function valueAt(root: unknown, keys: readonly PropertyKey[]): unknown {
   return node;
 }
 
-function formatIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>, origin: Map<string, string>): string[] {
+/** `KEY: VALUE problem (from SOURCE)`; the value is left out when the message names it already. */
+function formatIssue(issue: Issue, raw: Record<string, unknown>, origin: Map<string, string>): string {
   const where = issue.path.map(String).join('.');
   const from = origin.get(String(issue.path[0] ?? ''));
   const suffix = from ? ` (${from})` : '';
-  if (issue.code === 'unrecognized_keys') {
-    const known = knownKeysAt(issue.path);
-    return issue.keys.map((key) => {
-      const guess = closest(key, known);
-      return `${where ? `${where}.` : ''}${key}: unknown key${guess ? ` (did you mean ${guess}?)` : ''}`;
-    });
-  }
-  // A custom issue may carry the offending value itself (an item of a comma-separated setting).
-  const carried = issue.code === 'custom' ? (issue.params as { value?: unknown } | undefined)?.value : undefined;
-  const value = carried ?? valueAt(raw, issue.path);
-  const shown = value === undefined ? '' : `${JSON.stringify(value)} `;
-  let message: string = issue.message;
-  if (issue.code === 'invalid_type') message = `is not a ${issue.expected}`;
-  else if (issue.code === 'invalid_value') message = `is not one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-  else if (issue.code === 'too_small' && issue.origin === 'number') message = `is below the minimum ${String(issue.minimum)}`;
-  else if (issue.code === 'too_big' && issue.origin === 'number') message = `is above the maximum ${String(issue.maximum)}`;
-  return [`${where || '(top level)'}: ${shown}${message}${suffix}`];
-}
-
-/** Keys the schema accepts at a path, for "did you mean" hints. */
-function knownKeysAt(keys: readonly PropertyKey[]): string[] {
-  let schema: unknown = rawConfigSchema;
-  for (const key of keys) {
-    const shape = objectShape(schema);
-    if (!shape) return [];
-    schema = shape[String(key)];
-  }
-  return Object.keys(objectShape(schema) ?? {});
-}
-
-function objectShape(schema: unknown): Record<string, unknown> | undefined {
-  // Unwrap defaults/optionals/pipes to reach the object schema.
-  let node = schema as { shape?: Record<string, unknown>; def?: { innerType?: unknown; in?: unknown } } | undefined;
-  for (let i = 0; node && i < 8; i++) {
-    if (node.shape) return node.shape;
-    node = (node.def?.innerType ?? node.def?.in) as typeof node;
-  }
-  return undefined;
-}
-
-function closest(word: string, candidates: string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(word.length / 3)) + 1;
-  for (const candidate of candidates) {
-    const d = editDistance(word, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
+  const value = 'value' in issue ? issue.value : valueAt(raw, issue.path);
+  const shown = issue.selfContained || value === undefined ? '' : `${JSON.stringify(value)} `;
+  return `${where || '(top level)'}: ${shown}${issue.message}${suffix}`;
 }
 
 function tlsProblems(config: AgentConfig): string[] {

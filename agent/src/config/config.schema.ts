@@ -1,24 +1,29 @@
-// The agent's configuration: one zod schema for the merged YAML/env/flag input (snake_case keys, unknown keys
+// The agent's configuration: one validator for the merged YAML/env/flag input (snake_case keys, unknown keys
 // rejected), producing the typed camelCase AgentConfig the rest of the agent receives.
 import path from 'node:path';
-import { z } from 'zod';
 import { formatDuration, labelSetProblem } from '@vigil/proto';
-import { probeListSchema } from '../probes/index.js';
+import { probeListSchema } from '../probes/probe.config.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../log.js';
 import type { ScrapeTargetConfig } from './scrape.types.js';
 import { collectorList } from './collector-address.js';
 import { byteSize, duration } from './fields.js';
 import { scrapeListSchema, toScrapeTargets } from './scrape.schema.js';
 import { formatBytes } from './units.js';
+import { array, boolean, number, object, oneOf, optional, orInput, refine, record, string, transform, withDefault, type Output } from '../validate.js';
 
-const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' });
+const trimmed = transform(string(), (text) => text.trim());
 
-const labelMap = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
-  const problem = labelSetProblem(labels);
-  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+/** A string, trimmed, that must not be empty. */
+const nonEmpty = refine(trimmed, (text, at) => {
+  if (text === '') at.problem('must not be empty');
 });
 
-const patternList = z.array(nonEmpty);
+const labelMap = refine(record(string()), (labels, at) => {
+  const problem = labelSetProblem(labels);
+  if (problem) at.problem(problem);
+});
+
+const patternList = array(nonEmpty);
 
 /** Filesystem types never worth reporting: kernel and virtual filesystems, container layers, read-only images. */
 export const DEFAULT_EXCLUDED_FS_TYPES = [
@@ -33,57 +38,64 @@ export const DEFAULT_EXCLUDED_MOUNTPOINTS = [
 export const DEFAULT_EXCLUDED_DEVICES = ['loop*', 'ram*', 'zram*', 'fd*'];
 export const DEFAULT_EXCLUDED_INTERFACES = ['lo'];
 
-export const rawConfigSchema = z.strictObject({
-  collector: collectorList.optional(),
-  token: nonEmpty.optional(),
-  interval: duration({ min: 1000, max: 3_600_000 }).prefault('10s'),
-  spool_dir: nonEmpty.default('./data/spool'),
-  id: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,128}$/, { error: 'must be 1-128 characters of letters, digits, ".", "_", ":" or "-"' }).optional(),
-  hostname: nonEmpty.optional(),
-  labels: labelMap.default({}),
-  host_root: nonEmpty.default('/'),
-  tls: z
-    .strictObject({
-      enabled: z.boolean().default(false),
-      ca: nonEmpty.optional(),
-      cert: nonEmpty.optional(),
-      key: nonEmpty.optional(),
-      server_name: nonEmpty.optional(),
-    })
-    .prefault({}),
-  spool: z
-    .strictObject({
-      max_bytes: byteSize(1 << 20).prefault('256MiB'),
-      max_age: duration({ min: 60_000 }).prefault('7d'),
-      memory_max_bytes: byteSize(64 << 10).prefault('8MiB'),
-    })
-    .prefault({}),
-  batch: z
-    .strictObject({
-      max_samples: z.number().int().min(100).max(1_000_000).default(10_000),
-      max_age: duration({ min: 100 }).prefault('10s'),
-    })
-    .prefault({}),
-  shutdown_grace: duration({ max: 600_000 }).prefault('5s'),
-  log_level: z.enum(LOG_LEVELS).default('info'),
-  log: z.strictObject({ format: z.enum(LOG_FORMATS).default('text') }).prefault({}),
-  filesystems: z
-    .strictObject({
-      exclude_types: patternList.default(DEFAULT_EXCLUDED_FS_TYPES),
-      exclude_mountpoints: patternList.default(DEFAULT_EXCLUDED_MOUNTPOINTS),
-    })
-    .prefault({}),
-  disks: z.strictObject({ exclude_devices: patternList.default(DEFAULT_EXCLUDED_DEVICES) }).prefault({}),
-  network: z
-    .strictObject({ exclude_interfaces: patternList.default(DEFAULT_EXCLUDED_INTERFACES) })
-    .prefault({}),
+const AGENT_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export const rawConfigSchema = object({
+  collector: optional(collectorList),
+  token: optional(nonEmpty),
+  interval: orInput(duration({ min: 1000, max: 3_600_000 }), '10s'),
+  spool_dir: withDefault(nonEmpty, './data/spool'),
+  id: optional(
+    refine(trimmed, (id, at) => {
+      if (!AGENT_ID_RE.test(id)) at.problem('must be 1-128 characters of letters, digits, ".", "_", ":" or "-"');
+    }),
+  ),
+  hostname: optional(nonEmpty),
+  labels: withDefault(labelMap, {}),
+  host_root: withDefault(nonEmpty, '/'),
+  tls: orInput(
+    object({
+      enabled: withDefault(boolean(), false),
+      ca: optional(nonEmpty),
+      cert: optional(nonEmpty),
+      key: optional(nonEmpty),
+      server_name: optional(nonEmpty),
+    }),
+    {},
+  ),
+  spool: orInput(
+    object({
+      max_bytes: orInput(byteSize(1 << 20), '256MiB'),
+      max_age: orInput(duration({ min: 60_000 }), '7d'),
+      memory_max_bytes: orInput(byteSize(64 << 10), '8MiB'),
+    }),
+    {},
+  ),
+  batch: orInput(
+    object({
+      max_samples: withDefault(number({ integer: true, min: 100, max: 1_000_000 }), 10_000),
+      max_age: orInput(duration({ min: 100 }), '10s'),
+    }),
+    {},
+  ),
+  shutdown_grace: orInput(duration({ max: 600_000 }), '5s'),
+  log_level: withDefault(oneOf(LOG_LEVELS), 'info'),
+  log: orInput(object({ format: withDefault(oneOf(LOG_FORMATS), 'text') }), {}),
+  filesystems: orInput(
+    object({
+      exclude_types: withDefault(patternList, DEFAULT_EXCLUDED_FS_TYPES),
+      exclude_mountpoints: withDefault(patternList, DEFAULT_EXCLUDED_MOUNTPOINTS),
+    }),
+    {},
+  ),
+  disks: orInput(object({ exclude_devices: withDefault(patternList, DEFAULT_EXCLUDED_DEVICES) }), {}),
+  network: orInput(object({ exclude_interfaces: withDefault(patternList, DEFAULT_EXCLUDED_INTERFACES) }), {}),
   probes: probeListSchema,
   scrape: scrapeListSchema,
-  textfile_dir: nonEmpty.optional(),
+  textfile_dir: optional(nonEmpty),
 });
 
-export type RawConfig = z.input<typeof rawConfigSchema>;
-type ParsedConfig = z.output<typeof rawConfigSchema>;
+type ParsedConfig = Output<typeof rawConfigSchema>;
 
 export interface TlsConfig {
   enabled: boolean;

@@ -1,92 +1,98 @@
 // The `scrape:` list of agent.yaml: Prometheus/OpenMetrics endpoints on the host. Validated once, at start, each
 // problem at its key's path (scrape.1.timeout); turned into ScrapeTargetConfig with defaults resolved.
-import { z } from 'zod';
 import { formatDuration, isValidLabelName, LIMITS } from '@vigil/proto';
 import { caFile } from '../probes/probe.fields.js';
 import { regexProblem } from '../probes/probe.targets.js';
 import { COLLECTOR_LABELS, SCRAPE_LIMITS, SCRAPE_TARGET_LABEL, TEXTFILE_TARGET, type ScrapeTargetConfig } from './scrape.types.js';
 import { byteSize, duration } from './fields.js';
+import { array, boolean, INVALID, number, object, optional, orInput, record, refine, string, withDefault, type Output, type Validator } from '../validate.js';
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/;
 const RESERVED_TARGET_LABELS: readonly string[] = [SCRAPE_TARGET_LABEL, ...COLLECTOR_LABELS];
 
-const targetName = z.string().superRefine((value, ctx) => {
+const targetName = refine(string(), (value, at) => {
   if (!NAME_RE.test(value) || value.length > SCRAPE_LIMITS.nameLength) {
-    ctx.addIssue({ code: 'custom', message: `is not a valid target name (letters, digits, "_", ".", ":", "-"; starts with a letter or digit; at most ${SCRAPE_LIMITS.nameLength} characters)` });
+    at.problem(`is not a valid target name (letters, digits, "_", ".", ":", "-"; starts with a letter or digit; at most ${SCRAPE_LIMITS.nameLength} characters)`);
   } else if (value === TEXTFILE_TARGET) {
-    ctx.addIssue({ code: 'custom', message: `is the name of the textfile collector's samples; choose another` });
+    at.problem(`is the name of the textfile collector's samples; choose another`);
   }
 });
 
-const scrapeUrl = z.string().superRefine((value, ctx) => {
+const scrapeUrl = refine(string(), (value, at) => {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    ctx.addIssue({ code: 'custom', message: 'is not a valid URL (example: http://127.0.0.1:9100/metrics)' });
+    at.problem('is not a valid URL (example: http://127.0.0.1:9100/metrics)');
     return;
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: 'only http:// and https:// endpoints can be scraped' });
-  else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'credentials in the URL are not supported (they would be logged)' });
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') at.problem('only http:// and https:// endpoints can be scraped');
+  else if (url.username || url.password) at.problem('credentials in the URL are not supported (they would be logged)');
 });
 
-/** A list of regular expressions on the metric name, compiled anchored into one alternation. */
-const nameRegexes = z
-  .array(z.string())
-  .min(1, { error: 'list at least one regular expression, or leave the key out' })
-  .superRefine((sources, ctx) => {
-    sources.forEach((source, i) => {
-      const problem = regexProblem(source);
-      if (problem) ctx.addIssue({ code: 'custom', path: [i], message: problem });
-    });
-  })
-  .transform((sources) => new RegExp(`^(?:${sources.map((s) => `(?:${s})`).join('|')})$`));
+const regexSources = array(string(), { nonEmpty: 'list at least one regular expression, or leave the key out' });
+/** Stands in for a list with a bad expression: the problem is reported, and the targets' cross-key checks still run. */
+const NEVER_MATCHES = /(?!)/;
 
-const targetLabels = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+/** A list of regular expressions on the metric name, compiled anchored into one alternation. */
+const nameRegexes: Validator<RegExp> = (value, at) => {
+  const sources = regexSources(value, at);
+  if (sources === INVALID) return INVALID;
+  let usable = sources.length > 0;
+  sources.forEach((source, i) => {
+    const problem = regexProblem(source);
+    if (problem) at.problem(problem, { under: [i] });
+    if (problem) usable = false;
+  });
+  return usable ? new RegExp(`^(?:${sources.map((s) => `(?:${s})`).join('|')})$`) : NEVER_MATCHES;
+};
+
+const targetLabels = refine(record(string()), (labels, at) => {
   const names = Object.keys(labels);
-  if (names.length > SCRAPE_LIMITS.userLabels) ctx.addIssue({ code: 'custom', message: `too many labels (${names.length} > ${SCRAPE_LIMITS.userLabels})` });
+  if (names.length > SCRAPE_LIMITS.userLabels) at.problem(`too many labels (${names.length} > ${SCRAPE_LIMITS.userLabels})`);
   for (const name of names) {
-    if (RESERVED_TARGET_LABELS.includes(name)) ctx.addIssue({ code: 'custom', path: [name], message: `label "${name}" is set by Vigil and cannot be configured` });
-    else if (!isValidLabelName(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'is not a valid label name (letters, digits and "_", not starting with a digit or "__")' });
-    else if (labels[name]!.length > LIMITS.labelValueLength) ctx.addIssue({ code: 'custom', path: [name], message: `label value longer than ${LIMITS.labelValueLength} characters` });
+    if (RESERVED_TARGET_LABELS.includes(name)) at.problem(`label "${name}" is set by Vigil and cannot be configured`, { under: [name] });
+    else if (!isValidLabelName(name)) at.problem('is not a valid label name (letters, digits and "_", not starting with a digit or "__")', { under: [name] });
+    else if (labels[name]!.length > LIMITS.labelValueLength) at.problem(`label value longer than ${LIMITS.labelValueLength} characters`, { under: [name] });
   }
 });
 
-const scrapeTarget = z
-  .strictObject({
+const scrapeTarget = refine(
+  object({
     name: targetName,
     url: scrapeUrl,
-    interval: duration({ min: SCRAPE_LIMITS.minIntervalMs, max: SCRAPE_LIMITS.maxIntervalMs }).optional(),
-    timeout: duration({ min: SCRAPE_LIMITS.minTimeoutMs }).optional(),
-    metrics_allow: nameRegexes.optional(),
-    metrics_deny: nameRegexes.optional(),
-    labels: targetLabels.default({}),
-    max_series: z.number().int().min(1).max(SCRAPE_LIMITS.maxMaxSeries).default(SCRAPE_LIMITS.defaultMaxSeries),
-    max_bytes: byteSize(1024, SCRAPE_LIMITS.maxMaxBytes).prefault(SCRAPE_LIMITS.defaultMaxBytes),
-    tls_verify: z.boolean().default(true),
-    ca: caFile.optional(),
-  })
-  .superRefine((target, ctx) => {
+    interval: optional(duration({ min: SCRAPE_LIMITS.minIntervalMs, max: SCRAPE_LIMITS.maxIntervalMs })),
+    timeout: optional(duration({ min: SCRAPE_LIMITS.minTimeoutMs })),
+    metrics_allow: optional(nameRegexes),
+    metrics_deny: optional(nameRegexes),
+    labels: withDefault(targetLabels, {}),
+    max_series: withDefault(number({ integer: true, min: 1, max: SCRAPE_LIMITS.maxMaxSeries }), SCRAPE_LIMITS.defaultMaxSeries),
+    max_bytes: orInput(byteSize(1024, SCRAPE_LIMITS.maxMaxBytes), SCRAPE_LIMITS.defaultMaxBytes),
+    tls_verify: withDefault(boolean(), true),
+    ca: optional(caFile),
+  }),
+  (target, at) => {
     if (target.timeout !== undefined && target.interval !== undefined && target.timeout > target.interval) {
-      ctx.addIssue({ code: 'custom', path: ['timeout'], message: `is longer than the interval ${formatDuration(target.interval)}` });
+      at.problem(`is longer than the interval ${formatDuration(target.interval)}`, { under: ['timeout'] });
     }
     const https = target.url.startsWith('https:');
-    if (!https && (target.ca !== undefined || !target.tls_verify)) ctx.addIssue({ code: 'custom', path: [target.ca !== undefined ? 'ca' : 'tls_verify'], message: 'only applies to https:// URLs' });
-  });
+    if (!https && (target.ca !== undefined || !target.tls_verify)) at.problem('only applies to https:// URLs', { under: [target.ca !== undefined ? 'ca' : 'tls_verify'] });
+  },
+);
 
-export const scrapeListSchema = z
-  .array(scrapeTarget)
-  .superRefine((targets, ctx) => {
+export const scrapeListSchema = withDefault(
+  refine(array(scrapeTarget), (targets, at) => {
     const seen = new Map<string, number>();
     targets.forEach((target, index) => {
       const previous = seen.get(target.name);
       if (previous === undefined) seen.set(target.name, index);
-      else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate target name (already used by the target at index ${previous})` });
+      else at.problem(`duplicate target name (already used by the target at index ${previous})`, { under: [index, 'name'] });
     });
-  })
-  .default([]);
+  }),
+  [],
+);
 
-export type ParsedScrapeTarget = z.output<typeof scrapeTarget>;
+export type ParsedScrapeTarget = Output<typeof scrapeTarget>;
 
 /** Resolves defaults that depend on the agent (its interval) and paths (relative to the working directory). */
 export function toScrapeTargets(parsed: readonly ParsedScrapeTarget[], agentIntervalMs: number, abs: (p: string) => string): ScrapeTargetConfig[] {

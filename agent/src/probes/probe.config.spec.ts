@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { probeListSchema } from './probe.config.js';
+import { validate } from '../validate.js';
+import { agentConfig, configProblems as problems, parseProbe as parse } from '../../test/probes/helpers.js';
 import { parseHostPort } from './probe.targets.js';
-
-const agentConfig = z.object({ probes: probeListSchema });
-const path = (parts: readonly PropertyKey[]) => parts.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
-function problems(probes: unknown): string[] {
-  const result = agentConfig.safeParse({ probes });
-  return result.success ? [] : result.error.issues.map((issue) => `${path(issue.path)}: ${issue.message}`);
-}
-function parse(probe: Record<string, unknown>) {
-  const result = agentConfig.safeParse({ probes: [probe] });
-  if (!result.success) throw new Error(result.error.message);
-  return result.data.probes[0]!;
-}
 
 describe('probe config', () => {
   it('defaults to no probes', () => {
-    expect(agentConfig.parse({}).probes).toEqual([]);
+    expect(validate(agentConfig, {})).toEqual({ ok: true, value: { probes: [] } });
   });
 
   it('applies defaults: interval 10s, timeout min(interval, 5s), GET, any 2xx, redirects, verification', () => {

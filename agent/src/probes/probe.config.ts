@@ -1,111 +1,135 @@
-// The `probes:` section of agent.yaml: one zod schema that validates every key once, at start,
+// The `probes:` section of agent.yaml: one validator that checks every key once, at start,
 // and turns the operator's snake_case YAML into the typed, normalised configs the runner uses
-// (probe.config.types.ts). Shared field schemas: probe.fields.ts; target parsers: probe.targets.ts.
+// (probe.config.types.ts). Shared field validators: probe.fields.ts; target parsers: probe.targets.ts.
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import {
+  array, At, crossCheck, expecting, INVALID, isMap, number, object, optional, record, refine, transform, withDefault,
+  type ObjectOutput, type Shape, type Validator,
+} from '../validate.js';
 import {
   DNS_RECORD_TYPES, HTTP_METHODS, PROBE_TYPES, type DnsProbeConfig, type DnsRecordType, type HttpMethod, type HttpProbeConfig,
   type ProbeConfig, type ProbeType, type ProcessProbeConfig, type TcpProbeConfig,
 } from './probe.config.types.js';
-import {
-  ALWAYS_ON_OBJECTS, caFile, checkKeys, checkTiming, common, commonShape, expecting, flag, nonEmpty, regex, text,
-} from './probe.fields.js';
+import { caFile, checkKeys, checkTiming, common, commonShape, flag, nonEmpty, regex, text } from './probe.fields.js';
 import { normaliseDnsValue, parseHostPort, type HostPort } from './probe.targets.js';
 
 const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection'];
 
+/** The probe's type key, checked by the dispatch in probeSchema; listed in the shape for the allowed keys. */
+const typeKey = text();
+
+/**
+ * One probe type: its fields (unknown keys reported by checkKeys, with the allowed ones), the checks across
+ * keys (run whatever the fields' problems), then `build` once the probe has no problem at all.
+ */
+function probeType<S extends Shape, C>(type: ProbeType, shape: S, check: (raw: Record<string, unknown>, at: At) => void, build: (parsed: ObjectOutput<S>) => C): Validator<C> {
+  const allowed = Object.keys(shape);
+  const fields = crossCheck(object(shape, { unknownKeys: 'ignore' }), (raw, at) => {
+    checkKeys(raw, allowed, type, at);
+    checkTiming(raw, at);
+    check(raw, at);
+  });
+  return transform(fields, build);
+}
+
+const httpUrl = refine(text('a URL'), (value, at) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    at.problem(`${JSON.stringify(value)} is not a valid URL`);
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') at.problem(`${JSON.stringify(value)}: only http:// and https:// URLs can be probed`);
+  else if (url.username || url.password) at.problem('credentials in the URL would end up in the target label; use headers (Authorization) instead');
+});
+
+const headers = crossCheck(record(text('a string header value'), expecting('a map of header names to values')), (raw, at) => {
+  for (const [name, value] of Object.entries(raw)) {
+    try {
+      validateHeaderName(name);
+      if (typeof value === 'string') validateHeaderValue(name, value);
+    } catch (err) {
+      at.problem(`invalid header: ${(err as Error).message}`, { under: [name] });
+      continue;
+    }
+    if (FRAMING_HEADERS.includes(name.toLowerCase())) at.problem(`header ${name} is managed by the probe`, { under: [name] });
+  }
+});
+
 const httpShape = {
   ...commonShape,
-  type: z.literal('http'),
-  url: text('a URL').superRefine((value, ctx) => {
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a valid URL` });
-      return;
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)}: only http:// and https:// URLs can be probed` });
-    else if (url.username || url.password) ctx.addIssue({ code: 'custom', message: 'credentials in the URL would end up in the target label; use headers (Authorization) instead' });
-  }),
-  method: text('an HTTP method').superRefine((value, ctx) => {
-    if (!(HTTP_METHODS as readonly string[]).includes(value.toUpperCase())) ctx.addIssue({ code: 'custom', message: `unsupported method ${JSON.stringify(value)} (one of ${HTTP_METHODS.join(', ')})` });
-  }).optional(),
-  headers: z.record(z.string(), text('a string header value')).superRefine((headers, ctx) => {
-    for (const [name, value] of Object.entries(headers)) {
-      try {
-        validateHeaderName(name);
-        if (typeof value === 'string') validateHeaderValue(name, value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', path: [name], message: `invalid header: ${(err as Error).message}` });
-        continue;
-      }
-      if (FRAMING_HEADERS.includes(name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [name], message: `header ${name} is managed by the probe` });
-    }
-  }, ALWAYS_ON_OBJECTS).optional(),
-  body: text().optional(),
-  expect_status: z.array(z.int(expecting('an HTTP status code')).min(100, 'status codes are 100-599').max(599, 'status codes are 100-599'), expecting('a list of status codes'))
-    .min(1, 'list at least one status code, or leave the key out to accept any 2xx')
-    .optional(),
-  body_match: regex.optional(),
-  body_not_match: regex.optional(),
+  type: typeKey,
+  url: httpUrl,
+  method: optional(
+    refine(text('an HTTP method'), (value, at) => {
+      if (!(HTTP_METHODS as readonly string[]).includes(value.toUpperCase())) at.problem(`unsupported method ${JSON.stringify(value)} (one of ${HTTP_METHODS.join(', ')})`);
+    }),
+  ),
+  headers: optional(headers),
+  body: optional(text()),
+  expect_status: optional(
+    array(number({ integer: true, min: 100, max: 599, wrongType: expecting('an HTTP status code'), tooSmall: 'status codes are 100-599', tooBig: 'status codes are 100-599' }), {
+      wrongType: expecting('a list of status codes'),
+      nonEmpty: 'list at least one status code, or leave the key out to accept any 2xx',
+    }),
+  ),
+  body_match: optional(regex),
+  body_not_match: optional(regex),
   follow_redirects: flag(),
   tls_verify: flag(),
-  ca: caFile.optional(),
+  ca: optional(caFile),
 };
 
-const httpProbe = z
-  .looseObject(httpShape)
-  .superRefine((raw, ctx) => {
-    checkKeys(raw, Object.keys(httpShape), 'http', ctx);
-    checkTiming(raw, ctx);
+const httpProbe = probeType(
+  'http',
+  httpShape,
+  (raw, at) => {
     const isHead = typeof raw.method === 'string' && raw.method.toUpperCase() === 'HEAD';
     for (const key of ['body_match', 'body_not_match'] as const) {
-      if (isHead && raw[key] !== undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'HEAD responses have no body to match' });
+      if (isHead && raw[key] !== undefined) at.problem('HEAD responses have no body to match', { under: [key] });
     }
-  }, ALWAYS_ON_OBJECTS)
-  .transform(
-    (raw): HttpProbeConfig => ({
-      ...common(raw, raw.url),
-      type: 'http',
-      url: raw.url,
-      method: (raw.method?.toUpperCase() ?? 'GET') as HttpMethod,
-      headers: { ...raw.headers },
-      body: raw.body,
-      expectStatus: raw.expect_status,
-      bodyMatch: raw.body_match,
-      bodyNotMatch: raw.body_not_match,
-      followRedirects: raw.follow_redirects ?? true,
-      tlsVerify: raw.tls_verify ?? true,
-      ca: raw.ca,
-    }),
-  );
+  },
+  (raw): HttpProbeConfig => ({
+    ...common(raw, raw.url),
+    type: 'http',
+    url: raw.url,
+    method: (raw.method?.toUpperCase() ?? 'GET') as HttpMethod,
+    headers: { ...raw.headers },
+    body: raw.body,
+    expectStatus: raw.expect_status,
+    bodyMatch: raw.body_match,
+    bodyNotMatch: raw.body_not_match,
+    followRedirects: raw.follow_redirects ?? true,
+    tlsVerify: raw.tls_verify ?? true,
+    ca: raw.ca,
+  }),
+);
 
 const tcpShape = {
   ...commonShape,
-  type: z.literal('tcp'),
-  target: text('HOST:PORT').superRefine((value, ctx) => {
+  type: typeKey,
+  target: refine(text('HOST:PORT'), (value, at) => {
     const parsed = parseHostPort(value, true);
-    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
+    if ('problem' in parsed) at.problem(parsed.problem);
   }),
-  send: text().optional(),
-  expect: regex.optional(),
+  send: optional(text()),
+  expect: optional(regex),
   tls: flag(),
   tls_verify: flag(),
-  ca: caFile.optional(),
+  ca: optional(caFile),
 };
 
-const tcpProbe = z
-  .looseObject(tcpShape)
-  .superRefine((raw, ctx) => {
-    checkKeys(raw, Object.keys(tcpShape), 'tcp', ctx);
-    checkTiming(raw, ctx);
+const tcpProbe = probeType(
+  'tcp',
+  tcpShape,
+  (raw, at) => {
     for (const key of ['tls_verify', 'ca'] as const) {
-      if (raw[key] !== undefined && raw.tls !== true) ctx.addIssue({ code: 'custom', path: [key], message: 'only applies with tls: true' });
+      if (raw[key] !== undefined && raw.tls !== true) at.problem('only applies with tls: true', { under: [key] });
     }
-  }, ALWAYS_ON_OBJECTS)
-  .transform((raw): TcpProbeConfig => {
+  },
+  (raw): TcpProbeConfig => {
     const { host, port } = parseHostPort(raw.target, true) as HostPort;
     return {
       ...common(raw, raw.target),
@@ -118,35 +142,39 @@ const tcpProbe = z
       tlsVerify: raw.tls_verify ?? true,
       ca: raw.ca,
     };
-  });
+  },
+);
 
 const HOSTNAME_RE = /^(?=.{1,253}\.?$)[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$/;
 
 const dnsShape = {
   ...commonShape,
-  type: z.literal('dns'),
+  type: typeKey,
   query: nonEmpty('a DNS name'),
-  record_type: text('a record type').superRefine((value, ctx) => {
-    if (!(DNS_RECORD_TYPES as readonly string[]).includes(value.toUpperCase())) ctx.addIssue({ code: 'custom', message: `unsupported record type ${JSON.stringify(value)} (one of ${DNS_RECORD_TYPES.join(', ')})` });
-  }).optional(),
-  expect: z.array(nonEmpty('a record value'), expecting('a list of record values')).min(1, 'list at least one value, or leave the key out').optional(),
-  server: text('HOST[:PORT]').superRefine((value, ctx) => {
-    const parsed = parseHostPort(value, false);
-    if ('problem' in parsed) ctx.addIssue({ code: 'custom', message: parsed.problem });
-    else if (isIP(parsed.host) === 0) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)}: the DNS server must be an IP address` });
-  }).optional(),
+  record_type: optional(
+    refine(text('a record type'), (value, at) => {
+      if (!(DNS_RECORD_TYPES as readonly string[]).includes(value.toUpperCase())) at.problem(`unsupported record type ${JSON.stringify(value)} (one of ${DNS_RECORD_TYPES.join(', ')})`);
+    }),
+  ),
+  expect: optional(array(nonEmpty('a record value'), { wrongType: expecting('a list of record values'), nonEmpty: 'list at least one value, or leave the key out' })),
+  server: optional(
+    refine(text('HOST[:PORT]'), (value, at) => {
+      const parsed = parseHostPort(value, false);
+      if ('problem' in parsed) at.problem(parsed.problem);
+      else if (isIP(parsed.host) === 0) at.problem(`${JSON.stringify(value)}: the DNS server must be an IP address`);
+    }),
+  ),
 };
 
-const dnsProbe = z
-  .looseObject(dnsShape)
-  .superRefine((raw, ctx) => {
-    checkKeys(raw, Object.keys(dnsShape), 'dns', ctx);
-    checkTiming(raw, ctx);
+const dnsProbe = probeType(
+  'dns',
+  dnsShape,
+  (raw, at) => {
     if (typeof raw.query !== 'string') return;
     const ptrByAddress = typeof raw.record_type === 'string' && raw.record_type.toUpperCase() === 'PTR' && isIP(raw.query) !== 0;
-    if (!ptrByAddress && !HOSTNAME_RE.test(raw.query)) ctx.addIssue({ code: 'custom', path: ['query'], message: `${JSON.stringify(raw.query)} is not a DNS name` });
-  }, ALWAYS_ON_OBJECTS)
-  .transform((raw): DnsProbeConfig => {
+    if (!ptrByAddress && !HOSTNAME_RE.test(raw.query)) at.problem(`${JSON.stringify(raw.query)} is not a DNS name`, { under: ['query'] });
+  },
+  (raw): DnsProbeConfig => {
     const recordType = (raw.record_type?.toUpperCase() ?? 'A') as DnsRecordType;
     let server: string | undefined;
     if (raw.server !== undefined) {
@@ -162,79 +190,73 @@ const dnsProbe = z
       expect: raw.expect?.map((value) => normaliseDnsValue(value, recordType)),
       server,
     };
-  });
-
+  },
+);
 
 const processShape = {
   ...commonShape,
-  type: z.literal('process'),
-  process_name: nonEmpty('a process name').optional(),
-  cmdline: regex.optional(),
-  min_count: z.int(expecting('a whole number')).min(1, 'must be at least 1').optional(),
+  type: typeKey,
+  process_name: optional(nonEmpty('a process name')),
+  cmdline: optional(regex),
+  min_count: optional(number({ integer: true, min: 1, wrongType: expecting('a whole number'), tooSmall: 'must be at least 1' })),
 };
 
-const processProbe = z
-  .looseObject(processShape)
-  .superRefine((raw, ctx) => {
-    checkKeys(raw, Object.keys(processShape), 'process', ctx);
-    checkTiming(raw, ctx);
+const processProbe = probeType(
+  'process',
+  processShape,
+  (raw, at) => {
     if ((raw.process_name === undefined) === (raw.cmdline === undefined)) {
-      ctx.addIssue({ code: 'custom', path: ['process_name'], message: 'set exactly one of process_name (exact name) or cmdline (regular expression)' });
+      at.problem('set exactly one of process_name (exact name) or cmdline (regular expression)', { under: ['process_name'] });
     }
-  }, ALWAYS_ON_OBJECTS)
-  .transform(
-    (raw): ProcessProbeConfig => ({
-      ...common(raw, (raw.process_name ?? raw.cmdline)!),
-      type: 'process',
-      processName: raw.process_name,
-      cmdline: raw.cmdline,
-      minCount: raw.min_count ?? 1,
-    }),
-  );
+  },
+  (raw): ProcessProbeConfig => ({
+    ...common(raw, (raw.process_name ?? raw.cmdline)!),
+    type: 'process',
+    processName: raw.process_name,
+    cmdline: raw.cmdline,
+    minCount: raw.min_count ?? 1,
+  }),
+);
 
-// Discriminated unions accept only objects, so the per-type transforms are applied after dispatch.
-const probeObjects = { http: httpProbe, tcp: tcpProbe, dns: dnsProbe, process: processProbe } as const;
+const probeTypes: Record<ProbeType, Validator<ProbeConfig>> = { http: httpProbe, tcp: tcpProbe, dns: dnsProbe, process: processProbe };
+const notAProbe = expecting('a probe (a map with name, type, ...)');
 
-const probeSchema = z
-  .looseObject({}, expecting('a probe (a map with name, type, ...)'))
-  .transform((raw: Record<string, unknown>, ctx) => {
-    // Read here rather than declared: a declared key makes zod report a missing type in its own words.
-    const type = raw.type;
-    if (typeof type !== 'string' || !(type in probeObjects)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['type'],
-        message: type === undefined ? `required (one of ${PROBE_TYPES.join(', ')})` : `unknown probe type ${JSON.stringify(type)} (one of ${PROBE_TYPES.join(', ')})`,
-      });
-      return z.NEVER;
-    }
-    const result = probeObjects[type as ProbeType].safeParse(raw);
-    if (result.success) return result.data as ProbeConfig;
-    for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
-    return z.NEVER;
-  });
+/** One probe: a map whose `type` picks the validator of the rest. */
+const probeSchema: Validator<ProbeConfig> = (value, at) => {
+  if (!isMap(value)) {
+    at.problem(notAProbe(value).message);
+    return INVALID;
+  }
+  const type = value.type;
+  if (typeof type !== 'string' || !(type in probeTypes)) {
+    at.problem(type === undefined ? `required (one of ${PROBE_TYPES.join(', ')})` : `unknown probe type ${JSON.stringify(type)} (one of ${PROBE_TYPES.join(', ')})`, { under: ['type'] });
+    return INVALID;
+  }
+  return probeTypes[type as ProbeType](value, at);
+};
+
 /**
- * Schema of the `probes:` list. Embed it as `probes: probeListSchema` in the agent config; issue
- * paths are relative (e.g. [1, 'timeout']), so the embedding adds the `probes` prefix.
- * Items are parsed one by one so that every problem of every probe is reported in one pass,
- * duplicate names included.
+ * Validator of the `probes:` list, embedded as `probes: probeListSchema` in the agent config. Items are checked
+ * one by one so that every problem of every probe is reported in one pass, duplicate names included. Every
+ * message names its offending value itself (selfContained): formatters need not repeat it.
  */
-export const probeListSchema = z
-  .array(z.unknown(), expecting('a list of probes'))
-  .transform((items, ctx): ProbeConfig[] => {
-    const configs: ProbeConfig[] = [];
-    const firstIndex = new Map<string, number>();
-    items.forEach((item, index) => {
-      const result = probeSchema.safeParse(item);
-      if (result.success) configs.push(result.data);
-      // params.selfContained: the message already names the offending value; formatters need not repeat it.
-      else for (const issue of result.error.issues) ctx.addIssue({ code: 'custom', path: [index, ...issue.path], message: issue.message, params: { selfContained: true } });
-      const name = (item as { name?: unknown } | null)?.name;
-      if (typeof name !== 'string') return;
-      const previous = firstIndex.get(name);
-      if (previous === undefined) firstIndex.set(name, index);
-      else ctx.addIssue({ code: 'custom', path: [index, 'name'], message: `duplicate probe name ${JSON.stringify(name)} (already used by the probe at index ${previous})`, params: { selfContained: true } });
-    });
-    return configs;
-  })
-  .default([]);
+export const probeListSchema = withDefault<ProbeConfig[]>((value, at) => {
+  if (!Array.isArray(value)) {
+    at.problem(expecting('a list of probes')(value).message, { selfContained: true });
+    return INVALID;
+  }
+  const configs: ProbeConfig[] = [];
+  const firstIndex = new Map<string, number>();
+  const problems = new At();
+  value.forEach((item: unknown, index) => {
+    const config = probeSchema(item, problems.key(index));
+    if (config !== INVALID) configs.push(config);
+    const name = (item as { name?: unknown } | null)?.name;
+    if (typeof name !== 'string') return;
+    const previous = firstIndex.get(name);
+    if (previous === undefined) firstIndex.set(name, index);
+    else problems.problem(`duplicate probe name ${JSON.stringify(name)} (already used by the probe at index ${previous})`, { under: [index, 'name'] });
+  });
+  for (const issue of problems.issues) at.problem(issue.message, { under: issue.path, selfContained: true });
+  return problems.issues.length > 0 ? INVALID : configs;
+}, []);

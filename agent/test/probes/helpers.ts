@@ -6,8 +6,8 @@ import type { AddressInfo, Server as NetServer, Socket } from 'node:net';
 import { Server as TlsServer } from 'node:tls';
 import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
 import type { Sample, SampleSink } from '../../src/pipeline/types.js';
+import { object, validate } from '../../src/validate.js';
 import { probeListSchema, type ProbeConfig } from '../../src/probes/index.js';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
@@ -21,24 +21,25 @@ export const EXPIRED_CERT = readFileSync(fixture('expired.crt'));
 export const NOW_MS = 1_800_000_000_000;
 export const fixedClock = { now: () => NOW_MS };
 
-const agentConfig = z.object({ probes: probeListSchema });
+/** The `probes:` key of agent.yaml alone. */
+export const agentConfig = object({ probes: probeListSchema }, { unknownKeys: 'ignore' });
 
-/** Formats a zod issue path the way the agent reports it: probes[1].timeout. */
+/** Formats an issue path the way the agent reports it: probes[1].timeout. */
 export function formatPath(path: readonly PropertyKey[]): string {
   return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : `${i ? '.' : ''}${String(part)}`)).join('');
 }
 
 /** Problems of a `probes:` section, one "path: message" line each. */
 export function configProblems(probes: unknown): string[] {
-  const result = agentConfig.safeParse({ probes });
-  return result.success ? [] : result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
+  const result = validate(agentConfig, { probes });
+  return result.ok ? [] : result.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`);
 }
 
 /** Parses a `probes:` section as agent.yaml would and fails loudly on problems. */
 export function parseProbes(probes: unknown[]): ProbeConfig[] {
-  const result = agentConfig.safeParse({ probes });
-  if (!result.success) throw new Error(result.error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join('\n'));
-  return result.data.probes;
+  const result = validate(agentConfig, { probes });
+  if (!result.ok) throw new Error(configProblems(probes).join('\n'));
+  return result.value.probes;
 }
 
 export function parseProbe(probe: Record<string, unknown>): ProbeConfig {
