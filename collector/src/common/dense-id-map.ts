@@ -30,6 +30,15 @@ export class DenseIdMap<T> {
     this.slots[id] = value;
   }
 
+  /** Forgets the id's value; true when it had one. */
+  delete(id: number): boolean {
+    if (id >= MAX_SLOT_ID) return this.large.delete(id);
+    if (this.slots[id] === undefined) return false;
+    this.slots[id] = undefined;
+    this.count--;
+    return true;
+  }
+
   *[Symbol.iterator](): IterableIterator<[number, T]> {
     for (let id = 0; id < this.slots.length; id++) {
       const value = this.slots[id];
