@@ -26,6 +26,14 @@ describe('DenseIdMap', () => {
     expect([...map]).toEqual([[3, 'again'], [7, 'seven']]);
   });
 
+  it('visits every entry in id order with forEach, large ids sorted too', () => {
+    const map = new DenseIdMap<string>();
+    for (const id of [2 ** 31, 9, 2 ** 25, 0, 4]) map.set(id, `v${id}`);
+    const seen: Array<[number, string]> = [];
+    map.forEach((value, id) => seen.push([id, value]));
+    expect(seen).toEqual([[0, 'v0'], [4, 'v4'], [9, 'v9'], [2 ** 25, `v${2 ** 25}`], [2 ** 31, `v${2 ** 31}`]]);
+  });
+
   it('refuses an id that is not a non-negative integer, naming it', () => {
     expect(() => new DenseIdMap<number>().set(-1, 0)).toThrow('series id must be a non-negative integer, got -1');
     expect(() => new DenseIdMap<number>().set(1.5, 0)).toThrow('series id must be a non-negative integer, got 1.5');

@@ -85,13 +85,18 @@ export class PendingLog {
     return this.rowCount > 0 && this.rows[this.rowHead]!.id <= rowId;
   }
 
-  /** Series with pending samples in rows with id <= endRowId, in id order: one compaction round. */
+  /**
+   * Series with pending samples in rows with id <= endRowId, in id order: one compaction round. A
+   * pass over the series in id order (their oldest sample's row) rather than a set of the rows'
+   * series sorted: with 100k series the set and the sort held the event loop ~100 ms (issue 14).
+   */
   seriesUpTo(endRowId: number): number[] {
-    const ids = new Set<number>();
-    for (let i = this.rowHead; i < this.rows.length && this.rows[i]!.id <= endRowId; i++) {
-      for (const id of this.rows[i]!.seriesIds) ids.add(id);
-    }
-    return [...ids].filter((id) => this.countUpTo(id, endRowId) > 0).sort((a, b) => a - b);
+    const ids: number[] = [];
+    const { slots } = this;
+    this.bySeries.forEach((p, id) => {
+      if (slots.rowId(p.head) <= endRowId) ids.push(id);
+    });
+    return ids;
   }
 
   /** Pending samples of a series in rows with id <= endRowId. */
