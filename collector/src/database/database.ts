@@ -63,13 +63,6 @@ export interface Database {
    * it waits for this one to finish.
    */
   transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T>;
-  /**
-   * Runs SQL text of several statements as one transaction, in one round trip to the engine (SQLite:
-   * BEGIN IMMEDIATE, the text and COMMIT in one exec; ROLLBACK when a statement fails). No parameters:
-   * values go in as literals built by sql-literals.ts. For a hot write whose statements would each wait
-   * for the event loop to come back (a group commit under ingest).
-   */
-  script(sql: string): Promise<void>;
   /** Runs VACUUM or a WAL checkpoint between transactions (PostgreSQL: VACUUM; checkpoints are its own). */
   maintenance(command: MaintenanceCommand): Promise<void>;
   /**

@@ -123,10 +123,6 @@ export class PostgresDatabase implements Database {
     return next;
   }
 
-  script(sql: string): Promise<void> {
-    return this.transaction((tx) => tx.exec(sql));
-  }
-
   maintenance(command: MaintenanceCommand): Promise<void> {
     // PostgreSQL checkpoints its write-ahead log itself.
     if (command !== 'VACUUM') return Promise.resolve();

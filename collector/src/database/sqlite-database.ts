@@ -92,18 +92,6 @@ export class SqliteDatabase implements Database, ReadConnection {
     });
   }
 
-  script(sql: string): Promise<void> {
-    return this.queued(async () => {
-      try {
-        await execRaw(this.db, `BEGIN IMMEDIATE;\n${sql};\nCOMMIT`);
-      } catch (error) {
-        // A statement (or COMMIT) failed with the transaction open; when BEGIN failed there is none.
-        await execRaw(this.db, 'ROLLBACK').catch(() => undefined);
-        throw error;
-      }
-    });
-  }
-
   /** Runs `job` after every transaction and maintenance queued before it. */
   private queued<T>(job: () => Promise<T>): Promise<T> {
     const next = this.txQueue.then(job);

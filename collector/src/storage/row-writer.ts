@@ -1,5 +1,4 @@
 import type { PreparedWrite, SqlParams, SqlValue, Transaction } from '../database/database.js';
-import { blobLiteral, intLiteral, textLiteral } from '../database/sql-literals.js';
 import type { ChunkWrite } from './compaction.js';
 
 const ROWS_PER_STATEMENT = 400;
@@ -30,12 +29,6 @@ const FROM_JSON = {
   progress: 'INSERT INTO compaction_progress (series_id, log_id) SELECT value, ? FROM json_each(?) WHERE true ON CONFLICT (series_id) DO UPDATE SET log_id = excluded.log_id',
 } as const;
 
-/** A FROM_JSON statement with its one parameter written in as a text literal (for a script). */
-function withJson(sql: string, rows: unknown): string {
-  // A function, not a string, as replacement: `$'` and the like in the JSON must stay as they are.
-  return sql.replace('json_each(?)', () => `json_each(${textLiteral(JSON.stringify(rows))})`);
-}
-
 export function blob(bytes: Uint8Array): Buffer {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
@@ -63,25 +56,14 @@ export class RowWriter {
     return this.run(tx, 'json:chunk', () => FROM_JSON.chunk, [`[${rows.join(',')}]`]);
   }
 
-  /**
-   * One group commit as SQL text for Database.script (one round trip instead of one per statement plus
-   * BEGIN and COMMIT, each waiting for the busy event loop): new series, rows [id, key, metric, labels
-   * (JSON text), kind, created_ms]; the log row; the streams' sequences, rows [agent_id, epoch,
-   * last_seq, holes, updated_ms].
-   */
-  groupCommitSql(
-    series: ReadonlyArray<readonly [number, string, string, string, string, number]>,
-    log: { id: number; createdMs: number; batches: number; samples: number; data: Uint8Array } | undefined,
-    sequences: ReadonlyArray<readonly [string, string, number, string, number]>,
-  ): string {
-    const out: string[] = [];
-    if (series.length > 0) out.push(withJson(FROM_JSON.series, series));
-    if (log) {
-      const { id, createdMs, batches, samples, data } = log;
-      out.push(`INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (${intLiteral(id)}, ${intLiteral(createdMs)}, ${intLiteral(batches)}, ${intLiteral(samples)}, ${blobLiteral(data)})`);
-    }
-    if (sequences.length > 0) out.push(withJson(FROM_JSON.seq, sequences));
-    return out.join(';\n');
+  /** New series: rows [id, key, metric, labels (JSON text), kind, created_ms]. */
+  writeSeries(tx: Transaction, rows: ReadonlyArray<readonly [number, string, string, string, string, number]>): Promise<unknown> {
+    return this.run(tx, 'json:series', () => FROM_JSON.series, [JSON.stringify(rows)]);
+  }
+
+  /** Stream sequences: rows [agent_id, epoch, last_seq, holes, updated_ms]. */
+  writeSequences(tx: Transaction, rows: ReadonlyArray<readonly [string, string, number, string, number]>): Promise<unknown> {
+    return this.run(tx, 'json:seq', () => FROM_JSON.seq, [JSON.stringify(rows)]);
   }
 
   /** Compaction progress: these series are in chunks up to log row `logId`. */

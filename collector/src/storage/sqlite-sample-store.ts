@@ -142,12 +142,19 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     const logId = entries.length > 0 ? this.nextLogId++ : 0;
     try {
       if (stored > 0) {
-        const seriesRows: Array<[number, string, string, string, string, number]> = [];
-        for (const [key, s] of draft.created) seriesRows.push([s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now]);
-        const seqRows: Array<[string, string, number, string, number]> = [];
-        for (const s of seqs.values()) seqRows.push([s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now]);
-        const log = logId ? { id: logId, createdMs: now, batches: stored, samples, data: encodeLog(entries) } : undefined;
-        await this.db.script(this.rows.groupCommitSql(seriesRows, log, seqRows));
+        await this.db.transaction(async (tx) => {
+          if (draft.created.size > 0) {
+            const rows: Array<[number, string, string, string, string, number]> = [];
+            for (const [key, s] of draft.created) rows.push([s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now]);
+            await this.rows.writeSeries(tx, rows);
+          }
+          if (logId) {
+            await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?)', [logId, now, stored, samples, encodeLog(entries)]);
+          }
+          const seqRows: Array<[string, string, number, string, number]> = [];
+          for (const s of seqs.values()) seqRows.push([s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now]);
+          await this.rows.writeSequences(tx, seqRows);
+        });
       }
     } catch (error) {
       // The ids handed out above are simply skipped; nothing of the group is visible.
