@@ -11,7 +11,7 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { percentile, fmt, root } from './lib/processes.mjs';
 
 const dist = (path) => import(join(process.env.BENCH_COLLECTOR_ROOT ?? root, 'collector/dist', path));
-const { Database } = await dist('database/database.js');
+const { SqliteDatabase: Database } = await dist('database/sqlite-database.js');
 const { migrate } = await dist('database/migrations.js');
 const { SqliteSampleStore } = await dist('storage/sqlite-sample-store.js');
 const { RollupsRepository } = await dist('rollups/rollups.repository.js');

@@ -13,6 +13,27 @@ describe('DenseIdMap', () => {
     expect([...map]).toEqual([[1, 'one'], [5, 'FIVE'], [2 ** 30, 'large']]);
   });
 
+  it('forgets deleted ids, small and large, and counts them out once', () => {
+    const map = new DenseIdMap<string>();
+    map.set(3, 'three');
+    map.set(7, 'seven');
+    map.set(2 ** 30, 'large');
+    expect([map.delete(3), map.delete(3), map.delete(4), map.delete(100), map.delete(2 ** 30)]).toEqual([true, false, false, false, true]);
+    expect(map.size).toBe(1);
+    expect([...map]).toEqual([[7, 'seven']]);
+    map.set(3, 'again');
+    expect(map.size).toBe(2);
+    expect([...map]).toEqual([[3, 'again'], [7, 'seven']]);
+  });
+
+  it('visits every entry in id order with forEach, large ids sorted too', () => {
+    const map = new DenseIdMap<string>();
+    for (const id of [2 ** 31, 9, 2 ** 25, 0, 4]) map.set(id, `v${id}`);
+    const seen: Array<[number, string]> = [];
+    map.forEach((value, id) => seen.push([id, value]));
+    expect(seen).toEqual([[0, 'v0'], [4, 'v4'], [9, 'v9'], [2 ** 25, `v${2 ** 25}`], [2 ** 31, `v${2 ** 31}`]]);
+  });
+
   it('refuses an id that is not a non-negative integer, naming it', () => {
     expect(() => new DenseIdMap<number>().set(-1, 0)).toThrow('series id must be a non-negative integer, got -1');
     expect(() => new DenseIdMap<number>().set(1.5, 0)).toThrow('series id must be a non-negative integer, got 1.5');

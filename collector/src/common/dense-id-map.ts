@@ -30,6 +30,26 @@ export class DenseIdMap<T> {
     this.slots[id] = value;
   }
 
+  /** Forgets the id's value; true when it had one. */
+  delete(id: number): boolean {
+    if (id >= MAX_SLOT_ID) return this.large.delete(id);
+    if (this.slots[id] === undefined) return false;
+    this.slots[id] = undefined;
+    this.count--;
+    return true;
+  }
+
+  /** Visits every entry in id order, without the iterator's pair per entry. */
+  forEach(visit: (value: T, id: number) => void): void {
+    const { slots } = this;
+    for (let id = 0; id < slots.length; id++) {
+      const value = slots[id];
+      if (value !== undefined) visit(value, id);
+    }
+    if (this.large.size === 0) return;
+    for (const id of [...this.large.keys()].sort((a, b) => a - b)) visit(this.large.get(id)!, id);
+  }
+
   *[Symbol.iterator](): IterableIterator<[number, T]> {
     for (let id = 0; id < this.slots.length; id++) {
       const value = this.slots[id];

@@ -1,11 +1,11 @@
 // Background compaction: moves samples from the durable log into per-series Gorilla chunks, in
 // rounds of bounded steps that run on the writer's turn between group commits.
 import type { Clock } from '../common/clock.js';
-import type { Database, SqlValue } from '../database/database.js';
+import type { Database } from '../database/database.js';
 import { compactSeries, type ChunkWrite } from './compaction.js';
 import type { HeadCache } from './head-cache.js';
 import type { PendingLog } from './pending-log.js';
-import { blob, type RowWriter } from './row-writer.js';
+import type { RowWriter } from './row-writer.js';
 import { StorageClosedError } from './storage.errors.js';
 import { BEHIND_STEP_FACTOR, type StoreConfig } from './store-options.js';
 import { Listeners, storageLog, type StoreCounters } from './store-stats.js';
@@ -128,11 +128,9 @@ export class Compactor {
         late += r.late;
         if (r.head) heads.touch(seriesId, r.head);
       }
-      const chunkRows: SqlValue[] = [];
-      for (const w of writes) chunkRows.push(w.id, w.seriesId, w.startTs, w.endTs, w.count, blob(w.data));
       writing = performance.now();
       await db.transaction(async (tx) => {
-        await rows.writeRows(tx, 'chunk', chunkRows);
+        await rows.writeChunks(tx, writes);
         if (last) {
           await rows.run(tx, 'log-delete', () => 'DELETE FROM sample_log WHERE id <= ?', [end]);
           await rows.run(tx, 'progress-clear', () => 'DELETE FROM compaction_progress');

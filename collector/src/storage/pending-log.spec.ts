@@ -44,6 +44,7 @@ describe('PendingLog', () => {
     expect([log.samples, log.rowCount, log.seriesCount]).toEqual([2, 1, 2]);
     expect(log.series(1)).toEqual({ timestamps: [10], values: [1] });
     expect(log.series(3)).toBeUndefined();
+    expect([log.countUpTo(1, 1), log.seriesUpTo(4), [...log.seriesIds()]]).toEqual([1, [1, 2], [1, 2]]);
     log.add(4, 4000, [entry(1, [40]), entry(3, [40])]);
     log.dropRowIds(new Set([1]));
     expect(log.series(1)).toEqual({ timestamps: [40], values: [4] });

@@ -1,12 +1,12 @@
 // Retention: deletes samples older than a cutoff, in bounded transactions on the writer's turn.
-import type { Database, SqlValue } from '../database/database.js';
+import type { Database } from '../database/database.js';
 import { assertTimestamp, decodeChunk, ChunkEncoder, MAX_TIMESTAMP } from './chunk-codec.js';
-import { CHUNK_MAX_SPAN_MS } from './compaction.js';
+import { CHUNK_MAX_SPAN_MS, type ChunkWrite } from './compaction.js';
 import type { Compactor } from './compactor.js';
 import type { HeadCache } from './head-cache.js';
 import type { LatestPoints } from './latest-points.js';
 import type { PendingLog } from './pending-log.js';
-import { blob, type RowWriter } from './row-writer.js';
+import type { RowWriter } from './row-writer.js';
 import type { SeriesCache } from './series-cache.js';
 import type { WriteLoop } from './write-loop.js';
 
@@ -52,7 +52,7 @@ export class Retention {
     const list = JSON.stringify(seriesIds);
     let removed = 0;
     // Rows of straddling chunks are rewritten under their own id, so write order is kept.
-    const rewrites: SqlValue[] = [];
+    const rewrites: ChunkWrite[] = [];
     try {
       await this.p.db.transaction(async (tx) => {
         const gone = await tx.all<{ count: number }>('DELETE FROM chunk WHERE series_id IN (SELECT value FROM json_each(?)) AND end_ts < ? RETURNING count', [list, cutoffMs]);
@@ -66,9 +66,9 @@ export class Retention {
           const enc = new ChunkEncoder(row.data.length);
           for (let i = 0; i < timestamps.length; i++) if (timestamps[i]! >= cutoffMs) enc.append(timestamps[i]!, values[i]!);
           removed += timestamps.length - enc.count;
-          rewrites.push(row.id, row.series_id, enc.firstTimestamp, enc.lastTimestamp, enc.count, blob(enc.bytes()));
+          rewrites.push({ id: row.id, seriesId: row.series_id, startTs: enc.firstTimestamp, endTs: enc.lastTimestamp, count: enc.count, data: enc.bytes() });
         }
-        await this.p.rows.writeRows(tx, 'chunk', rewrites);
+        await this.p.rows.writeChunks(tx, rewrites);
       });
     } finally {
       // Cached heads may point at deleted or rewritten rows: reload them when next needed.
