@@ -36,6 +36,13 @@ function serviceDirectives(unit: string): Map<string, string[]> {
   return directives;
 }
 
+/** What a launcher's first line (`#!/usr/bin/env -S NAME=value node --flag`) sets: as `NAME=value` words and NODE_OPTIONS. */
+function launcherEnvironment(bin: string): string[] {
+  const words = readFileSync(join(ROOT, bin), 'utf8').split('\n', 1)[0]!.split(/\s+/);
+  const flags = words.filter((w) => w.startsWith('--'));
+  return [...words.filter((w) => /^[A-Z_]+=/.test(w)), ...(flags.length ? [`NODE_OPTIONS=${flags.join(' ')}`] : [])];
+}
+
 const UNITS = [
   { file: 'vigil-collector.service', bin: 'collector/bin/vigil-collector.js', state: '/var/lib/vigil-collector', user: 'vigil-collector' },
   { file: 'vigil-agent.service', bin: 'agent/bin/vigil-agent.js', state: '/var/lib/vigil-agent', user: 'vigil-agent' },
@@ -67,6 +74,12 @@ describe.each(UNITS)('systemd $file', ({ file, bin, state, user }) => {
     expect(one('ReadWritePaths')).toBe(state);
     expect(`/var/lib/${one('StateDirectory')}`).toBe(state);
     expect(one('ExecStart')).toContain(` ${state}/`);
+  });
+
+  it("sets the launcher's environment and node flags, which `node bin` does not read from its first line", () => {
+    const environment = (d.get('Environment') ?? []).flatMap((line) => line.split(/\s+(?=[A-Z_]+=)/));
+    expect(launcherEnvironment(bin).length).toBeGreaterThan(0);
+    for (const setting of launcherEnvironment(bin)) expect(environment).toContain(setting);
   });
 
   it('starts the launcher the repository ships, with flags its CLI knows', () => {
@@ -117,6 +130,13 @@ describe.each([
     expect(text).not.toMatch(/npm install/);
     expect(text).toMatch(/npm run build|tsc --build/);
     expect(text).toContain('npm prune --omit=dev');
+  });
+
+  it("sets the launcher's environment and node flags, which `node bin` does not read from its first line", () => {
+    const launcher = join(workspace, 'bin', bin.split('/').at(-1)!);
+    const environment = finalStage.split('\n').filter((l) => l.startsWith('ENV ')).flatMap((l) => l.slice(4).split(/\s+(?=[A-Z_]+=)/));
+    expect(launcherEnvironment(launcher).length).toBeGreaterThan(0);
+    for (const setting of launcherEnvironment(launcher)) expect(environment).toContain(setting);
   });
 
   it('runs as the unprivileged node user, starting the workspace launcher', () => {

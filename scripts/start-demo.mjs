@@ -21,17 +21,22 @@ mkdirSync(dataDir, { recursive: true });
 const children = [];
 let stopping = false;
 
-/** Node flags of an installed bin (its shebang line), so the demo runs with the same memory limits. */
+/**
+ * Node flags and environment of an installed bin (its shebang line, `env -S NAME=value node --flag`), so the
+ * demo runs with the same memory limits.
+ */
 function binFlags(bin) {
-  const shebang = readFileSync(bin, 'utf8').split('\n', 1)[0];
-  return shebang.split(/\s+/).filter((word) => word.startsWith('--'));
+  const words = readFileSync(bin, 'utf8').split('\n', 1)[0].split(/\s+/);
+  const env = Object.fromEntries(words.filter((word) => /^[A-Z_]+=/.test(word)).map((word) => word.split('=', 2)));
+  return { flags: words.filter((word) => word.startsWith('--')), env };
 }
 
 function start(name, bin, args) {
   // A process group of its own: Ctrl-C in the terminal reaches the demo only, which then stops each
   // child exactly once (a child that got SIGINT from the terminal and SIGTERM from us would
   // take the second signal as "exit now, skip the flush").
-  const child = spawn(process.execPath, [...binFlags(bin), bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const { flags, env } = binFlags(bin);
+  const child = spawn(process.execPath, [...flags, bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...env, ...process.env } });
   children.push(child);
   for (const stream of [child.stdout, child.stderr]) {
     createInterface({ input: stream }).on('line', (line) => console.log(`[${name}] ${line}`));

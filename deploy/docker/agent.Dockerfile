@@ -28,6 +28,8 @@ RUN npm run generate -w @vigil/proto \
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+# The launcher's first line (`env -S ...`) is not read when node runs it: its environment and flags, again.
+ENV NODE_OPTIONS=--max-semi-space-size=1
 WORKDIR /opt/vigil
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
