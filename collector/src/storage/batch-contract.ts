@@ -1,5 +1,5 @@
 import { StorageInputError } from './storage.errors.js';
-import type { IncomingBatch, IncomingColumns } from './storage.types.js';
+import type { IncomingBatch, IncomingColumns, IncomingSeries } from './storage.types.js';
 
 /** Cheap structural check of a store's input contract; returns the sample count. */
 export function checkBatch(batch: IncomingBatch): number {
@@ -42,4 +42,19 @@ function checkColumns(batch: IncomingBatch, c: IncomingColumns): number {
     if (!Number.isFinite(c.values[j]!)) throw new StorageInputError(`${where}: value ${c.values[j]} at ${t} is not finite`, 'non_finite_value');
   }
   return n;
+}
+
+/** A batch's series and its columns' series, as series (for stores and fakes that take series only). */
+export function seriesOfBatch(batch: IncomingBatch): IncomingSeries[] {
+  const c = batch.columns;
+  if (!c) return batch.series;
+  const out = [...batch.series];
+  let at = 0;
+  for (let i = 0; i < c.series.length; i++) {
+    const { metric, labels, kind } = c.series[i]!;
+    const n = c.counts ? c.counts[i]! : 1;
+    out.push({ metric, labels, kind, timestamps: Array.from(c.timestamps.subarray(at, at + n)), values: Array.from(c.values.subarray(at, at + n)) });
+    at += n;
+  }
+  return out;
 }
