@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RejectReason } from '@vigil/proto';
+import { RejectReason, vigil } from '@vigil/proto';
 import { seededRandom } from '../storage/prng.js';
 import { REF_LIMIT, asSeries, exactCheck, randomRefBatch, refContext } from '../../test/support/ref-batches.js';
 import { SeriesMemo } from './batch-validation.js';
@@ -44,7 +44,7 @@ describe('referenced samples straight to the store (checkStreamBatch)', () => {
   it('checks a definition once for the stream and hands the same series object to the store batch after batch', () => {
     const table = new SeriesRefTable(10);
     const ctx = refContext(NOW);
-    const define = { definitions: [{ ref: 1, metric: 'vigil_load1', labels: { core: '1' } }, { ref: 2, metric: 'vigil_cpu_seconds_total', labels: {}, type: 1 }] };
+    const define: Pick<vigil.v1.IBatch, 'definitions'> = { definitions: [{ ref: 1, metric: 'vigil_load1', labels: { core: '1' } }, { ref: 2, metric: 'vigil_cpu_seconds_total', labels: {}, type: vigil.v1.MetricType.METRIC_TYPE_COUNTER }] };
     const first = checkStreamBatch({ seq: 1, ...define, refSamples: { refs: [1, 2], values: [0.5, 7], baseTimestampMs: NOW } }, table, ctx).validation;
     const second = checkStreamBatch({ seq: 2, refSamples: { refs: [2, 1], values: [8, 0.6], baseTimestampMs: NOW + 1000 } }, table, ctx).validation;
     if (first.status !== 'accepted' || second.status !== 'accepted') throw new Error('expected accepted');
