@@ -98,17 +98,13 @@ export function finishGroup(
       for (let i = 0; i < columns.series.length; i++) {
         const s = columns.series[i]!;
         const ref = final(refs[b.series.length + i]);
-        if (ref) s.resolved = ref;
-        // Listeners and the log get the same exact-size arrays as for a series sent in full.
+        if (ref !== undefined && s.resolved !== ref) s.resolved = ref;
+        // Listeners and the log get arrays as for a series sent in full. Literals are exact-size: an array
+        // grown by push keeps a 17-slot backing store for one sample (docs/storage.md, issue 14 memory).
         const n = counts ? counts[i]! : 1;
-        const ts: number[] = [];
-        const vs: number[] = [];
-        for (let j = at; j < at + n; j++) {
-          ts.push(timestamps[j]!);
-          vs.push(values[j]!);
-        }
+        if (n === 1) take(ref, s.metric, s.kind, [timestamps[at]!], [values[at]!]);
+        else take(ref, s.metric, s.kind, Array.from(timestamps.subarray(at, at + n)), Array.from(values.subarray(at, at + n)));
         at += n;
-        take(ref, s.metric, s.kind, ts, vs);
       }
     }
     const kept = samples - refused.samples;
