@@ -84,10 +84,11 @@ export class SeriesCache {
   /**
    * The series of one batch, by position. Unknown series get a new id and go into the draft; ids of
    * a draft whose commit fails are simply skipped. A new series over a limit is refused: undefined
-   * at its position. The refs (frozen and shared) are appended to `refs`, which is returned.
+   * at its position. The returned refs are frozen and shared.
    */
-  resolve(agentId: string, series: readonly IncomingSeries[], draft: SeriesDraft, refs: Array<SeriesRef | undefined> = []): Array<SeriesRef | undefined> {
+  resolve(agentId: string, series: readonly IncomingSeries[], draft: SeriesDraft): Array<SeriesRef | undefined> {
     const cache = this.agentCache(agentId);
+    const refs: Array<SeriesRef | undefined> = [];
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
       let ref: SeriesRef | undefined = cache[i];
