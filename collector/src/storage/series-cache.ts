@@ -1,4 +1,5 @@
 import { seriesKey } from '@vigil/proto';
+import { DenseIdMap } from '../common/dense-id-map.js';
 import type { IncomingSeries, Labels, RecurringSeries, SeriesFilter, SeriesRef } from './storage.types.js';
 
 export interface SeriesLimits {
@@ -31,6 +32,8 @@ export interface SeriesDraft {
 export class SeriesCache {
   private readonly byKey = new Map<string, SeriesRef>();
   private readonly byId = new Map<number, SeriesRef>();
+  /** The same by array slot, for the check of a remembered series on every batch (a hash lookup missed the cache). */
+  private readonly slots = new DenseIdMap<SeriesRef>();
   private readonly byMetric = new Map<string, number[]>();
   /** Per agent, the committed series of its last batches by position. Least recently used agent first. */
   private readonly agentSeries = new Map<string, SeriesRef[]>();
@@ -110,7 +113,7 @@ export class SeriesCache {
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
       const known = s.resolved;
-      refs.push(known !== undefined && this.byId.get(known.id) === known ? known : this.lookup(agentId, s, draft));
+      refs.push(known !== undefined && this.slots.get(known.id) === known ? known : this.lookup(agentId, s, draft));
     }
   }
 
@@ -166,6 +169,7 @@ export class SeriesCache {
     const ref = Object.isFrozen(s) ? s : freezeSeries(s);
     this.byKey.set(key, ref);
     this.byId.set(ref.id, ref);
+    this.slots.set(ref.id, ref);
     const owner = ref.labels.agent;
     if (owner !== undefined) this.perAgent.set(owner, (this.perAgent.get(owner) ?? 0) + 1);
     const ids = this.byMetric.get(ref.metric);
