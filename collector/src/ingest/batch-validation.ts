@@ -1,5 +1,5 @@
 import { RejectReason, isValidMetricName, labelSetProblem, type vigil } from '@vigil/proto';
-import type { IncomingSeries, Labels, MetricKind } from '../storage/storage.types.js';
+import type { IncomingColumns, IncomingSeries, Labels, MetricKind } from '../storage/storage.types.js';
 
 export interface ValidationContext {
   agentId: string;
@@ -71,8 +71,24 @@ export interface SampleRejection {
   detail: string;
 }
 
+/** Rejected samples by reason, in the order reasons first occur; each keeps its first detail. */
+export class RejectionTally {
+  private readonly byReason = new Map<vigil.v1.RejectReason, SampleRejection>();
+
+  add(reason: vigil.v1.RejectReason, count: number, detail: string): void {
+    if (count <= 0) return;
+    const existing = this.byReason.get(reason);
+    if (existing) existing.count += count;
+    else this.byReason.set(reason, { reason, count, detail });
+  }
+
+  list(): SampleRejection[] {
+    return [...this.byReason.values()];
+  }
+}
+
 export type BatchValidation =
-  | { status: 'accepted'; series: IncomingSeries[]; samples: number; rejections: SampleRejection[] }
+  | { status: 'accepted'; series: IncomingSeries[]; columns?: IncomingColumns; samples: number; rejections: SampleRejection[] }
   | { status: 'rejected'; reason: vigil.v1.RejectReason; detail: string; samples: number };
 
 /** Labels the collector sets itself; an agent may not send them. */
@@ -93,21 +109,11 @@ export const REASON_NAMES: Record<number, string> = Object.fromEntries(
 export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): BatchValidation {
   const inputSeries = batch.series ?? [];
   const total = inputSeries.reduce((n, s) => n + (s.values?.length ?? 0), 0);
-  const seq = Number(batch.seq ?? 0);
-  if (!Number.isSafeInteger(seq) || seq <= 0) {
-    return { status: 'rejected', reason: RejectReason.REJECT_REASON_SEQUENCE, detail: `batch sequence must be a positive integer, got ${String(batch.seq)}`, samples: total };
-  }
-  if (inputSeries.length > ctx.maxSeriesPerBatch) {
-    return { status: 'rejected', reason: RejectReason.REJECT_REASON_TOO_MANY_SERIES, detail: `${inputSeries.length} series in one batch (limit ${ctx.maxSeriesPerBatch})`, samples: total };
-  }
+  const refused = batchProblem(batch, inputSeries.length, total, ctx);
+  if (refused) return refused;
 
-  const rejections = new Map<vigil.v1.RejectReason, SampleRejection>();
-  const reject = (reason: vigil.v1.RejectReason, count: number, detail: string) => {
-    if (count <= 0) return;
-    const existing = rejections.get(reason);
-    if (existing) existing.count += count;
-    else rejections.set(reason, { reason, count, detail });
-  };
+  const rejections = new RejectionTally();
+  const reject = (reason: vigil.v1.RejectReason, count: number, detail: string) => rejections.add(reason, count, detail);
 
   const oldest = ctx.nowMs - ctx.maxAgeMs;
   const newest = ctx.nowMs + ctx.maxFutureMs;
@@ -126,12 +132,9 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
     const metric = known ? known.metric : sentMetric;
     let labels = known?.labels;
     if (!labels) {
-      if (!isValidMetricName(metric)) {
-        reject(RejectReason.REJECT_REASON_INVALID_METRIC_NAME, count, `invalid metric name ${JSON.stringify(metric)}`);
-        continue;
-      }
-      if (ctx.isReservedMetric?.(metric)) {
-        reject(RejectReason.REJECT_REASON_RESERVED_METRIC_NAME, count, `metric name ${metric} is reserved: the collector exposes it itself`);
+      const problem = metricProblem(metric, ctx);
+      if (problem) {
+        reject(problem.reason, count, problem.detail);
         continue;
       }
     }
@@ -140,24 +143,16 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
       continue;
     }
     if (!labels) {
-      const reserved = RESERVED_LABELS.find((l) => l in sent);
-      const problem = labelSetProblem(sent) ?? (reserved && `label ${reserved} is set by the collector`);
-      if (problem) {
-        reject(RejectReason.REJECT_REASON_INVALID_LABEL, count, `${metric}: ${problem}`);
+      const checked = checkLabels(metric, sent, ctx);
+      if ('reason' in checked) {
+        reject(checked.reason, count, checked.detail);
         continue;
       }
-      // Copied key by key (names checked above): a spread of a decoded map field gives every copy a
-      // hidden class of its own (~280 bytes of V8 maps and descriptors a series, 28 MiB for 100k).
-      const checked: Labels = {};
-      for (const k in sent) checked[k] = sent[k]!;
-      const sentCount = Object.keys(checked).length;
-      checked.agent = ctx.agentId;
-      checked.host = ctx.hostname;
-      labels = Object.freeze(checked);
-      memo?.remember(position, metric, labels, sentCount);
+      labels = checked.labels;
+      memo?.remember(position, metric, labels, checked.sent);
     }
 
-    const kind: MetricKind = s.type === 1 ? 'counter' : 'gauge';
+    const kind = kindOf(s.type);
     if (allSamplesValid(timestamps, values, oldest, newest)) {
       // The common case. Exact-size copies: a decoded array keeps a 17-slot backing store for one sample,
       // and the batch waits for its commit long enough to be promoted (docs/storage.md, issue 14 memory).
@@ -183,13 +178,61 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
     series.push({ metric, labels, kind, timestamps: keptTs, values: keptValues });
     accepted += keptTs.length;
   }
-  return { status: 'accepted', series, samples: accepted, rejections: [...rejections.values()] };
+  return { status: 'accepted', series, samples: accepted, rejections: rejections.list() };
+}
+
+/** Why a whole batch is refused before its series are looked at: its sequence, or too many series. */
+export function batchProblem(batch: vigil.v1.IBatch, seriesCount: number, samples: number, ctx: Pick<ValidationContext, 'maxSeriesPerBatch'>): Extract<BatchValidation, { status: 'rejected' }> | undefined {
+  const seq = Number(batch.seq ?? 0);
+  if (!Number.isSafeInteger(seq) || seq <= 0) {
+    return { status: 'rejected', reason: RejectReason.REJECT_REASON_SEQUENCE, detail: `batch sequence must be a positive integer, got ${String(batch.seq)}`, samples };
+  }
+  if (seriesCount > ctx.maxSeriesPerBatch) {
+    return { status: 'rejected', reason: RejectReason.REJECT_REASON_TOO_MANY_SERIES, detail: `${seriesCount} series in one batch (limit ${ctx.maxSeriesPerBatch})`, samples };
+  }
+  return undefined;
+}
+
+export interface SeriesProblem {
+  reason: vigil.v1.RejectReason;
+  detail: string;
+}
+
+/** Why every sample of a series named `metric` is rejected, if it is (checked before the samples' shape). */
+export function metricProblem(metric: string, ctx: Pick<ValidationContext, 'isReservedMetric'>): SeriesProblem | undefined {
+  if (!isValidMetricName(metric)) return { reason: RejectReason.REJECT_REASON_INVALID_METRIC_NAME, detail: `invalid metric name ${JSON.stringify(metric)}` };
+  if (ctx.isReservedMetric?.(metric)) return { reason: RejectReason.REJECT_REASON_RESERVED_METRIC_NAME, detail: `metric name ${metric} is reserved: the collector exposes it itself` };
+  return undefined;
+}
+
+/** The label set to store for labels an agent sent (checked, plus agent and host, frozen), or why it is refused. */
+export function checkLabels(metric: string, sent: Readonly<Record<string, string>>, ctx: Pick<ValidationContext, 'agentId' | 'hostname'>): { labels: Labels; sent: number } | SeriesProblem {
+  const reserved = RESERVED_LABELS.find((l) => l in sent);
+  const problem = labelSetProblem(sent) ?? (reserved && `label ${reserved} is set by the collector`);
+  if (problem) return { reason: RejectReason.REJECT_REASON_INVALID_LABEL, detail: `${metric}: ${problem}` };
+  // Copied key by key (names checked above): a spread of a decoded map field gives every copy a
+  // hidden class of its own (~280 bytes of V8 maps and descriptors a series, 28 MiB for 100k).
+  const checked: Labels = {};
+  for (const k in sent) checked[k] = sent[k]!;
+  const count = Object.keys(checked).length;
+  checked.agent = ctx.agentId;
+  checked.host = ctx.hostname;
+  return { labels: Object.freeze(checked), sent: count };
+}
+
+export function kindOf(type: vigil.v1.MetricType | null | undefined): MetricKind {
+  return type === 1 ? 'counter' : 'gauge';
+}
+
+/** Whether every sample of a series is stored as sent (finite, integer timestamp within [oldest, newest]). */
+export function sampleIsValid(ts: number, value: number, oldest: number, newest: number): boolean {
+  return Number.isSafeInteger(ts) && ts >= oldest && ts <= newest && Number.isFinite(value);
 }
 
 function allSamplesValid(timestamps: ReadonlyArray<number | { toNumber(): number }>, values: readonly number[], oldest: number, newest: number): boolean {
   for (let i = 0; i < values.length; i++) {
     const ts = timestamps[i];
-    if (typeof ts !== 'number' || !Number.isSafeInteger(ts) || ts < oldest || ts > newest || !Number.isFinite(values[i]!)) return false;
+    if (typeof ts !== 'number' || !sampleIsValid(ts, values[i]!, oldest, newest)) return false;
   }
   return true;
 }

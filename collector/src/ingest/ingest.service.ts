@@ -10,12 +10,13 @@ import type { CollectorConfig } from '../config/config.schema.js';
 import type { SampleStore } from '../storage/storage.types.js';
 import { AgentsService } from '../agents/agents.service.js';
 import { TokenVerifier, bearerToken } from '../auth/token-verifier.js';
-import { REASON_NAMES, SeriesMemo, validateBatch, type BatchValidation } from './batch-validation.js';
+import { REASON_NAMES, SeriesMemo, type BatchValidation, type ValidationContext } from './batch-validation.js';
 import { StreamError, classifyStorageError, streamErrorFor } from './ingest.errors.js';
 import { IngestMetrics } from './ingest.metrics.js';
 import { AgentStreams, type StreamLease } from './agent-streams.js';
 import { helloProblem } from './hello-validation.js';
-import { InflightBudget, estimateBatchBytes } from './inflight-budget.js';
+import { InflightBudget } from './inflight-budget.js';
+import { checkStreamBatch } from './ref-batch.js';
 import { SeriesRefTable } from './series-refs.js';
 
 type Stream = ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessage>;
@@ -158,17 +159,15 @@ export class IngestService {
         }
         if (message.body === 'batch') {
           const receivedAt = performance.now();
-          // In arrival order, so that definitions hold for the batches after them.
-          const { batch, problem } = refs.resolve(message.batch!);
-          const bytes = estimateBatchBytes(batch);
+          // Checked on arrival, in arrival order (definitions hold for the batches after them): the result
+          // holds compact copies of the samples and shared label sets, so the decoded message is garbage
+          // before it can be promoted while the batch waits for its turn (docs/storage.md, issue 14 memory).
+          const batch = message.batch!;
+          const { validation, bytes } = checkStreamBatch(batch, refs, this.validationContext(id, hostname, memo));
           if (!this.inflight.tryReserve(bytes)) {
             throw new StreamError(GrpcStatus.UNAVAILABLE, `collector busy: ${this.inflight.bytes} bytes of batches in flight (ingest.max_inflight_bytes ${this.inflight.limit}), retry later`, 'inflight_full');
           }
-          // Validated on arrival, in arrival order: the result holds compact copies of the samples and the
-          // memo's shared label sets, so the decoded message is garbage before it can be promoted while
-          // the batch waits for its turn (docs/storage.md, issue 14 memory).
           const seq = Number(batch.seq ?? 0);
-          const validation: BatchValidation = problem ? { status: 'rejected', ...problem } : this.validate(batch, id, hostname, memo);
           enqueue(async () => {
             await this.ingestBatch(call, id, epoch, seq, validation);
             if (ended) return;
@@ -197,9 +196,9 @@ export class IngestService {
     return id;
   }
 
-  private validate(batch: vigil.v1.IBatch, agentId: string, hostname: string, memo: SeriesMemo): BatchValidation {
+  private validationContext(agentId: string, hostname: string, memo: SeriesMemo): ValidationContext {
     const ingest = this.config.ingest;
-    return validateBatch(batch, { agentId, hostname, nowMs: this.clock.now(), maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch, isReservedMetric: this.isReservedMetric, memo });
+    return { agentId, hostname, nowMs: this.clock.now(), maxFutureMs: ingest.max_future, maxAgeMs: ingest.max_age, maxSeriesPerBatch: ingest.max_series_per_batch, isReservedMetric: this.isReservedMetric, memo };
   }
 
   /** Stores one validated batch, or rejects it; the batch may be acked once this resolved. */
@@ -211,7 +210,7 @@ export class IngestService {
     }
     let appended: Awaited<ReturnType<SampleStore['append']>>;
     try {
-      appended = await this.store.append({ agentId, epoch, seq, series: result.series });
+      appended = await this.store.append({ agentId, epoch, seq, series: result.series, columns: result.columns });
     } catch (error) {
       const failure = classifyStorageError(error);
       if (failure.kind === 'retryable') throw error;

@@ -1,7 +1,10 @@
 // Series references (proto: Batch.definitions, Batch.ref_samples): an agent sends a series' name and labels
-// once per stream, then only its number. This step turns a batch back into ordinary series before validation,
-// so validation, limits and storage see the same input whether or not an agent uses references.
+// once per stream, then only its number. The table keeps, per number, what the stream defined and (once
+// checked, see ref-batch.ts) the series to store; `resolve` turns a batch back into ordinary series, the exact
+// form validateBatch checks, for the batches the fast path leaves to it.
 import { RejectReason, type vigil } from '@vigil/proto';
+import type { RecurringSeries } from '../storage/storage.types.js';
+import type { SeriesProblem } from './batch-validation.js';
 
 export interface RefProblem {
   reason: vigil.v1.RejectReason;
@@ -12,10 +15,20 @@ export interface RefProblem {
 /** A batch with its referenced samples turned into series, or why its references cannot be resolved. */
 export type ResolvedBatch = { batch: vigil.v1.IBatch; problem?: undefined } | { batch: vigil.v1.IBatch; problem: RefProblem };
 
-interface Definition {
-  metric: string;
-  labels: Record<string, string>;
-  type: vigil.v1.MetricType;
+/** One defined number of a stream. A redefinition makes a new one. */
+export interface RefDefinition {
+  readonly metric: string;
+  readonly labels: Record<string, string>;
+  readonly type: vigil.v1.MetricType;
+  /**
+   * Filled on first use (ref-batch.ts): the series to store, kept for the stream's life (the store notes in
+   * it what it resolved to), or why every sample of it is rejected.
+   */
+  checked?: RecurringSeries | SeriesProblem;
+  /** Scratch of the batch being checked: the batch that last used it, its samples there, where they go. */
+  batchMark: number;
+  batchSamples: number;
+  batchAt: number;
 }
 
 /**
@@ -23,35 +36,74 @@ interface Definition {
  * the table's memory; a new stream starts with an empty table.
  */
 export class SeriesRefTable {
-  private readonly defined = new Map<number, Definition>();
+  private readonly defined: Array<RefDefinition | undefined> = [];
+  private count = 0;
+  private marks = 0;
 
   constructor(readonly limit: number) {}
 
   get size(): number {
-    return this.defined.size;
+    return this.count;
+  }
+
+  /** A number for the next batch checked, to tell its definitions' scratch from an earlier batch's. */
+  nextMark(): number {
+    return ++this.marks;
+  }
+
+  definition(ref: number): RefDefinition | undefined {
+    return this.defined[ref];
   }
 
   /**
-   * Registers the batch's definitions (they hold for the rest of the stream, whatever becomes of the batch's
-   * samples) and appends its referenced samples to `series`, grouped by series. A batch without references is
-   * returned as it is.
+   * Registers the batch's definitions: they hold for the rest of the stream, whatever becomes of the batch's
+   * samples. Those before a number out of range are kept, as the batch is refused.
    */
-  resolve(batch: vigil.v1.IBatch): ResolvedBatch {
-    const definitions = batch.definitions ?? [];
-    const columns = batch.refSamples;
-    if (definitions.length === 0 && !columns) return { batch };
-    for (const d of definitions) {
+  define(batch: vigil.v1.IBatch): RefProblem | undefined {
+    for (const d of batch.definitions ?? []) {
       const ref = d.ref ?? 0;
       if (!this.inRange(ref)) return this.refuse(batch, `series definition ${ref} is outside 1..${this.limit} (Welcome.max_series_refs)`);
-      this.defined.set(ref, { metric: d.metric ?? '', labels: d.labels ?? {}, type: d.type ?? 0 });
+      if (this.defined[ref] === undefined) this.count++;
+      this.defined[ref] = { metric: d.metric ?? '', labels: d.labels ?? {}, type: d.type ?? 0, batchMark: 0, batchSamples: 0, batchAt: 0 };
     }
+    return undefined;
+  }
+
+  /** Why the batch's columns cannot be read (lengths differ), if they cannot. */
+  columnsProblem(batch: vigil.v1.IBatch): RefProblem | undefined {
+    const columns = batch.refSamples;
+    if (!columns) return undefined;
+    const refs = columns.refs?.length ?? 0;
+    const values = columns.values?.length ?? 0;
+    const deltas = columns.timestampDeltasMs?.length ?? 0;
+    if (values === refs && (deltas === 0 || deltas === refs)) return undefined;
+    return this.refuse(batch, `ref_samples columns differ in length: ${refs} refs, ${values} values, ${deltas} timestamp deltas`);
+  }
+
+  /** The batch refused because sample `i` names a number this stream has not defined. */
+  undefinedRef(batch: vigil.v1.IBatch, i: number, ref: number): RefProblem {
+    return this.refuse(batch, `sample ${i} references series ${ref}, which this stream has not defined`);
+  }
+
+  /**
+   * Registers the batch's definitions and appends its referenced samples to `series`, grouped by series. A
+   * batch without references is returned as it is.
+   */
+  resolve(batch: vigil.v1.IBatch): ResolvedBatch {
+    if ((batch.definitions ?? []).length === 0 && !batch.refSamples) return { batch };
+    const problem = this.define(batch);
+    return problem ? { batch, problem } : this.expand(batch);
+  }
+
+  /** The batch with its referenced samples turned into series, grouped by series (definitions already registered). */
+  expand(batch: vigil.v1.IBatch): ResolvedBatch {
+    const columns = batch.refSamples;
     if (!columns) return { batch };
+    const lengths = this.columnsProblem(batch);
+    if (lengths) return { batch, problem: lengths };
     const refs = columns.refs ?? [];
     const values = columns.values ?? [];
     const deltas = columns.timestampDeltasMs ?? [];
-    if (values.length !== refs.length || (deltas.length > 0 && deltas.length !== refs.length)) {
-      return this.refuse(batch, `ref_samples columns differ in length: ${refs.length} refs, ${values.length} values, ${deltas.length} timestamp deltas`);
-    }
     const series = [...(batch.series ?? [])];
     const bySeries = new Map<number, vigil.v1.ISeries & { timestampsMs: number[]; values: number[] }>();
     let ts = Number(columns.baseTimestampMs ?? 0);
@@ -59,8 +111,8 @@ export class SeriesRefTable {
       const ref = refs[i]!;
       let entry = bySeries.get(ref);
       if (entry === undefined) {
-        const definition = this.defined.get(ref);
-        if (definition === undefined) return this.refuse(batch, `sample ${i} references series ${ref}, which this stream has not defined`);
+        const definition = this.defined[ref];
+        if (definition === undefined) return { batch, problem: this.undefinedRef(batch, i, ref) };
         entry = { metric: definition.metric, labels: definition.labels, type: definition.type, timestampsMs: [], values: [] };
         bySeries.set(ref, entry);
         series.push(entry);
@@ -76,8 +128,8 @@ export class SeriesRefTable {
     return Number.isInteger(ref) && ref >= 1 && ref <= this.limit;
   }
 
-  private refuse(batch: vigil.v1.IBatch, detail: string): ResolvedBatch {
+  private refuse(batch: vigil.v1.IBatch, detail: string): RefProblem {
     const samples = (batch.refSamples?.refs?.length ?? 0) + (batch.series ?? []).reduce((n, s) => n + (s.values?.length ?? 0), 0);
-    return { batch, problem: { reason: RejectReason.REJECT_REASON_SERIES_REFS, detail, samples } };
+    return { reason: RejectReason.REJECT_REASON_SERIES_REFS, detail, samples };
   }
 }

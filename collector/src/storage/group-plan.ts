@@ -39,7 +39,10 @@ export function judgeGroup(
     else if (verdict.kind !== 'new') plan.results.push(new StorageInputError(`agent ${b.agentId}: ${verdict.detail}`, verdict.kind === 'gap' ? 'sequence_gap' : 'sequence'));
     else {
       plan.seqs.set(sk, { agentId: b.agentId, epoch: b.epoch, state: recordSequence(state, b.seq, limits.maxSequenceHoles) });
-      plan.results.push(series.resolve(b.agentId, b.series, plan.draft));
+      // One list per batch: its series, then its columns' series.
+      const refs = series.resolve(b.agentId, b.series, plan.draft);
+      if (b.columns) series.resolveRecurring(b.agentId, b.columns.series, plan.draft, refs);
+      plan.results.push(refs);
     }
   }
   return plan;
@@ -70,21 +73,39 @@ export function finishGroup(
     const { batch: b, samples } = group[k]!;
     const stored: StoredSeriesSamples[] = [];
     const refused = { series: 0, samples: 0, first: '' };
-    for (let i = 0; i < b.series.length; i++) {
-      const s = b.series[i]!;
-      const found = refs[i];
-      const ref = found && (replaced?.get(found) ?? found);
+    const take = (ref: SeriesRef | undefined, metric: string, kind: SeriesRef['kind'], timestamps: number[], values: number[]) => {
       if (!ref) {
         refused.series++;
-        refused.samples += s.timestamps.length;
-        refused.first ||= s.metric;
-        continue;
+        refused.samples += timestamps.length;
+        refused.first ||= metric;
+        return;
       }
-      if (ref.kind !== s.kind) out.kindConflicts++; // the first kind seen stays: a series does not change type
+      if (ref.kind !== kind) out.kindConflicts++; // the first kind seen stays: a series does not change type
       // One object serves as the log entry and as what listeners get: one allocation per series, not two.
-      const item: StoredSeriesSamples & LogEntry = { series: ref, seriesId: ref.id, timestamps: s.timestamps, values: s.values };
-      if (s.timestamps.length > 0) out.entries.push(item);
+      const item: StoredSeriesSamples & LogEntry = { series: ref, seriesId: ref.id, timestamps, values };
+      if (timestamps.length > 0) out.entries.push(item);
       stored.push(item);
+    };
+    const final = (found: SeriesRef | undefined) => found && (replaced?.get(found) ?? found);
+    for (let i = 0; i < b.series.length; i++) {
+      const s = b.series[i]!;
+      take(final(refs[i]), s.metric, s.kind, s.timestamps, s.values);
+    }
+    const columns = b.columns;
+    if (columns) {
+      const { counts, timestamps, values } = columns;
+      let at = 0;
+      for (let i = 0; i < columns.series.length; i++) {
+        const s = columns.series[i]!;
+        const ref = final(refs[b.series.length + i]);
+        if (ref !== undefined && s.resolved !== ref) s.resolved = ref;
+        // Listeners and the log get arrays as for a series sent in full. Literals are exact-size: an array
+        // grown by push keeps a 17-slot backing store for one sample (docs/storage.md, issue 14 memory).
+        const n = counts ? counts[i]! : 1;
+        if (n === 1) take(ref, s.metric, s.kind, [timestamps[at]!], [values[at]!]);
+        else take(ref, s.metric, s.kind, Array.from(timestamps.subarray(at, at + n)), Array.from(values.subarray(at, at + n)));
+        at += n;
+      }
     }
     const kept = samples - refused.samples;
     plan.results[k] = { outcome: { status: 'stored', samples: kept, ...(refused.series ? { limited: limitedBy(b.agentId, refused, plan.draft.refusedBy.get(b.agentId)) } : {}) }, stored };

@@ -1,5 +1,6 @@
 import { seriesKey } from '@vigil/proto';
-import type { IncomingSeries, Labels, SeriesFilter, SeriesRef } from './storage.types.js';
+import { DenseIdMap } from '../common/dense-id-map.js';
+import type { IncomingSeries, Labels, RecurringSeries, SeriesFilter, SeriesRef } from './storage.types.js';
 
 export interface SeriesLimits {
   maxSeries: number;
@@ -31,6 +32,8 @@ export interface SeriesDraft {
 export class SeriesCache {
   private readonly byKey = new Map<string, SeriesRef>();
   private readonly byId = new Map<number, SeriesRef>();
+  /** The same by array slot, for the check of a remembered series on every batch (a hash lookup missed the cache). */
+  private readonly slots = new DenseIdMap<SeriesRef>();
   private readonly byMetric = new Map<string, number[]>();
   /** Per agent, the committed series of its last batches by position. Least recently used agent first. */
   private readonly agentSeries = new Map<string, SeriesRef[]>();
@@ -88,33 +91,49 @@ export class SeriesCache {
    */
   resolve(agentId: string, series: readonly IncomingSeries[], draft: SeriesDraft): Array<SeriesRef | undefined> {
     const cache = this.agentCache(agentId);
-    const refs = new Array<SeriesRef | undefined>(series.length);
+    const refs: Array<SeriesRef | undefined> = [];
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
       let ref: SeriesRef | undefined = cache[i];
       // Ingest hands the same frozen label set for a series batch after batch: identity first.
       if (!ref || ref.metric !== s.metric || (ref.labels !== s.labels && !sameLabels(ref.labels, s.labels))) {
-        const key = seriesKey(s.metric, s.labels);
-        ref = this.byKey.get(key) ?? draft.created.get(key);
-        if (!ref) {
-          const owner = s.labels.agent ?? agentId;
-          const ownerDraft = draft.createdPerAgent.get(owner) ?? 0;
-          const storeFull = this.byId.size + draft.created.size >= this.limits.maxSeries;
-          if (storeFull || (this.perAgent.get(owner) ?? 0) + ownerDraft >= this.limits.maxSeriesPerAgent) {
-            draft.refusedBy.set(agentId, storeFull ? 'max_series' : 'max_series_per_agent');
-            refs[i] = undefined;
-            continue;
-          }
-          // A frozen label set cannot change under us: keep it (one copy per series, shared with ingest).
-          ref = freezeSeries({ id: this.nextId++, metric: s.metric, labels: Object.isFrozen(s.labels) ? s.labels : { ...s.labels }, kind: s.kind });
-          draft.created.set(key, ref);
-          draft.createdPerAgent.set(owner, ownerDraft + 1);
-        }
-        if (i < MAX_CACHED_POSITIONS) draft.positions.push({ cache, index: i, ref });
+        ref = this.lookup(agentId, s, draft);
+        if (ref && i < MAX_CACHED_POSITIONS) draft.positions.push({ cache, index: i, ref });
       }
-      refs[i] = ref;
+      refs.push(ref);
     }
     return refs;
+  }
+
+  /**
+   * As `resolve`, for series the caller sends again and again (RecurringSeries): the series one
+   * resolved to before is taken as it is while the cache holds it, without a key. Appends to `refs`.
+   */
+  resolveRecurring(agentId: string, series: readonly RecurringSeries[], draft: SeriesDraft, refs: Array<SeriesRef | undefined>): void {
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
+      const known = s.resolved;
+      refs.push(known !== undefined && this.slots.get(known.id) === known ? known : this.lookup(agentId, s, draft));
+    }
+  }
+
+  /** A series by key: known, new in the draft, new now, or undefined when a series limit refuses it. */
+  private lookup(agentId: string, s: Omit<IncomingSeries, 'timestamps' | 'values'>, draft: SeriesDraft): SeriesRef | undefined {
+    const key = seriesKey(s.metric, s.labels);
+    let ref = this.byKey.get(key) ?? draft.created.get(key);
+    if (ref) return ref;
+    const owner = s.labels.agent ?? agentId;
+    const ownerDraft = draft.createdPerAgent.get(owner) ?? 0;
+    const storeFull = this.byId.size + draft.created.size >= this.limits.maxSeries;
+    if (storeFull || (this.perAgent.get(owner) ?? 0) + ownerDraft >= this.limits.maxSeriesPerAgent) {
+      draft.refusedBy.set(agentId, storeFull ? 'max_series' : 'max_series_per_agent');
+      return undefined;
+    }
+    // A frozen label set cannot change under us: keep it (one copy per series, shared with ingest).
+    ref = freezeSeries({ id: this.nextId++, metric: s.metric, labels: Object.isFrozen(s.labels) ? s.labels : { ...s.labels }, kind: s.kind });
+    draft.created.set(key, ref);
+    draft.createdPerAgent.set(owner, ownerDraft + 1);
+    return ref;
   }
 
   /**
@@ -150,6 +169,7 @@ export class SeriesCache {
     const ref = Object.isFrozen(s) ? s : freezeSeries(s);
     this.byKey.set(key, ref);
     this.byId.set(ref.id, ref);
+    this.slots.set(ref.id, ref);
     const owner = ref.labels.agent;
     if (owner !== undefined) this.perAgent.set(owner, (this.perAgent.get(owner) ?? 0) + 1);
     const ids = this.byMetric.get(ref.metric);

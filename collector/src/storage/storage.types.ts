@@ -16,12 +16,39 @@ export interface IncomingSeries {
   values: number[];
 }
 
+/**
+ * A series a stream sends batch after batch (an agent's series reference): the caller keeps one such
+ * object per series for the stream's life, and the store notes in it the series it resolved to, so
+ * later batches skip the lookup by key. A new object (a redefinition, a new stream) starts unresolved.
+ */
+export interface RecurringSeries {
+  readonly metric: string;
+  readonly labels: Labels;
+  readonly kind: MetricKind;
+  /** Written by the store only; checked against the store's own series before it is trusted. */
+  resolved?: SeriesRef;
+}
+
+/**
+ * Samples as columns, grouped by series: `series[i]` owns the next `counts[i]` samples (one each
+ * when `counts` is omitted), in order. Stored after the batch's `series`, exactly as if each were one
+ * more IncomingSeries, without an object and two arrays per series on the way.
+ */
+export interface IncomingColumns {
+  series: RecurringSeries[];
+  counts?: Uint32Array;
+  timestamps: Float64Array;
+  values: Float64Array;
+}
+
 /** A validated batch from one agent, ready to be stored. */
 export interface IncomingBatch {
   agentId: string;
   epoch: string;
   seq: number;
   series: IncomingSeries[];
+  /** More series of the batch, as columns (referenced samples at ingest). */
+  columns?: IncomingColumns;
   /**
    * `dense` (default): an agent's batch counter, 1, 2, 3…, so a jump past ingest.max_sequence_gap is
    * refused. `timestamps`: the newest sample time of the batch (the HTTP receivers' per-series

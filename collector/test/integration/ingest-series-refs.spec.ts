@@ -108,4 +108,37 @@ describe('series references at ingest', () => {
     const metrics = await (await fetch(`${base()}/metrics`, { headers: { authorization: `Bearer ${API}` } })).text();
     expect(metrics).toMatch(/vigil_ingest_rejected_samples_total\{reason="series_refs"\} 1/);
   });
+
+  it('stores mixed batches (full series and references) and drops what a bad definition or sample names, with reasons and counts; a new stream may number its series anew', async () => {
+    const a = agent().connect().hello();
+    await a.until(() => a.welcome !== undefined);
+    const definitions = [{ ref: 1, metric: 'vigil_mix', labels: { n: '1' } }, { ref: 2, metric: 'bad-name', labels: {} }, { ref: 3, metric: 'vigil_mix', labels: { agent: 'x' } }];
+    a.send({ batch: { seq: 1, createdMs: Date.now(), series: [{ metric: 'vigil_mix', labels: { n: 'full' }, timestampsMs: [t0], values: [7] }], definitions, refSamples: { refs: [1, 2, 3, 2], values: [1, 2, 3, 4], baseTimestampMs: t0 } } });
+    // Referenced samples one of which is not finite: the rest of the batch is stored.
+    a.send({ batch: { seq: 2, createdMs: Date.now(), refSamples: { refs: [1, 1, 2], values: [5, Number.NaN, 6], baseTimestampMs: t0 + 1000, timestampDeltasMs: [0, 1000, 0] } } });
+    a.send({ batch: { seq: 3, createdMs: Date.now(), refSamples: { refs: [1], values: [8], baseTimestampMs: t0 + 3000 } } });
+    await a.until(() => a.acks.includes(3));
+    expect(a.rejections.map((r) => [r.seq, r.reason, r.rejectedSamples, r.detail, r.wholeBatch])).toEqual([
+      [1, RejectReason.REJECT_REASON_INVALID_METRIC_NAME, 2, 'invalid metric name "bad-name"', false],
+      [1, RejectReason.REJECT_REASON_INVALID_LABEL, 1, 'vigil_mix: label agent is set by the collector', false],
+      [2, RejectReason.REJECT_REASON_NON_FINITE_VALUE, 1, 'vigil_mix: value NaN', false],
+      [2, RejectReason.REJECT_REASON_INVALID_METRIC_NAME, 1, 'invalid metric name "bad-name"', false],
+    ]);
+    a.close();
+
+    // The next stream numbers its series differently: 1 is now another series, 2 the one 1 was.
+    const b = agent().connect().hello();
+    await b.until(() => b.welcome !== undefined);
+    b.send({ batch: { seq: 4, createdMs: Date.now(), definitions: [{ ref: 1, metric: 'vigil_mix', labels: { n: '2' } }, { ref: 2, metric: 'vigil_mix', labels: { n: '1' } }], refSamples: { refs: [2, 1], values: [9, 10], baseTimestampMs: t0 + 4000 } } });
+    await b.until(() => b.acks.includes(4));
+    expect(b.rejections).toEqual([]);
+    expect(await points('vigil_mix')).toEqual([
+      '{"agent":"agent-1","host":"host-1","n":"1"} 0 1',
+      '{"agent":"agent-1","host":"host-1","n":"1"} 1000 5',
+      '{"agent":"agent-1","host":"host-1","n":"1"} 3000 8',
+      '{"agent":"agent-1","host":"host-1","n":"1"} 4000 9',
+      '{"agent":"agent-1","host":"host-1","n":"2"} 4000 10',
+      '{"agent":"agent-1","host":"host-1","n":"full"} 0 7',
+    ]);
+  });
 });

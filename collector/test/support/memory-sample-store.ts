@@ -3,6 +3,7 @@ import { EMPTY_SEQUENCE, judgeSequence, recordSequence, type SequenceState } fro
 import { QueryTooLargeError, StorageInputError } from '../../src/storage/storage.errors.js';
 import type { AppendOutcome, CommitInfo, IncomingBatch, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
 import { sequenceGapLimit } from '../../src/storage/storage.types.js';
+import { seriesOfBatch } from '../../src/storage/batch-contract.js';
 
 /** An in-memory SampleStore fake for unit tests of services (not for integration tests). */
 export class MemorySampleStore implements SampleStore {
@@ -21,7 +22,7 @@ export class MemorySampleStore implements SampleStore {
     this.seqs.set(key, recordSequence(state, batch.seq, 64));
     const stored: StoredSeriesSamples[] = [];
     let samples = 0;
-    for (const s of batch.series) {
+    for (const s of seriesOfBatch(batch)) {
       const ref = this.resolve(s.metric, s.labels, s.kind);
       const map = this.points.get(ref.id)!;
       s.timestamps.forEach((ts, i) => map.set(ts, s.values[i]!));
