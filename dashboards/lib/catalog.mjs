@@ -124,6 +124,8 @@ export const METRIC_GROUPS = [
       m('vigil_receiver_samples_dropped_total', 'counter', ['receiver', 'reason'], 'Samples or points not stored, by reason: duplicate (at or before the newest stored sample of its series), stale_marker, unsupported_point (delta, exponential histogram), and the validation reasons of ingest.'),
       m('vigil_agents_connected', 'gauge', [], 'Agents holding a stream now.'),
       m('vigil_storage_write_duration_seconds', 'histogram', [], 'Duration of one storage commit.'),
+      m('vigil_storage_queued_samples', 'gauge', [], 'Samples received and waiting for a group commit.'),
+      m('vigil_storage_log_samples', 'gauge', [], 'Samples committed to the log and not yet compacted into chunks; near the log bound writers are slowed (acks come later).'),
     ],
   },
   {

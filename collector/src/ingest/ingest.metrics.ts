@@ -33,6 +33,12 @@ export class IngestMetrics {
       registers,
     });
     new Gauge({ name: 'vigil_agents_connected', help: 'Agents with an open ingest stream.', registers, collect() { this.set(agents.connectedCount()); } });
+    // The write path's backlog: what an operator watches when acks slow down (docs/storage.md, behind mode).
+    if (store.stats) {
+      const stats = () => store.stats!();
+      new Gauge({ name: 'vigil_storage_queued_samples', help: 'Samples received and waiting for a group commit.', registers, collect() { this.set(stats().queuedSamples); } });
+      new Gauge({ name: 'vigil_storage_log_samples', help: 'Samples committed to the log and not yet compacted into chunks; near the log bound writers are slowed (acks come later).', registers, collect() { this.set(stats().logSamples); } });
+    }
     store.onCommit((info) => this.storageWrite.observe(info.durationMs / 1000));
     for (const outcome of ['stored', 'duplicate', 'rejected']) this.batches.inc({ outcome }, 0);
   }

@@ -5,6 +5,7 @@
 import type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
 export type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
 import type { WriteState } from './write-health.js';
+import type { SampleStoreStats } from './store-stats.js';
 export type { WriteState } from './write-health.js';
 
 /** One series' samples within an accepted batch, already validated. */
@@ -128,6 +129,8 @@ export interface SampleStore {
   followPeers?(listener: (samples: StoredSeriesSamples[]) => void): () => void;
   /** Whether writes work now, for readiness (a store that cannot tell leaves it out). */
   writeState?(): WriteState;
+  /** The store's own counters and gauges, for the metrics module (a store without them leaves it out). */
+  stats?(): SampleStoreStats;
   close(): Promise<void>;
 }
 

@@ -60,6 +60,10 @@ describe('gRPC ingest into a real SQLite file', () => {
     expect(series).toEqual([{ id: expect.any(Number), metric: 'vigil_load1', labels: { agent: 'agent-1', host: 'host-1' } }]);
     const q = await (await fetch(`${base}/api/query?series=${series[0].id}&from=${t0}&to=${t0 + 5000}`)).json();
     expect(q).toEqual({ series: series[0], points: [[t0, 0.5], [t0 + 1000, 0.75], [t0 + 2000, 1.25]] });
+    // The write path's backlog is on /metrics: the 4 samples sit in the log until a compaction round.
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/^vigil_storage_log_samples 4$/m);
+    expect(metrics).toMatch(/^vigil_storage_queued_samples 0$/m);
   });
 
   it('never stores a replayed batch twice and tells a reconnecting agent where to resume', async () => {
