@@ -50,6 +50,8 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
   const Client = makeGenericClientConstructor(IngestService, 'Ingest');
   const clients = Array.from({ length: CHANNELS }, (_, i) => new Client(grpc, credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1, 'channel-id': i }));
   const latencies = [];
+  // BENCH_TIMELINE=1: the phase's acks by the second they were sent in, to see when the slow ones happen.
+  const timeline = process.env.BENCH_TIMELINE === '1' ? [] : undefined;
   const timers = [];
   // Paced streams: the next send's time on the schedule, and how to send it.
   const pacers = [];
@@ -109,7 +111,11 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
         if (m.body === 'rejection') rejections.push(`${m.rejection.reason}: ${m.rejection.detail}`);
         if (m.body !== 'ack') return;
         const seqAcked = Number(m.ack.seq);
-        if (measuring) latencies.push(performance.now() - sentAt.get(seqAcked));
+        if (measuring) {
+          const sent = sentAt.get(seqAcked);
+          latencies.push(performance.now() - sent);
+          timeline?.push([sent, performance.now() - sent]);
+        }
         sentAt.delete(seqAcked);
         ackedSamples += SERIES;
         if (running && offeredRate === undefined) sendOne();
@@ -154,6 +160,23 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
   for (const c of clients) c.close();
   if (rejections.length > 0) throw new Error(`the collector rejected ${rejections.length} batches of the ${name} phase, e.g. ${rejections[0]}`);
   latencies.sort((a, b) => a - b);
+  if (timeline) printTimeline(name, timeline, t0);
   // startedMs/stoppedMs (performance.now()) place the phase's events, e.g. the collector's log lines.
   return { rate: samplesAtStop / elapsed, offered, elapsed, latencies, refusedStreams, cpuSeconds, samples: samplesAtStop, startedMs: t0, stoppedMs: t0 + elapsed * 1000 };
+}
+
+/** Per second of the phase (by send time): acks, p50, p99 and max latency in ms. */
+function printTimeline(name, timeline, t0) {
+  const bySecond = new Map();
+  for (const [sent, ms] of timeline) {
+    const second = Math.floor((sent - t0) / 1000);
+    if (!bySecond.has(second)) bySecond.set(second, []);
+    bySecond.get(second).push(ms);
+  }
+  console.log(`timeline of the ${name} phase (second sent: acks, p50 / p99 / max ms)`);
+  for (const [second, list] of [...bySecond].sort((a, b) => a[0] - b[0])) {
+    list.sort((a, b) => a - b);
+    const at = (q) => list[Math.min(list.length - 1, Math.floor((q / 100) * list.length))].toFixed(0);
+    console.log(`  ${String(second).padStart(3)} s: ${String(list.length).padStart(5)}  ${at(50)} / ${at(99)} / ${list.at(-1).toFixed(0)}`);
+  }
 }
