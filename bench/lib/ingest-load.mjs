@@ -104,8 +104,9 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
           byRef = shape === 'refs' && Number(m.welcome.maxSeriesRefs ?? 0) >= SERIES;
           if (++welcomed === STREAMS) markAllWelcomed();
           if (offeredRate === undefined) for (let i = 0; i < WINDOW; i++) sendOne();
-          // Spread the streams' first sends over one period so the load is even.
-          else pacers.push({ due: performance.now() + Math.random() * everyMs, sendOne });
+          // Spread the streams' first sends over one period so the load is even; they start together once every
+          // stream is connected (the goal is latency at a steady rate, not during 1,000 agents' reconnection).
+          else pacers.push({ offset: Math.random() * everyMs, due: measuring ? performance.now() : Infinity, sendOne });
         }
         // A rejected sample is not a durable one: figures with rejections would be wrong.
         if (m.body === 'rejection') rejections.push(`${m.rejection.reason}: ${m.rejection.detail}`);
@@ -144,6 +145,7 @@ export async function runPhase(grpc, name, seconds, offeredRate, { streams: STRE
   }
   await Promise.race([allWelcomed, new Promise((r) => setTimeout(r, 60_000))]);
   const t0 = performance.now();
+  for (const pacer of pacers) pacer.due = t0 + pacer.offset;
   const cpuAtStart = pid ? processUsage(pid).cpuSeconds : 0;
   measuring = true;
   const samplesAtStart = ackedSamples;
