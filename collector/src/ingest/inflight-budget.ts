@@ -30,7 +30,11 @@ export class InflightBudget {
  * series (object, labels map, metric string). Measured close enough to bound memory, not exact.
  */
 export function estimateBatchBytes(batch: vigil.v1.IBatch): number {
-  let bytes = 256;
-  for (const s of batch.series ?? []) bytes += 256 + 16 * Math.max(s.values?.length ?? 0, s.timestampsMs?.length ?? 0);
+  let bytes = SERIES_BYTES;
+  for (const s of batch.series ?? []) bytes += SERIES_BYTES + SAMPLE_BYTES * Math.max(s.values?.length ?? 0, s.timestampsMs?.length ?? 0);
   return bytes;
 }
+
+/** The estimate's bytes per series and per sample (a referenced series counts as if sent in full). */
+export const SERIES_BYTES = 256;
+export const SAMPLE_BYTES = 16;

@@ -6,7 +6,7 @@
 import type { vigil } from '@vigil/proto';
 import type { IncomingSeries, RecurringSeries } from '../storage/storage.types.js';
 import { RejectionTally, batchProblem, checkLabels, kindOf, metricProblem, sampleIsValid, validateBatch, type BatchValidation, type SeriesProblem, type ValidationContext } from './batch-validation.js';
-import { estimateBatchBytes } from './inflight-budget.js';
+import { SAMPLE_BYTES, SERIES_BYTES, estimateBatchBytes } from './inflight-budget.js';
 import type { RefDefinition, RefProblem, SeriesRefTable } from './series-refs.js';
 
 export interface CheckedBatch {
@@ -14,10 +14,6 @@ export interface CheckedBatch {
   /** Estimated heap bytes of the batch as series (for ingest.max_inflight_bytes). */
   bytes: number;
 }
-
-/** Bytes a referenced series counts as in the in-flight estimate, as if it had been sent in full. */
-const SERIES_BYTES = 256;
-const SAMPLE_BYTES = 16;
 
 /** Checks one batch of a stream, full series or referenced samples or both. */
 export function checkStreamBatch(batch: vigil.v1.IBatch, table: SeriesRefTable, ctx: ValidationContext): CheckedBatch {
