@@ -51,19 +51,33 @@ export class AgentsRepository {
   }
 
   /**
-   * Records what an agent said. Collectors sharing one database each write the agents connected to
-   * them: a write older than the stored last-seen time (a collector the agent has left) changes nothing.
+   * Records what agents said, in one statement (agents reconnecting together after a restart were a
+   * transaction each: 1,000 of them held the write connection ~830 ms, and group commits waited behind).
+   * Collectors sharing one database each write the agents connected to them: a write older than the
+   * stored last-seen time (a collector the agent has left) changes nothing. Several rows of one agent
+   * leave what writing them one by one would: the last of the newest (PostgreSQL refuses to update a
+   * row twice in one statement, so only that one is sent).
    */
-  async upsert(agent: AgentRow): Promise<void> {
+  async upsert(agents: readonly AgentRow[]): Promise<void> {
+    if (agents.length === 0) return;
+    const last = new Map<string, AgentRow>();
+    for (const a of agents) {
+      const kept = last.get(a.id);
+      if (kept === undefined || a.lastSeenMs >= kept.lastSeenMs) last.set(a.id, a);
+    }
+    const rows = JSON.stringify([...last.values()].map((a) => [a.id, a.hostname, a.version, JSON.stringify(a.labels), JSON.stringify(a.inventory), a.intervalMs,
+      a.firstSeenMs, a.lastSeenMs, a.spoolPending, a.spoolDropped]));
+    const records = sqlDialect(this.db.dialect).jsonRecords('?', [['id', 'TEXT'], ['hostname', 'TEXT'], ['version', 'TEXT'], ['labels', 'TEXT'], ['inventory', 'TEXT'],
+      ['interval_ms', 'BIGINT'], ['first_seen_ms', 'BIGINT'], ['last_seen_ms', 'BIGINT'], ['spool_pending', 'BIGINT'], ['spool_dropped', 'BIGINT']]);
+    // "WHERE true": SQLite reads ON CONFLICT after a bare INSERT … SELECT … FROM as a join constraint.
     await this.db.transaction((tx) => tx.run(
       `INSERT INTO agents (id, hostname, version, labels, inventory, interval_ms, first_seen_ms, last_seen_ms, spool_pending, spool_dropped)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       SELECT id, hostname, version, labels, inventory, interval_ms, first_seen_ms, last_seen_ms, spool_pending, spool_dropped FROM ${records} AS r WHERE true
        ON CONFLICT (id) DO UPDATE SET hostname = excluded.hostname, version = excluded.version, labels = excluded.labels,
          inventory = excluded.inventory, interval_ms = excluded.interval_ms, last_seen_ms = excluded.last_seen_ms,
          spool_pending = excluded.spool_pending, spool_dropped = excluded.spool_dropped
        WHERE excluded.last_seen_ms >= agents.last_seen_ms`,
-      [agent.id, agent.hostname, agent.version, JSON.stringify(agent.labels), JSON.stringify(agent.inventory), agent.intervalMs,
-        agent.firstSeenMs, agent.lastSeenMs, agent.spoolPending, agent.spoolDropped],
+      [rows],
     ));
   }
 

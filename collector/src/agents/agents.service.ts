@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, Optional, type OnModuleDestroy, type OnModu
 import { CLOCK, type Clock } from '../common/clock.js';
 import { CollectorEvents } from '../common/events.js';
 import { DATABASE } from '../common/tokens.js';
+import { WriteCoalescer } from '../common/write-coalescer.js';
 import type { Database } from '../database/database.js';
 import { AgentsRepository, type AgentRow } from './agents.repository.js';
 
@@ -55,6 +56,8 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
   private readonly streams = new Map<string, number>();
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  /** Rows of agents that (re)connected, written together: after a restart every agent says hello at once. */
+  private readonly rows: WriteCoalescer<AgentRow>;
   /** Other collectors share the database (PostgreSQL): their agents' rows are read back on each flush. */
   private readonly hasPeers: boolean;
 
@@ -65,6 +68,7 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
     @Optional() @Inject(DATABASE) database?: Pick<Database, 'dialect'>,
   ) {
     this.hasPeers = database?.dialect === 'postgres';
+    this.rows = new WriteCoalescer((rows) => this.repository.upsert(rows));
   }
 
   async onModuleInit(): Promise<void> {
@@ -91,7 +95,7 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
       spoolDropped: previous?.spoolDropped ?? 0,
     };
     this.agents.set(hello.id, row);
-    await this.repository.upsert(row);
+    await this.rows.add(row);
     const streams = (this.streams.get(hello.id) ?? 0) + 1;
     this.streams.set(hello.id, streams);
     if (streams === 1) this.events.emit('agent', { agentId: hello.id, hostname: hello.hostname, connected: true, atMs: now });
@@ -119,7 +123,7 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
     const now = this.clock.now();
     const row: AgentRow = { ...source, labels: {}, inventory: {}, intervalMs: 0, firstSeenMs: now, lastSeenMs: now, spoolPending: 0, spoolDropped: 0 };
     this.agents.set(source.id, row);
-    await this.repository.upsert(row);
+    await this.rows.add(row);
   }
 
   /** Data or a heartbeat arrived. */
