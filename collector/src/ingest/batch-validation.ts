@@ -120,6 +120,7 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
   const series: IncomingSeries[] = [];
   const memo = ctx.memo;
   memo?.bind(ctx.agentId, ctx.hostname);
+  const problemOf = metricProblems(ctx);
   let accepted = 0;
   for (let position = 0; position < inputSeries.length; position++) {
     const s = inputSeries[position]!;
@@ -132,7 +133,7 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
     const metric = known ? known.metric : sentMetric;
     let labels = known?.labels;
     if (!labels) {
-      const problem = metricProblem(metric, ctx);
+      const problem = problemOf(metric);
       if (problem) {
         reject(problem.reason, count, problem.detail);
         continue;
@@ -196,6 +197,22 @@ export function batchProblem(batch: vigil.v1.IBatch, seriesCount: number, sample
 export interface SeriesProblem {
   reason: vigil.v1.RejectReason;
   detail: string;
+}
+
+/**
+ * metricProblem for the series of one batch: series of a batch mostly share their metric name with the one
+ * before (a name per family, a series per label set), so the answer is kept for the last name asked.
+ */
+export function metricProblems(ctx: Pick<ValidationContext, 'isReservedMetric'>): (metric: string) => SeriesProblem | undefined {
+  let last: string | undefined;
+  let problem: SeriesProblem | undefined;
+  return (metric) => {
+    if (metric !== last) {
+      last = metric;
+      problem = metricProblem(metric, ctx);
+    }
+    return problem;
+  };
 }
 
 /** Why every sample of a series named `metric` is rejected, if it is (checked before the samples' shape). */

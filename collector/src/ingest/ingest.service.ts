@@ -16,6 +16,7 @@ import { IngestMetrics } from './ingest.metrics.js';
 import { AgentStreams, type StreamLease } from './agent-streams.js';
 import { helloProblem } from './hello-validation.js';
 import { InflightBudget } from './inflight-budget.js';
+import { CarriedSeries } from './carried-series.js';
 import { checkStreamBatch } from './ref-batch.js';
 import { SeriesRefTable } from './series-refs.js';
 
@@ -37,6 +38,7 @@ export class IngestService {
   private readonly open = new Set<Stream>();
   private readonly streams: AgentStreams;
   private readonly inflight: InflightBudget;
+  private readonly carried = new CarriedSeries();
   private readonly isReservedMetric: (name: string) => boolean;
 
   constructor(
@@ -83,6 +85,7 @@ export class IngestService {
       this.open.delete(call);
       if (agentId && lease) {
         this.streams.release(agentId, lease);
+        this.carried.disconnected(agentId, refs);
         this.agents.disconnected(agentId);
         this.log.log(`agent ${agentId} (${hostname}) disconnected from ${peer}`);
       }
@@ -141,6 +144,7 @@ export class IngestService {
             }
             if (claim.replaced) this.log.warn(`agent ${id}: stream from ${claim.replaced.peer} was dead (closed or silent); replaced by the one from ${peer}`);
             lease = claimant;
+            this.carried.connected(id, refs);
             await this.agents.connected({
               id, hostname, version: hello.version ?? '', labels: { ...(hello.labels ?? {}) }, inventory: { ...(hello.inventory ?? {}) }, intervalMs: hello.intervalMs ?? 0,
             });

@@ -5,7 +5,7 @@
 // sample to drop takes that exact path, so what is stored, rejected and acked never depends on the form.
 import type { vigil } from '@vigil/proto';
 import type { IncomingSeries, RecurringSeries } from '../storage/storage.types.js';
-import { RejectionTally, batchProblem, checkLabels, kindOf, metricProblem, sampleIsValid, validateBatch, type BatchValidation, type SeriesProblem, type ValidationContext } from './batch-validation.js';
+import { RejectionTally, batchProblem, checkLabels, kindOf, metricProblems, sampleIsValid, validateBatch, type BatchValidation, type SeriesProblem, type ValidationContext } from './batch-validation.js';
 import { SAMPLE_BYTES, SERIES_BYTES, estimateBatchBytes } from './inflight-budget.js';
 import type { RefDefinition, RefProblem, SeriesRefTable } from './series-refs.js';
 
@@ -67,8 +67,9 @@ export function checkStreamBatch(batch: vigil.v1.IBatch, table: SeriesRefTable, 
   }
   const kept: RecurringSeries[] = [];
   let keptSamples = 0;
+  const problemOf = metricProblems(ctx);
   for (const d of used) {
-    const checked = (d.checked ??= checkDefinition(d, ctx));
+    const checked = (d.checked ??= checkDefinition(d, ctx, problemOf));
     if ('reason' in checked) {
       tally.add(checked.reason, d.batchSamples, checked.detail);
       d.batchAt = -1;
@@ -100,13 +101,35 @@ export function checkStreamBatch(batch: vigil.v1.IBatch, table: SeriesRefTable, 
   return { validation: { status: 'accepted', series, columns: { series: kept, counts, timestamps: groupedTs, values: groupedValues }, samples: samples + keptSamples, rejections }, bytes };
 }
 
-/** A definition checked once for the stream: the series to store, or why its samples are rejected. */
-function checkDefinition(d: RefDefinition, ctx: ValidationContext): RecurringSeries | SeriesProblem {
-  const problem = metricProblem(d.metric, ctx);
+/**
+ * A definition checked once for the stream: the series to store, or why its samples are rejected. The series
+ * the agent's previous stream had under the number is taken as it is when it is the same one (what checkLabels
+ * would build from this definition): the store then finds it without a key.
+ */
+function checkDefinition(d: RefDefinition, ctx: ValidationContext, problemOf: (metric: string) => SeriesProblem | undefined): RecurringSeries | SeriesProblem {
+  const problem = problemOf(d.metric);
   if (problem) return problem;
+  const carried = d.carried;
+  if (carried !== undefined && isCarriedSeries(carried, d, ctx)) return carried;
   const checked = checkLabels(d.metric, d.labels, ctx);
   if ('reason' in checked) return checked;
   return { metric: d.metric, labels: checked.labels, kind: kindOf(d.type) };
+}
+
+/**
+ * Whether `carried` is the series checkDefinition would build for `d` in this stream: same name and kind, the
+ * labels sent in the same order with the same values, then agent and host (the order shows where the store
+ * creates a series from it).
+ */
+function isCarriedSeries(carried: RecurringSeries, d: RefDefinition, ctx: ValidationContext): boolean {
+  if (carried.metric !== d.metric || carried.kind !== kindOf(d.type)) return false;
+  const labels = carried.labels;
+  const names = Object.keys(labels);
+  let i = 0;
+  for (const k in d.labels) {
+    if (names[i++] !== k || labels[k] !== d.labels[k]) return false;
+  }
+  return names.length === i + 2 && names[i] === 'agent' && names[i + 1] === 'host' && labels.agent === ctx.agentId && labels.host === ctx.hostname;
 }
 
 function refused(batch: vigil.v1.IBatch, problem: RefProblem): CheckedBatch {

@@ -21,6 +21,11 @@ export interface RefDefinition {
   readonly labels: Record<string, string>;
   readonly type: vigil.v1.MetricType;
   /**
+   * What the agent's previous stream checked under this number (carried-series.ts): taken as it is when it is
+   * the same series (ref-batch.ts compares), so a reconnecting agent's definitions cost no check and no key.
+   */
+  readonly carried?: RecurringSeries;
+  /**
    * Filled on first use (ref-batch.ts): the series to store, kept for the stream's life (the store notes in
    * it what it resolved to), or why every sample of it is rejected.
    */
@@ -39,11 +44,22 @@ export class SeriesRefTable {
   private readonly defined: Array<RefDefinition | undefined> = [];
   private count = 0;
   private marks = 0;
+  private carried: ReadonlyArray<RecurringSeries | undefined> = [];
 
   constructor(readonly limit: number) {}
 
   get size(): number {
     return this.count;
+  }
+
+  /** What the agent's previous stream checked, by number: offered to the definitions registered from now on. */
+  carryFrom(previous: ReadonlyArray<RecurringSeries | undefined>): void {
+    this.carried = previous;
+  }
+
+  /** The series this stream's definitions stand for, by number, for the agent's next stream to carry. */
+  checkedSeries(): Array<RecurringSeries | undefined> {
+    return this.defined.map((d) => (d === undefined || d.checked === undefined ? d?.carried : 'reason' in d.checked ? undefined : d.checked));
   }
 
   /** A number for the next batch checked, to tell its definitions' scratch from an earlier batch's. */
@@ -64,7 +80,7 @@ export class SeriesRefTable {
       const ref = d.ref ?? 0;
       if (!this.inRange(ref)) return this.refuse(batch, `series definition ${ref} is outside 1..${this.limit} (Welcome.max_series_refs)`);
       if (this.defined[ref] === undefined) this.count++;
-      this.defined[ref] = { metric: d.metric ?? '', labels: d.labels ?? {}, type: d.type ?? 0, batchMark: 0, batchSamples: 0, batchAt: 0 };
+      this.defined[ref] = { metric: d.metric ?? '', labels: d.labels ?? {}, type: d.type ?? 0, carried: this.carried[ref], batchMark: 0, batchSamples: 0, batchAt: 0 };
     }
     return undefined;
   }

@@ -20,7 +20,8 @@ export interface IncomingSeries {
 /**
  * A series a stream sends batch after batch (an agent's series reference): the caller keeps one such
  * object per series for the stream's life, and the store notes in it the series it resolved to, so
- * later batches skip the lookup by key. A new object (a redefinition, a new stream) starts unresolved.
+ * later batches skip the lookup by key. A redefinition starts unresolved; a reconnecting agent's new stream
+ * takes its previous stream's object for the same series (ingest/carried-series.ts).
  */
 export interface RecurringSeries {
   readonly metric: string;
