@@ -141,4 +141,59 @@ describe('series references at ingest', () => {
       '{"agent":"agent-1","host":"host-1","n":"full"} 0 7',
     ]);
   });
+
+  it('a reconnecting agent defining its series again: the same ones, reordered, changed and invalid ones are stored and refused as by a check of their own', async () => {
+    const COUNTER = 1;
+    const first = [
+      { ref: 1, metric: 'vigil_rc', labels: { n: '1' } },
+      { ref: 2, metric: 'vigil_rc', labels: { n: '2', m: 'x' } },
+      { ref: 3, metric: 'vigil_rc', labels: { n: '3' } },
+      { ref: 4, metric: 'vigil_rc_total', labels: {}, type: COUNTER },
+      { ref: 5, metric: 'vigil_rc', labels: { n: '5' } },
+    ];
+    const stream = async (hostname: string, seq: number, definitions: typeof first, base: number) => {
+      const a = new TestAgent(collector.grpcAddress, TOKEN, 'agent-1', 'epoch-1', hostname);
+      closers.push(() => a.close());
+      a.connect().hello();
+      await a.until(() => a.welcome !== undefined);
+      const refs = definitions.map((d) => d.ref);
+      a.send({ batch: { seq, createdMs: Date.now(), definitions, refSamples: { refs, values: refs.map((r) => base + r), baseTimestampMs: t0 + base * 100 } } });
+      await a.until(() => a.acks.includes(seq));
+      a.close();
+      return a.rejections.map((r) => [r.seq, r.reason, r.rejectedSamples, r.detail, r.wholeBatch]);
+    };
+    expect(await stream('host-1', 1, first, 0)).toEqual([]);
+    const again = [
+      first[0]!, // the same
+      { ref: 2, metric: 'vigil_rc', labels: { m: 'x', n: '2' } }, // the same series, labels in another order
+      { ref: 3, metric: 'vigil_rc', labels: { n: '3b' } }, // another series under the number
+      { ref: 4, metric: 'vigil_rc_total', labels: {} }, // now a gauge: the series stays a counter
+      { ref: 5, metric: 'vigil_rc', labels: { n: '5', agent: 'x' } },
+      { ref: 6, metric: 'bad-name', labels: {} },
+      { ref: 7, metric: 'up', labels: {} },
+    ];
+    expect(await stream('host-1', 2, again, 10)).toEqual([
+      [2, RejectReason.REJECT_REASON_INVALID_LABEL, 1, 'vigil_rc: label agent is set by the collector', false],
+      [2, RejectReason.REJECT_REASON_INVALID_METRIC_NAME, 1, 'invalid metric name "bad-name"', false],
+      [2, RejectReason.REJECT_REASON_RESERVED_METRIC_NAME, 1, 'metric name up is reserved: the collector exposes it itself', false],
+    ]);
+    // The same definitions from another host name: other series (the host label is the collector's).
+    expect(await stream('host-2', 3, first, 20)).toEqual([]);
+    const labels = (host: string, extra: string) => `{"agent":"agent-1","host":"${host}"${extra}}`;
+    expect(await points('vigil_rc')).toEqual([
+      `${labels('host-1', ',"m":"x","n":"2"')} 0 2`,
+      `${labels('host-1', ',"m":"x","n":"2"')} 1000 12`,
+      `${labels('host-1', ',"n":"1"')} 0 1`,
+      `${labels('host-1', ',"n":"1"')} 1000 11`,
+      `${labels('host-1', ',"n":"3"')} 0 3`,
+      `${labels('host-1', ',"n":"3b"')} 1000 13`,
+      `${labels('host-1', ',"n":"5"')} 0 5`,
+      `${labels('host-2', ',"m":"x","n":"2"')} 2000 22`,
+      `${labels('host-2', ',"n":"1"')} 2000 21`,
+      `${labels('host-2', ',"n":"3"')} 2000 23`,
+      `${labels('host-2', ',"n":"5"')} 2000 25`,
+    ]);
+    expect(await points('vigil_rc_total')).toEqual([`${labels('host-1', '')} 0 4`, `${labels('host-1', '')} 1000 14`, `${labels('host-2', '')} 2000 24`]);
+    expect((await collector.store.findSeries({ metric: 'vigil_rc_total' })).map((s) => s.kind)).toEqual(['counter', 'counter']);
+  });
 });
