@@ -32,7 +32,7 @@ describe.each(engines('agents.repository.spec'))('AgentsRepository on $name', (e
   });
 
   it('touches many agents in one statement: an update older than the stored last seen changes nothing, others untouched', async () => {
-    for (const a of [agent('a-1', 5_000), agent('a-2', 9_000), agent('a-3', 7_000)]) await repo.upsert([a]);
+    for (const a of [agent('a-1', 5_000), agent('a-2', 9_000), agent('a-3', 7_000)]) await repo.upsert(a);
     await repo.touch([
       { id: 'a-1', lastSeenMs: 6_000, spoolPending: 12, spoolDropped: 3 },
       { id: 'a-2', lastSeenMs: 8_000, spoolPending: 0, spoolDropped: 1 },
@@ -60,10 +60,10 @@ describe.each(engines('agents.repository.spec'))('AgentsRepository on $name', (e
         { ...agent('a-4', 1_000), version: '2.0.0' },
         { ...agent('a-4', 2_000), version: '2.0.1' },
       ];
-      await repo.upsert(before);
-      await repo.upsert(rows);
-      for (const a of before) await single.upsert([a]);
-      for (const a of rows) await single.upsert([a]);
+      await repo.upsertMany(before);
+      await repo.upsertMany(rows);
+      for (const a of before) await single.upsert(a);
+      for (const a of rows) await single.upsert(a);
       const stored = await repo.all();
       expect(stored).toEqual(await single.all());
       expect(stored.map((a) => [a.id, a.hostname, a.version, a.firstSeenMs, a.lastSeenMs])).toEqual([

@@ -50,6 +50,11 @@ export class AgentsRepository {
     return (await this.db.all<AgentRecord>('SELECT * FROM agents ORDER BY id')).map(toRow);
   }
 
+  /** Records what an agent said (see upsertMany). */
+  upsert(agent: AgentRow): Promise<void> {
+    return this.upsertMany([agent]);
+  }
+
   /**
    * Records what agents said, in one statement (agents reconnecting together after a restart were a
    * transaction each: 1,000 of them held the write connection ~830 ms, and group commits waited behind).
@@ -58,7 +63,7 @@ export class AgentsRepository {
    * leave what writing them one by one would: the last of the newest (PostgreSQL refuses to update a
    * row twice in one statement, so only that one is sent).
    */
-  async upsert(agents: readonly AgentRow[]): Promise<void> {
+  async upsertMany(agents: readonly AgentRow[]): Promise<void> {
     if (agents.length === 0) return;
     const last = new Map<string, AgentRow>();
     for (const a of agents) {

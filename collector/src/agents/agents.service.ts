@@ -68,7 +68,7 @@ export class AgentsService implements OnModuleInit, OnModuleDestroy {
     @Optional() @Inject(DATABASE) database?: Pick<Database, 'dialect'>,
   ) {
     this.hasPeers = database?.dialect === 'postgres';
-    this.rows = new WriteCoalescer((rows) => this.repository.upsert(rows));
+    this.rows = new WriteCoalescer((rows) => this.repository.upsertMany(rows));
   }
 
   async onModuleInit(): Promise<void> {
