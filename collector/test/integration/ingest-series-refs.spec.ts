@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { credentials, makeGenericClientConstructor, Metadata, type ClientDuplexStream } from '@grpc/grpc-js';
-import { RejectReason } from '@vigil/proto';
+import { RejectReason, type vigil } from '@vigil/proto';
 import { buildConfig } from '../../src/config/config.loader.js';
 import { startCollector, type RunningCollector } from '../../src/app.js';
 import { TestAgent } from '../support/test-agent.js';
@@ -144,26 +144,26 @@ describe('series references at ingest', () => {
 
   it('a reconnecting agent defining its series again: the same ones, reordered, changed and invalid ones are stored and refused as by a check of their own', async () => {
     const COUNTER = 1;
-    const first = [
+    const first: vigil.v1.ISeriesDefinition[] = [
       { ref: 1, metric: 'vigil_rc', labels: { n: '1' } },
       { ref: 2, metric: 'vigil_rc', labels: { n: '2', m: 'x' } },
       { ref: 3, metric: 'vigil_rc', labels: { n: '3' } },
       { ref: 4, metric: 'vigil_rc_total', labels: {}, type: COUNTER },
       { ref: 5, metric: 'vigil_rc', labels: { n: '5' } },
     ];
-    const stream = async (hostname: string, seq: number, definitions: typeof first, base: number) => {
+    const stream = async (hostname: string, seq: number, definitions: vigil.v1.ISeriesDefinition[], base: number) => {
       const a = new TestAgent(collector.grpcAddress, TOKEN, 'agent-1', 'epoch-1', hostname);
       closers.push(() => a.close());
       a.connect().hello();
       await a.until(() => a.welcome !== undefined);
-      const refs = definitions.map((d) => d.ref);
+      const refs = definitions.map((d) => d.ref!);
       a.send({ batch: { seq, createdMs: Date.now(), definitions, refSamples: { refs, values: refs.map((r) => base + r), baseTimestampMs: t0 + base * 100 } } });
       await a.until(() => a.acks.includes(seq));
       a.close();
       return a.rejections.map((r) => [r.seq, r.reason, r.rejectedSamples, r.detail, r.wholeBatch]);
     };
     expect(await stream('host-1', 1, first, 0)).toEqual([]);
-    const again = [
+    const again: vigil.v1.ISeriesDefinition[] = [
       first[0]!, // the same
       { ref: 2, metric: 'vigil_rc', labels: { m: 'x', n: '2' } }, // the same series, labels in another order
       { ref: 3, metric: 'vigil_rc', labels: { n: '3b' } }, // another series under the number
