@@ -171,6 +171,35 @@ describe.each(engines('rollups.spec'))('rollups on $name', (engine) => {
     }
   });
 
+  it('takes a flush\'s buckets slice by slice as it merges them, so a late sample for a series not reached yet joins the same flush', async () => {
+    const { rollups, events, repo } = await start({}, { mergeBatch: 50 });
+    const series: IncomingSeries[] = Array.from({ length: 300 }, (_, i) => ({ metric: `vigil_slice_${i}`, labels: { host: 'web-1' }, kind: 'gauge', timestamps: [T0 + 5_000], values: [i] }));
+    const { stored } = await store.append({ agentId: 'agent-1', epoch: 'e1', seq: ++seq, series });
+    events.emit('samples', stored);
+    const last = stored.at(-1)!.series;
+    // What each merge got, and how many buckets were still in memory when it started.
+    const merges: Array<[number, number]> = [];
+    const merge = repo.merge.bind(repo);
+    repo.merge = async (items) => {
+      merges.push([items.length, rollups.pendingBuckets]);
+      if (merges.length === 1) {
+        const late = await store.append({ agentId: 'agent-1', epoch: 'e1', seq: ++seq, series: [{ metric: last.metric, labels: { host: 'web-1' }, kind: 'gauge', timestamps: [T0 + 50_000], values: [1_000] }] });
+        events.emit('samples', late.stored);
+      }
+      return merge(items);
+    };
+    clock.set(T0 + H + 15_000);
+    await rollups.flush();
+    expect(merges.length).toBe(12); // 600 buckets, 50 per transaction
+    expect(merges.every(([n]) => n === 50)).toBe(true);
+    // The first slice's buckets left memory, the other 550 were still there (taking them all at once held the event loop).
+    expect(merges[0]).toEqual([50, 550]);
+    expect(rollups.pendingBuckets).toBe(0);
+    expect(rollups.stats.flushedBuckets).toEqual({ '1m': 300, '1h': 300 });
+    expect((await repo.range('1m', last.id, 0, T0 + H)).map(([t, b]) => [t, b.count, b.sum])).toEqual([[T0, 2, 299 + 1_000]]);
+    expect((await repo.range('1h', stored[0]!.series.id, 0, T0 + H)).map(([t, b]) => [t, b.count, b.sum])).toEqual([[T0, 1, 0]]);
+  });
+
   it('enforces retention per tier and on raw samples', async () => {
     const { rollups, events, repo } = await start({ raw: '1d', '1m': '2d', '1h': '10d' });
     const id = await ingest(events, 'vigil_swap_used_ratio', 'gauge', [[T0, 0.1], [T0 + 1.5 * D, 0.2], [T0 + 5 * D, 0.3]]);
