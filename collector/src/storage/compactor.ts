@@ -11,9 +11,6 @@ import { BEHIND_STEP_FACTOR, type StoreConfig } from './store-options.js';
 import { Listeners, storageLog, type StoreCounters } from './store-stats.js';
 import type { WriteLoop } from './write-loop.js';
 
-/** Longest piece of a step's encoding work between two turns of the event loop. */
-const COMPUTE_SLICE_MS = 10;
-
 export interface CompactionInfo {
   /** Log rows deleted (only by the last step of a round). */
   logRows: number;
@@ -124,14 +121,7 @@ export class Compactor {
     try {
       await heads.load(db, ids);
       loaded = performance.now();
-      let slice = loaded;
       for (const seriesId of ids) {
-        // The step holds the writer, not the event loop: ingest and acks run between slices of it (a
-        // step of 1,000 series in the behind mode held the loop 500-700 ms in one piece).
-        if (performance.now() - slice > COMPUTE_SLICE_MS) {
-          await new Promise(setImmediate);
-          slice = performance.now();
-        }
         const s = pending.samplesUpTo(seriesId, end);
         const r = compactSeries(seriesId, heads.get(seriesId), s.timestamps, s.values, cfg.limits, () => this.nextChunkId++);
         for (const w of r.writes) writes.push(w);
