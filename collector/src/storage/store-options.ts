@@ -53,7 +53,7 @@ const DEFAULTS = {
   maxLogAgeMs: 60_000,
   stepSamples: 50_000,
   stepSeries: 250,
-  jobSliceMs: 10,
+  jobSliceMs: 50,
   retentionSeriesPerStep: 256,
   maxCachedHeads: 500_000,
   maxCachedAgents: 100_000,
