@@ -34,6 +34,20 @@ describe('DenseIdMap', () => {
     expect(seen).toEqual([[0, 'v0'], [4, 'v4'], [9, 'v9'], [2 ** 25, `v${2 ** 25}`], [2 ** 31, `v${2 ** 31}`]]);
   });
 
+  it('visits in slices with visitFrom: stops where told and continues from the id it returns', () => {
+    const map = new DenseIdMap<string>();
+    for (const id of [2 ** 31, 9, 2 ** 25, 0, 4, 5]) map.set(id, `v${id}`);
+    const slices: number[][] = [];
+    let from: number | undefined = 0;
+    while (from !== undefined) {
+      const slice: number[] = [];
+      from = map.visitFrom(from, (_value, id) => slice.push(id) < 2);
+      slices.push(slice);
+    }
+    expect(slices).toEqual([[0, 4], [5, 9], [2 ** 25, 2 ** 31], []]);
+    expect(map.visitFrom(6, () => true)).toBeUndefined();
+  });
+
   it('refuses an id that is not a non-negative integer, naming it', () => {
     expect(() => new DenseIdMap<number>().set(-1, 0)).toThrow('series id must be a non-negative integer, got -1');
     expect(() => new DenseIdMap<number>().set(1.5, 0)).toThrow('series id must be a non-negative integer, got 1.5');

@@ -41,13 +41,27 @@ export class DenseIdMap<T> {
 
   /** Visits every entry in id order, without the iterator's pair per entry. */
   forEach(visit: (value: T, id: number) => void): void {
+    this.visitFrom(0, (value, id) => {
+      visit(value, id);
+      return true;
+    });
+  }
+
+  /**
+   * Visits the entries with ids >= fromId in id order until `visit` returns false; returns the id to
+   * continue from, or undefined once every entry was visited (work cut into slices across turns).
+   */
+  visitFrom(fromId: number, visit: (value: T, id: number) => boolean): number | undefined {
     const { slots } = this;
-    for (let id = 0; id < slots.length; id++) {
+    for (let id = fromId; id < slots.length; id++) {
       const value = slots[id];
-      if (value !== undefined) visit(value, id);
+      if (value !== undefined && !visit(value, id)) return id + 1;
     }
-    if (this.large.size === 0) return;
-    for (const id of [...this.large.keys()].sort((a, b) => a - b)) visit(this.large.get(id)!, id);
+    if (this.large.size === 0) return undefined;
+    for (const id of [...this.large.keys()].filter((k) => k >= fromId).sort((a, b) => a - b)) {
+      if (!visit(this.large.get(id)!, id)) return id + 1;
+    }
+    return undefined;
   }
 
   *[Symbol.iterator](): IterableIterator<[number, T]> {

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DATABASE } from '../common/tokens.js';
-import type { Database, SqlValue } from '../database/database.js';
+import type { Database, Transaction } from '../database/database.js';
 import { sqlDialect } from '../database/dialect.js';
 import type { Bucket, TierName } from './domain/buckets.js';
 import type { PendingBucket } from './domain/accumulator.js';
 
 const TABLE: Record<TierName, string> = { '1m': 'rollup_1m', '1h': 'rollup_1h' };
-/** Rows per INSERT statement (8 parameters each, far below SQLite's variable limit). */
+/** Rows per INSERT statement with bound values (8 parameters each, far below SQLite's variable limit). */
 const CHUNK = 200;
 /** Series per hourly-averages query. */
 const HOURLY_IDS = 500;
@@ -65,19 +65,38 @@ export class RollupsRepository {
     await this.db.transaction(async (tx) => {
       for (const tier of Object.keys(TABLE) as TierName[]) {
         const rows = items.filter((i) => i.tier === tier).sort((a, b) => a.seriesId - b.seriesId || a.start - b.start);
-        for (let i = 0; i < rows.length; i += CHUNK) {
-          const chunk = rows.slice(i, i + CHUNK);
-          await tx.run(this.mergeSql(tier, chunk.length), chunk.flatMap((r) => params(r.seriesId, r.start, r.bucket)));
-        }
+        await this.insert(tx, tier, rows.map((r) => [r.seriesId, r.start, r.bucket]));
       }
     });
   }
 
-  /** INSERT of `rows` buckets into a tier that performs mergeBucket on a stored row with the same key. */
-  private mergeSql(tier: TierName, rows: number): string {
+  /**
+   * Inserts bucket rows into a tier, merging into stored rows with the same key. SQLite: all rows in one
+   * JSON parameter (sqlite3 converts every bound value on the event loop, ~1.4 µs each: a flush of 100,000
+   * buckets held the loop 1.2-1.35 s; as JSON 2.5-3.5 times less). Its numbers are written with 17
+   * significant digits: SQLite reads JavaScript's shortest form of a double one unit in the last place
+   * off about once in 10,000 values, and 17 digits name each double exactly. PostgreSQL: bound values.
+   */
+  private async insert(tx: Transaction, tier: TierName, rows: ReadonlyArray<readonly [number, number, Bucket]>): Promise<void> {
+    if (this.db.dialect === 'sqlite' && rows.every(([, , b]) => finite(b))) {
+      if (rows.length > 0) await tx.run(this.mergeSql(tier, 'json'), [`[${rows.map(([id, start, b]) => `[${params(id, start, b).map(exactJson).join(',')}]`).join(',')}]`]);
+      return;
+    }
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      const chunk = rows.slice(i, i + CHUNK);
+      await tx.run(this.mergeSql(tier, chunk.length), chunk.flatMap(([id, start, b]) => params(id, start, b)));
+    }
+  }
+
+  /** INSERT of `rows` buckets (or of a JSON array of rows) into a tier that performs mergeBucket on a stored row with the same key. */
+  private mergeSql(tier: TierName, rows: number | 'json'): string {
     const t = TABLE[tier];
     const { least, greatest } = sqlDialect(this.db.dialect);
-    return `INSERT INTO ${t} (series_id, start_ms, count, sum, min, max, last, last_ms) VALUES ${values(rows)}
+    const source =
+      rows === 'json'
+        ? `SELECT ${COLUMNS.map((_, k) => `value ->> ${k}`).join(', ')} FROM json_each(?) WHERE true`
+        : `VALUES ${values(rows)}`;
+    return `INSERT INTO ${t} (${COLUMNS.join(', ')}) ${source}
       ON CONFLICT (series_id, start_ms) DO UPDATE SET
         count = ${t}.count + excluded.count,
         sum = ${t}.sum + excluded.sum,
@@ -96,11 +115,7 @@ export class RollupsRepository {
     await this.db.transaction(async (tx) => {
       for (const tier of Object.keys(TABLE) as TierName[]) {
         await tx.run(`DELETE FROM ${TABLE[tier]} WHERE series_id = ? AND start_ms >= ?`, [seriesId, fromMs]);
-        const rows = [...tiers[tier]];
-        for (let i = 0; i < rows.length; i += CHUNK) {
-          const chunk = rows.slice(i, i + CHUNK);
-          await tx.run(this.mergeSql(tier, chunk.length), chunk.flatMap(([start, bucket]) => params(seriesId, start, bucket)));
-        }
+        await this.insert(tx, tier, [...tiers[tier]].map(([start, bucket]) => [seriesId, start, bucket]));
       }
     });
   }
@@ -156,6 +171,15 @@ export class RollupsRepository {
   }
 }
 
-function params(seriesId: number, start: number, b: Bucket): SqlValue[] {
+const COLUMNS = ['series_id', 'start_ms', 'count', 'sum', 'min', 'max', 'last', 'last_ms'] as const;
+
+function params(seriesId: number, start: number, b: Bucket): number[] {
   return [seriesId, start, b.count, b.sum, b.min, b.max, b.last, b.lastMs];
+}
+
+const finite = (b: Bucket): boolean => Number.isFinite(b.sum) && Number.isFinite(b.min) && Number.isFinite(b.max) && Number.isFinite(b.last);
+
+/** A JSON number SQLite reads back as exactly this double: integers as they are, others with 17 significant digits. */
+function exactJson(v: number): string {
+  return Number.isSafeInteger(v) ? String(v) : v.toPrecision(17);
 }

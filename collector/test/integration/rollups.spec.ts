@@ -15,6 +15,7 @@ import type { SqliteSampleStore } from '../../src/storage/sqlite-sample-store.js
 import type { IncomingSeries, MetricKind } from '../../src/storage/storage.types.js';
 import type { PendingBucket } from '../../src/rollups/domain/accumulator.js';
 import { mergeBucket, newBucket, type Bucket } from '../../src/rollups/domain/buckets.js';
+import { seededRandom } from '../../src/storage/prng.js';
 import { engines, type EngineDatabase } from '../../../test/support/engines.js';
 import { engineSampleStores, type EngineSampleStores } from '../support/engine-sample-store.js';
 
@@ -169,6 +170,62 @@ describe.each(engines('rollups.spec'))('rollups on $name', (engine) => {
       expect((await repo.range('1m', id, 0, T0 + H)).map(([t, b]) => [t, b.count])).toEqual([[T0, 1]]);
       expect((await repo.range('1h', id, 0, T0 + H)).map(([t, b]) => [t, b.count])).toEqual([[T0, 1]]);
     }
+  });
+
+  it('takes a flush\'s buckets slice by slice as it merges them, so a late sample for a series not reached yet joins the same flush', async () => {
+    const { rollups, events, repo } = await start({}, { mergeBatch: 50 });
+    const series: IncomingSeries[] = Array.from({ length: 300 }, (_, i) => ({ metric: `vigil_slice_${i}`, labels: { host: 'web-1' }, kind: 'gauge', timestamps: [T0 + 5_000], values: [i] }));
+    const { stored } = await store.append({ agentId: 'agent-1', epoch: 'e1', seq: ++seq, series });
+    events.emit('samples', stored);
+    const last = stored.at(-1)!.series;
+    // What each merge got, and how many buckets were still in memory when it started.
+    const merges: Array<[number, number]> = [];
+    const merge = repo.merge.bind(repo);
+    repo.merge = async (items) => {
+      merges.push([items.length, rollups.pendingBuckets]);
+      if (merges.length === 1) {
+        const late = await store.append({ agentId: 'agent-1', epoch: 'e1', seq: ++seq, series: [{ metric: last.metric, labels: { host: 'web-1' }, kind: 'gauge', timestamps: [T0 + 50_000], values: [1_000] }] });
+        events.emit('samples', late.stored);
+      }
+      return merge(items);
+    };
+    clock.set(T0 + H + 15_000);
+    await rollups.flush();
+    expect(merges.length).toBe(12); // 600 buckets, 50 per transaction
+    expect(merges.every(([n]) => n === 50)).toBe(true);
+    // The first slice's buckets left memory, the other 550 were still there (taking them all at once held the event loop).
+    expect(merges[0]).toEqual([50, 550]);
+    expect(rollups.pendingBuckets).toBe(0);
+    expect(rollups.stats.flushedBuckets).toEqual({ '1m': 300, '1h': 300 });
+    expect((await repo.range('1m', last.id, 0, T0 + H)).map(([t, b]) => [t, b.count, b.sum])).toEqual([[T0, 2, 299 + 1_000]]);
+    expect((await repo.range('1h', stored[0]!.series.id, 0, T0 + H)).map(([t, b]) => [t, b.count, b.sum])).toEqual([[T0, 1, 0]]);
+  });
+
+  it('stores every double of a merged bucket exactly, whatever its digits', async () => {
+    const { repo } = await start();
+    const random = seededRandom(14);
+    const bits = new Float64Array(1);
+    const words = new Uint32Array(bits.buffer);
+    // Doubles of every kind: fractions, sums, huge and tiny magnitudes, random bit patterns (finite ones).
+    const double = (k: number): number => {
+      if (k % 4 === 0) return random() * 10 ** Math.floor(random() * 40 - 20);
+      if (k % 4 === 1) return -random();
+      if (k % 4 === 2) return (random() * 1e9) / 10.003;
+      do [words[0], words[1]] = [Math.floor(random() * 2 ** 32), Math.floor(random() * 2 ** 32)];
+      while (!Number.isFinite(bits[0]!));
+      return bits[0]!;
+    };
+    const buckets: PendingBucket[] = Array.from({ length: 4_000 }, (_, k) => ({
+      seriesId: 1 + (k % 40),
+      tier: '1m',
+      start: T0 + Math.floor(k / 40) * M,
+      bucket: { count: 1 + k, sum: double(k), min: double(k + 1), max: double(k + 2), last: double(k + 3), lastMs: T0 + k },
+    }));
+    await repo.merge(buckets);
+    const stored = new Map<string, Bucket>();
+    for (let seriesId = 1; seriesId <= 40; seriesId++) for (const [start, bucket] of await repo.range('1m', seriesId, 0, T0 + 100 * M)) stored.set(`${seriesId}/${start}`, bucket);
+    expect(stored.size).toBe(4_000);
+    for (const b of buckets) expect(stored.get(`${b.seriesId}/${b.start}`)).toEqual(b.bucket);
   });
 
   it('enforces retention per tier and on raw samples', async () => {

@@ -315,6 +315,41 @@ describe.runIf(engine.name === 'sqlite')('SqliteSampleStore: compaction rounds',
     expect(await store.countSamples()).toBe(4 * 30 * 6);
   });
 
+  it('holds an append behind compaction steps for one turn at most, and finishes the round while appends keep coming', async () => {
+    // A turn (compaction.jobSliceMs) of 10 ms; steps of two series, a few ms each.
+    const { store } = await openStore({ compaction: { auto: false, stepSeries: 2, jobSliceMs: 10 } });
+    const wide = (seq: number, n: number, samples: number) => batch(seq, Array.from({ length: n }, (_, i) => gauge('m', { s: String(i) }, Array.from({ length: samples }, (_, k): [number, number] => [T0 + seq * 1000 + k, i + k]))));
+    for (let seq = 1; seq <= 10; seq++) await store.append(wide(seq, 400, 5));
+    // When each step ran (the listener fires as it ends), and how long the writer's commits took.
+    const steps: Array<[number, number]> = [];
+    let longestCommit = 0;
+    store.onCompaction((info) => steps.push([performance.now() - info.durationMs, performance.now()]));
+    store.onCommit((info) => (longestCommit = Math.max(longestCommit, info.durationMs)));
+    let done = false;
+    const round = store.compact().then(() => (done = true));
+    // A writer that never lets the queue stay empty for long: a batch every millisecond or so.
+    const waits: Array<[number, number]> = [];
+    const inFlight: Array<Promise<unknown>> = [];
+    for (let seq = 11; !done; seq++) {
+      const queued = performance.now();
+      inFlight.push(store.append(wide(seq, 10, 1)).then(() => waits.push([queued, performance.now()])));
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    await round;
+    await Promise.all(inFlight);
+    expect(steps.length).toBe(200); // 400 series, two a step: the round finished between the writer's commits
+    // The 20,000 samples written before the round are in chunks; at most the writer's are left in the log.
+    expect(store.stats().logSamples).toBeLessThanOrEqual(inFlight.length * 10);
+    expect(await store.countSamples()).toBe(20_000 + inFlight.length * 10);
+    // Queued during a commit, an append waits for it, then for the jobs' turn (10 ms, or as long as that commit
+    // took) and the step that overran it, then for its own commit: the steps it waited behind took no longer
+    // than the turn and one step (a turn of 50 ms here holds appends 50 ms and more).
+    const longestStep = Math.max(...steps.map(([from, to]) => to - from));
+    const heldBySteps = waits.map(([queued, committed]) => steps.reduce((sum, [from, to]) => sum + Math.max(0, Math.min(to, committed) - Math.max(from, queued)), 0));
+    expect(waits.length).toBeGreaterThan(20);
+    expect(Math.max(...heldBySteps)).toBeLessThanOrEqual(Math.max(10, longestCommit) + longestStep + 5);
+  });
+
   it('resumes a round cut short by a failed step after reopen, without compacting anything twice', async () => {
     let h = await openStore({ compaction: { auto: false, stepSeries: 2 } });
     const steps: number[] = [];

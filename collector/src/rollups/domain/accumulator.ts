@@ -178,22 +178,34 @@ export class RollupAccumulator {
 
   /** Removes and returns the buckets that ended at least `graceMs` before `nowMs`, finer tiers first per series. */
   takeClosed(nowMs: number, graceMs: number): PendingBucket[] {
-    const out: PendingBucket[] = [];
+    return this.takeClosedFrom(0, nowMs, graceMs, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY).items;
+  }
+
+  /**
+   * takeClosed for a slice of the series: those with ids >= fromId, in id order, until `maxBuckets` are
+   * taken or `maxSeries` visited. `next` is the id to continue from (undefined: every series was visited),
+   * so a flush of 100,000 series runs in short turns of the event loop instead of one long one.
+   */
+  takeClosedFrom(fromId: number, nowMs: number, graceMs: number, maxBuckets: number, maxSeries: number): { items: PendingBucket[]; next: number | undefined } {
+    const items: PendingBucket[] = [];
     const closed = (k: number, start: number) => start + TIERS[k]!.widthMs + graceMs <= nowMs;
-    for (const [seriesId, state] of this.series) {
-      if (state.head === NONE) continue;
-      const taken: number[] = [];
-      this.removeWhere(state, closed, (i) => taken.push(i));
-      if (taken.length === 0) continue;
-      // Freed slots keep their content until reused, which cannot happen before this loop ends.
-      for (let k = 0; k < TIERS.length; k++) {
-        for (let j = taken.length - 1; j >= 0; j--) {
-          const i = taken[j]!;
-          if (this.pool.tier(i) === k) out.push({ seriesId, tier: TIERS[k]!.name, start: this.pool.startOf(i), bucket: this.pool.read(i) });
+    const taken: number[] = [];
+    let visited = 0;
+    const next = this.series.visitFrom(fromId, (state, seriesId) => {
+      if (state.head !== NONE) {
+        taken.length = 0;
+        this.removeWhere(state, closed, (i) => taken.push(i));
+        // Freed slots keep their content until reused, which cannot happen before this series is done.
+        for (let k = 0; k < TIERS.length && taken.length > 0; k++) {
+          for (let j = taken.length - 1; j >= 0; j--) {
+            const i = taken[j]!;
+            if (this.pool.tier(i) === k) items.push({ seriesId, tier: TIERS[k]!.name, start: this.pool.startOf(i), bucket: this.pool.read(i) });
+          }
         }
       }
-    }
-    return out;
+      return items.length < maxBuckets && ++visited < maxSeries;
+    });
+    return { items, next };
   }
 
   /**
