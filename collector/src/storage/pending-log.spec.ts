@@ -93,6 +93,16 @@ describe('PendingLog', () => {
     expect([log.samples, log.seriesCount, log.slotBytes]).toEqual([0, 0, 4 * 65_536 * 28]);
   });
 
+  it('gives back its slot pages when rows are forgotten by id (PostgreSQL)', () => {
+    const log = new PendingLog();
+    for (let row = 1; row <= 20; row++) log.add(row, row, Array.from({ length: 1_000 }, (_, s) => entry(s, Array.from({ length: 50 }, (_, k) => row * 100 + k))));
+    // Another collector compacted every row but 7 and 20.
+    log.dropRowIds(new Set(Array.from({ length: 20 }, (_, i) => i + 1).filter((row) => row !== 7 && row !== 20)));
+    expect([log.samples, log.rowCount, log.slotBytes]).toEqual([100_000, 2, 4 * 65_536 * 28]);
+    expect(log.series(321)!.timestamps).toEqual([...Array.from({ length: 50 }, (_, k) => 700 + k), ...Array.from({ length: 50 }, (_, k) => 2_000 + k)]);
+    expect([log.countUpTo(321, 7), log.countUpTo(321, 20)]).toEqual([50, 100]);
+  });
+
   it('refuses rows out of order', () => {
     const log = new PendingLog();
     log.add(3, 0, [entry(1, [1])]);
