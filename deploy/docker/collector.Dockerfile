@@ -32,7 +32,7 @@ RUN npm run build \
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 # The launcher's first line (`env -S ...`) is not read when node runs it: its environment and flags, again.
-ENV MALLOC_ARENA_MAX=2 NODE_OPTIONS=--max-semi-space-size=32
+ENV MALLOC_ARENA_MAX=2 MALLOC_MMAP_THRESHOLD_=262144 NODE_OPTIONS=--max-semi-space-size=32
 WORKDIR /opt/vigil
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules

@@ -66,6 +66,43 @@ describe('PendingLog', () => {
     expect(log.samples).toBe(100_003);
   });
 
+  it('gives back its slot pages once drained, keeping what is still pending in order', () => {
+    const log = new PendingLog();
+    // 1,000 series x 1,000 samples over 20 rows: 16 pages of slots, the series interleaved in every page.
+    for (let row = 1; row <= 20; row++) {
+      log.add(row, row, Array.from({ length: 1_000 }, (_, s) => entry(s, Array.from({ length: 50 }, (_, k) => row * 100 + k))));
+    }
+    const peak = log.slotBytes;
+    expect([log.samples, peak]).toEqual([1_000_000, 16 * 65_536 * 28]);
+    // A round drops rows 1-19 of every series but the last ten; row 20 stays for all.
+    for (let s = 0; s < 990; s++) log.dropSeries(s, 19);
+    expect(log.slotBytes).toBe(peak); // pages are given back at the end of a step, with its rows
+    log.dropRows(19);
+    const kept = 990 * 50 + 10 * 1_000;
+    expect(log.samples).toBe(kept);
+    expect(log.slotBytes).toBe(4 * 65_536 * 28);
+    expect(log.series(5)!.timestamps).toEqual(Array.from({ length: 50 }, (_, k) => 2_000 + k));
+    expect(log.series(995)!.timestamps).toEqual(Array.from({ length: 1_000 }, (_, k) => (Math.floor(k / 50) + 1) * 100 + (k % 50)));
+    expect(log.series(995)!.values[999]).toBe(204.9);
+    // The lists stay usable: appends go to their tails, counts and drops by row still hold.
+    log.add(21, 21, [entry(5, [3_000]), entry(995, [3_000])]);
+    expect(log.samplesUpTo(5, 21).timestamps.slice(-2)).toEqual([2_049, 3_000]);
+    expect([log.countUpTo(995, 20), log.countUpTo(995, 21), log.samples]).toEqual([1_000, 1_001, kept + 2]);
+    for (let s = 0; s < 1_000; s++) log.dropSeries(s, 21);
+    log.dropRows(21);
+    expect([log.samples, log.seriesCount, log.slotBytes]).toEqual([0, 0, 4 * 65_536 * 28]);
+  });
+
+  it('gives back its slot pages when rows are forgotten by id (PostgreSQL)', () => {
+    const log = new PendingLog();
+    for (let row = 1; row <= 20; row++) log.add(row, row, Array.from({ length: 1_000 }, (_, s) => entry(s, Array.from({ length: 50 }, (_, k) => row * 100 + k))));
+    // Another collector compacted every row but 7 and 20.
+    log.dropRowIds(new Set(Array.from({ length: 20 }, (_, i) => i + 1).filter((row) => row !== 7 && row !== 20)));
+    expect([log.samples, log.rowCount, log.slotBytes]).toEqual([100_000, 2, 4 * 65_536 * 28]);
+    expect(log.series(321)!.timestamps).toEqual([...Array.from({ length: 50 }, (_, k) => 700 + k), ...Array.from({ length: 50 }, (_, k) => 2_000 + k)]);
+    expect([log.countUpTo(321, 7), log.countUpTo(321, 20)]).toEqual([50, 100]);
+  });
+
   it('refuses rows out of order', () => {
     const log = new PendingLog();
     log.add(3, 0, [entry(1, [1])]);

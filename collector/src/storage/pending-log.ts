@@ -4,7 +4,7 @@
 // logged them and dropped after the commit that put them in chunks.
 import { DenseIdMap } from '../common/dense-id-map.js';
 import type { LogEntry } from './sample-log.js';
-import { NONE, SampleSlots } from './sample-slots.js';
+import { NONE, SampleSlots, type SlotList } from './sample-slots.js';
 
 export interface SeriesSamples {
   timestamps: number[];
@@ -12,9 +12,7 @@ export interface SeriesSamples {
 }
 
 /** A series' samples: a list of slots in write order (so in log row order). */
-interface PendingSeries {
-  head: number;
-  tail: number;
+interface PendingSeries extends SlotList {
   count: number;
   /** Log row of the tail slot (read on every add: kept here rather than in the tail's page). */
   lastRow: number;
@@ -47,6 +45,10 @@ export class PendingLog {
   }
   get seriesCount(): number {
     return this.bySeries.size;
+  }
+  /** Bytes of the sample slot pages (in use or free). */
+  get slotBytes(): number {
+    return this.slots.bytes;
   }
 
   /** When the oldest pending row was written, or undefined when none is pending. */
@@ -146,6 +148,12 @@ export class PendingLog {
       this.rows.splice(0, this.rowHead);
       this.rowHead = 0;
     }
+    this.shrinkSlots();
+  }
+
+  /** Gives back the slot pages a drained log no longer needs (SampleSlots.shrink). */
+  private shrinkSlots(): void {
+    this.slots.shrink((visit) => this.bySeries.forEach(visit));
   }
 
   /**
@@ -181,6 +189,7 @@ export class PendingLog {
     this.rows.length = 0;
     this.rows.push(...rest);
     this.rowHead = 0;
+    this.shrinkSlots();
   }
 
   /** Copies of the pending samples of one series, in write order. */

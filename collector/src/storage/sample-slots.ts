@@ -1,7 +1,9 @@
 // Samples of the pending log in typed-array pages, one slot per sample (timestamp, value, log row id)
 // linked per series. With a pair of growing number arrays per series plus segment arrays, the log
 // took ~63 bytes a sample (1.5M samples: 90 MiB of heap, promoted, scanned by every full collection);
-// a slot takes 28 bytes outside the JS heap. Pages of a fixed size grow the pool without copying it.
+// a slot takes 28 bytes outside the JS heap. Pages of a fixed size grow the pool without copying it,
+// and the pages past what a drained log needs are given back (shrink), so the pool does not keep
+// the size of the log's peak (issue 14: ~63 MiB at the behind mark, held for the collector's life).
 
 /** No slot (end of a series' list). */
 export const NONE = -1;
@@ -11,6 +13,14 @@ const PAGE_SLOTS = 1 << PAGE_BITS;
 const SLOT_MASK = PAGE_SLOTS - 1;
 /** Doubles per slot in a data page: timestamp, value, log row id. */
 const FIELDS = 3;
+/** Pages kept however empty the pool gets (6 MiB), so a light load does not free and regrow pages. */
+const MIN_PAGES = 4;
+
+/** A list of slots (a series' samples): first and last slot, NONE when empty. */
+export interface SlotList {
+  head: number;
+  tail: number;
+}
 
 export class SampleSlots {
   private readonly data: Float64Array[] = [];
@@ -75,6 +85,55 @@ export class SampleSlots {
 
   rowId(i: number): number {
     return this.data[i >>> PAGE_BITS]![(i & SLOT_MASK) * FIELDS + 2]!;
+  }
+
+  /**
+   * Gives back pages once at most a quarter of the slots are in use, keeping room for twice those:
+   * the slots in use past the kept pages move below them. `forEachList` visits every list of slots
+   * (each series' head and tail, updated here). Two passes over the slots in use and one over the
+   * kept pages; the free list comes out in slot order. False when there was nothing to give back.
+   */
+  shrink(forEachList: (visit: (list: SlotList) => void) => void): boolean {
+    const pages = this.data.length;
+    if (pages <= MIN_PAGES || this.used * 4 > pages * PAGE_SLOTS) return false;
+    const keptPages = Math.max(MIN_PAGES, Math.ceil((this.used * 2) / PAGE_SLOTS));
+    const limit = keptPages * PAGE_SLOTS;
+    const inUse = new Uint8Array(limit);
+    forEachList((list) => {
+      for (let i = list.head; i !== NONE; i = this.next(i)) if (i < limit) inUse[i] = 1;
+    });
+    this.free = NONE;
+    for (let i = limit - 1; i >= 0; i--) {
+      if (inUse[i]) continue;
+      this.link(i, this.free);
+      this.free = i;
+    }
+    forEachList((list) => {
+      let i = (list.head = this.moveBelow(list.head, limit));
+      for (let next = this.next(i); next !== NONE; next = this.next(i)) {
+        const moved = this.moveBelow(next, limit);
+        if (moved !== next) this.link(i, moved);
+        i = moved;
+      }
+      list.tail = i;
+    });
+    this.data.length = keptPages;
+    this.links.length = keptPages;
+    return true;
+  }
+
+  /** Slot i if it is below limit, else a copy of it (sample and link) in a free slot below. */
+  private moveBelow(i: number, limit: number): number {
+    if (i < limit) return i;
+    const j = this.free;
+    this.free = this.next(j);
+    const from = this.data[i >>> PAGE_BITS]!;
+    const to = this.data[j >>> PAGE_BITS]!;
+    const a = (i & SLOT_MASK) * FIELDS;
+    const b = (j & SLOT_MASK) * FIELDS;
+    for (let f = 0; f < FIELDS; f++) to[b + f] = from[a + f]!;
+    this.link(j, this.next(i));
+    return j;
   }
 
   private addPage(): void {
