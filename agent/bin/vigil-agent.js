@@ -10,6 +10,10 @@ import { setFlagsFromString } from 'node:v8';
 
 setFlagsFromString('--no-opt');
 setFlagsFromString('--no-maglev');
+// V8's memory reducer collects the old generation 8 s after start-up (and when the agent goes idle after a full
+// collection) to hand memory back: three full collections in a row by default, which cost the agent as much CPU as
+// 10-20 s of ticks; the first returns most of the memory (issue 14, docs/agent.md Footprint, eighth pass).
+setFlagsFromString('--memory-reducer-single-gc');
 const { main } = await import('../dist/main.js');
 
 process.exit(await main(process.argv.slice(2), process.env));
