@@ -76,6 +76,13 @@ describe('agent codec against the generated code', () => {
     );
   });
 
+  it('writes 64-bit numbers at the edges of its fast paths as the generated code does', () => {
+    const edges = [0, -0, 1, 127, 128, 2 ** 32 - 1, 2 ** 32, 2 ** 51, 2 ** 51 + 1, 2 ** 52, 2 ** 53 - 1, 2 ** 53, 2 ** 60, -1, -128, -(2 ** 31), -(2 ** 32), -(2 ** 51), -(2 ** 51) - 1, -(2 ** 53 - 1), -(2 ** 60), 1.5, -1.5, 2 ** 40 + 0.25, NaN, Infinity, -Infinity];
+    const b = { seq: 2 ** 53 - 1, createdMs: -(2 ** 51) - 1, series: [{ timestampsMs: edges, values: edges }], refSamples: { refs: [0, 1, 2 ** 32 - 1], timestampDeltasMs: edges, baseTimestampMs: 2 ** 51 } };
+    expect(encodeBatch(b)).toEqual(Buffer.from(vigil.v1.Batch.encode(b).finish()));
+    for (const seq of edges) expect(encodeBatch({ seq, createdMs: seq })).toEqual(Buffer.from(vigil.v1.Batch.encode({ seq, createdMs: seq }).finish()));
+  });
+
   it('decodes every Batch as vigil.v1.Batch.decode does', () => {
     fc.assert(
       fc.property(batch, (b) => {

@@ -2,23 +2,10 @@
 // written the way the generated protobufjs code writes them, so that both produce the same bytes.
 
 const TWO_32 = 4294967296;
-
-/** Low and high 32 bits of a 64-bit integer given as a JS number (truncated toward zero; negatives as two's complement). */
-function split64(value: number): [lo: number, hi: number] {
-  const negative = value < 0;
-  if (negative) value = -value;
-  let lo = value >>> 0;
-  let hi = ((value - lo) / TWO_32) >>> 0;
-  if (negative) {
-    hi = ~hi >>> 0;
-    lo = ~lo >>> 0;
-    if (++lo > 0xffffffff) {
-      lo = 0;
-      if (++hi > 0xffffffff) hi = 0;
-    }
-  }
-  return [lo, hi];
-}
+/** A double's eight bytes as the host stores them; protobuf's are little-endian. */
+const DOUBLE = new Float64Array(1);
+const DOUBLE_BYTES = new Uint8Array(DOUBLE.buffer);
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function varint32Size(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
@@ -72,21 +59,52 @@ export class WireWriter {
   /** int32 and enums: negative values take ten bytes, as in every protobuf implementation. */
   int32(value: number): this {
     value |= 0;
-    return value < 0 ? this.varint64(split64(value)) : this.uint32(value);
+    return value < 0 ? this.varint64(value, false) : this.uint32(value);
   }
 
-  /** int64 and uint64 given as numbers (exact below 2^53). */
+  /** int64 and uint64 given as numbers (exact below 2^53; fractions truncated, negatives in ten bytes). */
   int64(value: number): this {
-    return this.varint64(split64(value));
+    if (value >= 0 && value <= Number.MAX_SAFE_INTEGER && Number.isInteger(value)) return this.safeVarint(value);
+    return this.varint64(value, false);
   }
 
   sint64(value: number): this {
-    const [lo, hi] = split64(value);
-    const mask = hi >> 31;
-    return this.varint64([((lo << 1) ^ mask) >>> 0, (((hi << 1) | (lo >>> 31)) ^ mask) >>> 0]);
+    // Zigzag: 0, -1, 1, -2, ... -> 0, 1, 2, 3, ...
+    if (Number.isInteger(value) && Math.abs(value) <= 2 ** 51) return this.safeVarint(value >= 0 ? value * 2 : -value * 2 - 1);
+    return this.varint64(value, true);
   }
 
-  private varint64([lo, hi]: [number, number]): this {
+  /** A varint of a non-negative integer up to 2^53, with arithmetic (no 64-bit split). */
+  private safeVarint(value: number): this {
+    this.reserve(10);
+    const buf = this.buf;
+    while (value > 0xffffffff) {
+      buf[this.pos++] = (value % 128) | 128;
+      value = Math.floor(value / 128);
+    }
+    this.pos = this.varint32At(this.pos, value);
+    return this;
+  }
+
+  /** Any number as protobuf's 64-bit varint: truncated, negatives as two's complement, optionally zigzagged. */
+  private varint64(value: number, zigzag: boolean): this {
+    const negative = value < 0;
+    if (negative) value = -value;
+    let lo = value >>> 0;
+    let hi = ((value - lo) / TWO_32) >>> 0;
+    if (negative) {
+      hi = ~hi >>> 0;
+      lo = ~lo >>> 0;
+      if (++lo > 0xffffffff) {
+        lo = 0;
+        if (++hi > 0xffffffff) hi = 0;
+      }
+    }
+    if (zigzag) {
+      const mask = hi >> 31;
+      hi = (((hi << 1) | (lo >>> 31)) ^ mask) >>> 0;
+      lo = ((lo << 1) ^ mask) >>> 0;
+    }
     this.reserve(10);
     const buf = this.buf;
     while (hi) {
@@ -94,11 +112,7 @@ export class WireWriter {
       lo = ((lo >>> 7) | (hi << 25)) >>> 0;
       hi >>>= 7;
     }
-    while (lo > 127) {
-      buf[this.pos++] = (lo & 127) | 128;
-      lo >>>= 7;
-    }
-    buf[this.pos++] = lo;
+    this.pos = this.varint32At(this.pos, lo);
     return this;
   }
 
@@ -124,21 +138,22 @@ export class WireWriter {
   }
 
   /** Packed repeated fields: the length, then the values. Empty lists are not written at all (callers check). */
+  // Indexed loops: the agent runs in V8's interpreter and baseline compiler, where for-of costs an iterator.
   packedUint32(values: readonly number[]): this {
     this.fork();
-    for (const value of values) this.uint32(value);
+    for (let i = 0; i < values.length; i++) this.uint32(values[i]!);
     return this.ldelim();
   }
 
   packedInt64(values: readonly number[]): this {
     this.fork();
-    for (const value of values) this.int64(value);
+    for (let i = 0; i < values.length; i++) this.int64(values[i]!);
     return this.ldelim();
   }
 
   packedSint64(values: readonly number[]): this {
     this.fork();
-    for (const value of values) this.sint64(value);
+    for (let i = 0; i < values.length; i++) this.sint64(values[i]!);
     return this.ldelim();
   }
 
@@ -146,8 +161,12 @@ export class WireWriter {
     const bytes = values.length * 8;
     this.uint32(bytes);
     this.reserve(bytes);
-    for (const value of values) {
-      this.buf.writeDoubleLE(value, this.pos);
+    const buf = this.buf;
+    for (let i = 0; i < values.length; i++) {
+      if (LITTLE_ENDIAN) {
+        DOUBLE[0] = values[i]!;
+        buf.set(DOUBLE_BYTES, this.pos);
+      } else buf.writeDoubleLE(values[i]!, this.pos);
       this.pos += 8;
     }
     return this;
