@@ -111,8 +111,8 @@ export function encodeAgentMessage(message: vigil.v1.AgentMessage.$Properties): 
 /** Reads the fields of the message that ends at `end`, calling `field` for each; unknown ones are its to skip. */
 function readFields(r: WireReader, end: number, field: (number: number, wireType: number) => void): void {
   while (r.pos < end) {
-    const [number, wireType] = r.tag();
-    field(number, wireType);
+    const key = r.uint32();
+    field(key >>> 3, key & 7);
   }
   if (r.pos !== end) throw new RangeError(`message overruns its length (byte ${r.pos} of ${end})`);
 }

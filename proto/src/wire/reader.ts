@@ -21,11 +21,9 @@ export class WireReader {
     throw new WireError(`truncated message: read past byte ${this.end}`);
   }
 
-  /** The next field's key as [field number, wire type]; call only while pos < end. */
-  tag(): [field: number, wireType: number] {
-    const key = this.uint32();
-    return [key >>> 3, key & 7];
-  }
+  /** Of the last 64-bit varint read: low and high 32 bits (fields, not a returned pair: the agent runs interpreted). */
+  private lo = 0;
+  private hi = 0;
 
   uint32(): number {
     const buf = this.buf;
@@ -48,7 +46,7 @@ export class WireReader {
     return this.uint32() | 0;
   }
 
-  private varint64(): [lo: number, hi: number] {
+  private varint64(): void {
     const buf = this.buf;
     let lo = 0;
     let hi = 0;
@@ -60,23 +58,28 @@ export class WireReader {
         lo |= (byte & 127) << 28;
         hi |= (byte & 127) >> 4;
       } else hi |= (byte & 127) << (i * 7 - 32);
-      if (byte < 128) return [lo >>> 0, hi >>> 0];
+      if (byte < 128) {
+        this.lo = lo >>> 0;
+        this.hi = hi >>> 0;
+        return;
+      }
     }
     throw new WireError('invalid varint');
   }
 
   uint64(): number {
-    const [lo, hi] = this.varint64();
-    return hi * TWO_32 + lo;
+    this.varint64();
+    return this.hi * TWO_32 + this.lo;
   }
 
   int64(): number {
-    const [lo, hi] = this.varint64();
-    return toSigned(lo, hi);
+    this.varint64();
+    return toSigned(this.lo, this.hi);
   }
 
   sint64(): number {
-    const [lo, hi] = this.varint64();
+    this.varint64();
+    const { lo, hi } = this;
     const mask = -(lo & 1);
     return toSigned((((lo >>> 1) | (hi << 31)) ^ mask) >>> 0, ((hi >>> 1) ^ mask) >>> 0);
   }
@@ -135,12 +138,12 @@ export class WireReader {
       case 3:
         // A group: skip fields until its end key.
         for (;;) {
-          const [inner, innerType] = this.tag();
-          if (innerType === 4) {
-            if (inner !== field) throw new WireError(`group ${field} closed by ${inner}`);
+          const key = this.uint32();
+          if ((key & 7) === 4) {
+            if (key >>> 3 !== field) throw new WireError(`group ${field} closed by ${key >>> 3}`);
             return;
           }
-          this.skip(innerType, inner);
+          this.skip(key & 7, key >>> 3);
         }
       case 5:
         this.advance(4);

@@ -2,10 +2,6 @@
 // written the way the generated protobufjs code writes them, so that both produce the same bytes.
 
 const TWO_32 = 4294967296;
-/** A double's eight bytes as the host stores them; protobuf's are little-endian. */
-const DOUBLE = new Float64Array(1);
-const DOUBLE_BYTES = new Uint8Array(DOUBLE.buffer);
-const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 function varint32Size(value: number): number {
   return value < 0x80 ? 1 : value < 0x4000 ? 2 : value < 0x200000 ? 3 : value < 0x10000000 ? 4 : 5;
@@ -14,6 +10,8 @@ function varint32Size(value: number): number {
 /** Appends fields to one growing buffer; a length-delimited field is opened with fork() and closed with ldelim(). */
 export class WireWriter {
   private buf: Buffer;
+  /** A view of `buf` for doubles, made when first needed for the current buffer. */
+  private view: DataView | undefined;
   private pos = 0;
   /** Positions of the one byte reserved for the length of each open fork. */
   private readonly forks: number[] = [];
@@ -32,6 +30,7 @@ export class WireWriter {
     const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + bytes));
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
+    this.view = undefined;
   }
 
   /** A field's key: number and wire type (0 varint, 1 64-bit, 2 length-delimited). */
@@ -141,7 +140,10 @@ export class WireWriter {
   // Indexed loops: the agent runs in V8's interpreter and baseline compiler, where for-of costs an iterator.
   packedUint32(values: readonly number[]): this {
     this.fork();
-    for (let i = 0; i < values.length; i++) this.uint32(values[i]!);
+    this.reserve(values.length * 5);
+    let pos = this.pos;
+    for (let i = 0; i < values.length; i++) pos = this.varint32At(pos, values[i]! >>> 0);
+    this.pos = pos;
     return this.ldelim();
   }
 
@@ -161,14 +163,8 @@ export class WireWriter {
     const bytes = values.length * 8;
     this.uint32(bytes);
     this.reserve(bytes);
-    const buf = this.buf;
-    for (let i = 0; i < values.length; i++) {
-      if (LITTLE_ENDIAN) {
-        DOUBLE[0] = values[i]!;
-        buf.set(DOUBLE_BYTES, this.pos);
-      } else buf.writeDoubleLE(values[i]!, this.pos);
-      this.pos += 8;
-    }
+    const view = (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length));
+    for (let i = 0; i < values.length; i++, this.pos += 8) view.setFloat64(this.pos, values[i]!, true);
     return this;
   }
 
