@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 export default defineConfig({
   plugins: [swc.vite({ jsc: { target: 'es2022', parser: { syntax: 'typescript', decorators: true }, transform: { legacyDecorator: true, decoratorMetadata: true } } })],
   resolve: {
-    alias: { '@vigil/proto': fileURLToPath(new URL('./proto/src/index.ts', import.meta.url)) },
+    // The proto package's entries from source: `@vigil/proto` (index.ts) and its subpaths (`@vigil/proto/agent`).
+    alias: [
+      { find: /^@vigil\/proto$/, replacement: fileURLToPath(new URL('./proto/src/index.ts', import.meta.url)) },
+      { find: /^@vigil\/proto\/(.+)$/, replacement: fileURLToPath(new URL('./proto/src/$1.ts', import.meta.url)) },
+    ],
   },
   test: {
     include: ['test/**/*.spec.ts', '{proto,agent,collector}/src/**/*.spec.ts', '{agent,collector}/test/**/*.spec.ts', 'e2e/**/*.spec.ts', 'dashboards/**/*.spec.ts', 'charts/**/*.spec.ts'],

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatDuration } from '@vigil/proto';
+import { formatDuration } from '@vigil/proto/agent';
 import type { AgentConfig } from './config/config.schema.js';
 import { formatBytes } from './config/units.js';
 import type { Logger } from './log.js';

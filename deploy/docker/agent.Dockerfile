@@ -23,6 +23,7 @@ COPY agent/ agent/
 COPY collector/ collector/
 RUN npm run generate -w @vigil/proto \
  && npx tsc --build proto agent \
+ && npm run bundle -w @vigil/agent \
  && npm prune --omit=dev --ignore-scripts --no-audit --no-fund \
  && rm -rf node_modules/sqlite3
 

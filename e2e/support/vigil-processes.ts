@@ -110,10 +110,11 @@ export async function storedPoints(http: string, agentId: string): Promise<strin
   return out;
 }
 
-/** Compiles the workspace (incremental, fast when up to date): the bins load dist/. */
+/** Compiles the workspace (incremental, fast when up to date) and bundles the agent: the bins load dist/. */
 export function compileWorkspace(): void {
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
   execFileSync(process.execPath, [tsc, '--build', path.join(REPO_ROOT, 'tsconfig.json')], { stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(REPO_ROOT, 'agent/scripts/bundle.mjs')], { stdio: 'pipe' });
 }
 
 /** An HTTP server on 127.0.0.1 for probes to measure: 200 "ok", or 503 "down" while `failing`. */

@@ -1,6 +1,7 @@
 import type { ServiceDefinition, MethodDefinition } from '@grpc/grpc-js';
 import protobuf from 'protobufjs/minimal.js';
 import { vigil } from './generated/telemetry.js';
+import { INGEST_STREAM_PATH } from './contract.js';
 
 // 64-bit fields (sequence numbers, ms timestamps) decode as plain numbers, exact below 2^53.
 protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
@@ -11,15 +12,13 @@ export { vigil };
 export { prometheus, opentelemetry } from './generated/receivers.js';
 export const MetricType = vigil.v1.MetricType;
 export const RejectReason = vigil.v1.RejectReason;
-
-/** Full gRPC path of the one streaming method; also used in logs and metrics. */
-export const INGEST_STREAM_PATH = '/vigil.v1.Ingest/Stream';
+export { INGEST_STREAM_PATH };
 
 const streamMethod: MethodDefinition<vigil.v1.AgentMessage, vigil.v1.CollectorMessage> = {
   path: INGEST_STREAM_PATH,
   requestStream: true,
   responseStream: true,
-  // Encoding goes through the generated code only: no hand-written wire format.
+  // The collector's side encodes and decodes through the generated code (the agent's through agent.ts).
   requestSerialize: (message) => Buffer.from(vigil.v1.AgentMessage.encode(message).finish()),
   requestDeserialize: (bytes) => vigil.v1.AgentMessage.decode(bytes),
   responseSerialize: (message) => Buffer.from(vigil.v1.CollectorMessage.encode(message).finish()),

@@ -1,8 +1,8 @@
 // Builds the agent configuration from defaults < YAML file < VIGIL_* environment < flags, validates it once and
 // reports every problem with its key path, the offending value and where that value came from.
 import { accessSync, constants, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { parseDocument } from 'yaml';
 import { ENV_KEYS, parseFlags, type Command } from '../cli.js';
 import { rawConfigSchema, toAgentConfig, type AgentConfig } from './config.schema.js';
 import { validate, type Issue } from '../validate.js';
@@ -77,8 +77,6 @@ function readYaml(file: string, read: (file: string) => string): { value: Record
   } catch (error) {
     return { error: `config file ${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
   }
-  // Loaded only when there is a file to read: configured by flags and environment alone, the agent does without it.
-  const { parseDocument } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;

@@ -1,7 +1,7 @@
 // The agent's configuration: one validator for the merged YAML/env/flag input (snake_case keys, unknown keys
 // rejected), producing the typed camelCase AgentConfig the rest of the agent receives.
 import path from 'node:path';
-import { formatDuration, labelSetProblem } from '@vigil/proto';
+import { formatDuration, labelSetProblem } from '@vigil/proto/agent';
 import { probeListSchema } from '../probes/probe.config.js';
 import { LOG_FORMATS, LOG_LEVELS } from '../log.js';
 import type { ScrapeTargetConfig } from './scrape.types.js';

@@ -1,6 +1,6 @@
 // Field validators shared by the agent's config sections: durations and byte sizes, parsed to numbers with
 // messages naming the accepted forms.
-import { formatDuration, parseDuration } from '@vigil/proto';
+import { formatDuration, parseDuration } from '@vigil/proto/agent';
 import { formatBytes, parseBytes } from './units.js';
 import { INVALID, type At, type Validator } from '../validate.js';
 

@@ -1,6 +1,6 @@
 // The `scrape:` list of agent.yaml: Prometheus/OpenMetrics endpoints on the host. Validated once, at start, each
 // problem at its key's path (scrape.1.timeout); turned into ScrapeTargetConfig with defaults resolved.
-import { formatDuration, isValidLabelName, LIMITS } from '@vigil/proto';
+import { formatDuration, isValidLabelName, LIMITS } from '@vigil/proto/agent';
 import { caFile } from '../probes/probe.fields.js';
 import { regexProblem } from '../probes/probe.targets.js';
 import { COLLECTOR_LABELS, SCRAPE_LIMITS, SCRAPE_TARGET_LABEL, TEXTFILE_TARGET, type ScrapeTargetConfig } from './scrape.types.js';

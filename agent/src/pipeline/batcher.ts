@@ -1,7 +1,7 @@
 // Groups samples per series into vigil.v1.Series (parallel timestamp/value arrays) and closes a batch when it
 // holds max samples, reaches max age, or on flush (after every sampler tick). Samples that the collector would
 // reject anyway (bad metric or label names, non-finite values) are dropped here and counted.
-import { isValidMetricName, labelSetProblem, MetricType, seriesKey, type vigil } from '@vigil/proto';
+import { isValidMetricName, labelSetProblem, MetricType, seriesKey, type vigil } from '@vigil/proto/agent';
 import { rememberSeriesKey } from './series-key.js';
 import { systemClock, type Clock, type ReasonCounter, type Sample, type SampleSink } from './types.js';
 

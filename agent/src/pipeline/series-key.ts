@@ -1,6 +1,6 @@
 // A series' identity (metric name + sorted labels), computed once per series object: the batcher knows it when
 // it builds a series, and the sender needs it again to look up the series' reference on the stream.
-import { seriesKey, type vigil } from '@vigil/proto';
+import { seriesKey, type vigil } from '@vigil/proto/agent';
 
 const keys = new WeakMap<object, string>();
 

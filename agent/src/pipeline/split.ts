@@ -1,6 +1,6 @@
 // Splits a batch that exceeds the collector's message size: halves the series list, then the points of a single
 // huge series, until every part fits. Pure; `fits` measures an encoded part.
-import type { vigil } from '@vigil/proto';
+import type { vigil } from '@vigil/proto/agent';
 
 type Series = vigil.v1.Series.$Properties;
 

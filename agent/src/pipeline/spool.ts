@@ -5,7 +5,7 @@
 // file per batch, still read after an upgrade: spool.files.ts.
 import { promises as fsp } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { vigil } from '@vigil/proto';
+import { decodeBatch, type vigil } from '@vigil/proto/agent';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { ClosedBatch } from './batcher.js';
@@ -163,7 +163,7 @@ export class Spool {
       const decoded = data && decodeStored(entry, data);
       if (decoded) {
         try {
-          const batch = vigil.v1.Batch.decode(decoded.payload);
+          const batch = decodeBatch(decoded.payload);
           if (batch.seq === seq) return { status: 'ok', batch, payloadBytes: decoded.payload.length } as const;
         } catch {
           // Falls through to corrupt.
@@ -291,7 +291,7 @@ export class Spool {
 
   /** Stores a batch under `seq` (the next one), on disk or in memory. False when a bound refused it. */
   private async store(seq: number, series: vigil.v1.Series.$Properties[], createdMs: number): Promise<boolean> {
-    const message = vigil.v1.Batch.create({ seq, series, createdMs });
+    const message: vigil.v1.Batch = { seq, series, createdMs, definitions: [] };
     const payload = this.encoder.encode(seq, series, createdMs);
     const bytes = RECORD_HEADER_BYTES + payload.length;
     if (bytes > this.options.maxBytes) {
@@ -331,7 +331,7 @@ export class Spool {
       this.drop('corrupt', 1, { seq: entry.seq });
       return false;
     }
-    const batch = vigil.v1.Batch.decode(decoded.payload);
+    const batch = decodeBatch(decoded.payload);
     return this.store(this.state.nextSeq, batch.series, decoded.createdMs);
   }
 

@@ -1,7 +1,7 @@
 // Field validators and cross-field checks shared by every probe type: names, durations, labels, CA files, timing,
 // strict keys. Each problem is reported at its key's own path, and every problem of a probe in one pass.
 import { accessSync, constants as fsConstants } from 'node:fs';
-import { isValidLabelName, LIMITS, parseDuration } from '@vigil/proto';
+import { isValidLabelName, LIMITS, parseDuration } from '@vigil/proto/agent';
 import { boolean, crossCheck, expecting, optional, record, refine, string, type At } from '../validate.js';
 import { PROBE_LIMITS, RESERVED_PROBE_LABELS, type ProbeCommon } from './probe.config.types.js';
 import { regexProblem } from './probe.targets.js';

@@ -1,7 +1,7 @@
 // Schedules the probes: each on its own unref'd timer at a fixed rate, never overlapping itself,
 // every run cut at its timeout, results handed to the sink as gauges.
 import { performance } from 'node:perf_hooks';
-import { formatDuration } from '@vigil/proto';
+import { formatDuration } from '@vigil/proto/agent';
 import type { Clock, SampleSink } from '../pipeline/types.js';
 import type { ProbeConfig } from './probe.config.types.js';
 import { classifyError, onAbort } from './connect.js';

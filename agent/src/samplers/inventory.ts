@@ -1,18 +1,20 @@
-// Static facts about the host, computed once at start and sent in every Hello. systeminformation may spawn
-// processes (it runs `cat`, `uname`, ...), which is acceptable once, never per tick.
+// Static facts about the host, computed once at start and sent in every Hello: on Linux from /proc and the
+// os-release files (inventory.linux.ts), elsewhere from systeminformation, which may spawn processes (acceptable
+// once, never per tick).
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { AGENT_VERSION } from '../version.js';
+import { linuxFacts, type HostFacts } from './inventory.linux.js';
 
 export type Inventory = Record<string, string>;
 
 export async function collectInventory(options: { hostRoot: string; timeoutMs?: number; logger?: Logger }): Promise<Inventory> {
   const logger = options.logger ?? silentLogger;
   const cpus = os.cpus();
-  // Baseline from the os module, so the inventory is never empty even if systeminformation fails.
+  // Baseline from the os module, so the inventory is never empty even if reading the facts fails.
   const inventory: Inventory = {
     os: os.platform(),
     kernel: os.release(),
@@ -24,20 +26,19 @@ export async function collectInventory(options: { hostRoot: string; timeoutMs?: 
     agent_version: AGENT_VERSION,
   };
   try {
-    const si = await inventoryFunctions();
-    const [osInfo, cpu, mem] = await withTimeout(Promise.all([si.osInfo(), si.cpu(), si.mem()]), options.timeoutMs ?? 15_000);
-    if (osInfo.distro) inventory.distro = osInfo.distro;
-    if (osInfo.release) inventory.os_release = osInfo.release;
-    if (osInfo.kernel) inventory.kernel = osInfo.kernel;
-    if (cpu.brand) inventory.cpu_model = `${cpu.manufacturer} ${cpu.brand}`.trim();
-    if (cpu.cores) inventory.cpu_cores = String(cpu.cores);
-    if (cpu.physicalCores) inventory.cpu_physical_cores = String(cpu.physicalCores);
-    if (mem.total) inventory.memory_total_bytes = String(mem.total);
+    const facts = await withTimeout(process.platform === 'linux' ? linuxFacts() : systeminformationFacts(), options.timeoutMs ?? 15_000);
+    if (facts.distro) inventory.distro = facts.distro;
+    if (facts.release) inventory.os_release = facts.release;
+    if (facts.kernel) inventory.kernel = facts.kernel;
+    if (facts.cpuModel) inventory.cpu_model = facts.cpuModel;
+    if (facts.cores) inventory.cpu_cores = String(facts.cores);
+    if (facts.physicalCores) inventory.cpu_physical_cores = String(facts.physicalCores);
+    if (facts.memoryTotalBytes) inventory.memory_total_bytes = String(facts.memoryTotalBytes);
   } catch (error) {
-    logger.warn('inventory: systeminformation failed; sending basic facts only', { error: (error as Error).message });
+    logger.warn('inventory: reading host facts failed; sending basic facts only', { error: (error as Error).message });
   }
   if (options.hostRoot !== '/') {
-    // In a container systeminformation sees the container's image; the host's os-release is under the host root.
+    // In a container /etc is the container image's; the host's os-release is under the host root.
     const release = await readOsRelease(path.join(options.hostRoot, 'etc/os-release'));
     if (release.PRETTY_NAME ?? release.NAME) inventory.distro = (release.PRETTY_NAME ?? release.NAME)!;
     if (release.VERSION_ID) inventory.os_release = release.VERSION_ID;
@@ -46,6 +47,21 @@ export async function collectInventory(options: { hostRoot: string; timeoutMs?: 
 }
 
 type InventoryFunctions = Pick<typeof import('systeminformation'), 'osInfo' | 'cpu' | 'mem'>;
+
+/** Off Linux: the same facts from systeminformation (it asks the OS, spawning processes), loaded only there. */
+async function systeminformationFacts(): Promise<HostFacts> {
+  const si = await inventoryFunctions();
+  const [osInfo, cpu, mem] = await Promise.all([si.osInfo(), si.cpu(), si.mem()]);
+  return {
+    distro: osInfo.distro,
+    release: osInfo.release,
+    kernel: osInfo.kernel,
+    cpuModel: cpu.brand ? `${cpu.manufacturer} ${cpu.brand}`.trim() : undefined,
+    cores: cpu.cores,
+    physicalCores: cpu.physicalCores,
+    memoryTotalBytes: mem.total,
+  };
+}
 
 /**
  * Loads only the three systeminformation modules the inventory calls: the package's index loads all of its twenty

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { formatDuration } from '@vigil/proto';
+import { formatDuration } from '@vigil/proto/agent';
 import { formatBytes } from '../config/units.js';
 import { AGENT_VERSION } from '../version.js';
 import type { ScrapeTargetConfig } from '../config/scrape.types.js';

@@ -1,7 +1,7 @@
 // Turns a parsed exposition into the agent's samples: filters by name, keeps the exposition's metric names and
 // labels (plus scrape_target and configured labels), maps family types to the wire's two kinds, and rejects
 // what must not reach the collector, each rejection counted by reason. Pure: no I/O, no clock.
-import { isValidMetricName, labelSetProblem, seriesKey } from '@vigil/proto';
+import { isValidMetricName, labelSetProblem, seriesKey } from '@vigil/proto/agent';
 import type { MetricKind, ReasonCounter, Sample } from '../pipeline/types.js';
 import type { ExpositionSample } from './exposition.js';
 import { parseFloatToken } from './exposition.js';

@@ -10,7 +10,7 @@
 // stacks on ours.
 // When the collector's Welcome offers series references, batches go out referencing the series this stream has
 // already defined (series-refs.ts); the spool keeps them in full form.
-import { RejectReason, vigil } from '@vigil/proto';
+import { RejectReason, type vigil } from '@vigil/proto/agent';
 import type { TlsConfig } from '../config/config.schema.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
@@ -194,7 +194,7 @@ export class Sender {
       sentSinceHeartbeat: false,
     };
     this.conn = conn;
-    call.on('data', (message: vigil.v1.CollectorMessage) => this.onMessage(conn, message));
+    call.on('data', (message: vigil.v1.CollectorMessage.$Properties) => this.onMessage(conn, message));
     call.on('error', (error: GrpcStatusError) => this.onClosed(conn, error));
     call.on('end', () => this.onClosed(conn, undefined));
     call.write({ hello: this.options.hello });
@@ -203,7 +203,7 @@ export class Sender {
     });
   }
 
-  private onMessage(conn: Connection, message: vigil.v1.CollectorMessage): void {
+  private onMessage(conn: Connection, message: vigil.v1.CollectorMessage.$Properties): void {
     if (conn !== this.conn) return;
     let handled: Promise<void> | undefined;
     if (message.welcome) handled = this.onWelcome(conn, message.welcome);

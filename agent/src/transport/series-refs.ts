@@ -1,7 +1,7 @@
 // Series references on the wire (proto: Batch.definitions, Batch.ref_samples). The spool keeps every batch in
 // full form; a batch is turned into references only when it is sent, against the references of the current
 // stream. A new stream starts a new encoder, so a batch replayed after a reconnect defines what it uses again.
-import { vigil } from '@vigil/proto';
+import { batchLength, type vigil } from '@vigil/proto/agent';
 import { seriesKeyOf } from '../pipeline/series-key.js';
 
 /** Most series the agent defines per stream: numbers up to here take at most 2 bytes on the wire. */
@@ -55,7 +55,7 @@ export class SeriesRefEncoder {
     const compact: vigil.v1.IBatch = { seq: batch.seq, createdMs: batch.createdMs, series: full, definitions, refSamples: columns(refs, timestamps, values) };
     // The referenced form is smaller but for pathological inputs (huge numbers, scattered timestamps); only a
     // batch near the limit is measured exactly.
-    if (fullBytes * 1.5 + 64 > maxBytes && vigil.v1.Batch.encode(compact).len > maxBytes) return batch;
+    if (fullBytes * 1.5 + 64 > maxBytes && batchLength(compact) > maxBytes) return batch;
     for (let i = 0; i < newKeys.length; i++) this.refs.set(newKeys[i]!, definitions[i]!.ref!);
     return compact;
   }

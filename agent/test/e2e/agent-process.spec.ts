@@ -70,7 +70,7 @@ describe.runIf(process.platform === 'linux')('vigil-agent process', () => {
       clearInterval(watcher);
 
       const spawns = stderr.split('\n').filter((l) => l.startsWith('[spawn-probe] ')).map((l) => Number(l.split(' ')[1]));
-      // The probe works: the one-time inventory at start does spawn (systeminformation), the ticks never do.
+      // The probe works (it spawns once itself at load, before the agent starts); the ticks never spawn.
       expect(spawns.length).toBeGreaterThan(0);
       expect(spawns.filter((t) => t >= firstBatchAt)).toEqual([]);
       expect([...seenChildren]).toEqual([]);

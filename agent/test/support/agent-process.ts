@@ -16,12 +16,13 @@ export interface AgentProcessContext {
   collector: FakeCollector;
 }
 
-/** Compiles the agent (the bin imports ../dist; incremental), makes a temp dir and starts a fake collector. */
+/** Compiles and bundles the agent (the bin imports ../dist; incremental), makes a temp dir and starts a fake collector. */
 export function useAgentProcessSetup(token: string, prefix: string): AgentProcessContext {
   const context = {} as AgentProcessContext;
   beforeAll(async () => {
     const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
     execFileSync(process.execPath, [tsc, '--build', path.join(AGENT_DIR, 'tsconfig.json')], { stdio: 'pipe' });
+    execFileSync(process.execPath, [path.join(AGENT_DIR, 'scripts/bundle.mjs')], { stdio: 'pipe' });
     context.dir = mkdtempSync(path.join(os.tmpdir(), prefix));
     context.collector = new FakeCollector({ token });
     await context.collector.start();
