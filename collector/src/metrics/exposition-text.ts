@@ -10,9 +10,10 @@ function escapeText(text: string): string {
 
 /** `{name="value",...}` with values escaped as prom-client escapes them; '' for no labels. */
 export function labelText(labels: Labels): string {
-  const parts: string[] = [];
-  for (const [name, value] of Object.entries(labels)) parts.push(`${name}="${escapeText(value).replace(/"/g, '\\"')}"`);
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
+  const parts = ['{'];
+  for (const [name, value] of Object.entries(labels)) parts.push(`${parts.length > 1 ? ',' : ''}${name}="${escapeText(value).replace(/"/g, '\\"')}"`);
+  // join('') gives one flat string: the text is kept per series, and a concatenation would keep its pieces.
+  return parts.length === 1 ? '' : [...parts, '}'].join('');
 }
 
 /** A sample value as prom-client writes it (NaN as `Nan`, infinities as `+Inf` / `-Inf`). */
