@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -94,5 +94,22 @@ describe('MetricsExposition', () => {
     // 4,500 fleet series in chunks of 2,000: the loop ran between them, and the text came in pieces.
     expect(await settled).toBeGreaterThanOrEqual(2);
     expect(chunks.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('stops waiting and writing when the scraper goes away mid-response', async () => {
+    const { registry, exposition } = await collectorWithFleet();
+    const whole = Buffer.byteLength(await registry.metrics());
+    let received = 0;
+    // A scraper that reads the first chunk, never takes more (the socket stays full), then hangs up.
+    const out = new Writable({
+      highWaterMark: 1,
+      write(chunk: Buffer) {
+        received += chunk.length;
+        setTimeout(() => out.destroy(), 20);
+      },
+    });
+    await exposition.write(out, false);
+    expect(received).toBeGreaterThan(0);
+    expect(received).toBeLessThan(whole / 2);
   });
 });
