@@ -3,7 +3,8 @@ import type { Registry } from 'prom-client';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { METRICS_REGISTRY, SAMPLE_STORE } from '../common/tokens.js';
 import { CollectorEvents } from '../common/events.js';
-import type { Labels, MetricKind, SampleStore, SeriesRef } from '../storage/storage.types.js';
+import type { Labels, MetricKind, Point, SampleStore, SeriesRef } from '../storage/storage.types.js';
+import { familyText, labelText, valueText } from './exposition-text.js';
 import { FLEET_FAMILY, familyLintProblem, isReservedMetricName, labelLintProblem } from './exposition-names.js';
 
 /** Series whose newest sample is older than this are left out, so a dead host does not look flat. */
@@ -20,9 +21,32 @@ function grown(bytes: Uint8Array, id: number): Uint8Array<ArrayBuffer> {
   return next;
 }
 
-interface FamilyValue {
-  value: number;
+/** One re-exposed series: its labels and, once a scrape has written it, their text (labels never change). */
+interface FleetSeries {
   labels: Labels;
+  labelText: string | undefined;
+}
+
+interface FleetFamily {
+  kind: MetricKind;
+  help: string;
+  series: Map<number, FleetSeries>;
+}
+
+/** The newest point of every series as of one moment, and the oldest time still fresh then. */
+interface LatestSnapshot {
+  latest: Map<number, Point>;
+  freshAfter: number;
+}
+
+/** Series written between two yields to the event loop (about 250 KiB of text). */
+const SERIES_PER_CHUNK = 2_000;
+
+/** Where a scrape's text goes; `flush` hands the text gathered so far on and yields to the event loop. */
+export interface ExpositionOutput {
+  add(text: string): void;
+  flush(): Promise<void>;
+  readonly closed: boolean;
 }
 
 /**
@@ -34,7 +58,7 @@ interface FamilyValue {
 @Injectable()
 export class FleetExporter implements OnModuleInit {
   private readonly log = new Logger('metrics');
-  private readonly seriesByMetric = new Map<string, Map<number, SeriesRef>>();
+  private readonly families = new Map<string, FleetFamily>();
   /** Metric names (and name+label problems) already logged as left out, so each is logged once. */
   private readonly leftOut = new Set<string>();
   /** Names left out whole, and series of an exposed family left out for their labels. */
@@ -42,7 +66,7 @@ export class FleetExporter implements OnModuleInit {
   private readonly skippedSeries = new Set<number>();
   /** Series ids already exposed or left out, by id (the check every stored series takes on ingest). */
   private decided = new Uint8Array(0);
-  private snapshot: { at: number; families: Promise<Map<string, FamilyValue[]>> } | undefined;
+  private snapshot: { at: number; latest: Promise<LatestSnapshot> } | undefined;
 
   constructor(
     @Inject(METRICS_REGISTRY) private readonly registry: Registry,
@@ -66,8 +90,8 @@ export class FleetExporter implements OnModuleInit {
       // Whatever follows exposes the series or leaves it out for good.
       this.decided[id] = 1;
     }
-    let family = this.seriesByMetric.get(series.metric);
-    if (family?.has(series.id) || this.skippedSeries.has(series.id) || this.skippedFamilies.has(series.metric)) return;
+    let family = this.families.get(series.metric);
+    if (family?.series.has(series.id) || this.skippedSeries.has(series.id) || this.skippedFamilies.has(series.metric)) return;
     if (!family) {
       // The collector's own metrics win over an agent series of the same name.
       const problem = this.registry.getSingleMetric(series.metric) || isReservedMetricName(this.registry, series.metric)
@@ -77,16 +101,16 @@ export class FleetExporter implements OnModuleInit {
         this.skippedFamilies.add(series.metric);
         return this.leaveOut(series.metric, problem);
       }
-      family = new Map();
-      this.seriesByMetric.set(series.metric, family);
-      this.register(series.metric, series.kind);
+      family = { kind: series.kind, help: `Latest value reported by Vigil agents (${series.kind}).`, series: new Map() };
+      this.families.set(series.metric, family);
+      this.register(series.metric, family);
     }
     const labelProblem = labelLintProblem(series.labels);
     if (labelProblem) {
       this.skippedSeries.add(series.id);
       return this.leaveOut(`${series.metric} (series ${series.id})`, labelProblem);
     }
-    family.set(series.id, series);
+    family.series.set(series.id, { labels: series.labels, labelText: undefined });
   }
 
   private leaveOut(what: string, problem: string): void {
@@ -95,38 +119,61 @@ export class FleetExporter implements OnModuleInit {
     this.log.warn(`agent series ${what} not re-exposed on /metrics: ${problem} (still stored and queryable)`);
   }
 
-  private register(name: string, kind: MetricKind): void {
-    const help = `Latest value reported by Vigil agents (${kind}).`;
+  /**
+   * Registered so the registry keeps the order of families and tells the collector's own names from
+   * the fleet's (FLEET_FAMILY); get() serves prom-client's own formatting (registry.metrics()), while
+   * /metrics writes these families with writeFamily.
+   */
+  private register(name: string, family: FleetFamily): void {
+    const { kind, help } = family;
     const metric = {
       [FLEET_FAMILY]: true,
       name,
       help,
       type: kind,
       aggregator: 'sum',
-      get: async () => ({ name: metric.name, help, type: kind, aggregator: 'sum', values: (await this.families()).get(name) ?? [] }),
+      get: async () => {
+        const { latest, freshAfter } = await this.latestSnapshot();
+        const values: Array<{ value: number; labels: Labels }> = [];
+        for (const [id, s] of family.series) {
+          const point = latest.get(id);
+          if (point && point[0] >= freshAfter) values.push({ value: point[1], labels: s.labels });
+        }
+        return { name, help, type: kind, aggregator: 'sum', values };
+      },
       reset: () => undefined,
     };
     this.registry.registerMetric(metric as never);
   }
 
-  private families(): Promise<Map<string, FamilyValue[]>> {
+  /** One snapshot of the latest values serves every family of a scrape (and scrapes within SNAPSHOT_TTL_MS). */
+  latestSnapshot(): Promise<LatestSnapshot> {
     const now = this.clock.now();
-    if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_TTL_MS) this.snapshot = { at: now, families: this.buildFamilies() };
-    return this.snapshot.families;
+    if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_TTL_MS) {
+      this.snapshot = { at: now, latest: this.store.latest().then((latest) => ({ latest, freshAfter: this.clock.now() - FLEET_STALENESS_MS })) };
+    }
+    return this.snapshot.latest;
   }
 
-  private async buildFamilies(): Promise<Map<string, FamilyValue[]>> {
-    const latest = await this.store.latest();
-    const freshAfter = this.clock.now() - FLEET_STALENESS_MS;
-    const families = new Map<string, FamilyValue[]>();
-    for (const [metric, series] of this.seriesByMetric) {
-      const values: FamilyValue[] = [];
-      for (const [id, ref] of series) {
-        const point = latest.get(id);
-        if (point && point[0] >= freshAfter) values.push({ value: point[1], labels: ref.labels });
+  /**
+   * Writes family `name` (registered by this exporter) as prom-client would: the HELP and TYPE lines,
+   * then one line per series fresh in `snapshot`, flushing every SERIES_PER_CHUNK series.
+   */
+  async writeFamily(name: string, openMetrics: boolean, snapshot: LatestSnapshot, out: ExpositionOutput): Promise<void> {
+    const family = this.families.get(name)!;
+    const { header, sampleName } = familyText(name, family.kind, family.help, openMetrics);
+    const { latest, freshAfter } = snapshot;
+    out.add(header);
+    let written = 0;
+    for (const [id, s] of family.series) {
+      const point = latest.get(id);
+      if (!point || point[0] < freshAfter) continue;
+      s.labelText ??= labelText(s.labels);
+      out.add(`\n${sampleName}${s.labelText} ${valueText(point[1])}`);
+      if (++written % SERIES_PER_CHUNK === 0) {
+        await out.flush();
+        if (out.closed) return;
       }
-      families.set(metric, values);
     }
-    return families;
   }
 }
