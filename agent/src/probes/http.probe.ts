@@ -1,10 +1,9 @@
 // HTTP(S) probe: a fresh connection per hop (no keep-alive, so connect time is part of what is
 // measured), redirects followed up to a bound, at most BODY_LIMIT bytes read for matching.
-import { request, type IncomingMessage } from 'node:http';
-import type { Socket } from 'node:net';
 import type { HttpMethod, HttpProbeConfig } from './probe.config.types.js';
-import { onAbort, openConnection, readCa, readUntil } from './connect.js';
-import { ProbeFailure, type ProbeCheck, type ProbeContext } from './probe.types.js';
+import { openConnection, readCa } from './connect.js';
+import { exchange } from './http1.js';
+import { ProbeFailure, type ProbeCheck } from './probe.types.js';
 
 export const HTTP_LIMITS = {
   maxRedirects: 10,
@@ -38,16 +37,17 @@ export function httpCheck(config: HttpProbeConfig): ProbeCheck {
       delete ctx.facts.certNotAfterMs;
       const https = url.protocol === 'https:';
       const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
-      const port = url.port === '' ? (https ? 443 : 80) : Number(url.port);
+      const defaultPort = https ? 443 : 80;
+      const port = url.port === '' ? defaultPort : Number(url.port);
       const socket = await openConnection({ host, port, tls: https ? { verify: config.tlsVerify, ca } : undefined }, ctx);
       try {
-        const response = await exchange(socket, { host, port, defaultPort: https ? 443 : 80, path: url.pathname + url.search, method, headers, body }, ctx);
-        // A body we stop reading (redirect, limit, teardown) may end in an error; it must not crash the agent.
-        response.on('error', () => undefined);
-        const status = response.statusCode ?? 0;
+        // The Host header as node:http writes it: the port only when it is not the scheme's, IPv6 literals bracketed.
+        const hostHeader = (host.includes(':') ? `[${host}]` : host) + (port === defaultPort ? '' : `:${port}`);
+        const response = await exchange(socket, { method, path: url.pathname + url.search, host: hostHeader, headers, body }, { noBody: method === 'HEAD', bodyLimit: HTTP_LIMITS.bodyBytes });
+        const status = response.status;
         ctx.facts.httpStatus = status;
 
-        const location = response.headers.location;
+        const location = response.location;
         if (config.followRedirects && REDIRECT_STATUSES.has(status) && location) {
           if (hop >= HTTP_LIMITS.maxRedirects) throw new ProbeFailure('redirect_limit', `more than ${HTTP_LIMITS.maxRedirects} redirects (last to ${location})`);
           const next = resolveLocation(location, url);
@@ -61,7 +61,7 @@ export function httpCheck(config: HttpProbeConfig): ProbeCheck {
           continue;
         }
 
-        const { text, bytes } = method === 'HEAD' ? { text: '', bytes: 0 } : await readUntil(response, HTTP_LIMITS.bodyBytes);
+        const { text, bytes } = await response.body();
         if (!statusOk(status)) {
           throw new ProbeFailure('status', `status ${status} not in ${config.expectStatus ? config.expectStatus.join(',') : '2xx'}`);
         }
@@ -84,33 +84,4 @@ function resolveLocation(location: string, base: URL): URL {
   }
   if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new ProbeFailure('redirect_invalid', `redirect to unsupported ${next.protocol} location`);
   return next;
-}
-
-interface Exchange {
-  host: string;
-  port: number;
-  defaultPort: number;
-  path: string;
-  method: HttpMethod;
-  headers: Record<string, string>;
-  body: string | undefined;
-}
-
-/** Sends one request over an already connected socket and resolves with the response head. */
-function exchange(socket: Socket, e: Exchange, ctx: ProbeContext): Promise<IncomingMessage> {
-  return new Promise((resolve, reject) => {
-    // Without an agent, http uses the socket we hand it and sends "Connection: close".
-    const req = request({ createConnection: () => socket, host: e.host, port: e.port, defaultPort: e.defaultPort, path: e.path, method: e.method, headers: e.headers });
-    const unsubscribe = onAbort(ctx.signal, () => req.destroy(new ProbeFailure('timeout', 'aborted while waiting for the response')));
-    req.once('response', (response) => {
-      unsubscribe();
-      resolve(response);
-    });
-    // Stays attached: errors after the response (e.g. body cut short) surface through the response stream.
-    req.on('error', (err) => {
-      unsubscribe();
-      reject(err);
-    });
-    req.end(e.body);
-  });
 }

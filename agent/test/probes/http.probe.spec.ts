@@ -2,6 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createNetServer, type Server as NetServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeSamples, runProbeOnce, type ProbeConfig } from '../../src/probes/index.js';
 import {
@@ -287,5 +288,78 @@ describe('https probe', () => {
     } finally {
       await close(wrongHost);
     }
+  });
+});
+
+describe('http probe on the wire (its own HTTP/1.1 exchange)', () => {
+  /** A server that records the request's bytes and answers with `reply` written in `parts` (0 closes the connection). */
+  let requests: string[] = [];
+  let reply: (string | 0)[] = [];
+  let server: NetServer;
+  let port: number;
+  const probe = (extra: Record<string, unknown> = {}) => parseProbe({ name: 'wire', type: 'http', interval: '5s', timeout: '1s', url: `http://127.0.0.1:${port}/path?q=1`, ...extra });
+  const run = async (extra: Record<string, unknown> = {}) => (await runProbeOnce(probe(extra), { hostRoot: '/', clock: fixedClock }))!;
+
+  beforeAll(async () => {
+    server = createNetServer((socket) => {
+      let request = '';
+      socket.on('data', async (data) => {
+        request += data.toString('latin1');
+        if (!request.includes('\r\n\r\n') || (/content-length: (\d+)/i.test(request) && request.length - request.indexOf('\r\n\r\n') - 4 < Number(/content-length: (\d+)/i.exec(request)![1]))) return;
+        requests.push(request);
+        for (const part of reply) {
+          if (part === 0) {
+            socket.end();
+            return;
+          }
+          socket.write(part);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      });
+      socket.on('error', () => undefined);
+    });
+    port = await listen(server);
+  });
+  afterAll(() => close(server));
+
+  it('sends the request line, its headers, Host, Connection: close and a length for a body', async () => {
+    requests = [];
+    reply = ['HTTP/1.1 204 No Content\r\n\r\n'];
+    expect((await run()).outcome).toEqual({ success: true });
+    expect((await run({ method: 'PUT', headers: { 'X-A': 'b' }, body: 'héllo' })).outcome).toEqual({ success: true });
+    expect((await run({ method: 'POST' })).outcome).toEqual({ success: true });
+    expect(requests).toEqual([
+      `GET /path?q=1 HTTP/1.1\r\nuser-agent: vigil-agent-probe/1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`,
+      `PUT /path?q=1 HTTP/1.1\r\nuser-agent: vigil-agent-probe/1\r\nX-A: b\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nContent-Length: 6\r\n\r\nh\u00c3\u00a9llo`,
+      `POST /path?q=1 HTTP/1.1\r\nuser-agent: vigil-agent-probe/1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
+    ]);
+  });
+
+  it('reads chunked bodies split anywhere, with extensions and trailers, after an interim 100 Continue', async () => {
+    reply = ['HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n', '5;ext=1\r\nhel', 'lo\r', '\n6\r\n world\r\n0\r\nX-Trailer: t\r\n', '\r\n'];
+    expect((await run({ body_match: '^hello world$' })).outcome).toEqual({ success: true });
+    // Nothing after the last chunk is read as body.
+    reply = ['HTTP/1.1 200 OK\r\ntransfer-encoding: gzip, chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\nEXTRA'];
+    expect((await run({ body_match: '^abc$' })).outcome).toEqual({ success: true });
+  });
+
+  it('reads exactly Content-Length bytes, or up to the close without a length', async () => {
+    reply = ['HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhel', 'loEXTRA'];
+    expect((await run({ body_match: '^hello$' })).outcome).toEqual({ success: true });
+    reply = ['HTTP/1.0 200 OK\r\n\r\nuntil ', 'the close', 0];
+    expect((await run({ body_match: '^until the close$' })).outcome).toEqual({ success: true });
+  });
+
+  it('reports a response that is not HTTP as http_protocol, and an early close as connection_reset', async () => {
+    reply = ['SSH-2.0-OpenSSH_9.2\r\n\r\n'];
+    expect((await run()).outcome).toEqual({ success: false, reason: 'http_protocol', detail: 'invalid status line "SSH-2.0-OpenSSH_9.2"' });
+    reply = ['HTTP/1.1 200 OK\r\nbad header\r\n\r\n'];
+    expect((await run()).outcome).toEqual({ success: false, reason: 'http_protocol', detail: 'invalid header line "bad header"' });
+    reply = ['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'];
+    expect((await run()).outcome).toEqual({ success: false, reason: 'http_protocol', detail: 'invalid chunk size "zz"' });
+    reply = ['HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc', 0];
+    expect((await run()).outcome).toEqual({ success: false, reason: 'connection_reset', detail: 'ECONNRESET: the connection closed before the end of the body' });
+    reply = ['HTTP/1.1 200 OK\r\n', 0];
+    expect((await run()).outcome).toEqual({ success: false, reason: 'connection_reset', detail: 'ECONNRESET: socket hang up' });
   });
 });
