@@ -1,5 +1,6 @@
 // Parsers for the Linux /proc files the host sampler reads. Pure functions over text: no I/O, no clock.
-// They split on newlines and spaces with indexOf/charCode scans; these run on every tick.
+// They split on newlines and spaces with indexOf/charCode scans; these run on every tick, so the per-tick ones find
+// field offsets (fieldOffsets) and cut out only the fields they use, without a string per line or field.
 
 /** Whitespace-separated fields of one line, without regex. */
 export function fields(line: string): string[] {
@@ -29,6 +30,43 @@ export function forEachLine(text: string, fn: (line: string) => void): void {
   }
 }
 
+/**
+ * Offsets of the whitespace-separated fields of `text` between `start` and `end`, as [start, end) pairs written to
+ * `out` (reused across calls: out[2i], out[2i + 1] for field i). Returns the number of fields.
+ */
+export function fieldOffsets(text: string, start: number, end: number, out: number[]): number {
+  let count = 0;
+  let fieldStart = -1;
+  for (let i = start; i <= end; i++) {
+    const c = i < end ? text.charCodeAt(i) : 32;
+    if (c === 32 || c === 9) {
+      if (fieldStart >= 0) {
+        out[2 * count] = fieldStart;
+        out[2 * count + 1] = i;
+        count++;
+        fieldStart = -1;
+      }
+    } else if (fieldStart < 0) fieldStart = i;
+  }
+  return count;
+}
+
+/** Calls `fn` with the start and end offsets of each non-empty line. */
+function forEachLineRange(text: string, fn: (start: number, end: number) => void): void {
+  let start = 0;
+  while (start < text.length) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    if (end > start) fn(start, end);
+    start = end + 1;
+  }
+}
+
+/** Field `i` found by fieldOffsets, as a number. */
+function numberAt(text: string, offsets: readonly number[], i: number): number {
+  return Number(text.slice(offsets[2 * i], offsets[2 * i + 1]));
+}
+
 export const CPU_MODES = ['user', 'nice', 'system', 'idle', 'iowait', 'irq', 'softirq', 'steal'] as const;
 export type CpuMode = (typeof CPU_MODES)[number];
 
@@ -43,14 +81,15 @@ export interface CpuStat {
 
 export function parseCpuStat(text: string): CpuStat {
   const stat: CpuStat = { times: [], cpuCount: 0 };
-  forEachLine(text, (line) => {
-    if (line.startsWith('cpu')) {
-      if (line.charCodeAt(3) === 32) {
-        const f = fields(line);
-        stat.times = CPU_MODES.map((_, i) => Number(f[i + 1] ?? 0));
+  const at: number[] = [];
+  forEachLineRange(text, (start, end) => {
+    if (text.startsWith('cpu', start)) {
+      if (text.charCodeAt(start + 3) === 32) {
+        const count = fieldOffsets(text, start, end, at);
+        stat.times = CPU_MODES.map((_, i) => (i + 1 < count ? numberAt(text, at, i + 1) : 0));
       } else stat.cpuCount++;
-    } else if (line.startsWith('btime ')) {
-      stat.bootTimeSeconds = Number(line.slice(6));
+    } else if (text.startsWith('btime ', start)) {
+      stat.bootTimeSeconds = Number(text.slice(start + 6, end));
     }
   });
   return stat;
@@ -86,15 +125,22 @@ export function parseLoadavg(text: string): LoadAvg {
   return { load1: Number(f[0]), load5: Number(f[1]), load15: Number(f[2]) };
 }
 
-/** /proc/meminfo as bytes per key (kB values converted). */
+/** The /proc/meminfo keys memoryFigures reads. */
+const MEMINFO_KEYS = ['MemTotal', 'MemFree', 'MemAvailable', 'Buffers', 'Cached', 'SwapTotal', 'SwapFree'];
+
+/** The /proc/meminfo values memoryFigures reads, as bytes per key (kB values converted); the other keys are skipped. */
 export function parseMeminfo(text: string): Map<string, number> {
   const out = new Map<string, number>();
-  forEachLine(text, (line) => {
-    const colon = line.indexOf(':');
-    if (colon < 0) return;
-    const f = fields(line.slice(colon + 1));
-    const value = Number(f[0]);
-    if (Number.isFinite(value)) out.set(line.slice(0, colon), f[1] === 'kB' ? value * 1024 : value);
+  const at: number[] = [];
+  forEachLineRange(text, (start, end) => {
+    const colon = text.indexOf(':', start);
+    if (colon < 0 || colon >= end) return;
+    const key = MEMINFO_KEYS.find((k) => k.length === colon - start && text.startsWith(k, start));
+    if (key === undefined) return;
+    const count = fieldOffsets(text, colon + 1, end, at);
+    const value = count > 0 ? numberAt(text, at, 0) : NaN;
+    const kB = count > 1 && at[3]! - at[2]! === 2 && text.startsWith('kB', at[2]!);
+    if (Number.isFinite(value)) out.set(key, kB ? value * 1024 : value);
   });
   return out;
 }
@@ -136,16 +182,16 @@ const SECTOR_BYTES = 512;
 
 export function parseDiskstats(text: string): DiskStats[] {
   const out: DiskStats[] = [];
-  forEachLine(text, (line) => {
-    const f = fields(line);
-    if (f.length < 14) return;
+  const at: number[] = [];
+  forEachLineRange(text, (start, end) => {
+    if (fieldOffsets(text, start, end, at) < 14) return;
     out.push({
-      device: f[2]!,
-      readsCompleted: Number(f[3]),
-      readBytes: Number(f[5]) * SECTOR_BYTES,
-      writesCompleted: Number(f[7]),
-      writtenBytes: Number(f[9]) * SECTOR_BYTES,
-      ioTimeSeconds: Number(f[12]) / 1000,
+      device: text.slice(at[4], at[5]),
+      readsCompleted: numberAt(text, at, 3),
+      readBytes: numberAt(text, at, 5) * SECTOR_BYTES,
+      writesCompleted: numberAt(text, at, 7),
+      writtenBytes: numberAt(text, at, 9) * SECTOR_BYTES,
+      ioTimeSeconds: numberAt(text, at, 12) / 1000,
     });
   });
   return out;
@@ -165,22 +211,22 @@ export interface NetDevStats {
 
 export function parseNetDev(text: string): NetDevStats[] {
   const out: NetDevStats[] = [];
-  forEachLine(text, (line) => {
-    const colon = line.indexOf(':');
+  const at: number[] = [];
+  forEachLineRange(text, (start, end) => {
+    const colon = text.indexOf(':', start);
     // Header lines contain "|" and no colon.
-    if (colon < 0) return;
-    const f = fields(line.slice(colon + 1));
-    if (f.length < 12) return;
+    if (colon < 0 || colon >= end) return;
+    if (fieldOffsets(text, colon + 1, end, at) < 12) return;
     out.push({
-      interface: line.slice(0, colon).trim(),
-      receiveBytes: Number(f[0]),
-      receivePackets: Number(f[1]),
-      receiveErrors: Number(f[2]),
-      receiveDrop: Number(f[3]),
-      transmitBytes: Number(f[8]),
-      transmitPackets: Number(f[9]),
-      transmitErrors: Number(f[10]),
-      transmitDrop: Number(f[11]),
+      interface: text.slice(start, colon).trim(),
+      receiveBytes: numberAt(text, at, 0),
+      receivePackets: numberAt(text, at, 1),
+      receiveErrors: numberAt(text, at, 2),
+      receiveDrop: numberAt(text, at, 3),
+      transmitBytes: numberAt(text, at, 8),
+      transmitPackets: numberAt(text, at, 9),
+      transmitErrors: numberAt(text, at, 10),
+      transmitDrop: numberAt(text, at, 11),
     });
   });
   return out;
