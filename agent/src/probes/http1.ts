@@ -140,6 +140,10 @@ export function exchange(socket: Socket, request: Http1Request, options: { noBod
         reject(error);
       }
     };
+    const body = (): Promise<{ text: string; bytes: number }> => {
+      if (!outcome) return new Promise((res, rej) => (waiter = { resolve: res, reject: rej }));
+      return outcome.error === undefined ? Promise.resolve(bodyResult()) : Promise.reject(outcome.error);
+    };
     const takeBody = (data: Buffer) => {
       if (bytes < options.bodyLimit) chunks.push(data);
       bytes += data.length;
@@ -159,11 +163,7 @@ export function exchange(socket: Socket, request: Http1Request, options: { noBod
           // An interim response (100 Continue, 103 Early Hints): the final one follows.
           if (parsed.status < 200 && parsed.status !== 101) continue;
           head = parsed;
-          resolve({
-            status: parsed.status,
-            location: parsed.location,
-            body: () => (outcome ? (outcome.error === undefined ? Promise.resolve(bodyResult()) : Promise.reject(outcome.error)) : new Promise((res, rej) => (waiter = { resolve: res, reject: rej }))),
-          });
+          resolve({ status: parsed.status, location: parsed.location, body });
           if (parsed.framing.kind === 'none') settleBody();
           continue;
         }
