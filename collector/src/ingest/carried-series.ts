@@ -3,7 +3,9 @@
 // store find each series by key again held the first acks of 1,000 reconnecting streams for up to 0.8 s
 // (docs/storage.md, "The reconnection burst (fifth pass)"). Agents number their series the same way in every
 // stream, so the series the previous stream checked under a number is offered to the new stream's definition
-// of that number, which takes it only when it is the same series (ref-batch.ts).
+// of that number, which takes it only when it is the same series (ref-batch.ts). A stream that does not define
+// a number (one of full series defines none) passes on what it was offered for it: the bench's paced phase
+// follows a phase of full series, and looked every series up by key again (docs/storage.md, "sixth pass").
 import type { RecurringSeries } from '../storage/storage.types.js';
 import { SeriesRefTable } from './series-refs.js';
 
@@ -12,7 +14,7 @@ const MAX_CARRIED_AGENTS = 10_000;
 
 type Carried = ReadonlyArray<RecurringSeries | undefined>;
 
-/** Per agent, the table of its latest stream while it is open, then only the series it checked. */
+/** Per agent, the table of its latest stream while it is open, then only the series it checked or passed on. */
 export class CarriedSeries {
   private readonly byAgent = new Map<string, SeriesRefTable | Carried>();
 

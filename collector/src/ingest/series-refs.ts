@@ -57,9 +57,16 @@ export class SeriesRefTable {
     this.carried = previous;
   }
 
-  /** The series this stream's definitions stand for, by number, for the agent's next stream to carry. */
+  /**
+   * The series this stream's definitions stand for, by number, for the agent's next stream to carry; a number
+   * it did not define (a stream of full series defines none) passes on what it was offered.
+   */
   checkedSeries(): Array<RecurringSeries | undefined> {
-    return this.defined.map((d) => (d === undefined || d.checked === undefined ? d?.carried : 'reason' in d.checked ? undefined : d.checked));
+    return Array.from({ length: Math.max(this.defined.length, this.carried.length) }, (_, ref) => {
+      const d = this.defined[ref];
+      if (d === undefined) return this.carried[ref];
+      return d.checked === undefined ? d.carried : 'reason' in d.checked ? undefined : d.checked;
+    });
   }
 
   /** A number for the next batch checked, to tell its definitions' scratch from an earlier batch's. */

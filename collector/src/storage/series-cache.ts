@@ -40,6 +40,7 @@ export class SeriesCache {
   /** Series per owning agent (their `agent` label), for ingest.max_series_per_agent. */
   private readonly perAgent = new Map<string, number>();
   private nextId = 1;
+  private byKeyLookups = 0;
 
   constructor(
     private readonly maxCachedAgents: number,
@@ -48,6 +49,11 @@ export class SeriesCache {
 
   get size(): number {
     return this.byId.size;
+  }
+
+  /** Series looked up by key so far (the costly path: a key built and hashed per series). */
+  get keyLookups(): number {
+    return this.byKeyLookups;
   }
 
   /** Loads committed series (at open), in id order. */
@@ -92,33 +98,42 @@ export class SeriesCache {
   resolve(agentId: string, series: readonly IncomingSeries[], draft: SeriesDraft): Array<SeriesRef | undefined> {
     const cache = this.agentCache(agentId);
     const refs: Array<SeriesRef | undefined> = [];
-    for (let i = 0; i < series.length; i++) {
-      const s = series[i]!;
-      let ref: SeriesRef | undefined = cache[i];
-      // Ingest hands the same frozen label set for a series batch after batch: identity first.
-      if (!ref || ref.metric !== s.metric || (ref.labels !== s.labels && !sameLabels(ref.labels, s.labels))) {
-        ref = this.lookup(agentId, s, draft);
-        if (ref && i < MAX_CACHED_POSITIONS) draft.positions.push({ cache, index: i, ref });
-      }
-      refs.push(ref);
-    }
+    for (let i = 0; i < series.length; i++) refs.push(this.atPosition(agentId, cache, i, series[i]!, draft));
     return refs;
   }
 
   /**
    * As `resolve`, for series the caller sends again and again (RecurringSeries): the series one
-   * resolved to before is taken as it is while the cache holds it, without a key. Appends to `refs`.
+   * resolved to before is taken as it is while the cache holds it, without a key; one not resolved yet
+   * (a new stream's definition) goes by position as in `resolve`, its position counted after the
+   * batch's full series. Appends to `refs`.
    */
   resolveRecurring(agentId: string, series: readonly RecurringSeries[], draft: SeriesDraft, refs: Array<SeriesRef | undefined>): void {
+    let cache: SeriesRef[] | undefined;
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
       const known = s.resolved;
-      refs.push(known !== undefined && this.slots.get(known.id) === known ? known : this.lookup(agentId, s, draft));
+      if (known !== undefined && this.slots.get(known.id) === known) refs.push(known);
+      else refs.push(this.atPosition(agentId, (cache ??= this.agentCache(agentId)), refs.length, s, draft));
     }
+  }
+
+  /**
+   * The series at `position` of the agent's batch: the one there in its last batches when it is the
+   * same (metric and label set, which is what the key says), else by key, remembered for that position.
+   */
+  private atPosition(agentId: string, cache: SeriesRef[], position: number, s: Omit<IncomingSeries, 'timestamps' | 'values'>, draft: SeriesDraft): SeriesRef | undefined {
+    const cached = cache[position];
+    // Ingest hands the same frozen label set for a series batch after batch: identity first.
+    if (cached !== undefined && cached.metric === s.metric && (cached.labels === s.labels || sameLabels(cached.labels, s.labels))) return cached;
+    const ref = this.lookup(agentId, s, draft);
+    if (ref && position < MAX_CACHED_POSITIONS) draft.positions.push({ cache, index: position, ref });
+    return ref;
   }
 
   /** A series by key: known, new in the draft, new now, or undefined when a series limit refuses it. */
   private lookup(agentId: string, s: Omit<IncomingSeries, 'timestamps' | 'values'>, draft: SeriesDraft): SeriesRef | undefined {
+    this.byKeyLookups++;
     const key = seriesKey(s.metric, s.labels);
     let ref = this.byKey.get(key) ?? draft.created.get(key);
     if (ref) return ref;
