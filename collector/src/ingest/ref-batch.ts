@@ -18,10 +18,11 @@ export interface CheckedBatch {
 /** Checks one batch of a stream, full series or referenced samples or both. */
 export function checkStreamBatch(batch: vigil.v1.IBatch, table: SeriesRefTable, ctx: ValidationContext): CheckedBatch {
   const columns = batch.refSamples;
-  if ((batch.definitions ?? []).length === 0 && !columns) return { validation: validateBatch(batch, ctx), bytes: estimateBatchBytes(batch) };
+  // Full series only (agents before references): handed to the store as columns, as referenced samples are.
+  if ((batch.definitions ?? []).length === 0 && !columns) return { validation: validateBatch(batch, ctx, 'columns'), bytes: estimateBatchBytes(batch) };
   const problem = table.define(batch) ?? table.columnsProblem(batch);
   if (problem) return refused(batch, problem);
-  if (!columns) return { validation: validateBatch(batch, ctx), bytes: estimateBatchBytes(batch) };
+  if (!columns) return { validation: validateBatch(batch, ctx, 'columns'), bytes: estimateBatchBytes(batch) };
 
   // One pass in arrival order: each sample's series and timestamp, the series in order of first use.
   const refs = columns.refs ?? [];
