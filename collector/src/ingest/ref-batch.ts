@@ -5,7 +5,7 @@
 // sample to drop takes that exact path, so what is stored, rejected and acked never depends on the form.
 import type { vigil } from '@vigil/proto';
 import type { IncomingSeries, RecurringSeries } from '../storage/storage.types.js';
-import { RejectionTally, batchProblem, checkLabels, kindOf, metricProblems, sampleIsValid, validateBatch, type BatchValidation, type SeriesProblem, type ValidationContext } from './batch-validation.js';
+import { RejectionTally, batchProblem, checkLabels, kindOf, metricProblems, sampleIsValid, seriesStrings, validateBatch, type BatchValidation, type SeriesProblem, type ValidationContext } from './batch-validation.js';
 import { SAMPLE_BYTES, SERIES_BYTES, estimateBatchBytes } from './inflight-budget.js';
 import type { RefDefinition, RefProblem, SeriesRefTable } from './series-refs.js';
 
@@ -114,7 +114,7 @@ function checkDefinition(d: RefDefinition, ctx: ValidationContext, problemOf: (m
   if (carried !== undefined && isCarriedSeries(carried, d, ctx)) return carried;
   const checked = checkLabels(d.metric, d.labels, ctx);
   if ('reason' in checked) return checked;
-  return { metric: d.metric, labels: checked.labels, kind: kindOf(d.type) };
+  return { metric: seriesStrings.intern(d.metric), labels: checked.labels, kind: kindOf(d.type) };
 }
 
 /**
