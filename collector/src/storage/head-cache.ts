@@ -40,8 +40,9 @@ const OWN_ARRAY = -1;
  * a head, and unparked into a new encoder when a compaction step asks for it. The parked heads sit in
  * an arena of typed-array pages, appended at its end each time a head is parked again: a typed array
  * per head cost ~180 bytes of JS objects (its ArrayBuffer and view) plus a malloc'd block and V8's
- * bookkeeping, 18 MiB of heap at 100,000 series (issue 14 memory). When the arena holds half again as
- * much as the live heads (plus a page), the live heads slide down in place and the pages past them go.
+ * bookkeeping, 18 MiB of heap at 100,000 series (issue 14 memory). When the arena holds a quarter more
+ * than the live heads (plus a page), the live heads slide down in place and the pages past them go:
+ * each parked double is then copied about four times over its life, a memmove.
  */
 export class HeadCache {
   /** Arena address (page << PAGE_BITS | offset) of each series' parked head, or OWN_ARRAY. */
@@ -127,7 +128,7 @@ export class HeadCache {
       this.heads.set(seriesId, OWN_ARRAY);
       return;
     }
-    if (this.pages.length * this.pageDoubles > 1.5 * (this.live + need) + this.pageDoubles) this.compact();
+    if (this.pages.length * this.pageDoubles > 1.25 * (this.live + need) + this.pageDoubles) this.compact();
     let page = this.pages.length - 1;
     if (page < 0 || this.pageUsed[page]! + need > this.pageDoubles) {
       this.pages.push(new Float64Array(this.pageDoubles));
