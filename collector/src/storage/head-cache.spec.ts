@@ -54,6 +54,17 @@ describe('HeadCache', () => {
     expect(parkedOf(cache.get(7_777))).toEqual(parkedOf(head(7_777, 13)));
   });
 
+  it('evicts by the order of parking, passing over the older parked copies of heads parked again', () => {
+    const cache = new HeadCache(5_000);
+    for (let id = 1; id <= 8_000; id++) cache.touch(id, head(id, 3));
+    for (let id = 1; id <= 1_000; id++) cache.touch(id, head(id, 4)); // their first copies are dead, at the arena's start
+    cache.evict();
+    const kept = (id: number) => cache.get(id) !== undefined;
+    expect([1, 1_000, 1_001, 4_000, 4_001, 8_000].map(kept)).toEqual([true, true, false, false, true, true]);
+    expect(cache.size).toBe(5_000);
+    expect(parkedOf(cache.get(500))).toEqual(parkedOf(head(500, 4)));
+  });
+
   it('keeps a head longer than a page in an array of its own', () => {
     // Real pages hold 1 MiB, more than the longest chunk (65,535 samples) parks in; small pages here.
     const cache = new HeadCache(10, 64);
