@@ -203,23 +203,25 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext, fo
 /** Accepted series of a batch as columns, in order (sized for every sample sent; trimmed when some were dropped). */
 class ColumnsBuilder {
   private readonly series: RecurringSeries[] = [];
-  private readonly counts: Uint32Array;
+  /** Only once a series has other than one sample (agents send one sample per series). */
+  private counts: Uint32Array | undefined;
   private readonly timestamps: Float64Array;
   private readonly values: Float64Array;
   private samples = 0;
-  private grouped = false;
 
-  constructor(maxSeries: number, maxSamples: number) {
-    this.counts = new Uint32Array(maxSeries);
+  constructor(
+    private readonly maxSeries: number,
+    maxSamples: number,
+  ) {
     this.timestamps = new Float64Array(maxSamples);
     this.values = new Float64Array(maxSamples);
   }
 
   add(series: RecurringSeries, timestamps: readonly number[], values: readonly number[]): void {
     const n = values.length;
-    this.counts[this.series.length] = n;
+    if (n !== 1 && !this.counts) this.counts = new Uint32Array(this.maxSeries).fill(1, 0, this.series.length);
+    if (this.counts) this.counts[this.series.length] = n;
     this.series.push(series);
-    if (n !== 1) this.grouped = true;
     for (let i = 0; i < n; i++) {
       this.timestamps[this.samples] = timestamps[i]!;
       this.values[this.samples++] = values[i]!;
@@ -232,7 +234,7 @@ class ColumnsBuilder {
     const exact = samples === this.timestamps.length;
     return {
       series: this.series,
-      ...(this.grouped ? { counts: this.counts.slice(0, this.series.length) } : {}),
+      ...(this.counts ? { counts: this.counts.slice(0, this.series.length) } : {}),
       timestamps: exact ? this.timestamps : this.timestamps.slice(0, samples),
       values: exact ? this.values : this.values.slice(0, samples),
     };
