@@ -1,5 +1,9 @@
 import { RejectReason, isValidMetricName, labelSetProblem, type vigil } from '@vigil/proto';
-import type { IncomingColumns, IncomingSeries, Labels, MetricKind } from '../storage/storage.types.js';
+import { StringInterner } from '../common/string-interner.js';
+import type { IncomingColumns, IncomingSeries, Labels, MetricKind, RecurringSeries } from '../storage/storage.types.js';
+
+/** Metric names and label values of the series ingest keeps (one copy per distinct string, process-wide). */
+export const seriesStrings = new StringInterner();
 
 export interface ValidationContext {
   agentId: string;
@@ -17,12 +21,13 @@ export interface ValidationContext {
 /** Positions a memo remembers; later series of larger batches are checked every time. */
 const MAX_MEMO_POSITIONS = 10_000;
 
-interface MemoEntry {
-  metric: string;
+/** Also the series handed to the store in columns form, which notes in it the series it resolved to. */
+interface MemoEntry extends RecurringSeries {
+  readonly metric: string;
   /** Checked labels plus agent and host, frozen: shared with the store, which keeps them. */
-  labels: Labels;
+  readonly labels: Labels;
   /** Label count as the agent sent them (without agent and host). */
-  sent: number;
+  readonly sent: number;
 }
 
 /**
@@ -48,7 +53,7 @@ export class SeriesMemo {
    * The series accepted at `position` when the one sent there now is the same. Its metric string is
    * the one the store's series cache holds, so later comparisons are by identity.
    */
-  lookup(position: number, metric: string, sent: Readonly<Record<string, string>>): Readonly<MemoEntry> | undefined {
+  lookup(position: number, metric: string, sent: Readonly<Record<string, string>>): MemoEntry | undefined {
     const e = this.entries[position];
     if (!e || e.metric !== metric) return undefined;
     let n = 0;
@@ -59,8 +64,12 @@ export class SeriesMemo {
     return n === e.sent ? e : undefined;
   }
 
-  remember(position: number, metric: string, labels: Labels, sent: number): void {
-    if (position < MAX_MEMO_POSITIONS) this.entries[position] = { metric, labels, sent };
+  remember(position: number, metric: string, labels: Labels, kind: MetricKind, sent: number): MemoEntry | undefined {
+    if (position >= MAX_MEMO_POSITIONS) return undefined;
+    // `resolved` in the literal: set later, it would go to an out-of-object property array (~44 bytes a series).
+    const entry: MemoEntry = { metric, labels, kind, resolved: undefined, sent };
+    this.entries[position] = entry;
+    return entry;
   }
 }
 
@@ -104,9 +113,12 @@ export const REASON_NAMES: Record<number, string> = Object.fromEntries(
 /**
  * Checks one batch. Policy (documented in the README): bad samples are dropped one by one and the
  * rest of the batch is stored; the whole batch is rejected only when the batch itself is unusable
- * (missing sequence number, too many series).
+ * (missing sequence number, too many series). `form` 'columns' hands the accepted series to the store
+ * as columns (the same series in the same order, see IncomingColumns) with the stream memo's entries as
+ * their series: a batch waiting for its commit then holds two typed arrays instead of an object and two
+ * arrays per series, and the store finds each series again by the one it resolved to (issue 14 memory).
  */
-export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): BatchValidation {
+export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext, form: 'series' | 'columns' = 'series'): BatchValidation {
   const inputSeries = batch.series ?? [];
   const total = inputSeries.reduce((n, s) => n + (s.values?.length ?? 0), 0);
   const refused = batchProblem(batch, inputSeries.length, total, ctx);
@@ -118,6 +130,7 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
   const oldest = ctx.nowMs - ctx.maxAgeMs;
   const newest = ctx.nowMs + ctx.maxFutureMs;
   const series: IncomingSeries[] = [];
+  const columns = form === 'columns' ? new ColumnsBuilder(inputSeries.length, total) : undefined;
   const memo = ctx.memo;
   memo?.bind(ctx.agentId, ctx.hostname);
   const problemOf = metricProblems(ctx);
@@ -130,14 +143,16 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
     const count = values.length;
     const sent = s.labels ?? {};
     const known = memo?.lookup(position, sentMetric, sent);
-    const metric = known ? known.metric : sentMetric;
+    let metric = known ? known.metric : sentMetric;
     let labels = known?.labels;
+    let entry: MemoEntry | undefined = known;
     if (!labels) {
       const problem = problemOf(metric);
       if (problem) {
         reject(problem.reason, count, problem.detail);
         continue;
       }
+      metric = seriesStrings.intern(metric);
     }
     if (timestamps.length !== values.length) {
       reject(RejectReason.REJECT_REASON_MALFORMED_SERIES, Math.max(count, timestamps.length), `${metric}: ${timestamps.length} timestamps for ${values.length} values`);
@@ -150,7 +165,7 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
         continue;
       }
       labels = checked.labels;
-      memo?.remember(position, metric, labels, checked.sent);
+      entry = memo?.remember(position, metric, labels, kindOf(s.type), checked.sent);
     }
 
     const kind = kindOf(s.type);
@@ -158,7 +173,8 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
       // The common case. Exact-size copies: a decoded array keeps a 17-slot backing store for one sample,
       // and the batch waits for its commit long enough to be promoted (docs/storage.md, issue 14 memory).
       if (count === 0) continue;
-      series.push({ metric, labels, kind, timestamps: (timestamps as number[]).slice(), values: values.slice() });
+      if (columns) columns.add(entry?.kind === kind ? entry : { metric, labels, kind }, timestamps as number[], values);
+      else series.push({ metric, labels, kind, timestamps: (timestamps as number[]).slice(), values: values.slice() });
       accepted += count;
       continue;
     }
@@ -176,10 +192,53 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext): B
       }
     }
     if (keptTs.length === 0) continue;
-    series.push({ metric, labels, kind, timestamps: keptTs, values: keptValues });
+    if (columns) columns.add(entry?.kind === kind ? entry : { metric, labels, kind }, keptTs, keptValues);
+    else series.push({ metric, labels, kind, timestamps: keptTs, values: keptValues });
     accepted += keptTs.length;
   }
-  return { status: 'accepted', series, samples: accepted, rejections: rejections.list() };
+  const built = columns?.build();
+  return { status: 'accepted', series, ...(built ? { columns: built } : {}), samples: accepted, rejections: rejections.list() };
+}
+
+/** Accepted series of a batch as columns, in order (sized for every sample sent; trimmed when some were dropped). */
+class ColumnsBuilder {
+  private readonly series: RecurringSeries[] = [];
+  /** Only once a series has other than one sample (agents send one sample per series). */
+  private counts: Uint32Array | undefined;
+  private readonly timestamps: Float64Array;
+  private readonly values: Float64Array;
+  private samples = 0;
+
+  constructor(
+    private readonly maxSeries: number,
+    maxSamples: number,
+  ) {
+    this.timestamps = new Float64Array(maxSamples);
+    this.values = new Float64Array(maxSamples);
+  }
+
+  add(series: RecurringSeries, timestamps: readonly number[], values: readonly number[]): void {
+    const n = values.length;
+    if (n !== 1 && !this.counts) this.counts = new Uint32Array(this.maxSeries).fill(1, 0, this.series.length);
+    if (this.counts) this.counts[this.series.length] = n;
+    this.series.push(series);
+    for (let i = 0; i < n; i++) {
+      this.timestamps[this.samples] = timestamps[i]!;
+      this.values[this.samples++] = values[i]!;
+    }
+  }
+
+  build(): IncomingColumns | undefined {
+    if (this.series.length === 0) return undefined;
+    const { samples } = this;
+    const exact = samples === this.timestamps.length;
+    return {
+      series: this.series,
+      ...(this.counts ? { counts: this.counts.slice(0, this.series.length) } : {}),
+      timestamps: exact ? this.timestamps : this.timestamps.slice(0, samples),
+      values: exact ? this.values : this.values.slice(0, samples),
+    };
+  }
 }
 
 /** Why a whole batch is refused before its series are looked at: its sequence, or too many series. */
@@ -230,7 +289,7 @@ export function checkLabels(metric: string, sent: Readonly<Record<string, string
   // Copied key by key (names checked above): a spread of a decoded map field gives every copy a
   // hidden class of its own (~280 bytes of V8 maps and descriptors a series, 28 MiB for 100k).
   const checked: Labels = {};
-  for (const k in sent) checked[k] = sent[k]!;
+  for (const k in sent) checked[k] = seriesStrings.intern(sent[k]!);
   const count = Object.keys(checked).length;
   checked.agent = ctx.agentId;
   checked.host = ctx.hostname;

@@ -73,14 +73,14 @@ describe('PendingLog', () => {
       log.add(row, row, Array.from({ length: 1_000 }, (_, s) => entry(s, Array.from({ length: 50 }, (_, k) => row * 100 + k))));
     }
     const peak = log.slotBytes;
-    expect([log.samples, peak]).toEqual([1_000_000, 16 * 65_536 * 28]);
+    expect([log.samples, peak]).toEqual([1_000_000, 16 * 65_536 * 24]);
     // A round drops rows 1-19 of every series but the last ten; row 20 stays for all.
     for (let s = 0; s < 990; s++) log.dropSeries(s, 19);
     expect(log.slotBytes).toBe(peak); // pages are given back at the end of a step, with its rows
     log.dropRows(19);
     const kept = 990 * 50 + 10 * 1_000;
     expect(log.samples).toBe(kept);
-    expect(log.slotBytes).toBe(4 * 65_536 * 28);
+    expect(log.slotBytes).toBe(4 * 65_536 * 24);
     expect(log.series(5)!.timestamps).toEqual(Array.from({ length: 50 }, (_, k) => 2_000 + k));
     expect(log.series(995)!.timestamps).toEqual(Array.from({ length: 1_000 }, (_, k) => (Math.floor(k / 50) + 1) * 100 + (k % 50)));
     expect(log.series(995)!.values[999]).toBe(204.9);
@@ -90,7 +90,7 @@ describe('PendingLog', () => {
     expect([log.countUpTo(995, 20), log.countUpTo(995, 21), log.samples]).toEqual([1_000, 1_001, kept + 2]);
     for (let s = 0; s < 1_000; s++) log.dropSeries(s, 21);
     log.dropRows(21);
-    expect([log.samples, log.seriesCount, log.slotBytes]).toEqual([0, 0, 4 * 65_536 * 28]);
+    expect([log.samples, log.seriesCount, log.slotBytes]).toEqual([0, 0, 4 * 65_536 * 24]);
   });
 
   it('gives back its slot pages when rows are forgotten by id (PostgreSQL)', () => {
@@ -98,9 +98,36 @@ describe('PendingLog', () => {
     for (let row = 1; row <= 20; row++) log.add(row, row, Array.from({ length: 1_000 }, (_, s) => entry(s, Array.from({ length: 50 }, (_, k) => row * 100 + k))));
     // Another collector compacted every row but 7 and 20.
     log.dropRowIds(new Set(Array.from({ length: 20 }, (_, i) => i + 1).filter((row) => row !== 7 && row !== 20)));
-    expect([log.samples, log.rowCount, log.slotBytes]).toEqual([100_000, 2, 4 * 65_536 * 28]);
+    expect([log.samples, log.rowCount, log.slotBytes]).toEqual([100_000, 2, 4 * 65_536 * 24]);
     expect(log.series(321)!.timestamps).toEqual([...Array.from({ length: 50 }, (_, k) => 700 + k), ...Array.from({ length: 50 }, (_, k) => 2_000 + k)]);
     expect([log.countUpTo(321, 7), log.countUpTo(321, 20)]).toEqual([50, 100]);
+  });
+
+  it('forgets rows by id without the series list of each row (rowSeries: false) as with it', () => {
+    const logs = [new PendingLog(), new PendingLog({ rowSeries: false })];
+    for (const log of logs) {
+      log.add(1, 1000, [entry(1, [10]), entry(2, [10])]);
+      log.add(2, 2000, [entry(1, [20, 21]), entry(3, [20])]);
+      log.add(3, 3000, [entry(1, [30]), entry(2, [30])]);
+      log.dropRowIds(new Set([2, 3]));
+    }
+    const state = (log: PendingLog) => [log.samples, log.rowCount, log.seriesUpTo(9), log.series(1), log.series(2), log.series(3), log.countUpTo(1, 1)];
+    expect(state(logs[1]!)).toEqual(state(logs[0]!));
+    expect(state(logs[1]!)).toEqual([2, 1, [1, 2], { timestamps: [10], values: [1] }, { timestamps: [10], values: [1] }, undefined, 1]);
+  });
+
+  it('keeps row ids past 2^32 apart (slots hold their low 32 bits)', () => {
+    const log = new PendingLog();
+    const [a, b, c] = [2 ** 32 - 1, 2 ** 32, 2 ** 32 + 5];
+    log.add(a, 0, [entry(1, [1]), entry(2, [1])]);
+    log.add(b, 0, [entry(1, [2])]);
+    log.add(c, 0, [entry(1, [3]), entry(3, [3])]);
+    expect([log.seriesUpTo(a), log.seriesUpTo(b), log.seriesUpTo(c)]).toEqual([[1, 2], [1, 2], [1, 2, 3]]);
+    expect([log.countUpTo(1, a), log.countUpTo(1, b), log.countUpTo(1, c), log.countUpTo(3, b)]).toEqual([1, 2, 3, 0]);
+    expect(log.samplesUpTo(1, b)).toEqual({ timestamps: [1, 2], values: [0.1, 0.2] });
+    expect(log.dropSeries(1, b)).toBe(2);
+    expect(log.samplesUpTo(1, c)).toEqual({ timestamps: [3], values: [0.3] });
+    expect(log.hasRowsUpTo(a)).toBe(true);
   });
 
   it('refuses rows out of order', () => {

@@ -1,9 +1,10 @@
 // Samples of the pending log in typed-array pages, one slot per sample (timestamp, value, log row id)
 // linked per series. With a pair of growing number arrays per series plus segment arrays, the log
 // took ~63 bytes a sample (1.5M samples: 90 MiB of heap, promoted, scanned by every full collection);
-// a slot takes 28 bytes outside the JS heap. Pages of a fixed size grow the pool without copying it,
-// and the pages past what a drained log needs are given back (shrink), so the pool does not keep
-// the size of the log's peak (issue 14: ~63 MiB at the behind mark, held for the collector's life).
+// a slot takes 24 bytes outside the JS heap (the row id's low 32 bits: the pending rows span far fewer
+// than 2^32 ids, so the newest row id gives the rest). Pages of a fixed size grow the pool without
+// copying it, and the pages past what a drained log needs are given back (shrink), so the pool does not
+// keep the size of the log's peak (issue 14: ~54 MiB at the behind mark, 63 MiB with 64-bit row ids).
 
 /** No slot (end of a series' list). */
 export const NONE = -1;
@@ -11,8 +12,9 @@ export const NONE = -1;
 const PAGE_BITS = 16;
 const PAGE_SLOTS = 1 << PAGE_BITS;
 const SLOT_MASK = PAGE_SLOTS - 1;
-/** Doubles per slot in a data page: timestamp, value, log row id. */
-const FIELDS = 3;
+/** Doubles per slot in a data page: timestamp, value. */
+const FIELDS = 2;
+const ROW_ID_SPAN = 2 ** 32;
 /** Pages kept however empty the pool gets (6 MiB), so a light load does not free and regrow pages. */
 const MIN_PAGES = 4;
 
@@ -26,6 +28,11 @@ export class SampleSlots {
   private readonly data: Float64Array[] = [];
   /** Next slot of the same series, or NONE; also links the free list. */
   private readonly links: Int32Array[] = [];
+  /** Log row id modulo 2^32. */
+  private readonly rows: Uint32Array[] = [];
+  /** The newest row id allocated, split at 2^32: a slot's row id is the one nearest below it with its low bits. */
+  private newestLow = 0;
+  private newestHigh = 0;
   private free = NONE;
   private used = 0;
 
@@ -36,22 +43,28 @@ export class SampleSlots {
 
   /** Bytes held by the pages (in use or free). */
   get bytes(): number {
-    return this.data.length * PAGE_SLOTS * (FIELDS * 8 + 4);
+    return this.data.length * PAGE_SLOTS * (FIELDS * 8 + 4 + 4);
   }
 
-  /** A new slot holding one sample, at the end of no list yet. */
+  /** A new slot holding one sample, at the end of no list yet. Row ids are integers >= 0, never far below the newest. */
   allocate(ts: number, value: number, rowId: number): number {
     if (this.free === NONE) this.addPage();
     const i = this.free;
-    const links = this.links[i >>> PAGE_BITS]!;
+    const page = i >>> PAGE_BITS;
+    const links = this.links[page]!;
     const at = i & SLOT_MASK;
     this.free = links[at]!;
     links[at] = NONE;
-    const data = this.data[i >>> PAGE_BITS]!;
+    const data = this.data[page]!;
     const base = at * FIELDS;
     data[base] = ts;
     data[base + 1] = value;
-    data[base + 2] = rowId;
+    const low = rowId % ROW_ID_SPAN;
+    this.rows[page]![at] = low;
+    if (rowId > this.newestHigh + this.newestLow) {
+      this.newestLow = low;
+      this.newestHigh = rowId - low;
+    }
     this.used++;
     return i;
   }
@@ -84,7 +97,8 @@ export class SampleSlots {
   }
 
   rowId(i: number): number {
-    return this.data[i >>> PAGE_BITS]![(i & SLOT_MASK) * FIELDS + 2]!;
+    const low = this.rows[i >>> PAGE_BITS]![i & SLOT_MASK]!;
+    return low <= this.newestLow ? this.newestHigh + low : this.newestHigh - ROW_ID_SPAN + low;
   }
 
   /**
@@ -119,6 +133,7 @@ export class SampleSlots {
     });
     this.data.length = keptPages;
     this.links.length = keptPages;
+    this.rows.length = keptPages;
     return true;
   }
 
@@ -132,6 +147,7 @@ export class SampleSlots {
     const a = (i & SLOT_MASK) * FIELDS;
     const b = (j & SLOT_MASK) * FIELDS;
     for (let f = 0; f < FIELDS; f++) to[b + f] = from[a + f]!;
+    this.rows[j >>> PAGE_BITS]![j & SLOT_MASK] = this.rows[i >>> PAGE_BITS]![i & SLOT_MASK]!;
     this.link(j, this.next(i));
     return j;
   }
@@ -139,6 +155,7 @@ export class SampleSlots {
   private addPage(): void {
     const page = this.data.length;
     this.data.push(new Float64Array(PAGE_SLOTS * FIELDS));
+    this.rows.push(new Uint32Array(PAGE_SLOTS));
     const links = new Int32Array(PAGE_SLOTS);
     const first = page * PAGE_SLOTS;
     for (let k = 0; k < PAGE_SLOTS - 1; k++) links[k] = first + k + 1;

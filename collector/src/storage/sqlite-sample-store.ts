@@ -37,7 +37,8 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
   private readonly series: SeriesCache;
   protected readonly front: AppendFront;
   private readonly latestPoints = new LatestPoints();
-  private readonly pending = new PendingLog();
+  // Compaction drops rows oldest first (dropRows): no row needs its series list.
+  private readonly pending = new PendingLog({ rowSeries: false });
   private readonly heads: HeadCache;
   private readonly rows = new RowWriter();
   private readonly loop: WriteLoop;

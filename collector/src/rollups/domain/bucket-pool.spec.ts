@@ -22,4 +22,28 @@ describe('BucketPool', () => {
     pool.merge(again, { count: 1, sum: 5, min: 5, max: 5, last: 5, lastMs: 8 });
     expect(pool.read(again)).toEqual({ count: 4, sum: 11, min: 1, max: 5, last: 2, lastMs: 9 });
   });
+
+  it('spans pages: every bucket keeps its numbers and links, freed buckets are reused before a new page', () => {
+    const pool = new BucketPool();
+    const n = 40_000; // more than two pages
+    let head = NONE;
+    for (let k = 0; k < n; k++) head = pool.allocate(k % 3, k * 1_000, k * 1_000 + 1, k / 4, head);
+    let k = n - 1;
+    for (let i = head; i !== NONE; i = pool.next(i), k--) {
+      expect([pool.tier(i), pool.startOf(i), pool.read(i)]).toEqual([k % 3, k * 1_000, { count: 1, sum: k / 4, min: k / 4, max: k / 4, last: k / 4, lastMs: k * 1_000 + 1 }]);
+    }
+    expect(k).toBe(-1);
+    // Free every other bucket, then allocate as many again: the freed ones come back, no index past the first n.
+    const kept: number[] = [];
+    for (let i = head, odd = false; i !== NONE; odd = !odd) {
+      const next = pool.next(i);
+      if (odd) pool.release(i);
+      else kept.push(i);
+      i = next;
+    }
+    expect(pool.size).toBe(n / 2);
+    const again = Array.from({ length: n / 2 }, (_, j) => pool.allocate(1, j, j, j, NONE));
+    expect(Math.max(...again)).toBeLessThan(n);
+    expect(new Set([...again, ...kept]).size).toBe(n);
+  });
 });
