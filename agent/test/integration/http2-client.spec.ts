@@ -209,7 +209,7 @@ describe('HTTP/2 client', () => {
     expect(peer.frames.filter((f) => f.type === FrameType.DATA).map((f) => f.payload.length)).toEqual([10, 15]);
   });
 
-  it('buffers what flow control holds back: write() is false until it has gone out, then drain', async () => {
+  it('buffers what flow control holds back: write() is false until it has gone out (END_STREAM after it), then drain', async () => {
     let ready!: () => void;
     const settingsApplied = new Promise<void>((resolve) => (ready = resolve));
     let peer!: Peer;
@@ -219,14 +219,21 @@ describe('HTTP/2 client', () => {
       ready();
       await new Promise((resolve) => setTimeout(resolve, 50));
       expect(p.data().length).toBe(0);
-      p.socket.write(Buffer.concat([uint32Frame(FrameType.WINDOW_UPDATE, 0, 100_000), uint32Frame(FrameType.WINDOW_UPDATE, 1, 100_000)]));
+      // Not reading for a moment: what the kernel does not take waits in the client's socket, which drains later.
+      p.socket.pause();
+      p.socket.write(Buffer.concat([uint32Frame(FrameType.WINDOW_UPDATE, 0, 10_000_000), uint32Frame(FrameType.WINDOW_UPDATE, 1, 10_000_000)]));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      p.socket.resume();
     }, [[Setting.INITIAL_WINDOW_SIZE, 0]]);
     const call = open(port);
     await settingsApplied;
-    expect(call.write(Buffer.alloc(20_000))).toBe(false);
+    expect(call.write(Buffer.alloc(8_000_000))).toBe(false);
+    call.end();
     await once(call, 'drain');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(peer.data().length).toBe(20_005);
+    expect(peer.data().length).toBe(8_000_005);
+    const last = peer.frames.filter((f) => f.type === FrameType.DATA).at(-1)!;
+    expect(last.flags & Flags.END_STREAM).toBe(Flags.END_STREAM);
     call.cancel();
   });
 

@@ -342,7 +342,15 @@ export class Http2Connection {
 
   /** Sends buffered DATA as far as the windows allow, then END_STREAM once asked and all is out. */
   private flush(): void {
-    if (this.closed || this.localEnded) return;
+    if (this.closed) return;
+    if (!this.localEnded) this.sendPending();
+    if (this.needDrain && this.pendingBytes + this.socket.writableLength < HIGH_WATER_MARK) {
+      this.needDrain = false;
+      this.handler.onDrain();
+    }
+  }
+
+  private sendPending(): void {
     const frames: Buffer[] = [];
     while (this.pending.length > 0) {
       const room = Math.min(this.connectionSendWindow, this.streamSendWindow, this.peerMaxFrameBytes);
@@ -363,10 +371,6 @@ export class Http2Connection {
       this.localEnded = true;
     }
     if (frames.length > 0) this.socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
-    if (this.needDrain && this.pendingBytes + this.socket.writableLength < HIGH_WATER_MARK) {
-      this.needDrain = false;
-      this.handler.onDrain();
-    }
   }
 
   private remoteEnd(): void {
