@@ -8,10 +8,10 @@
 //   lock                  pid of the agent using the directory
 // Header: "VGB1" | payload length u32 | created ms f64 | crc32 u32 over bytes 4..16 and the payload.
 // Every function takes the filesystem to use, so tests can make the disk full or read-only without root.
-import { randomUUID } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
+import { randomUUID } from '../builtins.js';
 import type { Logger } from '../log.js';
 
 /** The part of node:fs/promises the spool uses. */

@@ -4,8 +4,8 @@
 // (spool.disk.ts). Index: spool.index.ts; segments (the format): spool.segments.ts; state, lock and the format of one
 // file per batch, still read after an upgrade: spool.files.ts.
 import { promises as fsp } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import { decodeBatch, type vigil } from '@vigil/proto/agent';
+import { randomUUID } from '../builtins.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { ClosedBatch } from './batcher.js';

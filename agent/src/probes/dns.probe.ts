@@ -1,7 +1,8 @@
 // DNS probe: one query through c-ares (dns.promises.Resolver), against the system resolvers or a
 // configured server, with the answer rendered as strings so `expect` can be checked.
-import { Resolver } from 'node:dns/promises';
+import type { Resolver } from 'node:dns/promises';
 import { isIP } from 'node:net';
+import { dnsPromises } from '../builtins.js';
 import type { DnsProbeConfig } from './probe.config.types.js';
 import { normaliseDnsValue } from './probe.targets.js';
 import { onAbort } from './connect.js';
@@ -43,7 +44,7 @@ async function query(resolver: Resolver, config: DnsProbeConfig): Promise<string
 export function dnsCheck(config: DnsProbeConfig): ProbeCheck {
   return async (ctx) => {
     // One try per run: the probe's own interval is the retry; c-ares' timeout matches the probe's.
-    const resolver = new Resolver({ timeout: config.timeoutMs, tries: 1 });
+    const resolver = new (dnsPromises().Resolver)({ timeout: config.timeoutMs, tries: 1 });
     if (config.server) resolver.setServers([config.server]);
     const unsubscribe = onAbort(ctx.signal, () => resolver.cancel());
     let values: string[];

@@ -1,7 +1,7 @@
 // Schedules the probes: each on its own unref'd timer at a fixed rate, never overlapping itself,
 // every run cut at its timeout, results handed to the sink as gauges.
-import { performance } from 'node:perf_hooks';
 import { formatDuration } from '@vigil/proto/agent';
+import { monotonicMs } from '../builtins.js';
 import type { Clock, SampleSink } from '../pipeline/types.js';
 import type { ProbeConfig } from './probe.config.types.js';
 import { classifyError, onAbort } from './connect.js';
@@ -91,7 +91,7 @@ export async function executeCheck(
 ): Promise<ProbeResult | undefined> {
   const clock = options.clock ?? { now: () => Date.now() };
   const timestampMs = clock.now();
-  const started = performance.now();
+  const started = monotonicMs();
   const run = new RunSignal();
   const timer = setTimeout(() => run.abort(TIMED_OUT), options.timeoutMs);
   timer.unref();
@@ -118,7 +118,7 @@ export async function executeCheck(
   // Tears down anything the check left behind (sockets register on this signal).
   run.abort(FINISHED);
   if (cancelled) return undefined;
-  return { timestampMs, durationSeconds: (performance.now() - started) / 1000, outcome, facts: { ...facts } };
+  return { timestampMs, durationSeconds: (monotonicMs() - started) / 1000, outcome, facts: { ...facts } };
 }
 
 /** Runs a probe once, outside any schedule (diagnostics, `--once` style commands, tests). */
@@ -146,7 +146,7 @@ class ScheduledProbe {
   }
 
   start(delayMs: number): void {
-    this.nextDue = performance.now() + delayMs;
+    this.nextDue = monotonicMs() + delayMs;
     this.arm();
   }
 
@@ -156,7 +156,7 @@ class ScheduledProbe {
   }
 
   private arm(): void {
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, this.nextDue - performance.now()));
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, this.nextDue - monotonicMs()));
     this.timer.unref();
   }
 
@@ -176,7 +176,7 @@ class ScheduledProbe {
     // the past (a stalled event loop) are skipped and counted rather than run back to back.
     const interval = this.config.intervalMs;
     this.nextDue += interval;
-    const late = performance.now() - this.nextDue;
+    const late = monotonicMs() - this.nextDue;
     if (late >= interval) {
       const missed = Math.floor(late / interval);
       this.nextDue += missed * interval;

@@ -1,7 +1,7 @@
 // Scrapes each configured target on its own schedule (aligned ticks, never overlapping itself, cut at its
 // timeout), so a slow or dead target never delays the host tick or another target. Each scrape hands the
 // target's samples and its health to the sink, the batcher that also takes host metrics and probe results.
-import { performance } from 'node:perf_hooks';
+import { monotonicMs } from '../builtins.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import { Scheduler } from '../pipeline/scheduler.js';
@@ -43,11 +43,11 @@ export class ScrapeTarget {
 
   /** One scrape: fetch, parse, map, and hand samples plus health to the sink. */
   async scrape(nowMs: number): Promise<ScrapeOutcome> {
-    const started = performance.now();
+    const started = monotonicMs();
     const outcome = await this.scrapeOnce(nowMs);
     if (this.cancel.signal.aborted) return outcome;
     this.report(outcome);
-    const health = healthSamples(this.config.name, outcome, (performance.now() - started) / 1000, this.rejected, nowMs);
+    const health = healthSamples(this.config.name, outcome, (monotonicMs() - started) / 1000, this.rejected, nowMs);
     this.sink.add(outcome.status === 'up' ? [...outcome.samples, ...health] : health);
     return outcome;
   }

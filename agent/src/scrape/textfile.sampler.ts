@@ -3,7 +3,7 @@
 // file that cannot be read or parsed is reported (metric and log), never fatal; the other files still count.
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monotonicMs } from '../builtins.js';
 import { formatBytes } from '../config/units.js';
 import type { Logger } from '../log.js';
 import { ReasonCounter, sample, type Sample, type Sampler } from '../pipeline/types.js';
@@ -29,7 +29,7 @@ export class TextfileSampler implements Sampler {
   ) {}
 
   async collect(nowMs: number): Promise<Sample[]> {
-    const started = performance.now();
+    const started = monotonicMs();
     const fileHealth: Sample[] = [];
     let outcome: ScrapeOutcome;
     try {
@@ -51,7 +51,7 @@ export class TextfileSampler implements Sampler {
       outcome = { status: 'down', error: (error as NodeJS.ErrnoException).code ?? String(error) };
       this.logOnce('', `cannot list textfile_dir ${this.config.dir}: ${outcome.error}`);
     }
-    const health = healthSamples(TEXTFILE_TARGET, outcome, (performance.now() - started) / 1000, this.rejected, nowMs);
+    const health = healthSamples(TEXTFILE_TARGET, outcome, (monotonicMs() - started) / 1000, this.rejected, nowMs);
     return [...(outcome.status === 'up' ? outcome.samples : []), ...fileHealth, ...health];
   }
 

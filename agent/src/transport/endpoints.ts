@@ -1,8 +1,8 @@
 // The collector endpoints an agent dials: every configured address, a host name counting once per address it
 // resolves to (a Kubernetes headless Service names every replica). Names are resolved afresh on each failover
 // round, so replicas that come and go are followed.
-import { promises as dns } from 'node:dns';
 import { isIP } from 'node:net';
+import { dnsPromises } from '../builtins.js';
 import { formatHostPort, parseHostPort } from '../config/collector-address.js';
 
 export interface CollectorEndpoint {
@@ -17,7 +17,7 @@ export interface CollectorEndpoint {
 /** Every address of a host name, like dns.lookup(host, { all: true }); injected in tests. */
 export type LookupAll = (host: string) => Promise<readonly { address: string }[]>;
 
-export const systemLookup: LookupAll = (host) => dns.lookup(host, { all: true });
+export const systemLookup: LookupAll = (host) => dnsPromises().lookup(host, { all: true });
 
 /** getaddrinfo can wait on slow resolvers for many seconds; a round must not. */
 const LOOKUP_TIMEOUT_MS = 5_000;

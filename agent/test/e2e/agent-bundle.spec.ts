@@ -1,6 +1,10 @@
 // The launcher runs the agent bundled into one ES module (agent/scripts/bundle.mjs): no CommonJS package is loaded,
-// protobufjs and systeminformation (on Linux) not at all.
-import { spawnSync } from 'node:child_process';
+// protobufjs and systeminformation (on Linux) not at all; nor, without TLS, HTTPS or host names, Node's http2, tls,
+// https, crypto and dns modules.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -8,6 +12,10 @@ import { AGENT_BIN, useAgentProcessSetup } from '../support/agent-process.js';
 
 const DIST = path.join(path.dirname(AGENT_BIN), '../dist');
 const BUNDLE = path.join(DIST, 'vigil-agent.bundle.js');
+/** Prints, at exit, Node's built-in modules the process loaded. */
+const BUILTINS_REPORT = `data:text/javascript,${encodeURIComponent(
+  "process.on('exit', () => process.stderr.write('[builtins] ' + JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13))) + '\\n'));",
+)}`;
 /** Prints, at exit, the CommonJS modules the process loaded and whether the agent's bundle was among its modules. */
 const REPORT = `data:text/javascript,${encodeURIComponent(
   "import { createRequire } from 'node:module'; process.on('exit', () => process.stderr.write('[cjs] ' + JSON.stringify(Object.keys(createRequire('/').cache)) + '\\n'));",
@@ -32,5 +40,34 @@ describe.runIf(process.platform === 'linux')('the bundled agent', () => {
     expect(run.stdout).toBe(`${file}: configuration is valid (collector=${context.collector.address} id=(host name) interval=5s tls=off spool_dir=${path.join(context.dir, 'spool')} spool.max_bytes=256MiB probes=0)\n`);
     expect(run.stderr).toBe('[cjs] []\n');
     expect(run.status).toBe(0);
+  });
+
+  it('delivers over h2c with HTTP and TCP probes running, without loading http2, tls, https, crypto or dns', async () => {
+    const web = createServer((_request, response) => response.end('ok'));
+    web.listen(0, '127.0.0.1');
+    await once(web, 'listening');
+    const file = path.join(context.dir, 'probes.yaml');
+    const probes = [
+      { name: 'web', type: 'http', url: `http://127.0.0.1:${(web.address() as AddressInfo).port}/`, interval: '1s' },
+      { name: 'collector', type: 'tcp', target: context.collector.address, interval: '1s' },
+    ];
+    writeFileSync(file, JSON.stringify({ collector: context.collector.address, token: 'bundle-token', interval: '1s', spool_dir: path.join(context.dir, 'spool-probes'), probes }));
+    const before = context.collector.batches.length;
+    const child = spawn(process.execPath, ['--import', BUILTINS_REPORT, AGENT_BIN, '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = once(child, 'exit');
+    try {
+      const probed = () => context.collector.batches.slice(before).some((b) => b.series.some((s) => s.metric === 'vigil_probe_success' && s.values[0] === 1));
+      await context.collector.waitFor(probed, 15_000, 'a successful probe delivered');
+    } finally {
+      child.kill('SIGTERM');
+      web.close();
+    }
+    expect(await exited).toEqual([0, null]);
+    const builtins = JSON.parse(/\[builtins\] (.*)\n/.exec(stderr)?.[1] ?? 'null') as string[];
+    expect(builtins).toContain('net');
+    expect(builtins).toContain('http');
+    expect(builtins.filter((m) => /^(http2|tls|https|crypto|dns|dns\/promises|perf_hooks)$/.test(m))).toEqual([]);
   });
 });

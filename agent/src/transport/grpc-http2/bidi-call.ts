@@ -2,9 +2,9 @@
 // ClientDuplexStream that the sender uses: write() (false: wait for 'drain'), end(), cancel(); 'data' per message,
 // then either 'end' (status OK) or 'error' (a GrpcStatusError), then 'status' and 'close'.
 import { EventEmitter } from 'node:events';
-import type { ClientHttp2Stream, IncomingHttpHeaders } from 'node:http2';
-import { Http2Connection, RST_CANCEL, RST_NO_ERROR, type ConnectionOptions } from './connection.js';
+import { Http2Connection, type ConnectionOptions } from './connection.js';
 import { FrameDecoder, FrameError, encodeFrame } from './framing.js';
+import { ErrorCode } from './http2-frames.js';
 import { GrpcStatus, GrpcStatusError, statusFromHttp, statusFromMetadata, statusFromReset, type StatusObject } from './status.js';
 
 /** gRPC's default receive limit. */
@@ -25,13 +25,10 @@ export interface BidiCallOptions<Request, Response> extends ConnectionOptions {
 
 export class BidiCall<Request, Response> extends EventEmitter {
   private readonly connection: Http2Connection;
-  private readonly stream: ClientHttp2Stream;
   private readonly decoder: FrameDecoder;
   private httpStatus: number | undefined;
   /** The response is gRPC (HTTP 200, application/grpc): its body is messages. Otherwise the body is ignored. */
   private grpcResponse = false;
-  /** What the stream failed with, if anything: when the connection failed too, it says why. */
-  private streamError: Error | undefined;
   /** grpc-status received (trailers, or the headers of a trailers-only response). */
   private received: StatusObject | undefined;
   private finished = false;
@@ -39,37 +36,39 @@ export class BidiCall<Request, Response> extends EventEmitter {
   constructor(private readonly options: BidiCallOptions<Request, Response>) {
     super();
     this.decoder = new FrameDecoder(options.maxReceiveMessageBytes ?? DEFAULT_MAX_RECEIVE_MESSAGE_BYTES);
-    this.connection = new Http2Connection(options);
-    this.stream = this.connection.session.request({
-      ...options.metadata,
-      ':method': 'POST',
-      ':path': options.path,
-      ':authority': options.authority,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'user-agent': options.userAgent,
-      // Nothing but identity: the server then never compresses what it sends.
-      'grpc-accept-encoding': 'identity',
-    });
-    this.stream.on('response', (headers) => this.onResponseHeaders(headers));
-    this.stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    this.stream.on('trailers', (trailers) => this.onTrailers(trailers));
-    this.stream.on('end', () => this.onEnd());
-    // A reset or a lost connection: 'close' follows, and says which.
-    this.stream.on('error', (error: Error) => (this.streamError ??= error));
-    this.stream.on('close', () => this.onClose());
-    this.stream.on('drain', () => this.emit('drain'));
+    this.connection = new Http2Connection(
+      options,
+      [
+        [':method', 'POST'],
+        [':scheme', options.tls ? 'https' : 'http'],
+        [':path', options.path],
+        [':authority', options.authority],
+        ...Object.entries(options.metadata),
+        ['content-type', 'application/grpc'],
+        ['te', 'trailers'],
+        ['user-agent', options.userAgent],
+        // Nothing but identity: the server then never compresses what it sends.
+        ['grpc-accept-encoding', 'identity'],
+      ],
+      {
+        onHeaders: (headers) => (this.httpStatus === undefined ? this.onResponseHeaders(headers) : this.onTrailers(headers)),
+        onData: (chunk) => this.onData(chunk),
+        onEnd: () => this.onEnd(),
+        onClose: (rstCode) => this.onClose(rstCode),
+        onDrain: () => this.emit('drain'),
+      },
+    );
   }
 
   /** Sends one message; false when the stream's buffer is full (wait for 'drain' or 'close'). Ignored once ended. */
   write(message: Request): boolean {
-    if (this.finished || this.stream.writableEnded || this.stream.destroyed) return true;
-    return this.stream.write(encodeFrame(this.options.serialize(message)));
+    if (this.finished) return true;
+    return this.connection.write(encodeFrame(this.options.serialize(message)));
   }
 
   /** Half-closes: no more messages from this side; the server ends the call. */
   end(): void {
-    if (!this.finished && !this.stream.writableEnded) this.stream.end();
+    if (!this.finished) this.connection.end();
   }
 
   /** Ends the call at once with CANCELLED, as grpc-js does. */
@@ -77,14 +76,14 @@ export class BidiCall<Request, Response> extends EventEmitter {
     this.finish({ code: GrpcStatus.CANCELLED, details: 'Cancelled on client' });
   }
 
-  private onResponseHeaders(headers: IncomingHttpHeaders): void {
+  private onResponseHeaders(headers: Record<string, string>): void {
     this.httpStatus = Number(headers[':status']);
     this.grpcResponse = this.httpStatus === 200 && String(headers['content-type'] ?? '').startsWith('application/grpc');
     // Trailers-only: the server answered with a status and nothing else (e.g. a refused token).
     this.received ??= statusFromMetadata(headers);
   }
 
-  private onTrailers(trailers: IncomingHttpHeaders): void {
+  private onTrailers(trailers: Record<string, string>): void {
     this.received ??= statusFromMetadata(trailers) ?? this.statusWithoutGrpcStatus();
   }
 
@@ -118,11 +117,16 @@ export class BidiCall<Request, Response> extends EventEmitter {
     this.finish(truncated ? { code: GrpcStatus.INTERNAL, details: 'Stream ended inside a message' } : this.received);
   }
 
-  private onClose(): void {
+  /**
+   * The stream ended without a status from its END_STREAM: the connection lost, reset (by its code, as grpc-js maps
+   * them), or ended cleanly without grpc-status (by the HTTP status).
+   */
+  private onClose(rstCode: number | undefined): void {
     if (this.received) return this.finish(this.received);
-    const lost = this.connection.lossReason(this.streamError);
-    if (lost === undefined && this.httpStatus !== undefined) return this.finish(this.statusWithoutGrpcStatus());
-    this.finish(statusFromReset(this.stream.rstCode, lost));
+    const lost = this.connection.lossReason();
+    const clean = rstCode === undefined || rstCode === ErrorCode.NO_ERROR;
+    if (lost === undefined && clean && this.httpStatus !== undefined) return this.finish(this.statusWithoutGrpcStatus());
+    this.finish(statusFromReset(rstCode, lost));
   }
 
   /** The server ended the stream without a grpc-status. */
@@ -134,9 +138,8 @@ export class BidiCall<Request, Response> extends EventEmitter {
   private finish(status: StatusObject): void {
     if (this.finished) return;
     this.finished = true;
-    if (!this.stream.closed) this.stream.close(status.code === GrpcStatus.OK ? RST_NO_ERROR : RST_CANCEL);
     // One call per connection: it goes with the call.
-    this.connection.close();
+    this.connection.close(status.code === GrpcStatus.OK ? ErrorCode.NO_ERROR : ErrorCode.CANCEL);
     if (status.code === GrpcStatus.OK) this.emit('end');
     else if (this.listenerCount('error') > 0) this.emit('error', new GrpcStatusError(status));
     this.emit('status', status);

@@ -1,7 +1,7 @@
 // gRPC status codes and how a response's HTTP/2 headers, trailers and stream resets become one. The codes are the
 // protocol's (grpc/doc/statuscodes.md); the mappings follow what @grpc/grpc-js does, so errors.ts classifies
 // failures exactly as it did when the agent used that client.
-import { constants } from 'node:http2';
+import { ErrorCode } from './http2-frames.js';
 
 export enum GrpcStatus {
   OK = 0,
@@ -98,16 +98,16 @@ export function statusFromHttp(httpStatus: number): StatusObject {
 export function statusFromReset(rstCode: number | undefined, connectionLost: string | undefined): StatusObject {
   if (connectionLost !== undefined) return { code: GrpcStatus.UNAVAILABLE, details: connectionLost };
   switch (rstCode) {
-    case constants.NGHTTP2_REFUSED_STREAM:
+    case ErrorCode.REFUSED_STREAM:
       return { code: GrpcStatus.UNAVAILABLE, details: 'Stream refused by server' };
-    case constants.NGHTTP2_CANCEL:
+    case ErrorCode.CANCEL:
       return { code: GrpcStatus.CANCELLED, details: 'Call cancelled' };
-    case constants.NGHTTP2_ENHANCE_YOUR_CALM:
+    case ErrorCode.ENHANCE_YOUR_CALM:
       return { code: GrpcStatus.RESOURCE_EXHAUSTED, details: 'Bandwidth exhausted or memory limit exceeded' };
-    case constants.NGHTTP2_INADEQUATE_SECURITY:
+    case ErrorCode.INADEQUATE_SECURITY:
       return { code: GrpcStatus.PERMISSION_DENIED, details: 'Protocol not secure enough' };
     case undefined:
-    case constants.NGHTTP2_NO_ERROR:
+    case ErrorCode.NO_ERROR:
       return { code: GrpcStatus.INTERNAL, details: 'Call ended without gRPC status' };
     default:
       return { code: GrpcStatus.INTERNAL, details: `Received RST_STREAM with code ${rstCode}` };

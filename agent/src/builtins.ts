@@ -1,0 +1,38 @@
+// Node built-in modules that many agents never use, loaded on first use instead of at start: `tls` (TLS to the
+// collector, TLS probes), `https` (HTTPS scrape targets), `dns` (collector host names, DNS probes) and `crypto`
+// (random identifiers where the system has no /dev/urandom); and a monotonic clock without `perf_hooks`. Once loaded
+// they stay, at about 2.5 MiB of resident memory for all of them (issue 14, docs/agent.md Footprint, ninth pass).
+// `require` of a built-in module loads no CommonJS code of the agent's.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+
+export const tlsModule = (): typeof import('node:tls') => require('node:tls') as typeof import('node:tls');
+export const httpsModule = (): typeof import('node:https') => require('node:https') as typeof import('node:https');
+export const dnsPromises = (): typeof import('node:dns/promises') => require('node:dns/promises') as typeof import('node:dns/promises');
+
+/** Milliseconds from an arbitrary origin, never going back (what `performance.now()` gives, without its module). */
+export function monotonicMs(): number {
+  const [seconds, nanoseconds] = process.hrtime();
+  return seconds * 1000 + nanoseconds / 1e6;
+}
+
+/** A random (version 4) UUID, as `crypto.randomUUID` makes them, from the kernel's random source. */
+export function randomUUID(): string {
+  const bytes = Buffer.alloc(16);
+  try {
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      if (readSync(fd, bytes, 0, 16, null) !== 16) throw new Error('short read from /dev/urandom');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return (require('node:crypto') as typeof import('node:crypto')).randomUUID();
+  }
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80; // variant 10
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
