@@ -1,5 +1,6 @@
 // Node built-in modules that many agents never use, loaded on first use instead of at start: `tls` (TLS to the
-// collector, TLS probes), `https` (HTTPS scrape targets), `dns` (collector host names, DNS probes) and `crypto`
+// collector, TLS probes), `http` and `https` (scrape targets; the HTTP probe speaks HTTP/1.1 itself, probes/http1.ts),
+// `dns` (collector host names, DNS probes) and `crypto`
 // (random identifiers where the system has no /dev/urandom); and a monotonic clock without `perf_hooks`. Once loaded
 // they stay, at about 2.5 MiB of resident memory for all of them (issue 14, docs/agent.md Footprint, ninth pass).
 // `require` of a built-in module loads no CommonJS code of the agent's.
@@ -9,6 +10,7 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 
 export const tlsModule = (): typeof import('node:tls') => require('node:tls') as typeof import('node:tls');
+export const httpModule = (): typeof import('node:http') => require('node:http') as typeof import('node:http');
 export const httpsModule = (): typeof import('node:https') => require('node:https') as typeof import('node:https');
 export const dnsPromises = (): typeof import('node:dns/promises') => require('node:dns/promises') as typeof import('node:dns/promises');
 

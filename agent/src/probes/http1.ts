@@ -27,6 +27,18 @@ export interface Http1Response {
   body(): Promise<{ text: string; bytes: number }>;
 }
 
+/** RFC 9110's token: what a header name may be. */
+const HEADER_NAME = /^[\^_`a-zA-Z\-0-9!#$%&'*+.|~]+$/;
+/** What a header value may not hold: controls other than tab, and DEL. */
+const HEADER_VALUE_FORBIDDEN = /[^\t\x20-\x7e\x80-\xff]/;
+
+/** Why a configured header cannot be sent as is (node:http's checks and words), or undefined when it can. */
+export function headerProblem(name: string, value: string): string | undefined {
+  if (!HEADER_NAME.test(name)) return `Header name must be a valid HTTP token ["${name}"]`;
+  if (HEADER_VALUE_FORBIDDEN.test(value)) return `Invalid character in header content ["${name}"]`;
+  return undefined;
+}
+
 /** Methods whose requests always carry a length, even an empty one (as node:http frames them). */
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 

@@ -1,7 +1,6 @@
 // The `probes:` section of agent.yaml: one validator that checks every key once, at start,
 // and turns the operator's snake_case YAML into the typed, normalised configs the runner uses
 // (probe.config.types.ts). Shared field validators: probe.fields.ts; target parsers: probe.targets.ts.
-import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { isIP } from 'node:net';
 import {
   array, At, crossCheck, expecting, INVALID, isMap, number, object, optional, record, refine, transform, withDefault,
@@ -11,6 +10,7 @@ import {
   DNS_RECORD_TYPES, HTTP_METHODS, PROBE_TYPES, type DnsProbeConfig, type DnsRecordType, type HttpMethod, type HttpProbeConfig,
   type ProbeConfig, type ProbeType, type ProcessProbeConfig, type TcpProbeConfig,
 } from './probe.config.types.js';
+import { headerProblem } from './http1.js';
 import { caFile, checkKeys, checkTiming, common, commonShape, flag, nonEmpty, regex, text } from './probe.fields.js';
 import { normaliseDnsValue, parseHostPort, type HostPort } from './probe.targets.js';
 
@@ -47,11 +47,9 @@ const httpUrl = refine(text('a URL'), (value, at) => {
 
 const headers = crossCheck(record(text('a string header value'), expecting('a map of header names to values')), (raw, at) => {
   for (const [name, value] of Object.entries(raw)) {
-    try {
-      validateHeaderName(name);
-      if (typeof value === 'string') validateHeaderValue(name, value);
-    } catch (err) {
-      at.problem(`invalid header: ${(err as Error).message}`, { under: [name] });
+    const problem = headerProblem(name, typeof value === 'string' ? value : '');
+    if (problem) {
+      at.problem(`invalid header: ${problem}`, { under: [name] });
       continue;
     }
     if (FRAMING_HEADERS.includes(name.toLowerCase())) at.problem(`header ${name} is managed by the probe`, { under: [name] });

@@ -1,9 +1,9 @@
 // One HTTP(S) GET of a scrape target: OpenMetrics preferred, identity encoding, a kept-alive connection (one per
 // target), cut at the timeout and refused beyond max_bytes. Never throws: the outcome says what went wrong.
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Agent as HttpAgent, IncomingMessage } from 'node:http';
 import { formatDuration } from '@vigil/proto/agent';
-import { httpsModule } from '../builtins.js';
+import { httpModule, httpsModule } from '../builtins.js';
 import { formatBytes } from '../config/units.js';
 import { AGENT_VERSION } from '../version.js';
 import type { ScrapeTargetConfig } from '../config/scrape.types.js';
@@ -22,7 +22,7 @@ export class ScrapeClient {
     // The schema checked the CA file is readable; read once here, not per scrape.
     this.agent = this.https
       ? new (httpsModule().Agent)({ keepAlive: true, maxSockets: 1, rejectUnauthorized: config.tlsVerify, ca: config.ca === undefined ? undefined : readFileSync(config.ca) })
-      : new HttpAgent({ keepAlive: true, maxSockets: 1 });
+      : new (httpModule().Agent)({ keepAlive: true, maxSockets: 1 });
   }
 
   fetch(cancel?: AbortSignal): Promise<FetchOutcome> {
@@ -30,7 +30,7 @@ export class ScrapeClient {
     const signal = cancel ? AbortSignal.any([cancel, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
     return new Promise<FetchOutcome>((resolve) => {
       const fail = (error: string) => resolve({ status: 'error', error });
-      const request = (this.https ? httpsModule().request : httpRequest)(url, {
+      const request = (this.https ? httpsModule() : httpModule()).request(url, {
         agent: this.agent,
         signal,
         headers: { accept: SCRAPE_ACCEPT, 'accept-encoding': 'identity', 'user-agent': `vigil-agent/${AGENT_VERSION}`, 'x-prometheus-scrape-timeout-seconds': String(timeoutMs / 1000) },
