@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AGENT_BIN, sleep, VigilProcess } from './support/vigil-processes.js';
+import { AGENT_BIN, sleep, VigilProcess, waitFor } from './support/vigil-processes.js';
 
 describe('agent launcher', () => {
   let dir: string | undefined;
@@ -20,10 +20,12 @@ describe('agent launcher', () => {
     // A collector that refuses connections: the agent samples and spools as usual, retrying the stream.
     const args = ['--collector', '127.0.0.1:1', '--token', 'launcher-gc-token', '--interval', '1s', '--spool-dir', dir, '--log-level', 'warn'];
     agent = new VigilProcess('agent', spawn(process.execPath, ['--max-semi-space-size=1', '--trace-gc', AGENT_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
-    // The reducer's first collection comes 8 s after start, the next ones about 0.6 s apart (3 without the flag).
-    await sleep(11_000);
+    // The reducer's first collection comes about 8 s after start, the next ones about 0.6 s apart (3 without the
+    // flag): wait for the first, then long enough for the others to have come.
+    const reducing = () => agent!.output.split('\n').filter((line) => line.includes('Mark-Compact (reduce)'));
+    await waitFor('the memory reducer to run', () => (reducing().length > 0 ? true : undefined), 25_000);
+    await sleep(3_000);
     expect(agent.running, agent.tail()).toBe(true);
-    const reducing = agent.output.split('\n').filter((line) => line.includes('Mark-Compact (reduce)'));
-    expect(reducing.length, reducing.join('\n')).toBeLessThanOrEqual(1);
-  }, 30_000);
+    expect(reducing().length, reducing().join('\n')).toBe(1);
+  }, 45_000);
 });
