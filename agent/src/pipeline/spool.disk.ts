@@ -258,7 +258,6 @@ export class SpoolDisk {
   async close(): Promise<void> {
     // Without it the batches acknowledged last would be offered again after a restart (and dropped at the Welcome).
     if (this.currentMode === 'disk') await this.attempt('write', () => this.segments.flushRemovals());
-    await this.segments.close();
     await this.dirFd?.close().catch(() => undefined);
     this.dirFd = undefined;
     if (this.lockHeld) await this.options.fs.rm(path.join(this.options.dir, 'lock'), { force: true }).catch(() => undefined);

@@ -14,7 +14,7 @@ function ioError(code: string, op: string, file: string): NodeJS.ErrnoException 
   return Object.assign(new Error(`${code}: fake failure, ${op} '${file}'`), { code });
 }
 
-/** node:fs/promises with switchable failures of everything that writes, on files opened before too. Reads always work. */
+/** node:fs/promises with switchable failures of everything that writes. Reads always work. */
 function faultyFs(): SpoolFs & { fault: Fault } {
   const state = { fault: undefined as Fault };
   const writes = (flags: unknown) => typeof flags === 'string' && /[wax+]/.test(flags);
@@ -30,27 +30,13 @@ function faultyFs(): SpoolFs & { fault: Fault } {
       return fsp.mkdir(dir, options);
     }) as SpoolFs['mkdir'],
     open: (async (file: string, flags?: string) => {
-      if (!writes(flags)) return fsp.open(file, flags);
+      if (!writes(flags) || !state.fault) return fsp.open(file, flags);
+      if (state.fault !== 'ENOSPC') throw ioError(state.fault, 'open', file);
       // A full disk still creates the (empty) file; the write fails.
-      if (state.fault && state.fault !== 'ENOSPC') throw ioError(state.fault, 'open', file);
       const handle = await fsp.open(file, flags);
-      // The spool keeps its segment open between appends: a fault that comes later hits the open file's writes and
-      // syncs, as a disk remounted read-only (EROFS), full (ENOSPC) or broken (EIO) fails them.
-      const check = (op: string) => {
-        if (state.fault) throw ioError(state.fault, op, file);
-      };
       return Object.assign(Object.create(handle) as object, {
-        writeFile: async (data: Buffer | string) => {
-          check('write');
-          return handle.writeFile(data);
-        },
-        datasync: async () => {
-          check('fdatasync');
-          return handle.datasync();
-        },
-        sync: async () => {
-          check('fsync');
-          return handle.sync();
+        writeFile: async () => {
+          throw ioError('ENOSPC', 'write', file);
         },
         close: () => handle.close(),
       });

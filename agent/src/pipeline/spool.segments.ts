@@ -138,11 +138,7 @@ export interface Placement {
 export class SegmentLog {
   /** Pending batches per segment, by first seq (ascending). */
   private readonly live = new Map<number, number>();
-  /**
-   * The segment being appended to, with its file kept open between appends: an append is then one write and one
-   * fdatasync, where opening and closing the file each time cost two more thread-pool round trips per batch.
-   */
-  private current: { segment: number; bytes: number; handle: fsp.FileHandle } | undefined;
+  private current: { segment: number; bytes: number } | undefined;
   private removedRanges: SeqRange[] = [];
 
   constructor(
@@ -165,30 +161,31 @@ export class SegmentLog {
    * and the error rethrown. Returns where each record went.
    */
   async append(records: readonly { seq: number; data: Buffer }[], dirFd: fsp.FileHandle | undefined): Promise<Placement[]> {
-    if (this.current && this.current.bytes >= SEGMENT_MAX_BYTES && records.length > 0) this.giveUp();
+    if (this.current && this.current.bytes >= SEGMENT_MAX_BYTES && records.length > 0) this.current = undefined;
     const fresh = this.current === undefined;
     if (fresh && records.length === 0) return [];
-    const segment = this.current?.segment ?? records[0]!.seq;
-    const startBytes = this.current?.bytes ?? 0;
+    const target = this.current ?? { segment: records[0]!.seq, bytes: 0 };
     const removed = this.removedRanges.length > 0 ? encodeRemovedRecord(this.removedRanges) : undefined;
     const parts = removed ? [removed, ...records.map((r) => r.data)] : records.map((r) => r.data);
     const data = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-    const file = this.fileOf(segment);
-    let handle = this.current?.handle;
+    const file = this.fileOf(target.segment);
     try {
       // A new segment replaces whatever a failed append may have left under its name.
-      handle ??= await this.fs.open(file, 'w');
-      await handle.writeFile(data);
-      await handle.datasync();
+      const handle = await this.fs.open(file, fresh ? 'w' : 'a');
+      try {
+        await handle.writeFile(data);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
-      if (this.current) this.giveUp();
-      else void handle?.close().catch(() => undefined);
-      await this.cutBack(file, startBytes);
+      this.current = undefined;
+      await this.cutBack(file, target.bytes);
       throw error;
     }
     // A new file is durable only once its directory entry is.
     if (fresh) await dirFd?.sync().catch(() => undefined);
-    const target = (this.current ??= { segment, bytes: 0, handle });
+    this.current = target;
     this.removedRanges = [];
     let offset = target.bytes + (removed?.length ?? 0);
     target.bytes += data.length;
@@ -200,23 +197,9 @@ export class SegmentLog {
     });
   }
 
-  /** Stops appending to the current segment (the next append starts a new one) and closes its file. */
-  private giveUp(): void {
-    // Everything written to it was fdatasynced already: nothing waits on the close.
-    void this.current?.handle.close().catch(() => undefined);
-    this.current = undefined;
-  }
-
   /** Writes the removals not written yet to the segment appended to (at shutdown); none when there is none. */
   async flushRemovals(): Promise<void> {
     if (this.removedRanges.length > 0) await this.append([], undefined);
-  }
-
-  /** Closes the file of the segment appended to (at shutdown, after flushRemovals). */
-  async close(): Promise<void> {
-    const handle = this.current?.handle;
-    this.current = undefined;
-    await handle?.close().catch(() => undefined);
   }
 
   /**
@@ -231,7 +214,7 @@ export class SegmentLog {
       if (last && range[0] > last[1] && !touches(last[1], range[0])) last[1] = range[1];
       else this.removedRanges.push([range[0], range[1]]);
     }
-    if (this.current && this.live.get(this.current.segment) === 0 && this.current.bytes >= SEGMENT_RECLAIM_BYTES) this.giveUp();
+    if (this.current && this.live.get(this.current.segment) === 0 && this.current.bytes >= SEGMENT_RECLAIM_BYTES) this.current = undefined;
     return this.reclaimable();
   }
 
