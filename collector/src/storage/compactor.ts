@@ -105,40 +105,29 @@ export class Compactor {
     const started = performance.now();
     const end = round.endRowId;
     const ids: number[] = [];
-    let selectedSamples = 0;
-    // Each step costs a few round trips to the database whatever its size; when the log must shrink
-    // fast, fewer and larger steps move more series in the same time (commits wait then anyway).
-    const behind = this.p.behind();
-    const stepSeries = behind ? cfg.stepSeries * BEHIND_STEP_FACTOR : cfg.stepSeries;
-    for (let i = round.next; i < round.series.length && ids.length < stepSeries && selectedSamples < cfg.stepSamples; i++) {
-      ids.push(round.series[i]!);
-      selectedSamples += pending.countUpTo(round.series[i]!, end);
-    }
-    const writes: ChunkWrite[] = [];
     let samples = 0;
+    // Each step costs a few round trips to the database whatever its size; when the log must shrink
+    // fast, fewer and larger steps move more series in the same time.
+    const stepSeries = this.p.behind() ? cfg.stepSeries * BEHIND_STEP_FACTOR : cfg.stepSeries;
+    for (let i = round.next; i < round.series.length && ids.length < stepSeries && samples < cfg.stepSamples; i++) {
+      ids.push(round.series[i]!);
+      samples += pending.countUpTo(round.series[i]!, end);
+    }
+    const last = round.next + ids.length >= round.series.length;
+    const writes: ChunkWrite[] = [];
     let late = 0;
     let loaded = started;
     let writing = started;
-    let last = false;
     try {
       await heads.load(db, ids);
       loaded = performance.now();
-      // Encoding holds the event loop (and every ack behind it) in one piece: it stops once its time
-      // is spent, and the series not reached go to the next step (at least one series a step).
-      const encodeUntil = behind ? Infinity : loaded + cfg.stepEncodeMs;
-      let encoded = 0;
-      while (encoded < ids.length) {
-        const seriesId = ids[encoded++]!;
+      for (const seriesId of ids) {
         const s = pending.samplesUpTo(seriesId, end);
         const r = compactSeries(seriesId, heads.get(seriesId), s.timestamps, s.values, cfg.limits, () => this.nextChunkId++);
         for (const w of r.writes) writes.push(w);
-        samples += s.timestamps.length;
         late += r.late;
         if (r.head) heads.touch(seriesId, r.head);
-        if (performance.now() >= encodeUntil) break;
       }
-      ids.length = encoded;
-      last = round.next + encoded >= round.series.length;
       writing = performance.now();
       await db.transaction(async (tx) => {
         await rows.writeChunks(tx, writes);

@@ -23,11 +23,6 @@ export interface SqliteSampleStoreOptions {
     /** Samples and series moved per step (one transaction); bound how long ingest waits behind a step. */
     stepSamples?: number;
     stepSeries?: number;
-    /**
-     * Milliseconds of encoding after which a step stops taking series (it holds the event loop that
-     * long in one piece); 0: one series a step. Not applied while the log nears its bound.
-     */
-    stepEncodeMs?: number;
     /** Least time maintenance steps get on the writer after each group commit (see WriteLoop). */
     jobSliceMs?: number;
   };
@@ -58,7 +53,6 @@ const DEFAULTS = {
   maxLogAgeMs: 60_000,
   stepSamples: 50_000,
   stepSeries: 250,
-  stepEncodeMs: 15,
   jobSliceMs: 50,
   retentionSeriesPerStep: 256,
   maxCachedHeads: 500_000,
@@ -87,12 +81,6 @@ function positiveInt(name: string, value: number | undefined, fallback: number):
   return v;
 }
 
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
-  const v = value ?? fallback;
-  if (!Number.isFinite(v) || v < 0) throw new RangeError(`sample store option ${name} must be a finite number >= 0, got ${value}`);
-  return v;
-}
-
 /** Fails fast, naming the bad option. */
 export function resolveStoreOptions(options: SqliteSampleStoreOptions): StoreConfig {
   const limits = { ...DEFAULT_CHUNK_LIMITS, ...options.chunk };
@@ -109,7 +97,6 @@ export function resolveStoreOptions(options: SqliteSampleStoreOptions): StoreCon
     maxLogAgeMs: positiveInt('compaction.maxLogAgeMs', c.maxLogAgeMs, DEFAULTS.maxLogAgeMs),
     stepSamples: positiveInt('compaction.stepSamples', c.stepSamples, DEFAULTS.stepSamples),
     stepSeries: positiveInt('compaction.stepSeries', c.stepSeries, DEFAULTS.stepSeries),
-    stepEncodeMs: nonNegative('compaction.stepEncodeMs', c.stepEncodeMs, DEFAULTS.stepEncodeMs),
     jobSliceMs: positiveInt('compaction.jobSliceMs', c.jobSliceMs, DEFAULTS.jobSliceMs),
     retentionSeriesPerStep: positiveInt('retentionSeriesPerStep', options.retentionSeriesPerStep, DEFAULTS.retentionSeriesPerStep),
     maxCachedHeads: positiveInt('maxCachedHeads', options.maxCachedHeads, DEFAULTS.maxCachedHeads),

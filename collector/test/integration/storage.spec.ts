@@ -350,30 +350,6 @@ describe.runIf(engine.name === 'sqlite')('SqliteSampleStore: compaction rounds',
     expect(Math.max(...heldBySteps)).toBeLessThanOrEqual(Math.max(10, longestCommit) + longestStep + 5);
   });
 
-  it('ends a step once its encoding time is spent, and still moves every sample of the round once', async () => {
-    // No encoding time at all: each step takes 250 series but encodes (and commits) only the first.
-    let h = await openStore({ compaction: { auto: false, stepSeries: 250, stepEncodeMs: 0 } });
-    const names = Array.from({ length: 12 }, (_, i) => `s${i}`);
-    for (let seq = 1; seq <= 10; seq++) {
-      await h.store.append(batch(seq, names.map((s, i) => gauge('m', { s }, [[T0 + seq * 1000, seq * 100 + i]]))));
-    }
-    const steps: Array<{ series: number; samples: number; logRows: number }> = [];
-    h.store.onCompaction(({ series, samples, logRows }) => steps.push({ series, samples, logRows }));
-    await h.store.compact();
-    // Twelve steps of one series; only the round's last one deletes the log rows.
-    expect(steps).toEqual(names.map((_, i) => ({ series: 1, samples: 10, logRows: i === names.length - 1 ? 10 : 0 })));
-    expect(await h.store.countSamples()).toBe(120);
-    await closeStore(h);
-
-    h = await openStore({ compaction: { auto: false } });
-    expect((await h.store.storageFootprint()).logRows).toBe(0);
-    expect(await h.store.countSamples()).toBe(120);
-    for (const ref of await h.store.findSeries({ metric: 'm' })) {
-      const i = names.indexOf(ref.labels.s!);
-      expect(await h.store.queryRange(ref.id, 0, Infinity)).toEqual(Array.from({ length: 10 }, (_, k) => [T0 + (k + 1) * 1000, (k + 1) * 100 + i]));
-    }
-  });
-
   it('resumes a round cut short by a failed step after reopen, without compacting anything twice', async () => {
     let h = await openStore({ compaction: { auto: false, stepSeries: 2 } });
     const steps: number[] = [];
