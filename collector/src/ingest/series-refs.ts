@@ -114,7 +114,8 @@ export class SeriesRefTable {
       const ref = d.ref ?? 0;
       if (!this.inRange(ref)) return this.refuse(batch, `series definition ${ref} is outside 1..${this.limit} (Welcome.max_series_refs)`);
       if (this.defined[ref] === undefined) this.count++;
-      this.defined[ref] = { metric: d.metric ?? '', labels: d.labels ?? {}, type: d.type ?? 0, carried: this.carried[ref], batchMark: 0, batchSamples: 0, batchAt: 0 };
+      // `checked` in the literal: set later, it would go to an out-of-object property array (~32 bytes a series).
+      this.defined[ref] = { metric: d.metric ?? '', labels: d.labels ?? {}, type: d.type ?? 0, carried: this.carried[ref], checked: undefined, batchMark: 0, batchSamples: 0, batchAt: 0 };
     }
     return undefined;
   }
