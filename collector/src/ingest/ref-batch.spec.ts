@@ -4,7 +4,7 @@ import { seededRandom } from '../storage/prng.js';
 import { REF_LIMIT, asSeries, exactCheck, randomRefBatch, refContext } from '../../test/support/ref-batches.js';
 import { SeriesMemo } from './batch-validation.js';
 import { checkStreamBatch } from './ref-batch.js';
-import { SeriesRefTable } from './series-refs.js';
+import { SeriesRefTable, sentLabels } from './series-refs.js';
 
 const NOW = 1_764_000_000_000;
 
@@ -80,5 +80,22 @@ describe('referenced samples straight to the store (checkStreamBatch)', () => {
       { reason: RejectReason.REJECT_REASON_INVALID_METRIC_NAME, count: 2, detail: 'invalid metric name "bad-name"' },
       { reason: RejectReason.REJECT_REASON_INVALID_LABEL, count: 1, detail: 'vigil_b: label host is set by the collector' },
     ]);
+  });
+
+  it('keeps no decoded labels for a checked definition (its series gives them back, in the order sent) and keeps those of a bad one', () => {
+    const table = new SeriesRefTable(10);
+    const ctx = refContext(NOW);
+    const sent = { zone: 'b', core: '1', area: 'x' };
+    const first = checkStreamBatch({ seq: 1, definitions: [{ ref: 1, metric: 'vigil_a', labels: sent }, { ref: 2, metric: 'vigil_b', labels: { host: 'h' } }], refSamples: { refs: [1, 2], values: [1, 2], baseTimestampMs: NOW } }, table, ctx).validation;
+    if (first.status !== 'accepted') throw new Error('expected accepted');
+    expect(table.definition(1)!.labels).toBeUndefined();
+    expect(table.definition(1)!.metric).toBe(first.columns!.series[0]!.metric);
+    expect(table.definition(2)!.labels).toEqual({ host: 'h' });
+    // A sample to drop takes the exact path, which turns the batch back into series with the labels as sent.
+    expect(JSON.stringify(sentLabels(table.definition(1)!))).toBe(JSON.stringify(sent));
+    const bad = checkStreamBatch({ seq: 2, refSamples: { refs: [1, 1], values: [3, Number.NaN], baseTimestampMs: NOW } }, table, ctx).validation;
+    if (bad.status !== 'accepted') throw new Error('expected accepted');
+    expect(bad.series.map((s) => s.labels)).toEqual([first.columns!.series[0]!.labels]);
+    expect(Object.keys(bad.series[0]!.labels)).toEqual(Object.keys(first.columns!.series[0]!.labels));
   });
 });

@@ -7,7 +7,7 @@ import type { vigil } from '@vigil/proto';
 import type { IncomingSeries, RecurringSeries } from '../storage/storage.types.js';
 import { RejectionTally, batchProblem, checkLabels, kindOf, metricProblems, sampleIsValid, seriesStrings, validateBatch, type BatchValidation, type SeriesProblem, type ValidationContext } from './batch-validation.js';
 import { SAMPLE_BYTES, SERIES_BYTES, estimateBatchBytes } from './inflight-budget.js';
-import type { RefDefinition, RefProblem, SeriesRefTable } from './series-refs.js';
+import { heldBy, sentLabels, type RefDefinition, type RefProblem, type SeriesRefTable } from './series-refs.js';
 
 export interface CheckedBatch {
   validation: BatchValidation;
@@ -111,11 +111,12 @@ function checkDefinition(d: RefDefinition, ctx: ValidationContext, problemOf: (m
   const problem = problemOf(d.metric);
   if (problem) return problem;
   const carried = d.carried;
-  if (carried !== undefined && isCarriedSeries(carried, d, ctx)) return carried;
-  const checked = checkLabels(d.metric, d.labels, ctx);
+  if (carried !== undefined && isCarriedSeries(carried, d, ctx)) return heldBy(d, carried);
+  const checked = checkLabels(d.metric, sentLabels(d), ctx);
   if ('reason' in checked) return checked;
   // `resolved` in the literal: set later, it would go to an out-of-object property array (~44 bytes a series).
-  return { metric: seriesStrings.intern(d.metric), labels: checked.labels, kind: kindOf(d.type), resolved: undefined };
+  const series: RecurringSeries = { metric: seriesStrings.intern(d.metric), labels: checked.labels, kind: kindOf(d.type), resolved: undefined };
+  return isCarriedSeries(series, d, ctx) ? heldBy(d, series) : series;
 }
 
 /**
@@ -127,9 +128,10 @@ function isCarriedSeries(carried: RecurringSeries, d: RefDefinition, ctx: Valida
   if (carried.metric !== d.metric || carried.kind !== kindOf(d.type)) return false;
   const labels = carried.labels;
   const names = Object.keys(labels);
+  const sent = sentLabels(d);
   let i = 0;
-  for (const k in d.labels) {
-    if (names[i++] !== k || labels[k] !== d.labels[k]) return false;
+  for (const k in sent) {
+    if (names[i++] !== k || labels[k] !== sent[k]) return false;
   }
   return names.length === i + 2 && names[i] === 'agent' && names[i + 1] === 'host' && labels.agent === ctx.agentId && labels.host === ctx.hostname;
 }

@@ -17,8 +17,13 @@ export type ResolvedBatch = { batch: vigil.v1.IBatch; problem?: undefined } | { 
 
 /** One defined number of a stream. A redefinition makes a new one. */
 export interface RefDefinition {
-  readonly metric: string;
-  readonly labels: Record<string, string>;
+  /** The name as sent; once a series holds the definition (`heldBy`), the series' own copy. */
+  metric: string;
+  /**
+   * The labels as sent, decoded, until a series holds the definition (`heldBy`): read them with `sentLabels`.
+   * Kept for the stream's life they were ~19 MiB for 1,000 streams of 100 series (docs/storage.md, "sixth pass").
+   */
+  labels: Record<string, string> | undefined;
   readonly type: vigil.v1.MetricType;
   /**
    * What the agent's previous stream checked under this number (carried-series.ts): taken as it is when it is
@@ -34,6 +39,28 @@ export interface RefDefinition {
   batchMark: number;
   batchSamples: number;
   batchAt: number;
+}
+
+/**
+ * The checked series `series` holds the definition: its name, then the labels as sent in the order sent followed
+ * by agent and host (ref-batch.ts compares before calling this). The decoded name and labels go; `sentLabels`
+ * gives the labels back from the series.
+ */
+export function heldBy(d: RefDefinition, series: RecurringSeries): RecurringSeries {
+  d.metric = series.metric;
+  d.labels = undefined;
+  d.checked = series;
+  return series;
+}
+
+/** The labels the definition was sent with, in the order sent. */
+export function sentLabels(d: RefDefinition): Record<string, string> {
+  if (d.labels !== undefined) return d.labels;
+  const held = (d.checked as RecurringSeries).labels;
+  const names = Object.keys(held);
+  const sent: Record<string, string> = {};
+  for (let i = 0; i < names.length - 2; i++) sent[names[i]!] = held[names[i]!]!; // all but agent and host
+  return sent;
 }
 
 /**
@@ -87,7 +114,8 @@ export class SeriesRefTable {
       const ref = d.ref ?? 0;
       if (!this.inRange(ref)) return this.refuse(batch, `series definition ${ref} is outside 1..${this.limit} (Welcome.max_series_refs)`);
       if (this.defined[ref] === undefined) this.count++;
-      this.defined[ref] = { metric: d.metric ?? '', labels: d.labels ?? {}, type: d.type ?? 0, carried: this.carried[ref], batchMark: 0, batchSamples: 0, batchAt: 0 };
+      // `checked` in the literal: set later, it would go to an out-of-object property array (~32 bytes a series).
+      this.defined[ref] = { metric: d.metric ?? '', labels: d.labels ?? {}, type: d.type ?? 0, carried: this.carried[ref], checked: undefined, batchMark: 0, batchSamples: 0, batchAt: 0 };
     }
     return undefined;
   }
@@ -136,7 +164,7 @@ export class SeriesRefTable {
       if (entry === undefined) {
         const definition = this.defined[ref];
         if (definition === undefined) return { batch, problem: this.undefinedRef(batch, i, ref) };
-        entry = { metric: definition.metric, labels: definition.labels, type: definition.type, timestampsMs: [], values: [] };
+        entry = { metric: definition.metric, labels: sentLabels(definition), type: definition.type, timestampsMs: [], values: [] };
         bySeries.set(ref, entry);
         series.push(entry);
       }
