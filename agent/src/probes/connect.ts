@@ -1,9 +1,9 @@
 // Connection plumbing shared by the HTTP and TCP probes: abort wiring, TCP/TLS connect with the
 // peer certificate captured even when it fails verification, and error classification.
 import { readFile } from 'node:fs/promises';
-import { isIP, Socket, connect as netConnect } from 'node:net';
+import { Socket, connect as netConnect } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { tlsModule } from '../builtins.js';
+import { ipVersion, tlsModule } from '../builtins.js';
 import { ProbeFailure, RunSignal, type FailureReason, type ProbeContext } from './probe.types.js';
 
 /** Runs `fn` once when `signal` aborts (at once if it already has); returns the unsubscribe. */
@@ -75,7 +75,7 @@ export function openConnection(options: ConnectOptions, ctx: ProbeContext): Prom
   return new Promise<Socket>((resolve, reject) => {
     const { host, port, tls } = options;
     const socket: Socket = tls
-      ? tlsModule().connect({ host, port, servername: tls.servername ?? (isIP(host) ? undefined : host), rejectUnauthorized: false, ca: tls.ca })
+      ? tlsModule().connect({ host, port, servername: tls.servername ?? (ipVersion(host) ? undefined : host), rejectUnauthorized: false, ca: tls.ca })
       : netConnect({ host, port });
     let settled = false;
     const fail = (err: unknown) => {

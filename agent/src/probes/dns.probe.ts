@@ -1,8 +1,7 @@
 // DNS probe: one query through c-ares (dns.promises.Resolver), against the system resolvers or a
 // configured server, with the answer rendered as strings so `expect` can be checked.
 import type { Resolver } from 'node:dns/promises';
-import { isIP } from 'node:net';
-import { dnsPromises } from '../builtins.js';
+import { dnsPromises, ipVersion } from '../builtins.js';
 import type { DnsProbeConfig } from './probe.config.types.js';
 import { normaliseDnsValue } from './probe.targets.js';
 import { onAbort } from './connect.js';
@@ -31,7 +30,7 @@ async function query(resolver: Resolver, config: DnsProbeConfig): Promise<string
       return resolver.resolveNs(name);
     case 'PTR':
       // An address is looked up in in-addr.arpa / ip6.arpa; a name is queried as written.
-      return isIP(name) ? resolver.reverse(name) : resolver.resolvePtr(name);
+      return ipVersion(name) ? resolver.reverse(name) : resolver.resolvePtr(name);
     case 'MX':
       return (await resolver.resolveMx(name)).map((record) => record.exchange);
     case 'TXT':

@@ -1,7 +1,6 @@
 // The `probes:` section of agent.yaml: one validator that checks every key once, at start,
 // and turns the operator's snake_case YAML into the typed, normalised configs the runner uses
 // (probe.config.types.ts). Shared field validators: probe.fields.ts; target parsers: probe.targets.ts.
-import { isIP } from 'node:net';
 import {
   array, At, crossCheck, expecting, INVALID, isMap, number, object, optional, record, refine, transform, withDefault,
   type ObjectOutput, type Shape, type Validator,
@@ -13,6 +12,7 @@ import {
 import { headerProblem } from './http1.js';
 import { caFile, checkKeys, checkTiming, common, commonShape, flag, nonEmpty, regex, text } from './probe.fields.js';
 import { normaliseDnsValue, parseHostPort, type HostPort } from './probe.targets.js';
+import { ipVersion } from '../builtins.js';
 
 const FRAMING_HEADERS = ['content-length', 'transfer-encoding', 'connection'];
 
@@ -159,7 +159,7 @@ const dnsShape = {
     refine(text('HOST[:PORT]'), (value, at) => {
       const parsed = parseHostPort(value, false);
       if ('problem' in parsed) at.problem(parsed.problem);
-      else if (isIP(parsed.host) === 0) at.problem(`${JSON.stringify(value)}: the DNS server must be an IP address`);
+      else if (ipVersion(parsed.host) === 0) at.problem(`${JSON.stringify(value)}: the DNS server must be an IP address`);
     }),
   ),
 };
@@ -169,7 +169,7 @@ const dnsProbe = probeType(
   dnsShape,
   (raw, at) => {
     if (typeof raw.query !== 'string') return;
-    const ptrByAddress = typeof raw.record_type === 'string' && raw.record_type.toUpperCase() === 'PTR' && isIP(raw.query) !== 0;
+    const ptrByAddress = typeof raw.record_type === 'string' && raw.record_type.toUpperCase() === 'PTR' && ipVersion(raw.query) !== 0;
     if (!ptrByAddress && !HOSTNAME_RE.test(raw.query)) at.problem(`${JSON.stringify(raw.query)} is not a DNS name`, { under: ['query'] });
   },
   (raw): DnsProbeConfig => {
@@ -178,7 +178,7 @@ const dnsProbe = probeType(
     if (raw.server !== undefined) {
       const { host, port } = parseHostPort(raw.server, false) as HostPort;
       // setServers wants IPv6 with a port in brackets.
-      server = port === undefined ? host : isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+      server = port === undefined ? host : ipVersion(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
     }
     return {
       ...common(raw, raw.query),

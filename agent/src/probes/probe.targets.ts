@@ -1,7 +1,7 @@
 // Small parsers shared by the probe config and the probes themselves: host:port targets, regular expressions,
 // DNS answer values. They return problem texts instead of throwing.
-import { isIP } from 'node:net';
 import type { DnsRecordType } from './probe.config.types.js';
+import { ipVersion } from '../builtins.js';
 
 export interface HostPort {
   /** Host without IPv6 brackets. */
@@ -21,8 +21,8 @@ export function parseHostPort(text: string, portRequired: boolean): HostPort | {
   if (bracketed) {
     host = bracketed[1]!;
     portText = bracketed[2];
-    if (isIP(host) !== 6) return { problem: `${JSON.stringify(text)}: only IPv6 addresses go inside [brackets]` };
-  } else if (isIP(text) === 6) {
+    if (ipVersion(host) !== 6) return { problem: `${JSON.stringify(text)}: only IPv6 addresses go inside [brackets]` };
+  } else if (ipVersion(text) === 6) {
     if (portRequired) return { problem: `${JSON.stringify(text)} has no port; write IPv6 targets as [address]:port` };
     host = text;
   } else {

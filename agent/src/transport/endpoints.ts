@@ -1,8 +1,7 @@
 // The collector endpoints an agent dials: every configured address, a host name counting once per address it
 // resolves to (a Kubernetes headless Service names every replica). Names are resolved afresh on each failover
 // round, so replicas that come and go are followed.
-import { isIP } from 'node:net';
-import { dnsPromises } from '../builtins.js';
+import { dnsPromises, ipVersion } from '../builtins.js';
 import { formatHostPort, parseHostPort } from '../config/collector-address.js';
 
 export interface CollectorEndpoint {
@@ -34,7 +33,7 @@ export async function resolveEndpoints(configured: readonly string[], lookup: Lo
   const expanded = await Promise.all(
     configured.map(async (collector): Promise<CollectorEndpoint[]> => {
       const parsed = parseHostPort(collector);
-      if (!parsed || isIP(parsed.host)) return [{ target: collector, configured: collector, host: parsed?.host ?? collector }];
+      if (!parsed || ipVersion(parsed.host)) return [{ target: collector, configured: collector, host: parsed?.host ?? collector }];
       const { host, port } = parsed;
       try {
         const addresses = await withTimeout(lookup(host), timeoutMs, `no answer within ${timeoutMs} ms`);

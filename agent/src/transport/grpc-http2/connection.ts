@@ -3,9 +3,9 @@
 // for kernel timeouts. The protocol is written here on a `net` or `tls` socket, not taken from `node:http2`: that
 // module loads `tls` and `crypto` with it and costs an agent without TLS about 3 MiB of resident memory (issue 14,
 // docs/agent.md Footprint, ninth pass). `tls` itself is loaded only when a connection uses it.
-import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as netConnect, type Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import { tlsModule } from '../../builtins.js';
+import { ipVersion, tlsModule } from '../../builtins.js';
 import { HpackDecoder, HpackError, encodeHeaderBlock, type HeaderList } from './hpack.js';
 import {
   CLIENT_PREFACE,
@@ -439,7 +439,7 @@ function dial(host: string, port: number, tlsOptions: TlsOptions | undefined): S
     key,
     ALPNProtocols: ['h2'],
     // SNI carries host names only (RFC 6066); the certificate is checked against verifyName either way.
-    ...(isIP(verifyName) ? {} : { servername: verifyName }),
+    ...(ipVersion(verifyName) ? {} : { servername: verifyName }),
     checkServerIdentity: (_host, certificate) => checkServerIdentity(verifyName, certificate),
   });
 }
