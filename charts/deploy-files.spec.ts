@@ -36,11 +36,28 @@ function serviceDirectives(unit: string): Map<string, string[]> {
   return directives;
 }
 
-/** What a launcher's first line (`#!/usr/bin/env -S NAME=value node --flag`) sets: as `NAME=value` words and NODE_OPTIONS. */
-function launcherEnvironment(bin: string): string[] {
+/** What a launcher's first line (`#!/usr/bin/env -S NAME=value node --flag`) sets: `NAME=value` words and node flags. */
+function launcherFirstLine(bin: string): { environment: string[]; flags: string[] } {
   const words = readFileSync(join(ROOT, bin), 'utf8').split('\n', 1)[0]!.split(/\s+/);
-  const flags = words.filter((w) => w.startsWith('--'));
-  return [...words.filter((w) => /^[A-Z_]+=/.test(w)), ...(flags.length ? [`NODE_OPTIONS=${flags.join(' ')}`] : [])];
+  return { environment: words.filter((w) => /^[A-Z_]+=/.test(w)), flags: words.filter((w) => w.startsWith('--')) };
+}
+
+/**
+ * Checks that a deployment which runs `node [flags] bin` (so the launcher's first line is not read) sets the same
+ * environment and node flags: each flag in NODE_OPTIONS, which accepts only some (not V8's --no-opt, for one), or on
+ * node's command line before the launcher.
+ */
+function expectLauncherSettings(bin: string, environment: string[], command: string[]) {
+  const launcher = launcherFirstLine(bin);
+  expect(launcher.environment.length + launcher.flags.length).toBeGreaterThan(0);
+  for (const setting of launcher.environment) expect(environment).toContain(setting);
+  const nodeOptions = environment.filter((e) => e.startsWith('NODE_OPTIONS=')).flatMap((e) => e.slice('NODE_OPTIONS='.length).split(/\s+/));
+  for (const flag of nodeOptions) expect(process.allowedNodeEnvironmentFlags.has(flag.split('=')[0]!), `${flag} in NODE_OPTIONS`).toBe(true);
+  const binAt = command.findIndex((word) => word.endsWith(bin));
+  expect(binAt, command.join(' ')).toBeGreaterThan(0);
+  const commandLine = command.slice(1, binAt);
+  for (const flag of commandLine) expect(flag).toMatch(/^--/);
+  for (const flag of launcher.flags) expect([...nodeOptions, ...commandLine], flag).toContain(flag);
 }
 
 const UNITS = [
@@ -78,15 +95,14 @@ describe.each(UNITS)('systemd $file', ({ file, bin, state, user }) => {
 
   it("sets the launcher's environment and node flags, which `node bin` does not read from its first line", () => {
     const environment = (d.get('Environment') ?? []).flatMap((line) => line.split(/\s+(?=[A-Z_]+=)/));
-    expect(launcherEnvironment(bin).length).toBeGreaterThan(0);
-    for (const setting of launcherEnvironment(bin)) expect(environment).toContain(setting);
+    expectLauncherSettings(bin, environment, one('ExecStart')!.split(/\s+/));
   });
 
   it('starts the launcher the repository ships, with flags its CLI knows', () => {
     const exec = one('ExecStart')!;
-    expect(exec).toMatch(new RegExp(`^/usr/bin/node /opt/vigil/${bin.replace(/[.]/g, '\\.')} `));
+    expect(exec).toMatch(new RegExp(`^/usr/bin/node (--\\S+ )*/opt/vigil/${bin.replace(/[.]/g, '\\.')} `));
     expect(existsSync(join(ROOT, bin)), bin).toBe(true);
-    for (const flag of exec.match(/--[a-z-]+/g) ?? []) expect(['--config', '--db', '--spool-dir']).toContain(flag);
+    for (const flag of exec.slice(exec.indexOf(bin)).match(/--[a-z-]+/g) ?? []) expect(['--config', '--db', '--spool-dir']).toContain(flag);
     expect(one('RestartPreventExitStatus')).toBe('2');
   });
 
@@ -119,6 +135,8 @@ describe.each([
   const lines = text.split('\n').filter((l) => l.trim() && !l.trimStart().startsWith('#'));
   const stages = lines.filter((l) => /^FROM /.test(l));
   const finalStage = text.slice(text.lastIndexOf('\nFROM '));
+  /** The final stage's ENTRYPOINT, in its exec form (a JSON array). */
+  const entrypoint = (): string[] => JSON.parse(/^ENTRYPOINT (\[.*\])$/m.exec(finalStage)?.[1] ?? 'null') as string[];
 
   it('is multi-stage on node:20-slim', () => {
     expect(text).toMatch(/^ARG NODE_IMAGE=node:20-slim$/m);
@@ -135,14 +153,15 @@ describe.each([
   it("sets the launcher's environment and node flags, which `node bin` does not read from its first line", () => {
     const launcher = join(workspace, 'bin', bin.split('/').at(-1)!);
     const environment = finalStage.split('\n').filter((l) => l.startsWith('ENV ')).flatMap((l) => l.slice(4).split(/\s+(?=[A-Z_]+=)/));
-    expect(launcherEnvironment(launcher).length).toBeGreaterThan(0);
-    for (const setting of launcherEnvironment(launcher)) expect(environment).toContain(setting);
+    expectLauncherSettings(launcher, environment, entrypoint());
   });
 
   it('runs as the unprivileged node user, starting the workspace launcher', () => {
     expect(finalStage).toMatch(/^USER node$/m);
     expect(finalStage.indexOf('USER node')).toBeLessThan(finalStage.indexOf('ENTRYPOINT'));
-    expect(finalStage).toContain(`ENTRYPOINT ["node", "${bin}"]`);
+    const command = entrypoint();
+    expect(command[0]).toBe('node');
+    expect(command.at(-1)).toBe(bin);
     expect(finalStage).not.toMatch(/apt-get|npm ci|g\+\+/);
   });
 

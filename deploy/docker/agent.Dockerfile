@@ -29,8 +29,6 @@ RUN npm run generate -w @vigil/proto \
 
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
-# The launcher's first line (`env -S ...`) is not read when node runs it: its environment and flags, again.
-ENV NODE_OPTIONS=--max-semi-space-size=1
 WORKDIR /opt/vigil
 COPY --from=build /src/package.json ./
 COPY --from=build /src/node_modules node_modules
@@ -43,5 +41,7 @@ RUN mkdir -p /var/lib/vigil-agent/spool /etc/vigil && chown -R node:node /var/li
 # The unprivileged user of the base image (uid 1000). Host metrics come from world-readable procfs/sysfs files.
 USER node
 VOLUME ["/var/lib/vigil-agent"]
-ENTRYPOINT ["node", "/opt/vigil/agent/bin/vigil-agent.js"]
+# The launcher's first line (`env -S node ...`) is not read when node runs it: its flags again, on node's command line
+# (NODE_OPTIONS refuses V8 flags such as --no-opt; without them the launcher sets them itself, loading node:v8).
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--no-opt", "--no-maglev", "--memory-reducer-single-gc", "/opt/vigil/agent/bin/vigil-agent.js"]
 CMD ["--spool-dir", "/var/lib/vigil-agent/spool"]

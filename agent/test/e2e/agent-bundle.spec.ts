@@ -1,6 +1,6 @@
 // The launcher runs the agent bundled into one ES module (agent/scripts/bundle.mjs): no CommonJS package is loaded,
 // protobufjs and systeminformation (on Linux) not at all; nor, without TLS, HTTPS, scrape targets or host names,
-// Node's http, http2, tls, https, crypto and dns modules.
+// Node's http, http2, tls, https, crypto and dns modules; nor v8 when node is given the launcher's V8 flags.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:http';
@@ -42,7 +42,7 @@ describe.runIf(process.platform === 'linux')('the bundled agent', () => {
     expect(run.status).toBe(0);
   });
 
-  it('delivers over h2c with HTTP and TCP probes running, without loading http, http2, tls, https, crypto or dns', async () => {
+  it('delivers over h2c with HTTP and TCP probes running, without loading http, http2, tls, https, crypto, dns or v8', async () => {
     const web = createServer((_request, response) => response.end('ok'));
     web.listen(0, '127.0.0.1');
     await once(web, 'listening');
@@ -53,7 +53,9 @@ describe.runIf(process.platform === 'linux')('the bundled agent', () => {
     ];
     writeFileSync(file, JSON.stringify({ collector: context.collector.address, token: 'bundle-token', interval: '1s', spool_dir: path.join(context.dir, 'spool-probes'), probes }));
     const before = context.collector.batches.length;
-    const child = spawn(process.execPath, ['--import', BUILTINS_REPORT, AGENT_BIN, '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // Started as its first line starts it: its V8 flags on node's command line, so the launcher needs no node:v8.
+    const flags = readFileSync(AGENT_BIN, 'utf8').split('\n', 1)[0]!.split(/\s+/).filter((word) => word.startsWith('--'));
+    const child = spawn(process.execPath, [...flags, '--import', BUILTINS_REPORT, AGENT_BIN, '--config', file], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = once(child, 'exit');
@@ -67,6 +69,6 @@ describe.runIf(process.platform === 'linux')('the bundled agent', () => {
     expect(await exited).toEqual([0, null]);
     const builtins = JSON.parse(/\[builtins\] (.*)\n/.exec(stderr)?.[1] ?? 'null') as string[];
     expect(builtins).toContain('net');
-    expect(builtins.filter((m) => /^(http|http2|tls|https|crypto|dns|dns\/promises|perf_hooks)$/.test(m))).toEqual([]);
+    expect(builtins.filter((m) => /^(http|http2|tls|https|crypto|dns|dns\/promises|perf_hooks|v8)$/.test(m))).toEqual([]);
   });
 });
