@@ -71,6 +71,7 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
   /** Applies the storage migrations, loads series, sequences, latest points and the uncompacted log. */
   static async open(db: Database, options: SqliteSampleStoreOptions = {}): Promise<SqliteSampleStore> {
     await migrate(db, storageMigrations, options.clock);
+    await RowWriter.install(db);
     const reader = ((options.readConnection ?? true) ? await db.openReader() : undefined) ?? db;
     let store: SqliteSampleStore;
     try {
@@ -130,7 +131,8 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
 
   /**
    * One durable commit for a group of appends: new series, one log row with every sample, and the
-   * streams' sequences, in one transaction. Appends resolve only after it committed.
+   * streams' sequences, in one transaction of one statement (RowWriter.groupCommit). Appends resolve
+   * only after it committed.
    */
   private async commitGroup(group: QueuedAppend[]): Promise<void> {
     const started = performance.now();
@@ -143,19 +145,12 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     const logId = entries.length > 0 ? this.nextLogId++ : 0;
     try {
       if (stored > 0) {
-        await this.db.transaction(async (tx) => {
-          if (draft.created.size > 0) {
-            const rows: Array<[number, string, string, string, string, number]> = [];
-            for (const [key, s] of draft.created) rows.push([s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now]);
-            await this.rows.writeSeries(tx, rows);
-          }
-          if (logId) {
-            await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?)', [logId, now, stored, samples, encodeLog(entries)]);
-          }
-          const seqRows: Array<[string, string, number, string, number]> = [];
-          for (const s of seqs.values()) seqRows.push([s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now]);
-          await this.rows.writeSequences(tx, seqRows);
-        });
+        const series: Array<[number, string, string, string, string, number]> = [];
+        for (const [key, s] of draft.created) series.push([s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now]);
+        const seqRows: Array<[string, string, number, string, number]> = [];
+        for (const s of seqs.values()) seqRows.push([s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now]);
+        const log = logId ? { id: logId, createdMs: now, batches: stored, samples, data: encodeLog(entries) } : undefined;
+        await this.rows.groupCommit(this.db, { series, log, seqs: seqRows });
       }
     } catch (error) {
       // The ids handed out above are simply skipped; nothing of the group is visible.
