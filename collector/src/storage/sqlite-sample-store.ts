@@ -59,7 +59,12 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     this.cfg = resolveStoreOptions(options);
     this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
     this.heads = new HeadCache(this.cfg.maxCachedHeads);
-    this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group), () => this.logBehind());
+    this.loop = new WriteLoop(
+      this.cfg,
+      (group) => this.commitGroup(group),
+      () => this.logBehind(),
+      () => this.pending.samples < this.cfg.triggerSamples,
+    );
     this.front = new AppendFront({ cfg: this.cfg, clock: this.clock, loop: this.loop, uncompactedSamples: () => this.pending.samples, probeWrite: () => this.probeWrite(), finalVerdicts: 'all' });
     const { clock, cfg, pending, heads, rows, loop } = this;
     const { counters } = this.front;
