@@ -73,7 +73,7 @@ function chunkRows(writes: readonly ChunkWrite[]): string {
   return `[${rows.join(',')}]`;
 }
 
-/** The store's writes: cached prepared statements, multi-row INSERTs. Always inside a transaction. */
+/** The store's writes: cached prepared statements, multi-row INSERTs. Always inside a transaction, or one (groupCommit, compactionStep). */
 export class RowWriter {
   private readonly statements = new Map<string, PreparedWrite>();
 
