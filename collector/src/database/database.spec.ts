@@ -83,6 +83,35 @@ describe.each(engines('database.spec'))('Database on $name: writes only through 
     expect(await names()).toEqual(['other-flow']);
   });
 
+  it('runs a transaction of one statement after the transactions queued before it, and keeps all or none of its changes', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const open = db.transaction(async (tx) => {
+      await tx.run('INSERT INTO t (name) VALUES (?)', ['first']);
+      await held;
+      throw new Error('first flow fails');
+    });
+    const one = db.statementTransaction('INSERT INTO t (name) VALUES (?)', ['one']);
+    release();
+    await expect(open).rejects.toThrow('first flow fails');
+    expect(await one).toMatchObject({ changes: 1 });
+    // The second row repeats the first: the statement fails and leaves neither row.
+    await expect(db.statementTransaction('INSERT INTO t (name) SELECT ? UNION ALL SELECT ?', ['two', 'two'])).rejects.toThrow(/UNIQUE|unique/);
+    await expect(db.statementTransaction('INSERT INTO missing (name) VALUES (?)', ['x'])).rejects.toThrow(/missing/);
+    await db.statementTransaction('INSERT INTO t (name) VALUES (?)', ['three']);
+    expect(await names()).toEqual(['one', 'three']);
+  });
+
+  it.runIf(engine.name === 'sqlite')("runs a statement's triggers in its transaction: one failing write of a trigger leaves none", async () => {
+    await db.transaction((tx) =>
+      tx.exec(`CREATE TEMP VIEW pair (a, b) AS SELECT NULL, NULL WHERE false;
+        CREATE TEMP TRIGGER pair_write INSTEAD OF INSERT ON pair BEGIN INSERT INTO t (name) VALUES (NEW.a); INSERT INTO t (name) VALUES (NEW.b); END;`),
+    );
+    await db.statementTransaction('INSERT INTO temp.pair (a, b) VALUES (?, ?)', ['a', 'b']);
+    await expect(db.statementTransaction('INSERT INTO temp.pair (a, b) VALUES (?, ?)', ['c', 'a'])).rejects.toThrow('UNIQUE');
+    expect(await names()).toEqual(['a', 'b']);
+  });
+
   it('offers no write outside a transaction: neither the Database nor a prepared statement can run one', async () => {
     const prepared = await db.transaction(async (tx) => tx.prepare('INSERT INTO t (name) VALUES (?)'));
     // @ts-expect-error Database has no run()

@@ -117,6 +117,10 @@ export class PostgresDatabase implements Database {
     });
   }
 
+  statementTransaction(sql: string, params: SqlParams = []): Promise<RunResult> {
+    return this.transaction((tx) => tx.run(sql, params));
+  }
+
   private queued<T>(job: () => Promise<T>): Promise<T> {
     const next = this.txQueue.then(job);
     this.txQueue = next.catch(() => undefined);

@@ -37,6 +37,8 @@ const READ_CACHE_KIB = 8 * 1024;
 export class SqliteDatabase implements Database, ReadConnection {
   readonly dialect = 'sqlite' as const;
   private txQueue: Promise<unknown> = Promise.resolve();
+  /** statementTransaction's statements, prepared once per SQL text (a few hot paths), finalized by close. */
+  private readonly statements = new Map<string, Promise<sqlite3.Statement>>();
 
   private constructor(private readonly db: sqlite3.Database, readonly path: string) {}
 
@@ -92,6 +94,31 @@ export class SqliteDatabase implements Database, ReadConnection {
     });
   }
 
+  statementTransaction(sql: string, params: SqlParams = []): Promise<RunResult> {
+    return this.queued(async () => {
+      const stmt = await this.prepared(sql);
+      // Outside BEGIN … COMMIT the statement is a transaction of its own (autocommit): its changes,
+      // its triggers' included, are committed when it completes, or none are kept when it fails.
+      return new Promise<RunResult>((resolve, reject) => stmt.run(params as unknown[], settleRun(resolve, reject)));
+    });
+  }
+
+  /** The statement prepared for `sql`, prepared the first time (sqlite3 never runs a statement that failed to prepare: it is dropped). */
+  private prepared(sql: string): Promise<sqlite3.Statement> {
+    let stmt = this.statements.get(sql);
+    if (!stmt) {
+      stmt = new Promise((resolve, reject) => {
+        const prepared = this.db.prepare(sql, (err: Error | null) => {
+          if (!err) return resolve(prepared);
+          this.statements.delete(sql);
+          reject(err);
+        });
+      });
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
   /** Runs `job` after every transaction and maintenance queued before it. */
   private queued<T>(job: () => Promise<T>): Promise<T> {
     const next = this.txQueue.then(job);
@@ -108,7 +135,12 @@ export class SqliteDatabase implements Database, ReadConnection {
     return SqliteDatabase.open({ path: this.path, readOnly: true });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    for (const pending of this.statements.values()) {
+      const stmt = await pending.catch(() => undefined);
+      if (stmt) await new Promise((resolve) => stmt.finalize(() => resolve(undefined)));
+    }
+    this.statements.clear();
     return new Promise((resolve, reject) => this.db.close((err) => (err ? reject(err) : resolve())));
   }
 }

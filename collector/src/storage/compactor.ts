@@ -98,7 +98,7 @@ export class Compactor {
 
   /**
    * Moves the samples (in log rows <= round.endRowId) of the round's next few series into chunks,
-   * recording the progress in the same transaction; the round's last step deletes the log rows.
+   * recording the progress in the same transaction (one statement); the round's last step deletes the log rows.
    */
   private async compactSeriesStep(round: Round): Promise<void> {
     const { db, cfg, pending, heads, rows, counters } = this.p;
@@ -129,15 +129,7 @@ export class Compactor {
         if (r.head) heads.touch(seriesId, r.head);
       }
       writing = performance.now();
-      await db.transaction(async (tx) => {
-        await rows.writeChunks(tx, writes);
-        if (last) {
-          await rows.run(tx, 'log-delete', () => 'DELETE FROM sample_log WHERE id <= ?', [end]);
-          await rows.run(tx, 'progress-clear', () => 'DELETE FROM compaction_progress');
-        } else {
-          await rows.writeProgress(tx, end, ids);
-        }
-      });
+      await rows.compactionStep(db, writes, end, ids, last);
     } catch (error) {
       // Heads may have been extended in memory; the database still holds their previous state.
       heads.forget(ids);

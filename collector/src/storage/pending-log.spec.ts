@@ -93,6 +93,47 @@ describe('PendingLog', () => {
     expect([log.samples, log.seriesCount, log.slotBytes]).toEqual([0, 0, 4 * 65_536 * 24]);
   });
 
+  it('keeps every pending sample in order through rounds that grow and drain the pool (random, against a model)', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const log = new PendingLog({ rowSeries: false });
+    const model = new Map<number, Array<[number, number]>>(); // series -> [row, ts] in write order
+    let row = 0;
+    let shrunk = 0;
+    for (let round = 0; round < 9; round++) {
+      // Rounds alternate between big and small loads, so the pool grows to many pages and drains again.
+      const rows = round % 3 === 2 ? 2 : 40;
+      for (let r = 0; r < rows; r++) {
+        row++;
+        const entries = [];
+        for (let s = 0; s < 2_000; s++) {
+          if (random() < 0.5) continue;
+          const ts = Array.from({ length: 1 + Math.floor(random() * 20) }, (_, k) => row * 100 + k);
+          entries.push(entry(s, ts));
+          const list = model.get(s) ?? [];
+          for (const t of ts) list.push([row, t]);
+          model.set(s, list);
+        }
+        log.add(row, row, entries);
+      }
+      // The round compacts every row but the last few, series by series, then drops the rows.
+      const end = row - Math.floor(random() * 3);
+      for (const s of [...model.keys()]) {
+        const kept = model.get(s)!.filter(([r]) => r > end);
+        expect(log.dropSeries(s, end)).toBe(model.get(s)!.length - kept.length);
+        if (kept.length) model.set(s, kept);
+        else model.delete(s);
+      }
+      const bytes = log.slotBytes;
+      log.dropRows(end);
+      if (log.slotBytes < bytes) shrunk++;
+      expect(log.samples).toBe([...model.values()].reduce((n, l) => n + l.length, 0));
+      for (const [s, list] of model) expect(log.series(s)!.timestamps).toEqual(list.map(([, t]) => t));
+      expect(log.seriesCount).toBe(model.size);
+    }
+    expect(shrunk).toBeGreaterThanOrEqual(3);
+  });
+
   it('gives back its slot pages when rows are forgotten by id (PostgreSQL)', () => {
     const log = new PendingLog();
     for (let row = 1; row <= 20; row++) log.add(row, row, Array.from({ length: 1_000 }, (_, s) => entry(s, Array.from({ length: 50 }, (_, k) => row * 100 + k))));

@@ -4,7 +4,7 @@
 // logged them and dropped after the commit that put them in chunks.
 import { DenseIdMap } from '../common/dense-id-map.js';
 import type { LogEntry } from './sample-log.js';
-import { NONE, SampleSlots, type SlotList } from './sample-slots.js';
+import { NONE, SampleSlots } from './sample-slots.js';
 
 export interface SeriesSamples {
   timestamps: number[];
@@ -53,6 +53,17 @@ class SeriesLists {
   close(seriesId: number, k: number): void {
     this.indexOf.delete(seriesId);
     this.freeIndexes.push(k);
+    this.head[k] = NONE;
+    this.tail[k] = NONE;
+  }
+
+  /** Applies `moved` to every list's first and last slot (SampleSlots.shrink); a free index holds NONE. */
+  remapSlots(moved: (slot: number) => number): void {
+    const { head, tail } = this;
+    for (let k = 0; k < this.nextIndex; k++) {
+      head[k] = moved(head[k]!);
+      tail[k] = moved(tail[k]!);
+    }
   }
 
   /** Visits every series in id order. */
@@ -219,17 +230,7 @@ export class PendingLog {
 
   /** Gives back the slot pages a drained log no longer needs (SampleSlots.shrink). */
   private shrinkSlots(): void {
-    const { lists } = this;
-    const list: SlotList = { head: NONE, tail: NONE };
-    this.slots.shrink((visit) =>
-      lists.forEach((k) => {
-        list.head = lists.head[k]!;
-        list.tail = lists.tail[k]!;
-        visit(list);
-        lists.head[k] = list.head;
-        lists.tail[k] = list.tail;
-      }),
-    );
+    this.slots.shrink((moved) => this.lists.remapSlots(moved));
   }
 
   /**

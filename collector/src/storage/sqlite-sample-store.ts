@@ -59,7 +59,12 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     this.cfg = resolveStoreOptions(options);
     this.series = new SeriesCache(this.cfg.maxCachedAgents, { maxSeries: this.cfg.maxSeries, maxSeriesPerAgent: this.cfg.maxSeriesPerAgent });
     this.heads = new HeadCache(this.cfg.maxCachedHeads);
-    this.loop = new WriteLoop(this.cfg, (group) => this.commitGroup(group), () => this.logBehind());
+    this.loop = new WriteLoop(
+      this.cfg,
+      (group) => this.commitGroup(group),
+      () => this.logBehind(),
+      () => this.pending.samples < this.cfg.triggerSamples,
+    );
     this.front = new AppendFront({ cfg: this.cfg, clock: this.clock, loop: this.loop, uncompactedSamples: () => this.pending.samples, probeWrite: () => this.probeWrite(), finalVerdicts: 'all' });
     const { clock, cfg, pending, heads, rows, loop } = this;
     const { counters } = this.front;
@@ -71,6 +76,7 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
   /** Applies the storage migrations, loads series, sequences, latest points and the uncompacted log. */
   static async open(db: Database, options: SqliteSampleStoreOptions = {}): Promise<SqliteSampleStore> {
     await migrate(db, storageMigrations, options.clock);
+    await RowWriter.install(db);
     const reader = ((options.readConnection ?? true) ? await db.openReader() : undefined) ?? db;
     let store: SqliteSampleStore;
     try {
@@ -130,7 +136,8 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
 
   /**
    * One durable commit for a group of appends: new series, one log row with every sample, and the
-   * streams' sequences, in one transaction. Appends resolve only after it committed.
+   * streams' sequences, in one transaction of one statement (RowWriter.groupCommit). Appends resolve
+   * only after it committed.
    */
   private async commitGroup(group: QueuedAppend[]): Promise<void> {
     const started = performance.now();
@@ -143,19 +150,12 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     const logId = entries.length > 0 ? this.nextLogId++ : 0;
     try {
       if (stored > 0) {
-        await this.db.transaction(async (tx) => {
-          if (draft.created.size > 0) {
-            const rows: Array<[number, string, string, string, string, number]> = [];
-            for (const [key, s] of draft.created) rows.push([s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now]);
-            await this.rows.writeSeries(tx, rows);
-          }
-          if (logId) {
-            await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (id, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?)', [logId, now, stored, samples, encodeLog(entries)]);
-          }
-          const seqRows: Array<[string, string, number, string, number]> = [];
-          for (const s of seqs.values()) seqRows.push([s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now]);
-          await this.rows.writeSequences(tx, seqRows);
-        });
+        const series: Array<[number, string, string, string, string, number]> = [];
+        for (const [key, s] of draft.created) series.push([s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now]);
+        const seqRows: Array<[string, string, number, string, number]> = [];
+        for (const s of seqs.values()) seqRows.push([s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now]);
+        const log = logId ? { id: logId, createdMs: now, batches: stored, samples, data: encodeLog(entries) } : undefined;
+        await this.rows.groupCommit(this.db, { series, log, seqs: seqRows });
       }
     } catch (error) {
       // The ids handed out above are simply skipped; nothing of the group is visible.

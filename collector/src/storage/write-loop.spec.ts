@@ -8,7 +8,7 @@ const batch = (seq: number): IncomingBatch => ({ agentId: 'a', epoch: 'e', seq, 
  * Runs a job of `steps` steps (each taking `stepMs`) beside batch 1, with batch 2 appended during the
  * first step; returns the order in which commits and steps ran.
  */
-async function order(jobSliceMs: number, steps: number, stepMs: number, behind: (step: number) => boolean = () => false): Promise<string[]> {
+async function order(jobSliceMs: number, steps: number, stepMs: number, behind: (step: number) => boolean = () => false, light: (step: number) => boolean = () => false): Promise<string[]> {
   const events: string[] = [];
   let step = 0;
   const loop = new WriteLoop(
@@ -18,6 +18,7 @@ async function order(jobSliceMs: number, steps: number, stepMs: number, behind: 
       for (const g of group) g.resolve({ outcome: { status: 'stored', samples: 0 }, stored: [] });
     },
     () => behind(step),
+    () => light(step),
   );
   let second: Promise<unknown> | undefined;
   const job = loop.enqueue(async () => {
@@ -41,6 +42,11 @@ describe('WriteLoop', () => {
   it('goes back to the queued commits once the turn is over', async () => {
     // Steps of 20 ms against a 1 ms turn.
     expect(await order(1, 2, 20)).toEqual(['commit 1', 'step 1', 'commit 2', 'step 2']);
+  });
+
+  it('gives maintenance one step per commit while nothing presses (light), its full turn again once something does', async () => {
+    // The 60 s turn held all three steps before commit 2 above; light, commit 2 goes after one step.
+    expect(await order(60_000, 3, 0, () => false, (step) => step < 2)).toEqual(['commit 1', 'step 1', 'commit 2', 'step 2', 'step 3']);
   });
 
   it('keeps the turn while the log is behind, then goes back to the commits', async () => {

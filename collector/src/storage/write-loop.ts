@@ -29,7 +29,9 @@ interface Job {
  * steps keep a commit's wait short, and jobs still get half of a busy writer (one step per commit
  * starved compaction when commits were large and steps small). While `behind()` holds (the log
  * nears its bound), the turn lasts until it no longer does: commits wait, so senders slow down
- * (acks come later) instead of being refused once the log is full.
+ * (acks come later) instead of being refused once the log is full. While `light()` holds (the log
+ * is under its compaction trigger: nothing presses), the turn is one step: a burst of appends (every
+ * agent reconnecting) is not held behind the rest of a round that can as well finish later.
  */
 export class WriteLoop {
   private readonly queue: QueuedAppend[] = [];
@@ -44,6 +46,7 @@ export class WriteLoop {
     private readonly limits: { maxGroupSamples: number; maxGroupBatches: number; jobSliceMs: number },
     private readonly commit: (group: QueuedAppend[]) => Promise<void>,
     private readonly behind: () => boolean = () => false,
+    private readonly light: () => boolean = () => false,
   ) {}
 
   get closed(): boolean {
@@ -96,7 +99,7 @@ export class WriteLoop {
       while (this.queue.length > 0 || (this.jobs.length > 0 && !this.stopped)) {
         const started = performance.now();
         if (this.queue.length > 0) await this.commit(this.takeGroup());
-        const turnEnds = performance.now() + Math.max(this.limits.jobSliceMs, performance.now() - started);
+        const turnEnds = this.light() ? 0 : performance.now() + Math.max(this.limits.jobSliceMs, performance.now() - started);
         do {
           if (this.jobs.length === 0 || this.stopped) break;
           await this.runJobStep(this.jobs[0]!);
