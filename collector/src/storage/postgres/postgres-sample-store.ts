@@ -10,11 +10,10 @@ import { migrate } from '../../database/migrations.js';
 import { defaultReplicaId, type Leadership } from '../../leadership/leadership.js';
 import { AppendFront, FrontedStore, loadCommitted } from '../append-front.js';
 import type { CompactionInfo } from '../compactor.js';
-import { finishGroup, judgeGroup, streamKey } from '../group-plan.js';
+import { finishGroup, judgeGroup, storedItems, streamKey } from '../group-plan.js';
 import { HeadCache } from '../head-cache.js';
 import { LatestPoints } from '../latest-points.js';
 import { RowWriter } from '../row-writer.js';
-import { encodeLog } from '../sample-log.js';
 import { SampleReads, type StorageFootprint } from '../sample-reads.js';
 import { EMPTY_SEQUENCE } from '../sequence-window.js';
 import { SeriesCache } from '../series-cache.js';
@@ -197,10 +196,11 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
     }
     const { plan, done, row } = result;
     this.series.apply(plan.draft);
+    const entries = storedItems(group, plan);
     if (row) {
       this.writerSeq = row.seq;
-      this.mirror.add(row);
-      this.latestPoints.update(done.entries);
+      this.mirror.add({ ...row, entries });
+      this.latestPoints.update(entries);
     }
     this.front.committed(group, plan, done, started);
     if (this.mirror.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
@@ -218,15 +218,15 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
     const replaced = plan.draft.created.size > 0 ? this.series.assignIds(plan.draft, await allocateSeries(tx, plan.draft.created, now)) : undefined;
     const done = finishGroup(group, plan, (agentId, refused, by) => this.front.limitedBy(agentId, refused, by), replaced);
     let row;
-    if (done.entries.length > 0) {
-      row = { writer: this.writer, seq: this.writerSeq + 1, createdMs: now, entries: done.entries, samples: done.samples };
+    if (done.log) {
+      row = { writer: this.writer, seq: this.writerSeq + 1, createdMs: now, samples: done.samples };
       await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (writer, writer_seq, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?, ?)', [
         row.writer,
         row.seq,
         now,
         done.stored,
         done.samples,
-        encodeLog(done.entries),
+        done.log,
       ]);
     }
     if (plan.seqs.size > 0) await saveStreams(tx, plan.seqs.values(), now);
