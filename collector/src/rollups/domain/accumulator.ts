@@ -7,6 +7,7 @@
 // it, so it asks for a recompute of the series from raw samples instead.
 import type { MetricKind, Point, StoredSeriesSamples } from '../../storage/storage.types.js';
 import { DenseIdMap } from '../../common/dense-id-map.js';
+import { widened } from '../../common/typed-columns.js';
 import { BucketPool, NONE } from './bucket-pool.js';
 import { bucketStart, counterRate, rollupPoints, TIERS, type Bucket, type TierName } from './buckets.js';
 
@@ -55,8 +56,8 @@ class SeriesStates {
   /** By series id: looked up for every ingested series. */
   private readonly indexOf = new DenseIdMap<number>();
   counter = new Uint8Array(0);
-  prevMs = new Float64Array(0);
-  prevValue = new Float64Array(0);
+  /** The last counter sample's time and value side by side (read together): [2k] and [2k + 1]. */
+  prev = new Float64Array(0);
   head = new Int32Array(0);
   readonly recompute = new Map<number, RecomputeJob>();
 
@@ -75,8 +76,8 @@ class SeriesStates {
     k = this.indexOf.size;
     if (k >= this.head.length) this.grow();
     this.counter[k] = kind === 'counter' ? 1 : 0;
-    this.prevMs[k] = Number.NEGATIVE_INFINITY;
-    this.prevValue[k] = 0;
+    this.prev[2 * k] = Number.NEGATIVE_INFINITY;
+    this.prev[2 * k + 1] = 0;
     this.head[k] = NONE;
     this.indexOf.set(seriesId, k);
     return k;
@@ -93,14 +94,9 @@ class SeriesStates {
 
   private grow(): void {
     const size = Math.max(1024, this.head.length * 2);
-    const widen = <T extends Uint8Array | Int32Array | Float64Array>(from: T, to: T): T => {
-      to.set(from);
-      return to;
-    };
-    this.counter = widen(this.counter, new Uint8Array(size));
-    this.prevMs = widen(this.prevMs, new Float64Array(size));
-    this.prevValue = widen(this.prevValue, new Float64Array(size));
-    this.head = widen(this.head, new Int32Array(size));
+    this.counter = widened(this.counter, size);
+    this.prev = widened(this.prev, 2 * size);
+    this.head = widened(this.head, size);
   }
 }
 
@@ -168,15 +164,15 @@ export class RollupAccumulator {
     const recompute = series.recompute.size > 0 ? series.recompute.get(k) : undefined;
     if (recompute && ts >= recompute.fromMs) {
       recompute.buffer.set(ts, raw);
-      if (counter && ts > series.prevMs[k]!) {
-        series.prevMs[k] = ts;
-        series.prevValue[k] = raw;
+      if (counter && ts > series.prev[2 * k]!) {
+        series.prev[2 * k] = ts;
+        series.prev[2 * k + 1] = raw;
       }
       return;
     }
     let value = raw;
     if (counter) {
-      const prevMs = series.prevMs[k]!;
+      const prevMs = series.prev[2 * k]!;
       if (ts <= prevMs) {
         // Late: the rates around it change. A recompute from raw samples gets them right.
         this.deferred.late_counter_sample++;
@@ -184,9 +180,9 @@ export class RollupAccumulator {
         return;
       }
       const first = prevMs === Number.NEGATIVE_INFINITY;
-      const rate = first ? undefined : counterRate(prevMs, series.prevValue[k]!, ts, raw);
-      series.prevMs[k] = ts;
-      series.prevValue[k] = raw;
+      const rate = first ? undefined : counterRate(prevMs, series.prev[2 * k + 1]!, ts, raw);
+      series.prev[2 * k] = ts;
+      series.prev[2 * k + 1] = raw;
       if (rate === undefined) return;
       value = rate;
     }
@@ -334,9 +330,9 @@ export class RollupAccumulator {
     const tiers = {} as Record<TierName, Map<number, Bucket>>;
     for (const tier of TIERS) tiers[tier.name] = rollupPoints(inRange, kind, tier.widthMs, previous);
     const newest = points[points.length - 1];
-    if (kind === 'counter' && newest && newest[0] >= series.prevMs[k]!) {
-      series.prevMs[k] = newest[0];
-      series.prevValue[k] = newest[1];
+    if (kind === 'counter' && newest && newest[0] >= series.prev[2 * k]!) {
+      series.prev[2 * k] = newest[0];
+      series.prev[2 * k + 1] = newest[1];
     }
     if (job.queuedFromMs !== undefined) this.requests.push({ seriesId, kind, fromMs: job.queuedFromMs, reason: 'late_counter_sample' });
     return { seriesId, fromMs: job.fromMs, tiers };
