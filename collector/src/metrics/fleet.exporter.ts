@@ -3,7 +3,8 @@ import type { Registry } from 'prom-client';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { METRICS_REGISTRY, SAMPLE_STORE } from '../common/tokens.js';
 import { CollectorEvents } from '../common/events.js';
-import type { Labels, MetricKind, Point, SampleStore, SeriesRef } from '../storage/storage.types.js';
+import type { LatestTable } from '../storage/latest-points.js';
+import type { Labels, MetricKind, SampleStore, SeriesRef } from '../storage/storage.types.js';
 import { familyText, labelText, valueText } from './exposition-text.js';
 import { FLEET_FAMILY, familyLintProblem, isReservedMetricName, labelLintProblem } from './exposition-names.js';
 
@@ -36,7 +37,7 @@ interface FleetFamily {
 
 /** The newest point of every series as of one moment, and the oldest time still fresh then. */
 interface LatestSnapshot {
-  latest: Map<number, Point>;
+  latest: LatestTable;
   freshAfter: number;
 }
 
@@ -139,8 +140,8 @@ export class FleetExporter implements OnModuleInit {
         const { latest, freshAfter } = await this.latestSnapshot();
         const values: Array<{ value: number; labels: Labels }> = [];
         for (let i = 0; i < family.ids.length; i++) {
-          const point = latest.get(family.ids[i]!);
-          if (point && point[0] >= freshAfter) values.push({ value: point[1], labels: family.labels[i]! });
+          const id = family.ids[i]!;
+          if (latest.time(id) >= freshAfter) values.push({ value: latest.value(id), labels: family.labels[i]! });
         }
         return { name, help, type: kind, aggregator: 'sum', values };
       },
@@ -153,7 +154,7 @@ export class FleetExporter implements OnModuleInit {
   latestSnapshot(): Promise<LatestSnapshot> {
     const now = this.clock.now();
     if (!this.snapshot || now - this.snapshot.at > SNAPSHOT_TTL_MS) {
-      this.snapshot = { at: now, latest: this.store.latest().then((latest) => ({ latest, freshAfter: this.clock.now() - FLEET_STALENESS_MS })) };
+      this.snapshot = { at: now, latest: this.store.latestTable().then((latest) => ({ latest, freshAfter: this.clock.now() - FLEET_STALENESS_MS })) };
     }
     return this.snapshot.latest;
   }
@@ -170,10 +171,11 @@ export class FleetExporter implements OnModuleInit {
     let written = 0;
     const { ids, labels, texts } = family;
     for (let i = 0; i < ids.length; i++) {
-      const point = latest.get(ids[i]!);
-      if (!point || point[0] < freshAfter) continue;
+      const id = ids[i]!;
+      // NaN (no point) is not fresh either.
+      if (!(latest.time(id) >= freshAfter)) continue;
       const text = (texts[i] ??= labelText(labels[i]!));
-      out.add(`\n${sampleName}${text} ${valueText(point[1])}`);
+      out.add(`\n${sampleName}${text} ${valueText(latest.value(id))}`);
       if (++written % SERIES_PER_CHUNK === 0) {
         await out.flush();
         if (out.closed) return;

@@ -10,7 +10,7 @@ import { encodeHoles } from './sequence-window.js';
 import { finishGroup, judgeGroup, storedItems } from './group-plan.js';
 import { Compactor, type CompactionInfo } from './compactor.js';
 import { HeadCache } from './head-cache.js';
-import { LatestPoints } from './latest-points.js';
+import { LatestPoints, type LatestTable } from './latest-points.js';
 import { PendingLog } from './pending-log.js';
 import { Retention } from './retention.js';
 import { RowWriter } from './row-writer.js';
@@ -214,6 +214,10 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
 
   async latest(seriesIds?: number[]): Promise<Map<number, Point>> {
     return this.latestPoints.copy(seriesIds);
+  }
+
+  async latestTable(): Promise<LatestTable> {
+    return this.latestPoints.table();
   }
 
   countSamples(): Promise<number> {

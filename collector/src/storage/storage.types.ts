@@ -6,6 +6,7 @@ import type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../comm
 export type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
 import type { WriteState } from './write-health.js';
 import type { SampleStoreStats } from './store-stats.js';
+import type { LatestTable } from './latest-points.js';
 export type { WriteState } from './write-health.js';
 
 /** One series' samples within an accepted batch, already validated. */
@@ -119,6 +120,8 @@ export interface SampleStore {
   queryRange(seriesId: number, fromMs: number, toMs: number, options?: RangeOptions): Promise<Point[]>;
   /** Last sample of each given series (or of all series when omitted). */
   latest(seriesIds?: number[]): Promise<Map<number, Point>>;
+  /** Last sample of every series, as a table without an object per series (/metrics). */
+  latestTable(): Promise<LatestTable>;
   /** Number of stored samples (for tests and diagnostics). */
   countSamples(): Promise<number>;
   /**

@@ -3,6 +3,7 @@ import { EMPTY_SEQUENCE, judgeSequence, recordSequence, type SequenceState } fro
 import { QueryTooLargeError, StorageInputError } from '../../src/storage/storage.errors.js';
 import type { AppendOutcome, CommitInfo, IncomingBatch, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
 import { sequenceGapLimit } from '../../src/storage/storage.types.js';
+import { LatestPoints, type LatestTable } from '../../src/storage/latest-points.js';
 import { seriesOfBatch } from '../../src/storage/batch-contract.js';
 
 /** An in-memory SampleStore fake for unit tests of services (not for integration tests). */
@@ -80,6 +81,11 @@ export class MemorySampleStore implements SampleStore {
       if (pts.length) out.set(id, pts[pts.length - 1]!);
     }
     return out;
+  }
+  async latestTable(): Promise<LatestTable> {
+    const points = new LatestPoints();
+    for (const [id, point] of await this.latest()) points.set(id, point);
+    return points.table();
   }
   async deleteBefore(cutoffMs: number): Promise<number> {
     let n = 0;

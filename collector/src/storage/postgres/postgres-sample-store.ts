@@ -12,7 +12,7 @@ import { AppendFront, FrontedStore, loadCommitted } from '../append-front.js';
 import type { CompactionInfo } from '../compactor.js';
 import { finishGroup, judgeGroup, storedItems, streamKey } from '../group-plan.js';
 import { HeadCache } from '../head-cache.js';
-import { LatestPoints } from '../latest-points.js';
+import { LatestPoints, type LatestTable } from '../latest-points.js';
 import { RowWriter } from '../row-writer.js';
 import { SampleReads, type StorageFootprint } from '../sample-reads.js';
 import { EMPTY_SEQUENCE } from '../sequence-window.js';
@@ -272,6 +272,11 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
   async latest(seriesIds?: number[]): Promise<Map<number, Point>> {
     await this.follower.sync();
     return this.latestPoints.copy(seriesIds);
+  }
+
+  async latestTable(): Promise<LatestTable> {
+    await this.follower.sync();
+    return this.latestPoints.table();
   }
 
   /** Samples in chunks and in the log, of every collector, in one snapshot. */
