@@ -3,8 +3,7 @@ import type { Registry } from 'prom-client';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { METRICS_REGISTRY, SAMPLE_STORE } from '../common/tokens.js';
 import { CollectorEvents } from '../common/events.js';
-import type { LatestTable } from '../storage/latest-points.js';
-import type { Labels, MetricKind, SampleStore, SeriesRef } from '../storage/storage.types.js';
+import type { Labels, LatestTable, MetricKind, SampleStore, SeriesRef } from '../storage/storage.types.js';
 import { familyText, labelText, valueText } from './exposition-text.js';
 import { FLEET_FAMILY, familyLintProblem, isReservedMetricName, labelLintProblem } from './exposition-names.js';
 

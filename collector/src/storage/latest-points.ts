@@ -1,5 +1,5 @@
 import type { LogEntry } from './sample-log.js';
-import type { Point } from './storage.types.js';
+import type { LatestTable, Point } from './storage.types.js';
 
 /** Series ids up to this are kept in the columns; larger ones (sparse ids) in a map. */
 const MAX_COLUMN_ID = 1 << 24;
@@ -62,7 +62,7 @@ export class LatestPoints {
 
   /** A copy of every series' point as columns: no object per series (/metrics reads 100,000 per scrape). */
   table(): LatestTable {
-    return new LatestTable(this.times.slice(), this.values.slice(), new Map(this.sparse));
+    return new LatestColumns(this.times.slice(), this.values.slice(), new Map(this.sparse));
   }
 
   /** Copies of the points of the given series (of all when omitted). */
@@ -106,21 +106,19 @@ export class LatestPoints {
   }
 }
 
-/** The newest point of every series as of one moment (LatestPoints.table). */
-export class LatestTable {
+/** The newest point of every series as of one moment, in copied columns (LatestPoints.table). */
+class LatestColumns implements LatestTable {
   constructor(
     private readonly times: Float64Array,
     private readonly values: Float64Array,
     private readonly sparse: ReadonlyMap<number, Point>,
   ) {}
 
-  /** The time of the series' newest point, NaN when it has none. */
   time(id: number): number {
     if (id >= MAX_COLUMN_ID) return this.sparse.get(id)?.[0] ?? NaN;
     return id >= 0 && id < this.times.length ? this.times[id]! : NaN;
   }
 
-  /** The value of the series' newest point (when `time` is not NaN). */
   value(id: number): number {
     return id >= MAX_COLUMN_ID ? this.sparse.get(id)![1] : this.values[id]!;
   }

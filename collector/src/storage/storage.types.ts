@@ -6,7 +6,6 @@ import type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../comm
 export type { Labels, MetricKind, SeriesRef, StoredSeriesSamples } from '../common/samples.js';
 import type { WriteState } from './write-health.js';
 import type { SampleStoreStats } from './store-stats.js';
-import type { LatestTable } from './latest-points.js';
 export type { WriteState } from './write-health.js';
 
 /** One series' samples within an accepted batch, already validated. */
@@ -86,6 +85,14 @@ export interface SeriesFilter {
 }
 
 export type Point = [timestampMs: number, value: number];
+
+/** The newest point of every series as of one moment, without an object per series (SampleStore.latestTable). */
+export interface LatestTable {
+  /** The time of the series' newest point, NaN when it has none. */
+  time(id: number): number;
+  /** The value of the series' newest point (when `time` is not NaN). */
+  value(id: number): number;
+}
 
 export interface RangeOptions {
   /** Refuse (QueryTooLargeError) rather than return more points than this. */

@@ -1,9 +1,9 @@
 import { seriesKey } from '@vigil/proto';
 import { EMPTY_SEQUENCE, judgeSequence, recordSequence, type SequenceState } from '../../src/storage/sequence-window.js';
 import { QueryTooLargeError, StorageInputError } from '../../src/storage/storage.errors.js';
-import type { AppendOutcome, CommitInfo, IncomingBatch, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
+import type { AppendOutcome, CommitInfo, IncomingBatch, LatestTable, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
 import { sequenceGapLimit } from '../../src/storage/storage.types.js';
-import { LatestPoints, type LatestTable } from '../../src/storage/latest-points.js';
+import { LatestPoints } from '../../src/storage/latest-points.js';
 import { seriesOfBatch } from '../../src/storage/batch-contract.js';
 
 /** An in-memory SampleStore fake for unit tests of services (not for integration tests). */

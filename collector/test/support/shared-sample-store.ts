@@ -3,7 +3,7 @@
 // the other views' followPeers listeners in commit order, at once or when the spec releases them
 // (a real store delivers them a little after their commit).
 import type { AppendOutcome, CommitInfo, IncomingBatch, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
-import type { LatestTable } from '../../src/storage/latest-points.js';
+import type { LatestTable } from '../../src/storage/storage.types.js';
 import { MemorySampleStore } from './memory-sample-store.js';
 
 export class SharedSampleStore {
