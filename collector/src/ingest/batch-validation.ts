@@ -24,8 +24,12 @@ const MAX_MEMO_POSITIONS = 10_000;
 /** Also the series handed to the store in columns form, which notes in it the series it resolved to. */
 interface MemoEntry extends RecurringSeries {
   readonly metric: string;
-  /** Checked labels plus agent and host, frozen: shared with the store, which keeps them. */
-  readonly labels: Labels;
+  /**
+   * Checked labels plus agent and host, frozen: shared with the store, which keeps them. Once the store
+   * resolved the entry, its series' own label set (equal: the series was found by these labels), so a stream
+   * of an existing series does not keep a copy of its labels (issue 14 memory).
+   */
+  labels: Labels;
   /** Label count as the agent sent them (without agent and host). */
   readonly sent: number;
 }
@@ -56,6 +60,7 @@ export class SeriesMemo {
   lookup(position: number, metric: string, sent: Readonly<Record<string, string>>): MemoEntry | undefined {
     const e = this.entries[position];
     if (!e || e.metric !== metric) return undefined;
+    if (e.resolved !== undefined && e.labels !== e.resolved.labels) e.labels = e.resolved.labels;
     let n = 0;
     for (const k in sent) {
       if (k === 'agent' || k === 'host' || e.labels[k] !== sent[k]) return undefined;

@@ -3,19 +3,28 @@
 // of new series over a limit left out. Pure over the given state; the store writes the result.
 import type { SeriesCache, SeriesDraft } from './series-cache.js';
 import { judgeSequence, recordSequence, type SequenceState } from './sequence-window.js';
-import type { LogEntry } from './sample-log.js';
+import { LogWriter, type LogEntry } from './sample-log.js';
 import { StorageInputError } from './storage.errors.js';
-import { sequenceGapLimit, type AppendOutcome, type SeriesLimited, type SeriesRef, type StoredSeriesSamples } from './storage.types.js';
-import type { QueuedAppend } from './write-loop.js';
+import { sequenceGapLimit, type AppendOutcome, type IncomingBatch, type MetricKind, type SeriesLimited, type SeriesRef, type StoredSeriesSamples } from './storage.types.js';
+import type { AppendResult, QueuedAppend } from './write-loop.js';
 
-export type GroupResult = { outcome: AppendOutcome; stored: StoredSeriesSamples[] } | StorageInputError;
+/**
+ * A batch judged new: its series resolved (one list: its series, then its columns' series; undefined where
+ * refused), then by finishGroup its outcome and its final series (PostgreSQL's replaced ids).
+ */
+interface ResolvedBatch {
+  refs: Array<SeriesRef | undefined>;
+  outcome?: AppendOutcome;
+}
+
+export type GroupResult = AppendResult | StorageInputError | ResolvedBatch;
 
 export interface GroupPlan {
   /** New sequence state per stream touched. */
   seqs: Map<string, { agentId: string; epoch: string; state: SequenceState }>;
   draft: SeriesDraft;
-  /** Per appended batch: its result, or its resolved series while it awaits finishGroup. */
-  results: Array<GroupResult | Array<SeriesRef | undefined>>;
+  /** Per appended batch: its result, or its resolved series until the commit (storedItems). */
+  results: GroupResult[];
 }
 
 export function streamKey(agentId: string, epoch: string): string {
@@ -42,14 +51,15 @@ export function judgeGroup(
       // One list per batch: its series, then its columns' series.
       const refs = series.resolve(b.agentId, b.series, plan.draft);
       if (b.columns) series.resolveRecurring(b.agentId, b.columns.series, plan.draft, refs);
-      plan.results.push(refs);
+      plan.results.push({ refs });
     }
   }
   return plan;
 }
 
 export interface GroupSamples {
-  entries: LogEntry[];
+  /** The log row (every stored sample of the group), undefined when the group stores no sample. */
+  log: Buffer | undefined;
   /** Batches stored, and their samples. */
   stored: number;
   samples: number;
@@ -57,8 +67,35 @@ export interface GroupSamples {
 }
 
 /**
- * Turns the resolved batches into log entries and results. `replaced` maps provisional series refs
- * to the ones the database allocated (PostgreSQL).
+ * Visits a batch's series in order, its series then its columns' series (`i`, their position in the batch's
+ * refs), with their samples: `n` of `timestamps` and `values` from `from` on.
+ */
+function forEachSeries(
+  b: IncomingBatch,
+  visit: (i: number, metric: string, kind: MetricKind, timestamps: ArrayLike<number>, values: ArrayLike<number>, from: number, n: number) => void,
+): void {
+  const sent = b.series.length;
+  for (let i = 0; i < sent; i++) {
+    const s = b.series[i]!;
+    visit(i, s.metric, s.kind, s.timestamps, s.values, 0, s.timestamps.length);
+  }
+  const columns = b.columns;
+  if (!columns) return;
+  const { counts, timestamps, values } = columns;
+  let at = 0;
+  for (let i = 0; i < columns.series.length; i++) {
+    const s = columns.series[i]!;
+    const n = counts ? counts[i]! : 1;
+    visit(sent + i, s.metric, s.kind, timestamps, values, at, n);
+    at += n;
+  }
+}
+
+/**
+ * Decides each resolved batch's outcome and writes the log row from the batches' own arrays and columns.
+ * `replaced` maps provisional series refs to the ones the database allocated (PostgreSQL). No object per
+ * series is made before the commit: what listeners get is made after it (storedItems), so it dies young
+ * instead of being promoted while the commit's round trips wait (docs/storage.md, seventh pass).
  */
 export function finishGroup(
   group: readonly QueuedAppend[],
@@ -66,53 +103,81 @@ export function finishGroup(
   limitedBy: (agentId: string, refused: { series: number; samples: number; first: string }, by: 'max_series' | 'max_series_per_agent' | undefined) => SeriesLimited,
   replaced?: ReadonlyMap<SeriesRef, SeriesRef>,
 ): GroupSamples {
-  const out: GroupSamples = { entries: [], stored: 0, samples: 0, kindConflicts: 0 };
+  const out: GroupSamples = { log: undefined, stored: 0, samples: 0, kindConflicts: 0 };
+  let entries = 0;
   for (let k = 0; k < group.length; k++) {
-    const refs = plan.results[k]!;
-    if (!Array.isArray(refs)) continue;
+    const result = plan.results[k]!;
+    if (!('refs' in result)) continue;
     const { batch: b, samples } = group[k]!;
-    const stored: StoredSeriesSamples[] = [];
+    const { refs } = result;
     const refused = { series: 0, samples: 0, first: '' };
-    const take = (ref: SeriesRef | undefined, metric: string, kind: SeriesRef['kind'], timestamps: number[], values: number[]) => {
+    forEachSeries(b, (i, metric, kind, _t, _v, _from, n) => {
+      const found = refs[i];
+      const ref = found && (replaced?.get(found) ?? found);
+      refs[i] = ref;
       if (!ref) {
         refused.series++;
-        refused.samples += timestamps.length;
+        refused.samples += n;
         refused.first ||= metric;
         return;
       }
       if (ref.kind !== kind) out.kindConflicts++; // the first kind seen stays: a series does not change type
-      // One object serves as the log entry and as what listeners get: one allocation per series, not two.
-      const item: StoredSeriesSamples & LogEntry = { series: ref, seriesId: ref.id, timestamps, values };
-      if (timestamps.length > 0) out.entries.push(item);
-      stored.push(item);
-    };
-    const final = (found: SeriesRef | undefined) => found && (replaced?.get(found) ?? found);
-    for (let i = 0; i < b.series.length; i++) {
-      const s = b.series[i]!;
-      take(final(refs[i]), s.metric, s.kind, s.timestamps, s.values);
-    }
+      if (n > 0) entries++;
+    });
     const columns = b.columns;
-    if (columns) {
-      const { counts, timestamps, values } = columns;
-      let at = 0;
-      for (let i = 0; i < columns.series.length; i++) {
-        const s = columns.series[i]!;
-        const ref = final(refs[b.series.length + i]);
-        if (ref !== undefined && s.resolved !== ref) s.resolved = ref;
-        // Listeners and the log get arrays as for a series sent in full. Literals are exact-size: an array
-        // grown by push keeps a 17-slot backing store for one sample (docs/storage.md, issue 14 memory).
-        const n = counts ? counts[i]! : 1;
-        if (n === 1) take(ref, s.metric, s.kind, [timestamps[at]!], [values[at]!]);
-        else take(ref, s.metric, s.kind, Array.from(timestamps.subarray(at, at + n)), Array.from(values.subarray(at, at + n)));
-        at += n;
-      }
+    for (let j = 0; columns && j < columns.series.length; j++) {
+      const ref = refs[b.series.length + j];
+      if (ref !== undefined && columns.series[j]!.resolved !== ref) columns.series[j]!.resolved = ref;
     }
     const kept = samples - refused.samples;
-    plan.results[k] = { outcome: { status: 'stored', samples: kept, ...(refused.series ? { limited: limitedBy(b.agentId, refused, plan.draft.refusedBy.get(b.agentId)) } : {}) }, stored };
+    result.outcome = { status: 'stored', samples: kept, ...(refused.series ? { limited: limitedBy(b.agentId, refused, plan.draft.refusedBy.get(b.agentId)) } : {}) };
     out.stored++;
     out.samples += kept;
   }
+  if (entries > 0) {
+    const writer = new LogWriter(entries, out.samples);
+    for (let k = 0; k < group.length; k++) {
+      const result = plan.results[k]!;
+      if (!('refs' in result)) continue;
+      const { refs } = result;
+      forEachSeries(group[k]!.batch, (i, _m, _k, timestamps, values, from, n) => {
+        const ref = refs[i];
+        if (ref && n > 0) writer.entry(ref.id, timestamps, values, from, n);
+      });
+    }
+    out.log = writer.finish();
+  }
   return out;
+}
+
+/**
+ * After the commit: each stored batch's result with what listeners get (`stored`, a series with its samples
+ * each), and the same objects as the log row's entries (for the pending log and the latest points).
+ */
+export function storedItems(group: readonly QueuedAppend[], plan: GroupPlan): LogEntry[] {
+  const entries: LogEntry[] = [];
+  for (let k = 0; k < group.length; k++) {
+    const result = plan.results[k]!;
+    if (!('refs' in result) || !result.outcome) continue;
+    const { refs } = result;
+    const stored: StoredSeriesSamples[] = [];
+    forEachSeries(group[k]!.batch, (i, _m, _k, timestamps, values, from, n) => {
+      const ref = refs[i];
+      if (!ref) return;
+      // A series sent in full keeps its arrays; one from columns gets arrays of its own. Literals are exact-size:
+      // an array grown by push keeps a 17-slot backing store for one sample (docs/storage.md, issue 14 memory).
+      const item: StoredSeriesSamples & LogEntry =
+        from === 0 && Array.isArray(timestamps) && n === timestamps.length
+          ? { series: ref, seriesId: ref.id, timestamps, values: values as number[] }
+          : n === 1
+            ? { series: ref, seriesId: ref.id, timestamps: [timestamps[from]!], values: [values[from]!] }
+            : { series: ref, seriesId: ref.id, timestamps: Array.prototype.slice.call(timestamps, from, from + n) as number[], values: Array.prototype.slice.call(values, from, from + n) as number[] };
+      if (n > 0) entries.push(item);
+      stored.push(item);
+    });
+    plan.results[k] = { outcome: result.outcome, stored };
+  }
+  return entries;
 }
 
 /** Settles every append of the group with its result (after the commit). */
@@ -121,7 +186,7 @@ export function settleGroup(group: readonly QueuedAppend[], plan: GroupPlan): nu
   for (let i = 0; i < group.length; i++) {
     const result = plan.results[i]!;
     if (result instanceof StorageInputError) group[i]!.reject(result);
-    else if (Array.isArray(result)) group[i]!.reject(new Error('internal: batch resolved but never finished'));
+    else if ('refs' in result) group[i]!.reject(new Error('internal: batch resolved but never finished'));
     else {
       if (result.outcome.status === 'duplicate') duplicates++;
       group[i]!.resolve(result);

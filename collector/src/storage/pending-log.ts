@@ -3,6 +3,7 @@
 // a snapshot row id. It only mirrors committed state: samples are added after the commit that
 // logged them and dropped after the commit that put them in chunks.
 import { DenseIdMap } from '../common/dense-id-map.js';
+import { widened } from '../common/typed-columns.js';
 import type { LogEntry } from './sample-log.js';
 import { NONE, SampleSlots } from './sample-slots.js';
 
@@ -77,14 +78,10 @@ class SeriesLists {
 
   private grow(): void {
     const size = Math.max(1024, this.head.length * 2);
-    const widen = <T extends Int32Array | Float64Array>(from: T, to: T): T => {
-      to.set(from);
-      return to;
-    };
-    this.head = widen(this.head, new Int32Array(size));
-    this.tail = widen(this.tail, new Int32Array(size));
-    this.count = widen(this.count, new Int32Array(size));
-    this.lastRow = widen(this.lastRow, new Float64Array(size));
+    this.head = widened(this.head, size);
+    this.tail = widened(this.tail, size);
+    this.count = widened(this.count, size);
+    this.lastRow = widened(this.lastRow, size);
   }
 }
 

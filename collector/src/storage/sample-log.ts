@@ -18,40 +18,80 @@ export interface LogEntry {
 }
 
 export function logBytes(entries: readonly LogEntry[]): number {
-  let bytes = 8;
-  for (const e of entries) bytes += 8 + 16 * e.timestamps.length;
-  return bytes;
+  let samples = 0;
+  for (const e of entries) samples += e.timestamps.length;
+  return rowBytes(entries.length, samples);
+}
+
+function rowBytes(entries: number, samples: number): number {
+  return 8 + 8 * entries + 16 * samples;
 }
 
 /** Entries up to this many samples are copied by plain stores rather than TypedArray.set. */
 const SMALL_ENTRY = 8;
 
+/**
+ * Writes one log row entry by entry, into a buffer of the size announced (entry and sample counts). A
+ * group commit writes the batches' samples straight from their arrays or columns, with no object per
+ * series on the way.
+ */
+export class LogWriter {
+  private readonly u32: Uint32Array;
+  private readonly f64: Float64Array;
+  private entries = 0;
+  private word = 2; // position in uint32 units
+
+  constructor(
+    private readonly expectedEntries: number,
+    expectedSamples: number,
+  ) {
+    const buffer = new ArrayBuffer(rowBytes(expectedEntries, expectedSamples));
+    this.u32 = new Uint32Array(buffer);
+    this.f64 = new Float64Array(buffer);
+    this.u32[0] = LOG_FORMAT_VERSION;
+  }
+
+  /** One entry: the `n` samples of `timestamps` and `values` from `from` on. */
+  entry(seriesId: number, timestamps: ArrayLike<number>, values: ArrayLike<number>, from: number, n: number): void {
+    const { u32, f64, word } = this;
+    if (word + 2 + 4 * n > u32.length) throw new Error(`log row: more samples than the ${this.expectedEntries} entries announced hold`);
+    u32[word] = seriesId;
+    u32[word + 1] = n;
+    const at = (word + 2) >>> 1;
+    if (n > SMALL_ENTRY && from === 0 && n === timestamps.length && n === values.length) {
+      f64.set(timestamps, at);
+      f64.set(values, at + n);
+    } else {
+      // Agents send one or a few samples per series: plain stores beat set()'s per-call cost.
+      for (let i = 0; i < n; i++) {
+        f64[at + i] = timestamps[from + i]!;
+        f64[at + n + i] = values[from + i]!;
+      }
+    }
+    this.word = word + 2 + 4 * n;
+    this.entries++;
+  }
+
+  /** The row; every entry and sample announced must have been written. */
+  finish(): Buffer {
+    if (this.entries !== this.expectedEntries || this.word !== this.u32.length) {
+      throw new Error(`log row: ${this.entries} entries written of ${this.expectedEntries} announced, ${this.word * 4} bytes of ${this.u32.length * 4}`);
+    }
+    this.u32[1] = this.entries;
+    return Buffer.from(this.u32.buffer);
+  }
+}
+
 export function encodeLog(entries: readonly LogEntry[]): Buffer {
-  const buffer = new ArrayBuffer(logBytes(entries));
-  const u32 = new Uint32Array(buffer);
-  const f64 = new Float64Array(buffer);
-  u32[0] = LOG_FORMAT_VERSION;
-  u32[1] = entries.length;
-  let word = 2; // position in uint32 units
+  let samples = 0;
+  for (const e of entries) samples += e.timestamps.length;
+  const writer = new LogWriter(entries.length, samples);
   for (const e of entries) {
     const n = e.timestamps.length;
     if (e.values.length !== n) throw new Error(`log entry for series ${e.seriesId}: ${n} timestamps but ${e.values.length} values`);
-    u32[word] = e.seriesId;
-    u32[word + 1] = n;
-    const at = (word + 2) >>> 1;
-    if (n <= SMALL_ENTRY) {
-      // Agents send one or a few samples per series: plain stores beat set()'s per-call cost.
-      for (let i = 0; i < n; i++) {
-        f64[at + i] = e.timestamps[i]!;
-        f64[at + n + i] = e.values[i]!;
-      }
-    } else {
-      f64.set(e.timestamps, at);
-      f64.set(e.values, at + n);
-    }
-    word += 2 + 4 * n;
+    writer.entry(e.seriesId, e.timestamps, e.values, 0, n);
   }
-  return Buffer.from(buffer);
+  return writer.finish();
 }
 
 export interface DecodedLogEntry {

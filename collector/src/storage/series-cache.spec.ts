@@ -36,6 +36,19 @@ describe('SeriesCache', () => {
     expect(cache.keyLookups).toBe(lookups + 1);
   });
 
+  it('tells apart two series whose keys hash alike (the cache keeps no key text)', () => {
+    const cache = new SeriesCache(10);
+    // seriesKey of these two has the same 30-bit FNV-1a hash.
+    const [c1869] = commit(cache, 'x', [full('m', { cpu: 'c1869' })], []);
+    const [c27610] = commit(cache, 'y', [full('m', { cpu: 'c27610' })], []);
+    expect(c27610!.id).not.toBe(c1869!.id);
+    // A new agent with the two at other positions: both found by key.
+    const again = commit(cache, 'z', [full('m', { cpu: 'c27610' }), full('m', { cpu: 'c1869' })], []);
+    expect(again[0]).toBe(c27610);
+    expect(again[1]).toBe(c1869);
+    expect(cache.size).toBe(2);
+  });
+
   it('resolves every series as the lookup by key would, whatever the positions held (random)', () => {
     let state = 6;
     const random = (n: number) => ((state = (Math.imul(state, 1_103_515_245) + 12_345) >>> 0) % n);

@@ -30,10 +30,17 @@ export interface SeriesDraft {
  * replaces building and hashing the series key.
  */
 export class SeriesCache {
-  private readonly byKey = new Map<string, SeriesRef>();
-  private readonly byId = new Map<number, SeriesRef>();
-  /** The same by array slot, for the check of a remembered series on every batch (a hash lookup missed the cache). */
-  private readonly slots = new DenseIdMap<SeriesRef>();
+  /**
+   * By a hash of the series key, the series with that hash (an array in the rare collision). The keys' text
+   * is not kept (7.6 MiB of strings at 100,000 series; issue 14 memory): a hit is checked by metric and labels,
+   * which are what the key says.
+   */
+  private readonly byKey = new Map<number, SeriesRef | SeriesRef[]>();
+  /**
+   * By id, in array slots: the check of a remembered series runs on every batch (a hash lookup missed the
+   * cache), and a second map by id repeated them (~3.5 MiB at 100,000 series; issue 14 memory).
+   */
+  private readonly byId = new DenseIdMap<SeriesRef>();
   private readonly byMetric = new Map<string, number[]>();
   /** Per agent, the committed series of its last batches by position. Least recently used agent first. */
   private readonly agentSeries = new Map<string, SeriesRef[]>();
@@ -65,19 +72,22 @@ export class SeriesCache {
   }
 
   ids(): number[] {
-    return [...this.byId.keys()];
+    const ids: number[] = [];
+    this.byId.forEach((_, id) => ids.push(id));
+    return ids;
   }
 
   find(filter: SeriesFilter): SeriesRef[] {
     const limit = filter.limit ?? Infinity;
-    const candidates = filter.metric !== undefined ? (this.byMetric.get(filter.metric) ?? []) : this.byId.keys();
     const wanted = filter.labels ? Object.entries(filter.labels) : [];
     const out: SeriesRef[] = [];
-    for (const id of candidates) {
-      if (out.length >= limit) break;
-      const s = this.byId.get(id)!;
+    const visit = (s: SeriesRef): boolean => {
+      if (out.length >= limit) return false;
       if (wanted.every(([k, v]) => s.labels[k] === v)) out.push(publicSeries(s));
-    }
+      return true;
+    };
+    if (filter.metric === undefined) this.byId.visitFrom(0, visit);
+    else for (const id of this.byMetric.get(filter.metric) ?? []) if (!visit(this.byId.get(id)!)) break;
     return out;
   }
 
@@ -113,7 +123,7 @@ export class SeriesCache {
     for (let i = 0; i < series.length; i++) {
       const s = series[i]!;
       const known = s.resolved;
-      if (known !== undefined && this.slots.get(known.id) === known) refs.push(known);
+      if (known !== undefined && this.byId.get(known.id) === known) refs.push(known);
       else refs.push(this.atPosition(agentId, (cache ??= this.agentCache(agentId)), refs.length, s, draft));
     }
   }
@@ -135,7 +145,7 @@ export class SeriesCache {
   private lookup(agentId: string, s: Omit<IncomingSeries, 'timestamps' | 'values'>, draft: SeriesDraft): SeriesRef | undefined {
     this.byKeyLookups++;
     const key = seriesKey(s.metric, s.labels);
-    let ref = this.byKey.get(key) ?? draft.created.get(key);
+    let ref = this.keyed(key, s.metric, s.labels) ?? draft.created.get(key);
     if (ref) return ref;
     const owner = s.labels.agent ?? agentId;
     const ownerDraft = draft.createdPerAgent.get(owner) ?? 0;
@@ -171,7 +181,7 @@ export class SeriesCache {
 
   /** Adds series committed by another collector (by id, as read from the database). */
   learn(rows: Iterable<{ key: string; ref: SeriesRef }>): void {
-    for (const row of rows) if (!this.byId.has(row.ref.id) && !this.byKey.has(row.key)) this.add(row.key, row.ref);
+    for (const row of rows) if (this.byId.get(row.ref.id) === undefined && !this.keyed(row.key, row.ref.metric, row.ref.labels)) this.add(row.key, row.ref);
   }
 
   /** After the draft's commit. */
@@ -182,14 +192,25 @@ export class SeriesCache {
 
   private add(key: string, s: SeriesRef): void {
     const ref = Object.isFrozen(s) ? s : freezeSeries(s);
-    this.byKey.set(key, ref);
+    const hash = keyHash(key);
+    const same = this.byKey.get(hash);
+    if (same === undefined) this.byKey.set(hash, ref);
+    else if (Array.isArray(same)) same.push(ref);
+    else this.byKey.set(hash, [same, ref]);
     this.byId.set(ref.id, ref);
-    this.slots.set(ref.id, ref);
     const owner = ref.labels.agent;
     if (owner !== undefined) this.perAgent.set(owner, (this.perAgent.get(owner) ?? 0) + 1);
     const ids = this.byMetric.get(ref.metric);
     if (ids) ids.push(ref.id);
     else this.byMetric.set(ref.metric, [ref.id]);
+  }
+
+  /** The series of this key (its metric and labels), if the cache holds it. */
+  private keyed(key: string, metric: string, labels: Labels): SeriesRef | undefined {
+    const same = this.byKey.get(keyHash(key));
+    if (same === undefined) return undefined;
+    if (!Array.isArray(same)) return same.metric === metric && sameLabels(same.labels, labels) ? same : undefined;
+    return same.find((ref) => ref.metric === metric && sameLabels(ref.labels, labels));
   }
 
   private agentCache(agentId: string): SeriesRef[] {
@@ -203,6 +224,13 @@ export class SeriesCache {
     this.agentSeries.set(agentId, cache);
     return cache;
   }
+}
+
+/** FNV-1a of the key's UTF-16 code units, in 30 bits (a small integer for V8: no heap number per key). */
+function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
 }
 
 function sameLabels(a: Labels, b: Labels): boolean {

@@ -7,18 +7,18 @@ import type { Database, ReadConnection } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
 import { AppendFront, FrontedStore, loadCommitted } from './append-front.js';
 import { encodeHoles } from './sequence-window.js';
-import { finishGroup, judgeGroup } from './group-plan.js';
+import { finishGroup, judgeGroup, storedItems } from './group-plan.js';
 import { Compactor, type CompactionInfo } from './compactor.js';
 import { HeadCache } from './head-cache.js';
 import { LatestPoints } from './latest-points.js';
 import { PendingLog } from './pending-log.js';
 import { Retention } from './retention.js';
 import { RowWriter } from './row-writer.js';
-import { decodeLog, encodeLog } from './sample-log.js';
+import { decodeLog } from './sample-log.js';
 import { SampleReads, type StorageFootprint } from './sample-reads.js';
 import { SeriesCache } from './series-cache.js';
 import { storageMigrations } from './storage.migrations.js';
-import type { Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
+import type { LatestTable, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from './storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from './store-options.js';
 import type { SampleStoreStats } from './store-stats.js';
 import { WriteLoop, type QueuedAppend } from './write-loop.js';
@@ -145,17 +145,17 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
     const plan = judgeGroup(group, (agentId, epoch) => this.front.sequenceOf(agentId, epoch), this.series, this.cfg);
     const { draft, seqs } = plan;
     const done = finishGroup(group, plan, (agentId, refused, by) => this.front.limitedBy(agentId, refused, by));
-    const { entries, stored, samples } = done;
+    const { log, stored, samples } = done;
 
-    const logId = entries.length > 0 ? this.nextLogId++ : 0;
+    const logId = log ? this.nextLogId++ : 0;
     try {
       if (stored > 0) {
         const series: Array<[number, string, string, string, string, number]> = [];
         for (const [key, s] of draft.created) series.push([s.id, key, s.metric, JSON.stringify(s.labels), s.kind, now]);
         const seqRows: Array<[string, string, number, string, number]> = [];
         for (const s of seqs.values()) seqRows.push([s.agentId, s.epoch, s.state.highest, encodeHoles(s.state), now]);
-        const log = logId ? { id: logId, createdMs: now, batches: stored, samples, data: encodeLog(entries) } : undefined;
-        await this.rows.groupCommit(this.db, { series, log, seqs: seqRows });
+        const logRow = log ? { id: logId, createdMs: now, batches: stored, samples, data: log } : undefined;
+        await this.rows.groupCommit(this.db, { series, log: logRow, seqs: seqRows });
       }
     } catch (error) {
       // The ids handed out above are simply skipped; nothing of the group is visible.
@@ -163,6 +163,8 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
       return;
     }
     this.series.apply(draft);
+    // What listeners get, made now rather than before the commit: it dies young (docs/storage.md, seventh pass).
+    const entries = storedItems(group, plan);
     if (logId) {
       this.pending.add(logId, now, entries);
       this.latestPoints.update(entries);
@@ -212,6 +214,10 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
 
   async latest(seriesIds?: number[]): Promise<Map<number, Point>> {
     return this.latestPoints.copy(seriesIds);
+  }
+
+  async latestTable(): Promise<LatestTable> {
+    return this.latestPoints.table();
   }
 
   countSamples(): Promise<number> {

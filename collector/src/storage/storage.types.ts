@@ -86,6 +86,14 @@ export interface SeriesFilter {
 
 export type Point = [timestampMs: number, value: number];
 
+/** The newest point of every series as of one moment, without an object per series (SampleStore.latestTable). */
+export interface LatestTable {
+  /** The time of the series' newest point, NaN when it has none. */
+  time(id: number): number;
+  /** The value of the series' newest point (when `time` is not NaN). */
+  value(id: number): number;
+}
+
 export interface RangeOptions {
   /** Refuse (QueryTooLargeError) rather than return more points than this. */
   maxPoints?: number;
@@ -119,6 +127,8 @@ export interface SampleStore {
   queryRange(seriesId: number, fromMs: number, toMs: number, options?: RangeOptions): Promise<Point[]>;
   /** Last sample of each given series (or of all series when omitted). */
   latest(seriesIds?: number[]): Promise<Map<number, Point>>;
+  /** Last sample of every series, as a table without an object per series (/metrics). */
+  latestTable(): Promise<LatestTable>;
   /** Number of stored samples (for tests and diagnostics). */
   countSamples(): Promise<number>;
   /**

@@ -1,8 +1,9 @@
 import { seriesKey } from '@vigil/proto';
 import { EMPTY_SEQUENCE, judgeSequence, recordSequence, type SequenceState } from '../../src/storage/sequence-window.js';
 import { QueryTooLargeError, StorageInputError } from '../../src/storage/storage.errors.js';
-import type { AppendOutcome, CommitInfo, IncomingBatch, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
+import type { AppendOutcome, CommitInfo, IncomingBatch, LatestTable, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
 import { sequenceGapLimit } from '../../src/storage/storage.types.js';
+import { LatestPoints } from '../../src/storage/latest-points.js';
 import { seriesOfBatch } from '../../src/storage/batch-contract.js';
 
 /** An in-memory SampleStore fake for unit tests of services (not for integration tests). */
@@ -80,6 +81,11 @@ export class MemorySampleStore implements SampleStore {
       if (pts.length) out.set(id, pts[pts.length - 1]!);
     }
     return out;
+  }
+  async latestTable(): Promise<LatestTable> {
+    const points = new LatestPoints();
+    for (const [id, point] of await this.latest()) points.set(id, point);
+    return points.table();
   }
   async deleteBefore(cutoffMs: number): Promise<number> {
     let n = 0;

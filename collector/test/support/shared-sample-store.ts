@@ -3,6 +3,7 @@
 // the other views' followPeers listeners in commit order, at once or when the spec releases them
 // (a real store delivers them a little after their commit).
 import type { AppendOutcome, CommitInfo, IncomingBatch, Point, RangeOptions, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../../src/storage/storage.types.js';
+import type { LatestTable } from '../../src/storage/storage.types.js';
 import { MemorySampleStore } from './memory-sample-store.js';
 
 export class SharedSampleStore {
@@ -85,6 +86,9 @@ export class ReplicaSampleStore implements SampleStore {
   }
   latest(seriesIds?: number[]): Promise<Map<number, Point>> {
     return this.shared.samples.latest(seriesIds);
+  }
+  latestTable(): Promise<LatestTable> {
+    return this.shared.samples.latestTable();
   }
   deleteBefore(cutoffMs: number): Promise<number> {
     return this.shared.samples.deleteBefore(cutoffMs);

@@ -68,6 +68,19 @@ describe('RollupAccumulator', () => {
     expect(acc.takeAll()[0]!.bucket).toEqual({ count: 1, sum: 10, min: 10, max: 10, last: 10, lastMs: H + 20_000 });
   });
 
+  it('queues a recompute given up again, from the earliest start asked for while it was in flight', () => {
+    const acc = new RollupAccumulator({ maxPendingBuckets: 100 });
+    expect(acc.beginRecompute({ seriesId: 2, kind: 'counter', fromMs: 2 * H, reason: 'recovery' })).toBe(true);
+    expect(acc.beginRecompute({ seriesId: 2, kind: 'counter', fromMs: H, reason: 'backlog' })).toBe(false);
+    acc.abortRecompute(2);
+    expect(acc.drainRequests()).toEqual([{ seriesId: 2, kind: 'counter', fromMs: H, reason: 'recovery' }]);
+    acc.abortRecompute(2); // none in flight: nothing
+    expect(acc.drainRequests()).toEqual([]);
+    expect(acc.beginRecompute({ seriesId: 2, kind: 'counter', fromMs: H, reason: 'recovery' })).toBe(true);
+    expect(acc.finishRecompute(2, []).fromMs).toBe(H);
+    expect(acc.drainRequests()).toEqual([]);
+  });
+
   it('defers to a recompute instead of growing past its bound', () => {
     const acc = new RollupAccumulator({ maxPendingBuckets: 2 });
     acc.ingest([{ series: gauge, timestamps: [0, M], values: [1, 2] }]);

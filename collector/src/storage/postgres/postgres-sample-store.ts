@@ -10,16 +10,15 @@ import { migrate } from '../../database/migrations.js';
 import { defaultReplicaId, type Leadership } from '../../leadership/leadership.js';
 import { AppendFront, FrontedStore, loadCommitted } from '../append-front.js';
 import type { CompactionInfo } from '../compactor.js';
-import { finishGroup, judgeGroup, streamKey } from '../group-plan.js';
+import { finishGroup, judgeGroup, storedItems, streamKey } from '../group-plan.js';
 import { HeadCache } from '../head-cache.js';
 import { LatestPoints } from '../latest-points.js';
 import { RowWriter } from '../row-writer.js';
-import { encodeLog } from '../sample-log.js';
 import { SampleReads, type StorageFootprint } from '../sample-reads.js';
 import { EMPTY_SEQUENCE } from '../sequence-window.js';
 import { SeriesCache } from '../series-cache.js';
 import { dataErrorCode } from '../storage.errors.js';
-import type { Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../storage.types.js';
+import type { LatestTable, Point, RangeOptions, SampleRetention, SampleStore, SeriesFilter, SeriesRef, StoredSeriesSamples } from '../storage.types.js';
 import { resolveStoreOptions, type SqliteSampleStoreOptions, type StoreConfig } from '../store-options.js';
 import { storageLog, type SampleStoreStats } from '../store-stats.js';
 import { WriteLoop, type QueuedAppend } from '../write-loop.js';
@@ -197,10 +196,11 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
     }
     const { plan, done, row } = result;
     this.series.apply(plan.draft);
+    const entries = storedItems(group, plan);
     if (row) {
       this.writerSeq = row.seq;
-      this.mirror.add(row);
-      this.latestPoints.update(done.entries);
+      this.mirror.add({ ...row, entries });
+      this.latestPoints.update(entries);
     }
     this.front.committed(group, plan, done, started);
     if (this.mirror.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();
@@ -218,15 +218,15 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
     const replaced = plan.draft.created.size > 0 ? this.series.assignIds(plan.draft, await allocateSeries(tx, plan.draft.created, now)) : undefined;
     const done = finishGroup(group, plan, (agentId, refused, by) => this.front.limitedBy(agentId, refused, by), replaced);
     let row;
-    if (done.entries.length > 0) {
-      row = { writer: this.writer, seq: this.writerSeq + 1, createdMs: now, entries: done.entries, samples: done.samples };
+    if (done.log) {
+      row = { writer: this.writer, seq: this.writerSeq + 1, createdMs: now, samples: done.samples };
       await this.rows.run(tx, 'log', () => 'INSERT INTO sample_log (writer, writer_seq, created_ms, batches, samples, data) VALUES (?, ?, ?, ?, ?, ?)', [
         row.writer,
         row.seq,
         now,
         done.stored,
         done.samples,
-        encodeLog(done.entries),
+        done.log,
       ]);
     }
     if (plan.seqs.size > 0) await saveStreams(tx, plan.seqs.values(), now);
@@ -272,6 +272,11 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
   async latest(seriesIds?: number[]): Promise<Map<number, Point>> {
     await this.follower.sync();
     return this.latestPoints.copy(seriesIds);
+  }
+
+  async latestTable(): Promise<LatestTable> {
+    await this.follower.sync();
+    return this.latestPoints.table();
   }
 
   /** Samples in chunks and in the log, of every collector, in one snapshot. */
