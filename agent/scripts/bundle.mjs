@@ -12,15 +12,11 @@ import { fileURLToPath } from 'node:url';
 const agent = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(agent, 'package.json'));
 const yamlModule = join(dirname(require.resolve('yaml/package.json')), 'browser/index.js');
-const outdir = join(agent, 'dist');
-const outfile = join(outdir, 'vigil-agent.bundle.js');
+const outfile = join(agent, 'dist/vigil-agent.bundle.js');
 
 await build({
-  entryPoints: { 'vigil-agent.bundle': join(agent, 'dist/main.js') },
-  outdir,
-  // Code behind a dynamic import() (scraping) goes into chunks loaded only when configured.
-  splitting: true,
-  chunkNames: 'vigil-agent.chunk-[hash]',
+  entryPoints: [join(agent, 'dist/main.js')],
+  outfile,
   bundle: true,
   platform: 'node',
   format: 'esm',

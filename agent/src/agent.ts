@@ -14,7 +14,7 @@ import { Spool } from './pipeline/spool.js';
 import { ReasonCounter, systemClock, type Clock, type Sampler } from './pipeline/types.js';
 import { startProbes, type ProbeRunner } from './probes/index.js';
 import { collectInventory, createHostSampler, SelfSampler, type Inventory } from './samplers/index.js';
-import type { ScrapeRunner } from './scrape/index.js';
+import { SCRAPE_LIMITS, startScrapes, TextfileSampler, type ScrapeRunner } from './scrape/index.js';
 import { Sender, type SenderOptions } from './transport/sender.js';
 import { AGENT_VERSION } from './version.js';
 
@@ -98,13 +98,8 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     collectorFailovers: () => sender?.failovers ?? 0,
   });
   const samplers: Sampler[] = [hostSampler, selfSampler];
-  // The exposition parser and scraping are loaded only when configured (a chunk of its own in the bundle).
-  const scraping = config.scrape.length > 0 || config.textfileDir ? await import('./scrape/index.js') : undefined;
   // Local files, read on the host tick like node_exporter's textfile collector.
-  if (scraping && config.textfileDir) {
-    const { SCRAPE_LIMITS, TextfileSampler } = scraping;
-    samplers.push(new TextfileSampler({ dir: config.textfileDir, maxSeries: SCRAPE_LIMITS.defaultMaxSeries, maxBytes: SCRAPE_LIMITS.defaultMaxBytes }, logger));
-  }
+  if (config.textfileDir) samplers.push(new TextfileSampler({ dir: config.textfileDir, maxSeries: SCRAPE_LIMITS.defaultMaxSeries, maxBytes: SCRAPE_LIMITS.defaultMaxBytes }, logger));
   scheduler = new Scheduler({
     intervalMs: config.intervalMs,
     // The first sample at start, not an interval later.
@@ -150,7 +145,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   try {
     probes = startProbes(config.probes, batcher, { hostRoot: config.hostRoot, clock, logger });
     // Each target on its own schedule: a slow or dead endpoint never delays the host tick.
-    if (scraping && config.scrape.length > 0) scrapes = scraping.startScrapes(config.scrape, batcher, { clock, logger });
+    scrapes = startScrapes(config.scrape, batcher, { clock, logger });
   } catch (error) {
     await Promise.all([probes?.stop(), sender.stop(), spool.close(), hostSampler.close?.()]);
     throw error;
@@ -166,7 +161,7 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
   let shuttingDown: Promise<{ delivered: boolean; pending: number }> | undefined;
   const shutdown = () =>
     (shuttingDown ??= (async () => {
-      await Promise.allSettled([scheduler.stop(), probes.stop(), scrapes?.stop()]);
+      await Promise.allSettled([scheduler.stop(), probes.stop(), scrapes.stop()]);
       batcher.close();
       await Promise.allSettled([...pendingAppends]);
       const delivered = await sender.drain(config.shutdownGraceMs);
