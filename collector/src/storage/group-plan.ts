@@ -23,7 +23,7 @@ export interface GroupPlan {
   /** New sequence state per stream touched. */
   seqs: Map<string, { agentId: string; epoch: string; state: SequenceState }>;
   draft: SeriesDraft;
-  /** Per appended batch: its result, or its resolved series until the commit (storedItems). */
+  /** Per appended batch: its result, or its resolved series until the commit (storedResults). */
   results: GroupResult[];
 }
 
@@ -94,7 +94,7 @@ function forEachSeries(
 /**
  * Decides each resolved batch's outcome and writes the log row from the batches' own arrays and columns.
  * `replaced` maps provisional series refs to the ones the database allocated (PostgreSQL). No object per
- * series is made before the commit: what listeners get is made after it (storedItems), so it dies young
+ * series is made before the commit: what listeners get is made after it (storedResults), so it dies young
  * instead of being promoted while the commit's round trips wait (docs/storage.md, seventh pass).
  */
 export function finishGroup(
@@ -151,33 +151,57 @@ export function finishGroup(
 }
 
 /**
- * After the commit: each stored batch's result with what listeners get (`stored`, a series with its samples
- * each), and the same objects as the log row's entries (for the pending log and the latest points).
+ * After the commit: each stored batch's result. What listeners get (`stored`, a series with its samples each) is
+ * made when the batch's own continuation first reads it, so a group's items never live all at once: made for the
+ * whole group (100,000 series), they outlived scavenges and were promoted (docs/storage.md, eighth pass).
  */
-export function storedItems(group: readonly QueuedAppend[], plan: GroupPlan): LogEntry[] {
-  const entries: LogEntry[] = [];
+export function storedResults(group: readonly QueuedAppend[], plan: GroupPlan): void {
   for (let k = 0; k < group.length; k++) {
     const result = plan.results[k]!;
     if (!('refs' in result) || !result.outcome) continue;
-    const { refs } = result;
-    const stored: StoredSeriesSamples[] = [];
-    forEachSeries(group[k]!.batch, (i, _m, _k, timestamps, values, from, n) => {
-      const ref = refs[i];
-      if (!ref) return;
-      // A series sent in full keeps its arrays; one from columns gets arrays of its own. Literals are exact-size:
-      // an array grown by push keeps a 17-slot backing store for one sample (docs/storage.md, issue 14 memory).
-      const item: StoredSeriesSamples & LogEntry =
-        from === 0 && Array.isArray(timestamps) && n === timestamps.length
-          ? { series: ref, seriesId: ref.id, timestamps, values: values as number[] }
-          : n === 1
-            ? { series: ref, seriesId: ref.id, timestamps: [timestamps[from]!], values: [values[from]!] }
-            : { series: ref, seriesId: ref.id, timestamps: Array.prototype.slice.call(timestamps, from, from + n) as number[], values: Array.prototype.slice.call(values, from, from + n) as number[] };
-      if (n > 0) entries.push(item);
-      stored.push(item);
-    });
-    plan.results[k] = { outcome: result.outcome, stored };
+    plan.results[k] = storedResult(result.outcome, group[k]!.batch, result.refs);
+  }
+}
+
+/** storedResults, and every stored series with samples as a log entry (PostgreSQL's log mirror; the same objects). */
+export function storedEntries(group: readonly QueuedAppend[], plan: GroupPlan): LogEntry[] {
+  storedResults(group, plan);
+  const entries: LogEntry[] = [];
+  for (const result of plan.results) {
+    if (!('stored' in result)) continue;
+    for (const item of result.stored as Array<StoredSeriesSamples & LogEntry>) if (item.timestamps.length > 0) entries.push(item);
   }
   return entries;
+}
+
+/** A plain object (as the append's result always was), its `stored` made on first read. */
+function storedResult(outcome: AppendOutcome, batch: IncomingBatch, refs: ReadonlyArray<SeriesRef | undefined>): AppendResult {
+  let items: StoredSeriesSamples[] | undefined;
+  return {
+    outcome,
+    get stored() {
+      return (items ??= storedItems(batch, refs));
+    },
+  };
+}
+
+/** A batch's stored series with their samples (the same object is a log entry: seriesId). */
+function storedItems(b: IncomingBatch, refs: ReadonlyArray<SeriesRef | undefined>): StoredSeriesSamples[] {
+  const stored: StoredSeriesSamples[] = [];
+  forEachSeries(b, (i, _m, _k, timestamps, values, from, n) => {
+    const ref = refs[i];
+    if (!ref) return;
+    // A series sent in full keeps its arrays; one from columns gets arrays of its own. Literals are exact-size:
+    // an array grown by push keeps a 17-slot backing store for one sample (docs/storage.md, issue 14 memory).
+    const item: StoredSeriesSamples & LogEntry =
+      from === 0 && Array.isArray(timestamps) && n === timestamps.length
+        ? { series: ref, seriesId: ref.id, timestamps, values: values as number[] }
+        : n === 1
+          ? { series: ref, seriesId: ref.id, timestamps: [timestamps[from]!], values: [values[from]!] }
+          : { series: ref, seriesId: ref.id, timestamps: Array.prototype.slice.call(timestamps, from, from + n) as number[], values: Array.prototype.slice.call(values, from, from + n) as number[] };
+    stored.push(item);
+  });
+  return stored;
 }
 
 /** Settles every append of the group with its result (after the commit). */

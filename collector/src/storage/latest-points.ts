@@ -1,4 +1,4 @@
-import type { LogEntry } from './sample-log.js';
+import { visitEntries, visitLogRow, type LogEntry, type LogEntryVisitor } from './sample-log.js';
 import type { LatestTable, Point } from './storage.types.js';
 
 /** Series ids up to this are kept in the columns; larger ones (sparse ids) in a map. */
@@ -26,21 +26,27 @@ export class LatestPoints {
   }
 
   update(entries: readonly LogEntry[]): void {
-    for (const e of entries) {
-      const id = e.seriesId;
-      const ts = e.timestamps;
-      if (id >= MAX_COLUMN_ID) {
-        this.updateSparse(id, ts, e.values);
-        continue;
-      }
-      if (id >= this.times.length) this.reserve(id);
-      const known = this.times[id]!;
-      const best = newestAtOrAfter(ts, Number.isNaN(known) ? -1 : known);
-      if (best < 0) continue;
-      this.times[id] = ts[best]!;
-      this.values[id] = e.values[best]!;
-    }
+    visitEntries(entries, this.visitor);
   }
+
+  /** Updates from a log row's bytes, read in place (a group commit's own row). */
+  updateRow(bytes: Uint8Array): void {
+    visitLogRow(bytes, this.visitor);
+  }
+
+  private readonly visitor: LogEntryVisitor = (id, ts, tsAt, values, valuesAt, n) => {
+    if (id >= MAX_COLUMN_ID) {
+      const best = newestAtOrAfter(ts, tsAt, n, this.sparse.get(id)?.[0] ?? -1);
+      if (best >= 0) this.sparse.set(id, [ts[best]!, values[valuesAt + best - tsAt]!]);
+      return;
+    }
+    if (id >= this.times.length) this.reserve(id);
+    const known = this.times[id]!;
+    const best = newestAtOrAfter(ts, tsAt, n, Number.isNaN(known) ? -1 : known);
+    if (best < 0) return;
+    this.times[id] = ts[best]!;
+    this.values[id] = values[valuesAt + best - tsAt]!;
+  };
 
   /** Forgets the points retention deleted. */
   dropBefore(seriesIds: readonly number[], cutoffMs: number): void {
@@ -88,11 +94,6 @@ export class LatestPoints {
     return id >= 0 && id < this.times.length && !Number.isNaN(this.times[id]!) ? [this.times[id]!, this.values[id]!] : undefined;
   }
 
-  private updateSparse(id: number, ts: ArrayLike<number>, values: ArrayLike<number>): void {
-    const best = newestAtOrAfter(ts, this.sparse.get(id)?.[0] ?? -1);
-    if (best >= 0) this.sparse.set(id, [ts[best]!, values[best]!]);
-  }
-
   /** Grows the columns (doubling) so that `id` has a slot. */
   private reserve(id: number): void {
     if (id < this.times.length) return;
@@ -124,11 +125,11 @@ class LatestColumns implements LatestTable {
   }
 }
 
-/** Index of the newest timestamp at or after `known` (equal ones: the later write wins, as in queryRange), or -1. */
-function newestAtOrAfter(ts: ArrayLike<number>, known: number): number {
+/** Index of the newest timestamp at or after `known` among `n` from `at` (equal ones: the later write wins, as in queryRange), or -1. */
+function newestAtOrAfter(ts: ArrayLike<number>, at: number, n: number, known: number): number {
   let bestTs = known;
   let best = -1;
-  for (let i = 0; i < ts.length; i++) {
+  for (let i = at; i < at + n; i++) {
     if (ts[i]! >= bestTs) {
       bestTs = ts[i]!;
       best = i;

@@ -4,7 +4,7 @@
 // logged them and dropped after the commit that put them in chunks.
 import { DenseIdMap } from '../common/dense-id-map.js';
 import { widened } from '../common/typed-columns.js';
-import type { LogEntry } from './sample-log.js';
+import { visitEntries, visitLogRow, type LogEntry, type LogEntryVisitor } from './sample-log.js';
 import { NONE, SampleSlots } from './sample-slots.js';
 
 export interface SeriesSamples {
@@ -135,24 +135,32 @@ export class PendingLog {
 
   /** Adds a committed log row. Row ids must increase. */
   add(rowId: number, createdMs: number, entries: readonly LogEntry[]): void {
+    this.addVisited(rowId, createdMs, (visit) => visitEntries(entries, visit));
+  }
+
+  /** Adds a committed log row from its bytes, read in place (a group commit's own row). Row ids must increase. */
+  addRow(rowId: number, createdMs: number, bytes: Uint8Array): void {
+    this.addVisited(rowId, createdMs, (visit) => visitLogRow(bytes, visit));
+  }
+
+  private addVisited(rowId: number, createdMs: number, each: (visit: LogEntryVisitor) => void): void {
     if (this.rowCount && rowId <= this.lastRowId) throw new Error(`log row ${rowId} added after row ${this.lastRowId}`);
     const { slots, lists } = this;
     const seriesIds: number[] | undefined = this.options.rowSeries === false ? undefined : [];
-    for (const e of entries) {
-      const n = e.timestamps.length;
-      if (n === 0) continue;
-      const k = lists.open(e.seriesId);
+    each((seriesId, timestamps, tsAt, values, valuesAt, n) => {
+      if (n === 0) return;
+      const k = lists.open(seriesId);
       const { head, tail } = lists;
-      if (seriesIds !== undefined && (tail[k] === NONE || lists.lastRow[k] !== rowId)) seriesIds.push(e.seriesId);
+      if (seriesIds !== undefined && (tail[k] === NONE || lists.lastRow[k] !== rowId)) seriesIds.push(seriesId);
       for (let i = 0; i < n; i++) {
-        const slot = slots.allocate(e.timestamps[i]!, e.values[i]!, rowId);
+        const slot = slots.allocate(timestamps[tsAt + i]!, values[valuesAt + i]!, rowId);
         if (tail[k] === NONE) head[k] = slot;
         else slots.link(tail[k]!, slot);
         tail[k] = slot;
       }
       lists.count[k]! += n;
       lists.lastRow[k] = rowId;
-    }
+    });
     this.rows.push(seriesIds ? { id: rowId, createdMs, seriesIds: Uint32Array.from(seriesIds) } : { id: rowId, createdMs });
   }
 

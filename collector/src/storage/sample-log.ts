@@ -100,23 +100,43 @@ export interface DecodedLogEntry {
   values: Float64Array;
 }
 
-export function decodeLog(bytes: Uint8Array): DecodedLogEntry[] {
+/** One log entry as a visitor gets it: `n` timestamps of `timestamps` from `tsAt`, `n` values of `values` from `valuesAt`. */
+export type LogEntryVisitor = (seriesId: number, timestamps: ArrayLike<number>, tsAt: number, values: ArrayLike<number>, valuesAt: number, n: number) => void;
+
+/** Visits entries given as objects. */
+export function visitEntries(entries: readonly LogEntry[], visit: LogEntryVisitor): void {
+  for (const e of entries) visit(e.seriesId, e.timestamps, 0, e.values, 0, e.timestamps.length);
+}
+
+/**
+ * Visits the entries of a log row in place, in the row's own float64 view: no object per entry. A group commit
+ * hands its row to the pending log and the latest points this way (docs/storage.md, eighth pass).
+ */
+export function visitLogRow(bytes: Uint8Array, visit: LogEntryVisitor): void {
   // Typed-array views need 8-byte alignment; sqlite3 hands out Buffers at arbitrary offsets.
   const aligned = bytes.byteOffset % 8 === 0 ? bytes : new Uint8Array(bytes);
   if (aligned.byteLength < 8 || aligned.byteLength % 8 !== 0) throw new Error(`corrupt log row: ${aligned.byteLength} bytes`);
   const u32 = new Uint32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 2);
   if (u32[0] !== LOG_FORMAT_VERSION) throw new Error(`unsupported log format version ${u32[0]}`);
+  const f64 = new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength >>> 3);
   const count = u32[1]!;
-  const out: DecodedLogEntry[] = [];
   let word = 2;
   for (let i = 0; i < count; i++) {
     if (word + 2 > u32.length) throw new Error('corrupt log row: entry header past the end');
     const seriesId = u32[word]!;
     const n = u32[word + 1]!;
-    const byteAt = aligned.byteOffset + (word + 2) * 4;
     if ((word + 2 + 4 * n) > u32.length) throw new Error(`corrupt log row: entry ${i} past the end`);
-    out.push({ seriesId, timestamps: new Float64Array(aligned.buffer, byteAt, n), values: new Float64Array(aligned.buffer, byteAt + 8 * n, n) });
+    const at = (word + 2) >>> 1;
+    visit(seriesId, f64, at, f64, at + n, n);
     word += 2 + 4 * n;
   }
+}
+
+export function decodeLog(bytes: Uint8Array): DecodedLogEntry[] {
+  const out: DecodedLogEntry[] = [];
+  visitLogRow(bytes, (seriesId, f64, at, _values, valuesAt, n) => {
+    const { buffer, byteOffset } = f64 as Float64Array;
+    out.push({ seriesId, timestamps: new Float64Array(buffer, byteOffset + 8 * at, n), values: new Float64Array(buffer, byteOffset + 8 * valuesAt, n) });
+  });
   return out;
 }

@@ -7,7 +7,7 @@ import type { Database, ReadConnection } from '../database/database.js';
 import { migrate } from '../database/migrations.js';
 import { AppendFront, FrontedStore, loadCommitted } from './append-front.js';
 import { encodeHoles } from './sequence-window.js';
-import { finishGroup, judgeGroup, storedItems } from './group-plan.js';
+import { finishGroup, judgeGroup, storedResults } from './group-plan.js';
 import { Compactor, type CompactionInfo } from './compactor.js';
 import { HeadCache } from './head-cache.js';
 import { LatestPoints } from './latest-points.js';
@@ -163,11 +163,12 @@ export class SqliteSampleStore extends FrontedStore implements SampleStore, Samp
       return;
     }
     this.series.apply(draft);
-    // What listeners get, made now rather than before the commit: it dies young (docs/storage.md, seventh pass).
-    const entries = storedItems(group, plan);
+    // What listeners get is made after the commit, batch by batch: it dies young (docs/storage.md, seventh and
+    // eighth passes). The pending log and the latest points read the commit's own log row.
+    storedResults(group, plan);
     if (logId) {
-      this.pending.add(logId, now, entries);
-      this.latestPoints.update(entries);
+      this.pending.addRow(logId, now, log!);
+      this.latestPoints.updateRow(log!);
     }
     this.front.committed(group, plan, done, started);
     if (this.pending.samples >= this.cfg.triggerSamples) this.compactor.maybeCompact();

@@ -10,7 +10,7 @@ import { migrate } from '../../database/migrations.js';
 import { defaultReplicaId, type Leadership } from '../../leadership/leadership.js';
 import { AppendFront, FrontedStore, loadCommitted } from '../append-front.js';
 import type { CompactionInfo } from '../compactor.js';
-import { finishGroup, judgeGroup, storedItems, streamKey } from '../group-plan.js';
+import { finishGroup, judgeGroup, storedEntries, streamKey } from '../group-plan.js';
 import { HeadCache } from '../head-cache.js';
 import { LatestPoints } from '../latest-points.js';
 import { RowWriter } from '../row-writer.js';
@@ -196,7 +196,7 @@ export class PostgresSampleStore extends FrontedStore implements SampleStore, Sa
     }
     const { plan, done, row } = result;
     this.series.apply(plan.draft);
-    const entries = storedItems(group, plan);
+    const entries = storedEntries(group, plan);
     if (row) {
       this.writerSeq = row.seq;
       this.mirror.add({ ...row, entries });
