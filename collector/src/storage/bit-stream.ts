@@ -60,8 +60,9 @@ export class BitWriter {
 
   /** Writes the low `n` (0..64) bits of a non-negative integer below 2^53. */
   writeUint(value: number, n: number): void {
-    const [hi, lo] = splitUint(value);
-    this.write64(hi, lo, n);
+    // splitUint inline: its pair was an allocation per call, several per sample in compaction (docs/storage.md, eighth pass).
+    const hi = Math.floor(value / TWO_32);
+    this.write64(hi >>> 0, value - hi * TWO_32, n);
   }
 
   /** `n` one bits (any count). */
