@@ -60,7 +60,7 @@ function fits(enc: ChunkEncoder, ts: number, limits: ChunkLimits): boolean {
 }
 
 /**
- * Plans the chunk writes for the samples of one series, given in write order. Appends to
+ * Plans the chunk writes for the samples of one series, given in write order (the first `count`). Appends to
  * `head.encoder` in place: if the writes are not committed, the caller must discard that head.
  */
 export function compactSeries(
@@ -70,13 +70,14 @@ export function compactSeries(
   values: ArrayLike<number>,
   limits: ChunkLimits,
   nextId: () => number,
+  count = timestamps.length,
 ): SeriesCompaction {
   const writes: ChunkWrite[] = [];
   let current = head;
   let touched = false;
   const lateTs: number[] = [];
   const lateVs: number[] = [];
-  for (let i = 0; i < timestamps.length; i++) {
+  for (let i = 0; i < count; i++) {
     const ts = timestamps[i]!;
     const v = values[i]!;
     if (current && current.encoder.count > 0 && ts <= current.encoder.lastTimestamp) {

@@ -50,6 +50,9 @@ export class Compactor {
   readonly listeners = new Listeners<CompactionInfo>();
   private round: Round | undefined;
   private autoQueued = false;
+  /** A step's series' samples, one series at a time (sized for the step's largest). */
+  private scratchTs = new Float64Array(256);
+  private scratchValues = new Float64Array(256);
 
   constructor(private readonly p: CompactorParts) {}
 
@@ -109,10 +112,18 @@ export class Compactor {
     // Each step costs a few round trips to the database whatever its size; when the log must shrink
     // fast, fewer and larger steps move more series in the same time.
     const stepSeries = this.p.behind() ? cfg.stepSeries * BEHIND_STEP_FACTOR : cfg.stepSeries;
+    let most = 0;
     for (let i = round.next; i < round.series.length && ids.length < stepSeries && samples < cfg.stepSamples; i++) {
       ids.push(round.series[i]!);
-      samples += pending.countUpTo(round.series[i]!, end);
+      const n = pending.countUpTo(round.series[i]!, end);
+      samples += n;
+      if (n > most) most = n;
     }
+    if (most > this.scratchTs.length) {
+      this.scratchTs = new Float64Array(most);
+      this.scratchValues = new Float64Array(most);
+    }
+    const { scratchTs, scratchValues } = this;
     const last = round.next + ids.length >= round.series.length;
     const writes: ChunkWrite[] = [];
     let late = 0;
@@ -121,9 +132,10 @@ export class Compactor {
     try {
       await heads.load(db, ids);
       loaded = performance.now();
+      const nextId = () => this.nextChunkId++;
       for (const seriesId of ids) {
-        const s = pending.samplesUpTo(seriesId, end);
-        const r = compactSeries(seriesId, heads.get(seriesId), s.timestamps, s.values, cfg.limits, () => this.nextChunkId++);
+        const n = pending.copyUpTo(seriesId, end, scratchTs, scratchValues);
+        const r = compactSeries(seriesId, heads.get(seriesId), scratchTs, scratchValues, cfg.limits, nextId, n);
         for (const w of r.writes) writes.push(w);
         late += r.late;
         if (r.head) heads.touch(seriesId, r.head);
