@@ -20,27 +20,18 @@ export interface BatcherOptions {
   clock?: Clock;
 }
 
-type OpenSeries = vigil.v1.Series.$Properties & { timestampsMs: number[]; values: number[] };
-/**
- * What a series is, checked once and kept across batches: its name, a frozen copy of its labels and its type, and its
- * series in the open batch (when that has samples of it); or the reason its samples are dropped.
- */
-type KnownSeries = { metric: string; labels: Readonly<Record<string, string>>; type: vigil.v1.MetricType; open: OpenSeries | undefined } | { problem: string };
+/** A series of the open batch, or the reason its samples are dropped. */
+type OpenSeries = { series: vigil.v1.Series.$Properties & { timestampsMs: number[]; values: number[] } } | { problem: string };
+/** What a series is, checked once and kept across batches: its name, a frozen copy of its labels and its type. */
+type KnownSeries = { metric: string; labels: Readonly<Record<string, string>>; type: vigil.v1.MetricType } | { problem: string };
 
 /** Series remembered across batches; beyond this the memory starts over (churning scrape targets). */
 const MAX_KNOWN_SERIES = 20_000;
 
 export class Batcher implements SampleSink {
-  /**
-   * By series key. Also how samples find their series in the open batch: one lookup per sample, where a map per batch
-   * cost a lookup and an insertion more, and the map's growth, on every tick (the agent runs in V8's interpreter).
-   */
+  private open = new Map<string, OpenSeries>();
+  /** Checked once per series rather than once per batch: the same series come back on every tick. */
   private readonly known = new Map<string, KnownSeries>();
-  /** The open batch's series in the order of their first sample, and their entries in `known`. */
-  private openSeries: OpenSeries[] = [];
-  private openKnown: { open: OpenSeries | undefined }[] = [];
-  /** Set when `known` reached its bound; it starts over when the open batch closes, not within it. */
-  private forgetKnown = false;
   private count = 0;
   private ageTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -56,30 +47,25 @@ export class Batcher implements SampleSink {
 
   add(samples: readonly Sample[]): void {
     if (this.closed) return;
-    for (let i = 0; i < samples.length; i++) {
-      const s = samples[i]!;
+    for (const s of samples) {
       if (!Number.isFinite(s.value) || !Number.isFinite(s.timestampMs)) {
         this.options.rejected.add('non_finite_value');
         continue;
       }
       const key = seriesKey(s.metric, s.labels);
-      let known = this.known.get(key);
-      // A series already in the open batch takes the sample as it is (even with another kind); otherwise it is
-      // checked (again, when its kind changed).
-      if (known === undefined || ('open' in known && known.open === undefined)) known = this.knownSeries(key, s, known);
-      if ('problem' in known) {
-        this.options.rejected.add(known.problem);
+      let entry = this.open.get(key);
+      if (entry === undefined) {
+        const known = this.knownSeries(key, s);
+        entry = 'problem' in known ? known : { series: { metric: known.metric, labels: known.labels, type: known.type, timestampsMs: [], values: [] } };
+        if ('series' in entry) rememberSeriesKey(entry.series, key);
+        this.open.set(key, entry);
+      }
+      if ('problem' in entry) {
+        this.options.rejected.add(entry.problem);
         continue;
       }
-      let series = known.open;
-      if (series === undefined) {
-        series = { metric: known.metric, labels: known.labels, type: known.type, timestampsMs: [], values: [] };
-        known.open = series;
-        this.openSeries.push(series);
-        this.openKnown.push(known);
-      }
-      series.timestampsMs.push(Math.round(s.timestampMs));
-      series.values.push(s.value);
+      entry.series.timestampsMs.push(Math.round(s.timestampMs));
+      entry.series.values.push(s.value);
       if (++this.count === 1) this.startAgeTimer();
       if (this.count >= this.options.maxSamples) this.flush();
     }
@@ -89,17 +75,13 @@ export class Batcher implements SampleSink {
   flush(): void {
     clearTimeout(this.ageTimer);
     this.ageTimer = undefined;
-    const series = this.openSeries;
+    const open = this.open;
     const count = this.count;
-    for (let i = 0; i < this.openKnown.length; i++) this.openKnown[i]!.open = undefined;
-    this.openSeries = [];
-    this.openKnown = [];
+    this.open = new Map();
     this.count = 0;
-    if (this.forgetKnown) {
-      this.known.clear();
-      this.forgetKnown = false;
-    }
     if (count === 0) return;
+    const series: vigil.v1.Series.$Properties[] = [];
+    for (const entry of open.values()) if ('series' in entry) series.push(entry.series);
     this.options.onBatch({ createdMs: this.clock.now(), sampleCount: count, series });
   }
 
@@ -110,17 +92,13 @@ export class Batcher implements SampleSink {
     this.closed = true;
   }
 
-  /** The entry of a series not in the open batch: `known` as it is, or checked again when new or of another kind. */
-  private knownSeries(key: string, s: Sample, known: KnownSeries | undefined): KnownSeries {
+  private knownSeries(key: string, s: Sample): KnownSeries {
+    let known = this.known.get(key);
     // The key leaves out the kind: a series whose kind changed is checked again.
     if (known === undefined || ('type' in known && known.type !== metricType(s))) {
       const problem = !isValidMetricName(s.metric) ? 'invalid_metric_name' : labelSetProblem(s.labels) ? 'invalid_label' : undefined;
-      if (problem) known = { problem };
-      else {
-        known = { metric: s.metric, labels: Object.freeze({ ...s.labels }), type: metricType(s), open: undefined };
-        rememberSeriesKey(known, key);
-      }
-      if (this.known.size >= MAX_KNOWN_SERIES) this.forgetKnown = true;
+      known = problem ? { problem } : { metric: s.metric, labels: Object.freeze({ ...s.labels }), type: metricType(s) };
+      if (this.known.size >= MAX_KNOWN_SERIES) this.known.clear();
       this.known.set(key, known);
     }
     return known;
