@@ -38,6 +38,21 @@ describe('BatchEncoder', () => {
     expect(Buffer.from(encoder.encode(3, [], 5))).toEqual(generated(3, [], 5));
   });
 
+  it('writes timestamps at every varint length, and negative or fractional ones the general way', () => {
+    const encoder = new BatchEncoder();
+    const edges = [0, 1, 127, 128, 2 ** 14, 2 ** 21 - 1, 2 ** 28 - 1, 2 ** 28, 2 ** 32, 2 ** 35 - 1, 2 ** 35, 2 ** 42 - 1, 2 ** 42, 2 ** 49 - 1, 2 ** 49, Number.MAX_SAFE_INTEGER];
+    const series: Series[] = edges.map((t, i) => ({ metric: 'vigil_t', labels: { i: String(i) }, type: 1, timestampsMs: [t], values: [i] }));
+    series.push({ metric: 'vigil_all', labels: {}, type: 1, timestampsMs: edges, values: edges.map(() => 0.5) });
+    expect(Buffer.from(encoder.encode(1, series, 1))).toEqual(generated(1, series, 1));
+    const odd: Series[] = [
+      { metric: 'vigil_negative', labels: {}, type: 1, timestampsMs: [5, -1000], values: [1, 2] },
+      { metric: 'vigil_fraction', labels: {}, type: 1, timestampsMs: [1.5], values: [3] },
+      { metric: 'vigil_huge', labels: {}, type: 1, timestampsMs: [2 ** 60], values: [4] },
+      { metric: 'vigil_values_only', labels: {}, type: 1, timestampsMs: [], values: [5] },
+    ];
+    expect(Buffer.from(encoder.encode(2, odd, 2))).toEqual(generated(2, odd, 2));
+  });
+
   it('re-encodes a series head when the same name and labels come with another type', () => {
     const encoder = new BatchEncoder();
     const gauge: Series = { metric: 'vigil_x', labels: { a: '1' }, type: 1, timestampsMs: [1000], values: [1] };

@@ -13,6 +13,8 @@ const MAX_HEADS = 20_000;
 
 type SeriesProperties = vigil.v1.Series.$Properties;
 
+const NONE: readonly number[] = [];
+
 export class BatchEncoder {
   /** By series key (the batcher's string, whose hash V8 keeps), with the type the head was encoded with. */
   private readonly heads = new Map<string, { type: number; bytes: Uint8Array }>();
@@ -21,7 +23,11 @@ export class BatchEncoder {
   encode(seq: number, series: readonly SeriesProperties[], createdMs: number): Uint8Array {
     const writer = new WireWriter();
     if (seq) writer.tag(1, 0).int64(seq);
-    for (const s of series) writeSeriesSamples(writer.tag(2, 2).fork().raw(this.headOf(s)), s).ldelim();
+    for (let i = 0; i < series.length; i++) {
+      const s = series[i]!;
+      const head = this.headOf(s);
+      if (!writer.headAndSamples(2, head, s.timestampsMs ?? NONE, s.values ?? NONE)) writeSeriesSamples(writer.tag(2, 2).fork().raw(head), s).ldelim();
+    }
     if (createdMs) writer.tag(3, 0).int64(createdMs);
     return writer.finish();
   }
