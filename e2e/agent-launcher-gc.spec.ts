@@ -34,5 +34,8 @@ describe('agent launcher', () => {
     await sleep(3_000);
     expect(agent.running, agent.tail()).toBe(true);
     expect(reducing().length, reducing().join('\n')).toBe(1);
+    // With --expose-gc (its first line) the launcher collects after the import, the configuration and the start.
+    const startUp = agent.output.split('\n').filter((line) => line.includes('Mark-Compact') && line.includes('testing'));
+    expect(startUp.length, startUp.join('\n')).toBe(flags.includes('--expose-gc') ? 3 : 0);
   }, 45_000);
 });
