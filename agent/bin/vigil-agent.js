@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1 --no-opt --no-maglev --memory-reducer-single-gc --gc-memory-reducer-start-delay-ms=3000 --no-short-builtin-calls --expose-gc
+#!/usr/bin/env -S node --max-semi-space-size=1 --no-opt --no-maglev --memory-reducer-single-gc --gc-memory-reducer-start-delay-ms=3000 --no-short-builtin-calls
 // Launcher for the compiled agent (npm runs `tsc --build` and the bundling on install via the root `prepare` script).
 //
 // Memory: the agent's per-tick work is small and short-lived, so V8's optimising compilers (TurboFan, Maglev) buy
@@ -9,16 +9,14 @@
 // Footprint, eighth pass). That collection comes 3 s after start instead of V8's 8 s: it is start-up's garbage either
 // way, and the ticks from 5 s on no longer carry it (fifteenth pass). The 1 MiB young generation lowers the start-up peak.
 //
-// Start-up leaves garbage that no collection takes until the memory reducer's: the peak resident set came from it.
-// With --expose-gc the launcher runs a full collection after importing the agent, after reading its configuration
-// and after starting it (fourteenth pass). --no-short-builtin-calls stops V8 from mapping its builtins a second time
-// next to the generated code, about 1 MiB of resident pages with no CPU difference measured (thirteenth pass). Both
-// only work from node's command line: set later, they change nothing.
+// --no-short-builtin-calls stops V8 from mapping its builtins a second time next to the generated code: about 1 MiB of
+// resident pages, no CPU difference measured (thirteenth pass). Set later than node's command line it changes nothing.
 //
 // These flags are on the first line, and on node's command line wherever the repository starts the agent (the
 // systemd unit's ExecStart, the image's ENTRYPOINT; NODE_OPTIONS refuses the V8 ones). Started without them
 // (`node bin/vigil-agent.js`), the launcher sets the V8 flags itself before any agent code loads, which costs loading
-// `node:v8` (0.35 MiB of resident memory, eleventh pass); the young generation's size can only be given at start.
+// `node:v8` (0.35 MiB of resident memory, eleventh pass); the young generation's size and the builtins' second mapping
+// can only be set at start.
 //
 // It runs the agent bundled into one module (scripts/bundle.mjs: less memory and start-up work than ~90 modules),
 // unless that bundle is older than the last compilation of the agent or of its proto package (`tsc --build` without
@@ -31,14 +29,9 @@ if (missing.length > 0) {
   for (const flag of missing) setFlagsFromString(flag);
 }
 
-// Only with --expose-gc on node's command line (setting it later exposes nothing to this context). V8 makes the global
-// non-configurable, so it stays visible; the agent runs no code but its own.
-const collectGarbage = globalThis.gc;
-
 const modifiedMs = (path) => statSync(new URL(path, import.meta.url), { throwIfNoEntry: false })?.mtimeMs ?? -1;
 const compiledMs = Math.max(modifiedMs('../dist/.tsbuildinfo'), modifiedMs('../../proto/dist/.tsbuildinfo'));
 const bundled = modifiedMs('../dist/vigil-agent.bundle.js') >= compiledMs;
 const { main } = await import(bundled ? '../dist/vigil-agent.bundle.js' : '../dist/main.js');
 
-collectGarbage?.();
-process.exit(await main(process.argv.slice(2), process.env, { collectGarbage }));
+process.exit(await main(process.argv.slice(2), process.env));

@@ -10,19 +10,9 @@ export { startAgent, type AgentDeps, type RunningAgent } from './agent.js';
 export { loadConfig } from './config/config.loader.js';
 export type { AgentConfig } from './config/config.schema.js';
 
-export interface MainOptions {
-  /**
-   * A full garbage collection (`gc` of node's --expose-gc, given by the launcher), run after
-   * the configuration is read and after the agent started: start-up's garbage goes before the first ticks add theirs,
-   * which lowers the peak resident set (issue 14, docs/agent.md Footprint, fourteenth pass).
-   */
-  collectGarbage?: () => void;
-}
-
 /** Runs the agent until SIGTERM/SIGINT; resolves with the process exit code. */
-export async function main(argv: readonly string[], env: Record<string, string | undefined>, options: MainOptions = {}): Promise<number> {
+export async function main(argv: readonly string[], env: Record<string, string | undefined>): Promise<number> {
   const result = loadConfig({ argv, env, cwd: process.cwd() });
-  options.collectGarbage?.();
   if (result.status === 'help') {
     process.stdout.write(USAGE);
     return 0;
@@ -56,7 +46,6 @@ export async function main(argv: readonly string[], env: Record<string, string |
     logger.error(`cannot start: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }
-  options.collectGarbage?.();
   logger.info(agent.summary);
 
   // Everything inside the agent is unref'd; this handle is what keeps the process alive until a signal.

@@ -43,5 +43,5 @@ USER node
 VOLUME ["/var/lib/vigil-agent"]
 # The launcher's first line (`env -S node ...`) is not read when node runs it: its flags again, on node's command line
 # (NODE_OPTIONS refuses V8 flags such as --no-opt; without them the launcher sets them itself, loading node:v8).
-ENTRYPOINT ["node", "--max-semi-space-size=1", "--no-opt", "--no-maglev", "--memory-reducer-single-gc", "--gc-memory-reducer-start-delay-ms=3000", "--no-short-builtin-calls", "--expose-gc", "/opt/vigil/agent/bin/vigil-agent.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--no-opt", "--no-maglev", "--memory-reducer-single-gc", "--gc-memory-reducer-start-delay-ms=3000", "--no-short-builtin-calls", "/opt/vigil/agent/bin/vigil-agent.js"]
 CMD ["--spool-dir", "/var/lib/vigil-agent/spool"]
