@@ -82,13 +82,25 @@ export class WireWriter {
   /** A varint of a non-negative integer up to 2^53, with arithmetic (no 64-bit split). */
   private safeVarint(value: number): this {
     this.reserve(10);
+    this.pos = this.safeVarintAt(this.pos, value);
+    return this;
+  }
+
+  /** Writes the varint of a non-negative integer up to 2^53 at `at` (room already reserved); returns the position after it. */
+  private safeVarintAt(at: number, value: number): number {
     const buf = this.buf;
     while (value > 0xffffffff) {
-      buf[this.pos++] = (value % 128) | 128;
+      buf[at++] = (value % 128) | 128;
       value = Math.floor(value / 128);
     }
-    this.pos = this.varint32At(this.pos, value);
-    return this;
+    return this.varint32At(at, value);
+  }
+
+  /** Writes `values` as little-endian doubles at `at` (room already reserved); returns the position after them. */
+  private doublesAt(at: number, values: readonly number[]): number {
+    const view = (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length));
+    for (let i = 0; i < values.length; i++, at += 8) view.setFloat64(at, values[i]!, true);
+    return at;
   }
 
   /** Any number as protobuf's 64-bit varint: truncated, negatives as two's complement, optionally zigzagged. */
@@ -169,8 +181,7 @@ export class WireWriter {
     const bytes = values.length * 8;
     this.uint32(bytes);
     this.reserve(bytes);
-    const view = (this.view ??= new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.length));
-    for (let i = 0; i < values.length; i++, this.pos += 8) view.setFloat64(this.pos, values[i]!, true);
+    this.pos = this.doublesAt(this.pos, values);
     return this;
   }
 
@@ -202,20 +213,11 @@ export class WireWriter {
     if (timestamps.length > 0) {
       buf[pos++] = (4 << 3) | 2;
       pos = this.varint32At(pos, timestampBytes);
-      for (let i = 0; i < timestamps.length; i++) {
-        let t = timestamps[i]!;
-        while (t > 0xffffffff) {
-          buf[pos++] = (t % 128) | 128;
-          t = Math.floor(t / 128);
-        }
-        pos = this.varint32At(pos, t);
-      }
+      for (let i = 0; i < timestamps.length; i++) pos = this.safeVarintAt(pos, timestamps[i]!);
     }
     if (values.length > 0) {
       buf[pos++] = (5 << 3) | 2;
-      pos = this.varint32At(pos, valueBytes);
-      const view = (this.view ??= new DataView(buf.buffer, buf.byteOffset, buf.length));
-      for (let i = 0; i < values.length; i++, pos += 8) view.setFloat64(pos, values[i]!, true);
+      pos = this.doublesAt(this.varint32At(pos, valueBytes), values);
     }
     this.pos = pos;
     return true;
