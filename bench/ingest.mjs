@@ -7,13 +7,15 @@
 //   BENCH_PACED_RATE (100000 samples/s offered in the second, paced phase that measures ack latency below saturation)
 //   BENCH_RECEIVERS=1: before the gRPC phases, remote write and OTLP against the same collector
 //     (BENCH_RECEIVER_SENDERS 16 senders, BENCH_RECEIVER_SERIES 2000 samples per request)
+//   BENCH_CEILING_ROUNDS (3): the decode+lookup ceiling is measured once cold, then this many times before the phases
+//     and as many after the collector has exited; the median of those is the figure, printed with its spread
 //   BENCH_COLLECTOR_ROOT (another checkout's collector, for A/B runs)  BENCH_COLLECTOR_NODE_ARGS (e.g. --cpu-prof)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCollector, processUsage, percentile, fmt, tallyStreamEnds } from './lib/processes.mjs';
 import { measureSqliteCeilings } from './lib/sqlite-ceiling.mjs';
-import { measureDecodeCeiling } from './lib/decode-ceiling.mjs';
+import { decodeCeilingSeries } from './lib/decode-ceiling.mjs';
 import { runReceiverPhase } from './lib/receiver-load.mjs';
 import { loadSettings, runPhase } from './lib/ingest-load.mjs';
 
@@ -21,12 +23,18 @@ import { loadSettings, runPhase } from './lib/ingest-load.mjs';
 process.env.BENCH_SHAPE ??= 'refs,full';
 const { streams: STREAMS, series: SERIES, seconds: SECONDS, window: WINDOW, pacedRate: PACED_RATE, token: TOKEN, load: LOAD, shapes: SHAPES } = loadSettings({ pacedRate: 100_000 });
 const RECEIVERS = process.env.BENCH_RECEIVERS === '1';
+const CEILING_ROUNDS = Number(process.env.BENCH_CEILING_ROUNDS ?? 3);
+const CEILING_SECONDS = 2;
 const RECEIVER_LOAD = { token: TOKEN, senders: Number(process.env.BENCH_RECEIVER_SENDERS ?? 16), series: Number(process.env.BENCH_RECEIVER_SERIES ?? 2000), seconds: SECONDS };
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
 try {
   const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
-  const decodeCeilings = Object.fromEntries(SHAPES.map((shape) => [shape, measureDecodeCeiling({ streams: STREAMS, series: SERIES, shape })]));
+  // The decode+lookup ceiling: one cold measurement, then rounds before the phases and after them (below), while the
+  // collector is not running. One measurement moves with the machine's other load, the garbage collector and, the first
+  // time, the compiler's warm-up (docs/storage.md, ninth pass); the median of the warm ones moves less.
+  const decodeCeiling = decodeCeilingSeries(SHAPES, { streams: STREAMS, series: SERIES, seconds: CEILING_SECONDS });
+  for (let round = 0; round <= CEILING_ROUNDS; round++) decodeCeiling.measure();
   const { child, grpc, http } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);
   const streamEnds = tallyStreamEnds(child);
   // Receivers first: they keep one request in flight per sender, so they leave no backlog behind.
@@ -48,6 +56,8 @@ try {
   const peakRss = processUsage(child.pid).hwmBytes; // VmHWM: the peak over the whole run
   child.kill('SIGTERM');
   await new Promise((r) => child.once('exit', r));
+  for (let round = 0; round < CEILING_ROUNDS; round++) decodeCeiling.measure();
+  const decodeCeilings = Object.fromEntries(SHAPES.map((shape) => [shape, decodeCeiling.summary(shape).median]));
 
   const SHAPE_TEXT = { refs: 'series by number, as current agents send', full: 'every batch names every series, as agents before references send' };
   console.log(`streams ${STREAMS} x ${SERIES} series per batch, window ${WINDOW}, ${fmt(saturatedByShape[0].phase.elapsed, 1)} s per saturated phase`);
@@ -59,6 +69,7 @@ try {
     // CPU per sample holds still on a shared machine where samples/s do not: compare builds with it.
     console.log(`  collector CPU           ${fmt((phase.cpuSeconds / phase.elapsed) * 100, 0)} % of one core, ${fmt((phase.cpuSeconds / phase.samples) * 1e6, 2)} µs per sample (decode+lookup ceiling ${fmt(1e6 / decodeCeilings[shape], 2)} µs)`);
     console.log(`  decode+lookup ceiling   ${fmt(decodeCeilings[shape])} samples/s on one core (protobufjs decode of the same batches, one series lookup per series); ingest is ${fmt(rate / decodeCeilings[shape], 2)}x of it`);
+    console.log(`  ceiling's spread        ${spreadText(decodeCeiling.summary(shape), rate)}`);
   }
   console.log('');
   console.log(`ack latency (paced)     p50 ${fmt(percentile(paced.latencies, 50), 1)} ms   p99 ${fmt(percentile(paced.latencies, 99), 1)} ms  at ${fmt(PACED_RATE)} samples/s offered (${fmt(paced.offered)} sent), ${fmt(paced.rate)} acked, shape ${LOAD.shape}, after ${fmt(settleSeconds, 1)} s for compaction to catch up${paced.refusedStreams ? `, ${fmt(paced.refusedStreams)} streams ended UNAVAILABLE${endsText(pacedEnds, paced)}` : ''}`);
@@ -93,6 +104,15 @@ async function settle(http) {
     await new Promise((r) => setTimeout(r, 250));
   }
   return (performance.now() - started) / 1000;
+}
+
+/** The ceiling's median, what it is the median of, and how far its measurements (and so the ingest's share) spread. */
+function spreadText({ count, min, max, cold, values }, rate) {
+  const k = (n) => (n >= 1e7 ? `${fmt(n / 1e6, 1)}M` : `${fmt(n / 1000)}k`);
+  const coldText = `the first, cold, ${fmt(cold)} (ingest ${fmt(rate / cold, 2)}x of it)`;
+  if (!count) return `one measurement of ${CEILING_SECONDS} s, ${coldText}`;
+  const order = `${values.slice(0, CEILING_ROUNDS).map(k).join(' ')} / ${values.slice(CEILING_ROUNDS).map(k).join(' ')}`;
+  return `median of ${count} measurements of ${CEILING_SECONDS} s, ${CEILING_ROUNDS} before the phases and ${CEILING_ROUNDS} after (${order}): ${fmt(min)}-${fmt(max)} samples/s, ingest ${fmt(rate / max, 2)}-${fmt(rate / min, 2)}x; ${coldText} not counted`;
 }
 
 /** Why the collector ended streams (from its log) and when, in seconds from the phase's start. */

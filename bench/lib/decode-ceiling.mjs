@@ -48,3 +48,32 @@ export function measureDecodeCeiling({ streams = 100, series = 100, seconds = 2,
   if (checksum === 0) throw new Error('nothing decoded');
   return samples / ((performance.now() - started) / 1000);
 }
+
+/**
+ * The ceiling measured again and again through a bench run, per shape: one measurement of a few seconds swings
+ * with the machine's other load, the garbage collector's timing and, the first time in a process, the compiler's
+ * warm-up. `measure()` adds one measurement of each shape (the same as `measureDecodeCeiling`); the first of each
+ * shape is kept apart as the cold one. `summary()` gives the median of the others, the figure to divide by, and
+ * their spread.
+ */
+export function decodeCeilingSeries(shapes, options) {
+  const cold = {};
+  const warm = Object.fromEntries(shapes.map((shape) => [shape, []]));
+  return {
+    measure() {
+      for (const shape of shapes) {
+        const rate = measureDecodeCeiling({ ...options, shape });
+        if (cold[shape] === undefined) cold[shape] = rate;
+        else warm[shape].push(rate);
+      }
+    },
+    /** { median, min, max, count, cold, values } of one shape; with no warm measurement, the cold one stands in. */
+    summary(shape) {
+      const values = warm[shape].length ? warm[shape] : [cold[shape]];
+      const sorted = [...values].sort((a, b) => a - b);
+      const mid = sorted.length >> 1;
+      const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+      return { median, min: sorted[0], max: sorted[sorted.length - 1], count: warm[shape].length, cold: cold[shape], values };
+    },
+  };
+}
