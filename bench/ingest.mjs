@@ -107,12 +107,12 @@ async function settle(http) {
 }
 
 /** The ceiling's median, what it is the median of, and how far its measurements (and so the ingest's share) spread. */
-function spreadText({ count, min, max, cold, values }, rate) {
+function spreadText({ count, min, max, cold, values, others }, rate) {
   const k = (n) => (n >= 1e7 ? `${fmt(n / 1e6, 1)}M` : `${fmt(n / 1000)}k`);
   const coldText = `the first, cold, ${fmt(cold)} (ingest ${fmt(rate / cold, 2)}x of it)`;
   if (!count) return `one measurement of ${CEILING_SECONDS} s, ${coldText}`;
   const order = `${values.slice(0, CEILING_ROUNDS).map(k).join(' ')} / ${values.slice(CEILING_ROUNDS).map(k).join(' ')}`;
-  return `median of ${count} measurements of ${CEILING_SECONDS} s, ${CEILING_ROUNDS} before the phases and ${CEILING_ROUNDS} after (${order}): ${fmt(min)}-${fmt(max)} samples/s, ingest ${fmt(rate / max, 2)}-${fmt(rate / min, 2)}x; ${coldText} not counted`;
+  return `median of ${count} measurements of ${CEILING_SECONDS} s, ${CEILING_ROUNDS} before the phases and ${CEILING_ROUNDS} after (${order}): ${fmt(min)}-${fmt(max)} samples/s, ingest ${fmt(rate / max, 2)}-${fmt(rate / min, 2)}x; ${coldText} not counted${others ? `; other processes kept ${fmt(others[0], 2)}-${fmt(others[1], 2)} cores busy meanwhile` : ''}`;
 }
 
 /** Why the collector ended streams (from its log) and when, in seconds from the phase's start. */

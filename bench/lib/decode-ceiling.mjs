@@ -1,6 +1,7 @@
 // The least work a collector must do per sample, measured on one core in the bench process: decode
 // the batches agents send with protobufjs and look each series up (the series cache a collector cannot
 // do without). The ingest goal is stated as a fraction of this ceiling.
+import { readFileSync } from 'node:fs';
 import { vigil, seriesKey } from '@vigil/proto';
 
 /**
@@ -54,26 +55,46 @@ export function measureDecodeCeiling({ streams = 100, series = 100, seconds = 2,
  * with the machine's other load, the garbage collector's timing and, the first time in a process, the compiler's
  * warm-up. `measure()` adds one measurement of each shape (the same as `measureDecodeCeiling`); the first of each
  * shape is kept apart as the cold one. `summary()` gives the median of the others, the figure to divide by, and
- * their spread.
+ * their spread, and how much CPU other processes took meanwhile (Linux; the bench has two cores to share).
  */
 export function decodeCeilingSeries(shapes, options) {
   const cold = {};
   const warm = Object.fromEntries(shapes.map((shape) => [shape, []]));
+  const others = [];
   return {
     measure() {
       for (const shape of shapes) {
+        const [busy, own, started] = [machineBusySeconds(), process.cpuUsage(), performance.now()];
         const rate = measureDecodeCeiling({ ...options, shape });
-        if (cold[shape] === undefined) cold[shape] = rate;
-        else warm[shape].push(rate);
+        if (cold[shape] === undefined) {
+          cold[shape] = rate;
+          continue;
+        }
+        warm[shape].push(rate);
+        const mine = process.cpuUsage(own);
+        if (busy !== undefined) others.push(Math.max(0, machineBusySeconds() - busy - (mine.user + mine.system) / 1e6) / ((performance.now() - started) / 1000));
       }
     },
-    /** { median, min, max, count, cold, values } of one shape; with no warm measurement, the cold one stands in. */
+    /**
+     * { median, min, max, count, cold, values } of one shape (with no warm measurement, the cold one stands in), and
+     * `others`: the least and most cores other processes kept busy during a warm measurement of any shape.
+     */
     summary(shape) {
       const values = warm[shape].length ? warm[shape] : [cold[shape]];
       const sorted = [...values].sort((a, b) => a - b);
       const mid = sorted.length >> 1;
       const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-      return { median, min: sorted[0], max: sorted[sorted.length - 1], count: warm[shape].length, cold: cold[shape], values };
+      return { median, min: sorted[0], max: sorted[sorted.length - 1], count: warm[shape].length, cold: cold[shape], values, others: others.length ? [Math.min(...others), Math.max(...others)] : undefined };
     },
   };
+}
+
+/** Seconds of CPU the whole machine has spent busy (all but idle and I/O wait), from /proc/stat; undefined without it. */
+function machineBusySeconds() {
+  try {
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ
+  } catch {
+    return undefined;
+  }
 }
