@@ -31,8 +31,8 @@ const dir = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
 try {
   const ceilings = await measureSqliteCeilings(join(dir, 'ceiling.db'));
   // The decode+lookup ceiling: one cold measurement, then rounds before the phases and after them (below), while the
-  // collector is not running. One measurement moves with the machine's other load, the garbage collector and, the first
-  // time, the compiler's warm-up (docs/storage.md, ninth pass); the median of the warm ones moves less.
+  // collector is not running. One measurement moves with the host's speed, other processes, the garbage collector and,
+  // the first time, the compiler's warm-up (docs/storage.md, ninth pass); the median of the warm ones moves less.
   const decodeCeiling = decodeCeilingSeries(SHAPES, { streams: STREAMS, series: SERIES, seconds: CEILING_SECONDS });
   for (let round = 0; round <= CEILING_ROUNDS; round++) decodeCeiling.measure();
   const { child, grpc, http } = await startCollector(['--db', join(dir, 'vigil.db'), '--grpc-listen', '127.0.0.1:0', '--http-listen', '127.0.0.1:0', '--agent-token', TOKEN]);

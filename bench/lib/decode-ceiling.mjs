@@ -92,7 +92,7 @@ export function decodeCeilingSeries(shapes, options) {
 /** Seconds of CPU the whole machine has spent busy (all but idle and I/O wait), from /proc/stat; undefined without it. */
 function machineBusySeconds() {
   try {
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1).map(Number);
     return (user + nice + system + irq + softirq + steal) / 100; // USER_HZ
   } catch {
     return undefined;
