@@ -98,7 +98,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     collectorFailovers: () => sender?.failovers ?? 0,
   });
   const samplers: Sampler[] = [hostSampler, selfSampler];
-  let probes: ProbeRunner | undefined;
   // Local files, read on the host tick like node_exporter's textfile collector.
   if (config.textfileDir) samplers.push(new TextfileSampler({ dir: config.textfileDir, maxSeries: SCRAPE_LIMITS.defaultMaxSeries, maxBytes: SCRAPE_LIMITS.defaultMaxBytes }, logger));
   scheduler = new Scheduler({
@@ -107,8 +106,6 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     runAtStart: true,
     clock,
     logger,
-    // Probes whose interval is a multiple of the tick's start on its wake-up rather than on timers of their own.
-    onTick: (dueMs) => probes?.tick(dueMs),
     task: async (nowMs) => {
       const results = await Promise.allSettled(samplers.map((s) => s.collect(nowMs)));
       results.forEach((result, i) => {
@@ -143,9 +140,10 @@ export async function startAgent(config: AgentConfig, deps: AgentDeps = {}): Pro
     ...deps.transport,
   });
 
+  let probes: ProbeRunner | undefined;
   let scrapes: ScrapeRunner | undefined;
   try {
-    probes = startProbes(config.probes, batcher, { hostRoot: config.hostRoot, clock, logger, tickIntervalMs: config.intervalMs });
+    probes = startProbes(config.probes, batcher, { hostRoot: config.hostRoot, clock, logger });
     // Each target on its own schedule: a slow or dead endpoint never delays the host tick.
     scrapes = startScrapes(config.scrape, batcher, { clock, logger });
   } catch (error) {

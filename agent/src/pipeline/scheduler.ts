@@ -9,11 +9,6 @@ export interface SchedulerOptions {
   /** Also run once right at start (not aligned), instead of waiting for the first aligned tick. */
   runAtStart?: boolean;
   task: (nowMs: number) => Promise<void>;
-  /**
-   * Called on every tick's wake-up, before the task and also when the task is skipped, with the tick's aligned time
-   * (the start's own time for `runAtStart`): work that rides the tick (the probes) without waiting for it.
-   */
-  onTick?: (dueMs: number) => void;
   clock?: Clock;
   logger?: Logger;
 }
@@ -73,7 +68,6 @@ export class Scheduler {
     // Timers may fire a millisecond early: arming from `now` would schedule the same tick again, 1 ms later,
     // and count it as skipped. The next tick comes after the one that is due.
     this.arm(due);
-    this.options.onTick?.(due);
     if (this.running) {
       this.skipped++;
       this.logger.warn('tick skipped: the previous tick is still running', { skipped_total: this.skipped });

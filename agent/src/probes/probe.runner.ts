@@ -1,6 +1,5 @@
-// Schedules the probes at a fixed rate, never overlapping themselves, every run cut at its timeout, results handed
-// to the sink as gauges. A probe whose interval is a whole multiple of the host tick's runs on the tick's own
-// wake-up (ProbeRunner.tick); any other probe runs on an unref'd timer of its own, first after a random delay.
+// Schedules the probes: each on its own unref'd timer at a fixed rate, never overlapping itself,
+// every run cut at its timeout, results handed to the sink as gauges.
 import { formatDuration } from '@vigil/proto/agent';
 import { monotonicMs } from '../builtins.js';
 import type { Clock, SampleSink } from '../pipeline/types.js';
@@ -31,12 +30,6 @@ export interface StartProbesOptions {
   maxStartDelayMs?: number;
   /** Random source in [0, 1) for the start delays; injectable for tests. */
   random?: () => number;
-  /**
-   * The host tick's interval, when the caller calls ProbeRunner.tick on every tick. A probe whose interval is a
-   * whole multiple of it runs on the tick (its first run on the first tick, then every interval), not on a timer
-   * of its own: one wake-up of the process instead of one per probe.
-   */
-  tickIntervalMs?: number;
 }
 
 export interface ProbeRunSummary {
@@ -69,11 +62,6 @@ export interface ProbeRunner {
   stop(): Promise<void>;
   /** Copy of every probe's diagnostics, in configuration order. */
   lastResults(): ProbeStatus[];
-  /**
-   * The host tick due at `tickMs` (wall-clock aligned; the unaligned start counts as the tick it falls in): starts
-   * the runs due of the probes that follow the tick. Only with `tickIntervalMs`.
-   */
-  tick(tickMs: number): void;
 }
 
 /** The check implementing a probe's type. */
@@ -144,11 +132,6 @@ class ScheduledProbe {
   private readonly labels: Record<string, string>;
   private timer: NodeJS.Timeout | undefined;
   private nextDue = 0;
-  /** On the host tick: runs every this many ticks (0: on its own timer), the next at tick number `nextTick`. */
-  private ticksPerRun = 0;
-  private nextTick: number | undefined;
-  /** A tick came while the previous run was still finishing. */
-  private owed = false;
   inFlight: Promise<void> | undefined;
 
   constructor(
@@ -162,19 +145,9 @@ class ScheduledProbe {
     this.status = { name: config.name, type: config.type, target: config.target, runs: 0, failures: 0, consecutiveFailures: 0, missedRuns: 0, sinkErrors: 0, failuresByReason: {} };
   }
 
-  /** Runs on a timer of its own, the first run `delayMs` from now. */
   start(delayMs: number): void {
     this.nextDue = monotonicMs() + delayMs;
     this.arm();
-  }
-
-  /** Runs on the host tick instead, every `ticksPerRun` ticks from the first one it sees. */
-  followTicks(ticksPerRun: number): void {
-    this.ticksPerRun = ticksPerRun;
-  }
-
-  get followsTicks(): boolean {
-    return this.ticksPerRun > 0;
   }
 
   stop(): void {
@@ -182,31 +155,12 @@ class ScheduledProbe {
     this.timer = undefined;
   }
 
-  /** The host tick number `index` (its aligned time divided by the tick interval). */
-  onTick(index: number): void {
-    if (this.cancel.aborted) return;
-    if (this.nextTick === undefined) this.nextTick = index;
-    if (index < this.nextTick) return;
-    // Ticks the scheduler never fired (a stalled event loop) are whole intervals skipped, as for a timer.
-    const missed = Math.floor((index - this.nextTick) / this.ticksPerRun);
-    if (missed > 0) this.countMissed(missed, (index - this.nextTick) * (this.config.intervalMs / this.ticksPerRun));
-    this.nextTick += (missed + 1) * this.ticksPerRun;
-    // The previous run is still finishing (timeout == interval): this one starts when it ends, as a timer's late
-    // run does; a second tick passing meanwhile is a run missed.
-    if (this.inFlight) {
-      if (this.owed) this.countMissed(1, this.config.intervalMs);
-      this.owed = true;
-      return;
-    }
-    void this.run();
-  }
-
   private arm(): void {
-    this.timer = setTimeout(() => void this.run(), Math.max(0, this.nextDue - monotonicMs()));
+    this.timer = setTimeout(() => void this.tick(), Math.max(0, this.nextDue - monotonicMs()));
     this.timer.unref();
   }
 
-  private async run(): Promise<void> {
+  private async tick(): Promise<void> {
     this.timer = undefined;
     if (this.cancel.aborted) return;
     this.inFlight = this.runOnce();
@@ -218,13 +172,6 @@ class ScheduledProbe {
     }
     this.inFlight = undefined;
     if (this.cancel.aborted) return;
-    if (this.followsTicks) {
-      if (this.owed) {
-        this.owed = false;
-        void this.run();
-      }
-      return;
-    }
     // Fixed rate: the next run is due one interval after this one was; whole intervals already in
     // the past (a stalled event loop) are skipped and counted rather than run back to back.
     const interval = this.config.intervalMs;
@@ -233,14 +180,10 @@ class ScheduledProbe {
     if (late >= interval) {
       const missed = Math.floor(late / interval);
       this.nextDue += missed * interval;
-      this.countMissed(missed, late);
+      this.status.missedRuns += missed;
+      this.options.logger.warn(`probe ${this.config.name}: skipped ${missed} run(s), ${Math.round(late)} ms behind schedule`);
     }
     this.arm();
-  }
-
-  private countMissed(missed: number, lateMs: number): void {
-    this.status.missedRuns += missed;
-    this.options.logger.warn(`probe ${this.config.name}: skipped ${missed} run(s), ${Math.round(lateMs)} ms behind schedule`);
   }
 
   private async runOnce(): Promise<void> {
@@ -279,9 +222,8 @@ class ScheduledProbe {
 }
 
 /**
- * Starts every configured probe. Runs are concurrent across probes, sequential per probe. A probe on its own timer
- * first runs after a small random delay, so such probes do not fire in lockstep; probes on the host tick
- * (`tickIntervalMs`) run together on it.
+ * Starts every configured probe. Runs are concurrent across probes, sequential per probe; the
+ * first run of each probe comes after a small random delay so probes do not fire in lockstep.
  */
 export function startProbes(configs: ProbeConfig[], sink: SampleSink, options: StartProbesOptions): ProbeRunner {
   // Every in-flight run links its own signal to this one.
@@ -289,14 +231,8 @@ export function startProbes(configs: ProbeConfig[], sink: SampleSink, options: S
   const deps = { hostRoot: options.hostRoot, clock: options.clock ?? { now: () => Date.now() }, logger: options.logger ?? silentLogger };
   const random = options.random ?? Math.random;
   const maxStartDelayMs = options.maxStartDelayMs ?? 1000;
-  const tickIntervalMs = options.tickIntervalMs;
   const probes = configs.map((config) => new ScheduledProbe(config, sink, deps, cancel));
-  probes.forEach((probe, index) => {
-    const intervalMs = configs[index]!.intervalMs;
-    if (tickIntervalMs !== undefined && intervalMs % tickIntervalMs === 0) probe.followTicks(intervalMs / tickIntervalMs);
-    else probe.start(Math.floor(random() * Math.min(maxStartDelayMs, intervalMs)));
-  });
-  const onTicks = probes.filter((probe) => probe.followsTicks);
+  probes.forEach((probe, index) => probe.start(Math.floor(random() * Math.min(maxStartDelayMs, configs[index]!.intervalMs))));
   let stopping: Promise<void> | undefined;
   return {
     stop() {
@@ -309,11 +245,6 @@ export function startProbes(configs: ProbeConfig[], sink: SampleSink, options: S
     },
     lastResults() {
       return probes.map((probe) => structuredClone(probe.status));
-    },
-    tick(tickMs) {
-      if (tickIntervalMs === undefined) return;
-      const index = Math.floor(tickMs / tickIntervalMs);
-      for (const probe of onTicks) probe.onTick(index);
     },
   };
 }
