@@ -1,5 +1,6 @@
-// Schedules the probes: each on its own unref'd timer at a fixed rate, never overlapping itself,
-// every run cut at its timeout, results handed to the sink as gauges.
+// Schedules the probes at a fixed rate, never overlapping themselves, every run cut at its timeout, results handed
+// to the sink as gauges. Probes of the same interval share an unref'd timer, a few per timer: one wake-up of the
+// process starts them all (issue 14, docs/agent.md "Sixteenth pass").
 import { formatDuration } from '@vigil/proto/agent';
 import { monotonicMs } from '../builtins.js';
 import type { Clock, SampleSink } from '../pipeline/types.js';
@@ -126,16 +127,19 @@ export function runProbeOnce(config: ProbeConfig, options: { hostRoot: string; c
   return executeCheck(probeCheck(config), { ...options, timeoutMs: config.timeoutMs });
 }
 
+/** At most this many probes start on one wake-up: each delays the ones after it by its own start (about 0.2 ms). */
+export const PROBES_PER_TIMER = 4;
+
 class ScheduledProbe {
   readonly status: ProbeStatus;
   private readonly check: ProbeCheck;
   private readonly labels: Record<string, string>;
-  private timer: NodeJS.Timeout | undefined;
-  private nextDue = 0;
+  /** Its timer came while the previous run was still finishing: the next run starts when that one ends. */
+  private owed = false;
   inFlight: Promise<void> | undefined;
 
   constructor(
-    private readonly config: ProbeConfig,
+    readonly config: ProbeConfig,
     private readonly sink: SampleSink,
     private readonly options: Required<Pick<StartProbesOptions, 'hostRoot' | 'clock' | 'logger'>>,
     private readonly cancel: RunSignal,
@@ -145,23 +149,23 @@ class ScheduledProbe {
     this.status = { name: config.name, type: config.type, target: config.target, runs: 0, failures: 0, consecutiveFailures: 0, missedRuns: 0, sinkErrors: 0, failuresByReason: {} };
   }
 
-  start(delayMs: number): void {
-    this.nextDue = monotonicMs() + delayMs;
-    this.arm();
+  /** A run is due: it starts now, or when the previous one ends (a late run, as a timer of its own would start it). */
+  due(): void {
+    if (!this.inFlight) {
+      void this.run();
+      return;
+    }
+    // A second run due before the first one ended: one run missed.
+    if (this.owed) this.missed(1, this.config.intervalMs);
+    this.owed = true;
   }
 
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
+  missed(runs: number, lateMs: number): void {
+    this.status.missedRuns += runs;
+    this.options.logger.warn(`probe ${this.config.name}: skipped ${runs} run(s), ${Math.round(lateMs)} ms behind schedule`);
   }
 
-  private arm(): void {
-    this.timer = setTimeout(() => void this.tick(), Math.max(0, this.nextDue - monotonicMs()));
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    this.timer = undefined;
+  private async run(): Promise<void> {
     if (this.cancel.aborted) return;
     this.inFlight = this.runOnce();
     try {
@@ -171,19 +175,10 @@ class ScheduledProbe {
       this.options.logger.warn(`probe ${this.config.name}: run failed unexpectedly: ${(err as Error).stack ?? String(err)}`);
     }
     this.inFlight = undefined;
-    if (this.cancel.aborted) return;
-    // Fixed rate: the next run is due one interval after this one was; whole intervals already in
-    // the past (a stalled event loop) are skipped and counted rather than run back to back.
-    const interval = this.config.intervalMs;
-    this.nextDue += interval;
-    const late = monotonicMs() - this.nextDue;
-    if (late >= interval) {
-      const missed = Math.floor(late / interval);
-      this.nextDue += missed * interval;
-      this.status.missedRuns += missed;
-      this.options.logger.warn(`probe ${this.config.name}: skipped ${missed} run(s), ${Math.round(late)} ms behind schedule`);
+    if (this.owed) {
+      this.owed = false;
+      void this.run();
     }
-    this.arm();
   }
 
   private async runOnce(): Promise<void> {
@@ -221,9 +216,53 @@ class ScheduledProbe {
   }
 }
 
+/** Probes of one interval on one fixed-rate timer: every run due one interval after the previous one was. */
+class ProbeTimer {
+  private timer: NodeJS.Timeout | undefined;
+  private nextDue = 0;
+
+  constructor(
+    readonly intervalMs: number,
+    private readonly probes: readonly ScheduledProbe[],
+    private readonly cancel: RunSignal,
+  ) {}
+
+  start(delayMs: number): void {
+    this.nextDue = monotonicMs() + delayMs;
+    this.arm();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private arm(): void {
+    this.timer = setTimeout(() => this.fire(), Math.max(0, this.nextDue - monotonicMs()));
+    this.timer.unref();
+  }
+
+  private fire(): void {
+    this.timer = undefined;
+    if (this.cancel.aborted) return;
+    for (const probe of this.probes) probe.due();
+    // Whole intervals already in the past (a stalled event loop) are skipped and counted rather than run back to back.
+    const interval = this.intervalMs;
+    this.nextDue += interval;
+    const late = monotonicMs() - this.nextDue;
+    if (late >= interval) {
+      const missed = Math.floor(late / interval);
+      this.nextDue += missed * interval;
+      for (const probe of this.probes) probe.missed(missed, late);
+    }
+    this.arm();
+  }
+}
+
 /**
- * Starts every configured probe. Runs are concurrent across probes, sequential per probe; the
- * first run of each probe comes after a small random delay so probes do not fire in lockstep.
+ * Starts every configured probe. Runs are concurrent across probes, sequential per probe. Probes of the same
+ * interval start together, up to PROBES_PER_TIMER on one timer (in configuration order); the first run of each timer
+ * comes after a small random delay, so timers (and the agents of a fleet) do not fire in lockstep.
  */
 export function startProbes(configs: ProbeConfig[], sink: SampleSink, options: StartProbesOptions): ProbeRunner {
   // Every in-flight run links its own signal to this one.
@@ -232,13 +271,23 @@ export function startProbes(configs: ProbeConfig[], sink: SampleSink, options: S
   const random = options.random ?? Math.random;
   const maxStartDelayMs = options.maxStartDelayMs ?? 1000;
   const probes = configs.map((config) => new ScheduledProbe(config, sink, deps, cancel));
-  probes.forEach((probe, index) => probe.start(Math.floor(random() * Math.min(maxStartDelayMs, configs[index]!.intervalMs))));
+  const timers: ProbeTimer[] = [];
+  const byInterval = new Map<number, ScheduledProbe[]>();
+  for (const probe of probes) {
+    const group = byInterval.get(probe.config.intervalMs);
+    if (group) group.push(probe);
+    else byInterval.set(probe.config.intervalMs, [probe]);
+  }
+  for (const [intervalMs, group] of byInterval) {
+    for (let i = 0; i < group.length; i += PROBES_PER_TIMER) timers.push(new ProbeTimer(intervalMs, group.slice(i, i + PROBES_PER_TIMER), cancel));
+  }
+  for (const timer of timers) timer.start(Math.floor(random() * Math.min(maxStartDelayMs, timer.intervalMs)));
   let stopping: Promise<void> | undefined;
   return {
     stop() {
       stopping ??= (async () => {
         cancel.abort(new Error('probe runner stopped'));
-        for (const probe of probes) probe.stop();
+        for (const timer of timers) timer.stop();
         await Promise.allSettled(probes.map((probe) => probe.inFlight));
       })();
       return stopping;

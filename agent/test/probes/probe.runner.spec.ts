@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { startProbes, type ProbeConfig, type ProbeRunner } from '../../src/probes/index.js';
+import { PROBES_PER_TIMER } from '../../src/probes/probe.runner.js';
 import { RunSignal } from '../../src/probes/probe.types.js';
 import { close, closedPort, configProblems, listen, parseProbe, parseProbes, RecordingSink } from './helpers.js';
 
@@ -105,6 +106,53 @@ describe('probe runner', () => {
     await sink.waitFor((s) => s.batches.length === 1);
     expect(sink.batches[0]!.atMs - startedAt).toBeGreaterThanOrEqual(199);
     expect(sink.batches[0]!.atMs - startedAt).toBeLessThan(300);
+  });
+
+  it('starts the probes of one interval together, at most PROBES_PER_TIMER on one timer, each other interval on its own', async () => {
+    expect(PROBES_PER_TIMER).toBe(4);
+    const configs = parseProbes([
+      ...['a', 'b', 'c', 'd', 'e'].map((name) => ({ name, type: 'http', url: `${base}/ok`, interval: '1s' })),
+      { name: 'slow', type: 'tcp', target: base.slice('http://'.length), interval: '2s' },
+    ]);
+    // One draw per timer, in the order of their first probes: a-d (100 ms), e (300 ms), slow (200 ms). Timers may fire
+    // a millisecond early against the clock of the timestamps.
+    const draws = [0.25, 0.75, 0.5];
+    const random = () => draws.shift()!;
+    const sink = new RecordingSink();
+    const origin = preciseClock.now();
+    start(configs, sink, { hostRoot: '/', maxStartDelayMs: 400, random, clock: preciseClock });
+    await sink.waitFor((s) => s.batches.length === 6);
+    expect(draws).toEqual([]);
+    const firstStart = (name: string) => successOf(sink, name)[0]!.timestampMs - origin;
+    for (const name of ['a', 'b', 'c', 'd']) {
+      expect(firstStart(name)).toBeGreaterThanOrEqual(98);
+      expect(firstStart(name)).toBeLessThan(140);
+      // Started on the same wake-up, one after the other.
+      expect(Math.abs(firstStart(name) - firstStart('a'))).toBeLessThan(20);
+    }
+    expect(firstStart('e')).toBeGreaterThanOrEqual(298);
+    expect(firstStart('e')).toBeLessThan(340);
+    expect(firstStart('slow')).toBeGreaterThanOrEqual(198);
+    expect(firstStart('slow')).toBeLessThan(240);
+  });
+
+  it('counts the runs a stalled event loop skipped for every probe of a timer, and keeps probing', async () => {
+    const configs = ['x', 'y'].map((name) => fast(parseProbe({ name, type: 'http', url: `${base}/ok` }), 100, 100));
+    const logs: string[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (m: string) => logs.push(m) };
+    const sink = new RecordingSink();
+    const runner = start(configs, sink, { hostRoot: '/', maxStartDelayMs: 0, logger });
+    await sink.waitFor((s) => s.batches.length === 2);
+    const stalledUntil = performance.now() + 350;
+    while (performance.now() < stalledUntil); // the event loop blocked for three intervals and a half
+    await sink.waitFor((s) => s.batches.length >= 6);
+    await runner.stop();
+    const [x, y] = runner.lastResults();
+    expect(x!.missedRuns).toBeGreaterThanOrEqual(1);
+    expect(y!.missedRuns).toBe(x!.missedRuns);
+    for (const name of ['x', 'y']) expect(logs.some((line) => new RegExp(`^probe ${name}: skipped \\d+ run\\(s\\), \\d+ ms behind schedule$`).test(line))).toBe(true);
+    expect(x!.runs).toBeGreaterThanOrEqual(3);
+    expect(y!.runs).toBeGreaterThanOrEqual(3);
   });
 
   it('stop() cancels an in-flight run without reporting it, closes its connection, and is idempotent', async () => {
