@@ -29,5 +29,7 @@ const streamMethod: MethodDefinition<vigil.v1.AgentMessage, vigil.v1.CollectorMe
 /** Service definition usable with both `Server.addService` and `makeGenericClientConstructor`. */
 export const IngestService: ServiceDefinition<{ stream: typeof streamMethod }> = { stream: streamMethod };
 
+/** The wire reader of the agent's codec, which the collector's reading of full-series batches uses too (ingest/wire-batch.ts). */
+export { WireReader, WireError } from './wire/reader.js';
 export * from './naming.js';
 export * from './duration.js';

@@ -22,7 +22,7 @@ export interface ValidationContext {
 const MAX_MEMO_POSITIONS = 10_000;
 
 /** Also the series handed to the store in columns form, which notes in it the series it resolved to. */
-interface MemoEntry extends RecurringSeries {
+export interface MemoEntry extends RecurringSeries {
   readonly metric: string;
   /**
    * Checked labels plus agent and host, frozen: shared with the store, which keeps them. Once the store
@@ -44,6 +44,17 @@ export class SeriesMemo {
   private entries: Array<MemoEntry | undefined> = [];
   private agentId = '';
   private hostname = '';
+  /**
+   * Of each position, the bytes of the name, labels and type (the series' head on the wire) its entry was found
+   * or remembered for, one after another; `headEnds[p]` is where position p's end (they start where p - 1's end)
+   * and `headKept[p]` is 1 while they belong to the entry at p (remember() clears it). See wire-batch.ts.
+   */
+  private heads: Buffer = NO_BYTES;
+  private headEnds = new Uint32Array(0);
+  private headKept = new Uint8Array(0);
+  /** Heads noted in the batch being checked: position, start and end in `notedIn`, in position order. */
+  private noted: number[] = [];
+  private notedIn: Buffer = NO_BYTES;
 
   /** Forgets everything when the stream's identity changed (the labels embed agent and host). */
   bind(agentId: string, hostname: string): void {
@@ -51,6 +62,10 @@ export class SeriesMemo {
     this.agentId = agentId;
     this.hostname = hostname;
     this.entries = [];
+    this.heads = NO_BYTES;
+    this.headEnds = new Uint32Array(0);
+    this.headKept = new Uint8Array(0);
+    this.noted = [];
   }
 
   /**
@@ -58,9 +73,8 @@ export class SeriesMemo {
    * the one the store's series cache holds, so later comparisons are by identity.
    */
   lookup(position: number, metric: string, sent: Readonly<Record<string, string>>): MemoEntry | undefined {
-    const e = this.entries[position];
+    const e = this.current(position);
     if (!e || e.metric !== metric) return undefined;
-    if (e.resolved !== undefined && e.labels !== e.resolved.labels) e.labels = e.resolved.labels;
     let n = 0;
     for (const k in sent) {
       if (k === 'agent' || k === 'host' || e.labels[k] !== sent[k]) return undefined;
@@ -74,9 +88,81 @@ export class SeriesMemo {
     // `resolved` in the literal: set later, it would go to an out-of-object property array (~44 bytes a series).
     const entry: MemoEntry = { metric, labels, kind, resolved: undefined, sent };
     this.entries[position] = entry;
+    if (position < this.headKept.length) this.headKept[position] = 0;
     return entry;
   }
+
+  /**
+   * The entry at `position` when `bytes[start, end)` are the head bytes it was found or remembered for: the
+   * series sent there now decodes to the same name, labels and type, so lookup() would give it too.
+   */
+  sameHead(position: number, bytes: Buffer, start: number, end: number): MemoEntry | undefined {
+    if (this.headKept[position] !== 1) return undefined;
+    const from = position === 0 ? 0 : this.headEnds[position - 1]!;
+    if (this.headEnds[position]! - from !== end - start) return undefined;
+    const heads = this.heads;
+    for (let i = start, j = from; i < end; i++, j++) if (bytes[i] !== heads[j]) return undefined;
+    return this.current(position);
+  }
+
+  /** Starts noting the heads of a batch read from `bytes` (see noteHead). */
+  beginHeads(bytes: Buffer): void {
+    this.noted = [];
+    this.notedIn = bytes;
+  }
+
+  /**
+   * Notes that the series at `position` (positions in increasing order), found or remembered just now, was sent
+   * with the head bytes `[start, end)` of the batch's bytes; keepHeads() keeps them for the next batch.
+   */
+  noteHead(position: number, start: number, end: number): void {
+    this.noted.push(position, start, end);
+  }
+
+  /** Keeps the heads noted since beginHeads(), and those of the other positions as they were. */
+  keepHeads(): void {
+    const noted = this.noted;
+    if (noted.length === 0) return;
+    const old = this.headEnds;
+    const oldKept = this.headKept;
+    const n = Math.max(old.length, noted[noted.length - 3]! + 1);
+    const ends = new Uint32Array(n);
+    const kept = new Uint8Array(n);
+    let total = 0;
+    for (let p = 0, k = 0; p < n; p++) {
+      if (noted[k] === p) {
+        total += noted[k + 2]! - noted[k + 1]!;
+        kept[p] = 1;
+        k += 3;
+      } else if (oldKept[p] === 1) {
+        total += old[p]! - (p === 0 ? 0 : old[p - 1]!);
+        kept[p] = 1;
+      }
+      ends[p] = total;
+    }
+    const heads = Buffer.allocUnsafeSlow(total);
+    for (let p = 0, k = 0, at = 0; p < n; p++) {
+      if (noted[k] === p) {
+        at += this.notedIn.copy(heads, at, noted[k + 1]!, noted[k + 2]!);
+        k += 3;
+      } else if (oldKept[p] === 1) at += this.heads.copy(heads, at, p === 0 ? 0 : old[p - 1]!, old[p]!);
+    }
+    this.heads = heads;
+    this.headEnds = ends;
+    this.headKept = kept;
+    this.noted = [];
+    this.notedIn = NO_BYTES;
+  }
+
+  /** The entry at `position`, its labels the store's own once it resolved them. */
+  private current(position: number): MemoEntry | undefined {
+    const e = this.entries[position];
+    if (e?.resolved !== undefined && e.labels !== e.resolved.labels) e.labels = e.resolved.labels;
+    return e;
+  }
 }
+
+const NO_BYTES = Buffer.alloc(0);
 
 export interface SampleRejection {
   reason: vigil.v1.RejectReason;
@@ -128,81 +214,118 @@ export function validateBatch(batch: vigil.v1.IBatch, ctx: ValidationContext, fo
   const total = inputSeries.reduce((n, s) => n + (s.values?.length ?? 0), 0);
   const refused = batchProblem(batch, inputSeries.length, total, ctx);
   if (refused) return refused;
+  const check = new BatchCheck(ctx, form, inputSeries.length, total);
+  for (let position = 0; position < inputSeries.length; position++) check.series(position, inputSeries[position]!);
+  return check.result();
+}
 
-  const rejections = new RejectionTally();
-  const reject = (reason: vigil.v1.RejectReason, count: number, detail: string) => rejections.add(reason, count, detail);
+/** validateBatch's work on the series of one batch, in order; also what wire-batch.ts checks a batch with. */
+export class BatchCheck {
+  private readonly rejections = new RejectionTally();
+  private readonly accepted: IncomingSeries[] = [];
+  private readonly columns: ColumnsBuilder | undefined;
+  private readonly oldest: number;
+  private readonly newest: number;
+  private readonly memo: SeriesMemo | undefined;
+  private readonly problemOf: (metric: string) => SeriesProblem | undefined;
+  private samples = 0;
 
-  const oldest = ctx.nowMs - ctx.maxAgeMs;
-  const newest = ctx.nowMs + ctx.maxFutureMs;
-  const series: IncomingSeries[] = [];
-  const columns = form === 'columns' ? new ColumnsBuilder(inputSeries.length, total) : undefined;
-  const memo = ctx.memo;
-  memo?.bind(ctx.agentId, ctx.hostname);
-  const problemOf = metricProblems(ctx);
-  let accepted = 0;
-  for (let position = 0; position < inputSeries.length; position++) {
-    const s = inputSeries[position]!;
+  constructor(
+    private readonly ctx: ValidationContext,
+    form: 'series' | 'columns',
+    seriesCount: number,
+    sampleCount: number,
+  ) {
+    this.oldest = ctx.nowMs - ctx.maxAgeMs;
+    this.newest = ctx.nowMs + ctx.maxFutureMs;
+    this.columns = form === 'columns' ? new ColumnsBuilder(seriesCount, sampleCount) : undefined;
+    this.memo = ctx.memo;
+    this.memo?.bind(ctx.agentId, ctx.hostname);
+    this.problemOf = metricProblems(ctx);
+  }
+
+  /** Checks the series sent at `position`; gives the memo entry it was found as or remembered as, if any. */
+  series(position: number, s: vigil.v1.ISeries): MemoEntry | undefined {
     const sentMetric = s.metric ?? '';
     const timestamps = s.timestampsMs ?? [];
     const values = s.values ?? [];
     const count = values.length;
     const sent = s.labels ?? {};
-    const known = memo?.lookup(position, sentMetric, sent);
+    const known = this.memo?.lookup(position, sentMetric, sent);
     let metric = known ? known.metric : sentMetric;
     let labels = known?.labels;
     let entry: MemoEntry | undefined = known;
     if (!labels) {
-      const problem = problemOf(metric);
+      const problem = this.problemOf(metric);
       if (problem) {
-        reject(problem.reason, count, problem.detail);
-        continue;
+        this.rejections.add(problem.reason, count, problem.detail);
+        return undefined;
       }
       metric = seriesStrings.intern(metric);
     }
     if (timestamps.length !== values.length) {
-      reject(RejectReason.REJECT_REASON_MALFORMED_SERIES, Math.max(count, timestamps.length), `${metric}: ${timestamps.length} timestamps for ${values.length} values`);
-      continue;
+      this.rejections.add(RejectReason.REJECT_REASON_MALFORMED_SERIES, Math.max(count, timestamps.length), `${metric}: ${timestamps.length} timestamps for ${values.length} values`);
+      return entry;
     }
     if (!labels) {
-      const checked = checkLabels(metric, sent, ctx);
+      const checked = checkLabels(metric, sent, this.ctx);
       if ('reason' in checked) {
-        reject(checked.reason, count, checked.detail);
-        continue;
+        this.rejections.add(checked.reason, count, checked.detail);
+        return undefined;
       }
       labels = checked.labels;
-      entry = memo?.remember(position, metric, labels, kindOf(s.type), checked.sent);
+      entry = this.memo?.remember(position, metric, labels, kindOf(s.type), checked.sent);
     }
 
     const kind = kindOf(s.type);
-    if (allSamplesValid(timestamps, values, oldest, newest)) {
+    if (allSamplesValid(timestamps, values, this.oldest, this.newest, 0, count)) {
       // The common case. Exact-size copies: a decoded array keeps a 17-slot backing store for one sample,
       // and the batch waits for its commit long enough to be promoted (docs/storage.md, issue 14 memory).
-      if (count === 0) continue;
-      if (columns) columns.add(entry?.kind === kind ? entry : { metric, labels, kind }, timestamps as number[], values);
-      else series.push({ metric, labels, kind, timestamps: (timestamps as number[]).slice(), values: values.slice() });
-      accepted += count;
-      continue;
+      if (count === 0) return entry;
+      if (this.columns) this.columns.add(entry?.kind === kind ? entry : { metric, labels, kind }, timestamps as number[], values, 0, count);
+      else this.accepted.push({ metric, labels, kind, timestamps: (timestamps as number[]).slice(), values: values.slice() });
+      this.samples += count;
+      return entry;
     }
     const keptTs: number[] = [];
     const keptValues: number[] = [];
     for (let i = 0; i < count; i++) {
       const ts = Number(timestamps[i]);
       const value = values[i]!;
-      if (!Number.isFinite(value)) reject(RejectReason.REJECT_REASON_NON_FINITE_VALUE, 1, `${metric}: value ${value}`);
-      else if (!Number.isSafeInteger(ts) || ts < oldest) reject(RejectReason.REJECT_REASON_TIMESTAMP_TOO_OLD, 1, `${metric}: timestamp ${ts} is older than the accepted age`);
-      else if (ts > newest) reject(RejectReason.REJECT_REASON_TIMESTAMP_TOO_NEW, 1, `${metric}: timestamp ${ts} is in the future`);
+      if (!Number.isFinite(value)) this.rejections.add(RejectReason.REJECT_REASON_NON_FINITE_VALUE, 1, `${metric}: value ${value}`);
+      else if (!Number.isSafeInteger(ts) || ts < this.oldest) this.rejections.add(RejectReason.REJECT_REASON_TIMESTAMP_TOO_OLD, 1, `${metric}: timestamp ${ts} is older than the accepted age`);
+      else if (ts > this.newest) this.rejections.add(RejectReason.REJECT_REASON_TIMESTAMP_TOO_NEW, 1, `${metric}: timestamp ${ts} is in the future`);
       else {
         keptTs.push(ts);
         keptValues.push(value);
       }
     }
-    if (keptTs.length === 0) continue;
-    if (columns) columns.add(entry?.kind === kind ? entry : { metric, labels, kind }, keptTs, keptValues);
-    else series.push({ metric, labels, kind, timestamps: keptTs, values: keptValues });
-    accepted += keptTs.length;
+    if (keptTs.length === 0) return entry;
+    if (this.columns) this.columns.add(entry?.kind === kind ? entry : { metric, labels, kind }, keptTs, keptValues, 0, keptTs.length);
+    else this.accepted.push({ metric, labels, kind, timestamps: keptTs, values: keptValues });
+    this.samples += keptTs.length;
+    return entry;
   }
-  const built = columns?.build();
-  return { status: 'accepted', series, ...(built ? { columns: built } : {}), samples: accepted, rejections: rejections.list() };
+
+  /**
+   * A series the memo gave for its head bytes (SeriesMemo.sameHead: `entry` is what series() would find, of the
+   * same kind), its samples `timestamps[tsFrom, tsFrom + tsCount)` and `values[from, from + count)`: taken as
+   * they are when they all are valid, which is what series() would do. False, with nothing done, otherwise: the
+   * caller hands the series to series().
+   */
+  known(entry: MemoEntry, timestamps: readonly number[], tsFrom: number, tsCount: number, values: readonly number[], from: number, count: number): boolean {
+    if (tsCount !== count || !this.columns) return false;
+    for (let i = 0; i < count; i++) if (!sampleIsValid(timestamps[tsFrom + i]!, values[from + i]!, this.oldest, this.newest)) return false;
+    if (count === 0) return true;
+    this.columns.add(entry, timestamps, values, tsFrom, count, from);
+    this.samples += count;
+    return true;
+  }
+
+  result(): BatchValidation {
+    const built = this.columns?.build();
+    return { status: 'accepted', series: this.accepted, ...(built ? { columns: built } : {}), samples: this.samples, rejections: this.rejections.list() };
+  }
 }
 
 /** Accepted series of a batch as columns, in order (sized for every sample sent; trimmed when some were dropped). */
@@ -222,14 +345,14 @@ class ColumnsBuilder {
     this.values = new Float64Array(maxSamples);
   }
 
-  add(series: RecurringSeries, timestamps: readonly number[], values: readonly number[]): void {
-    const n = values.length;
+  /** `n` samples of `series`: `timestamps` from `from`, `values` from `valuesFrom` (the same place by default). */
+  add(series: RecurringSeries, timestamps: readonly number[], values: readonly number[], from: number, n: number, valuesFrom = from): void {
     if (n !== 1 && !this.counts) this.counts = new Uint32Array(this.maxSeries).fill(1, 0, this.series.length);
     if (this.counts) this.counts[this.series.length] = n;
     this.series.push(series);
     for (let i = 0; i < n; i++) {
-      this.timestamps[this.samples] = timestamps[i]!;
-      this.values[this.samples++] = values[i]!;
+      this.timestamps[this.samples] = timestamps[from + i]!;
+      this.values[this.samples++] = values[valuesFrom + i]!;
     }
   }
 
@@ -310,8 +433,8 @@ export function sampleIsValid(ts: number, value: number, oldest: number, newest:
   return Number.isSafeInteger(ts) && ts >= oldest && ts <= newest && Number.isFinite(value);
 }
 
-function allSamplesValid(timestamps: ReadonlyArray<number | { toNumber(): number }>, values: readonly number[], oldest: number, newest: number): boolean {
-  for (let i = 0; i < values.length; i++) {
+function allSamplesValid(timestamps: ReadonlyArray<number | { toNumber(): number }>, values: readonly number[], oldest: number, newest: number, from: number, count: number): boolean {
+  for (let i = from; i < from + count; i++) {
     const ts = timestamps[i];
     if (typeof ts !== 'number' || !sampleIsValid(ts, values[i]!, oldest, newest)) return false;
   }

@@ -31,8 +31,13 @@ export class InflightBudget {
  */
 export function estimateBatchBytes(batch: vigil.v1.IBatch): number {
   let bytes = SERIES_BYTES;
-  for (const s of batch.series ?? []) bytes += SERIES_BYTES + SAMPLE_BYTES * Math.max(s.values?.length ?? 0, s.timestampsMs?.length ?? 0);
+  for (const s of batch.series ?? []) bytes += seriesBytes(Math.max(s.values?.length ?? 0, s.timestampsMs?.length ?? 0));
   return bytes;
+}
+
+/** The estimate for one series of `samples` samples. */
+export function seriesBytes(samples: number): number {
+  return SERIES_BYTES + SAMPLE_BYTES * samples;
 }
 
 /** The estimate's bytes per series and per sample (a referenced series counts as if sent in full). */

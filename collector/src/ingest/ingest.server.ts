@@ -20,6 +20,12 @@ export function splitHostPort(address: string): { host: string; port: number } {
   return { host: address.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(address.slice(i + 1)) };
 }
 
+/**
+ * The ingest service as the collector serves it: requests reach IngestService as bytes, which it decodes itself
+ * (full-series batches against the stream's memo, wire-batch.ts) and refuses as grpc-js did when they do not decode.
+ */
+const SERVED_INGEST = { stream: { ...IngestServiceDefinition.stream, requestDeserialize: (bytes: Buffer) => bytes } };
+
 /** The gRPC listener agents stream to. */
 @Injectable()
 export class IngestServer implements OnApplicationShutdown {
@@ -40,8 +46,8 @@ export class IngestServer implements OnApplicationShutdown {
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 10_000,
     });
-    server.addService(IngestServiceDefinition, {
-      stream: (call: ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessage>) => this.ingest.handle(call),
+    server.addService(SERVED_INGEST, {
+      stream: (call: ServerDuplexStream<Buffer, vigil.v1.CollectorMessage>) => this.ingest.handle(call),
     });
     const { host, port } = splitHostPort(this.config.listen.grpc);
     const bindHost = host.includes(':') ? `[${host}]` : host;

@@ -17,10 +17,12 @@ import { AgentStreams, type StreamLease } from './agent-streams.js';
 import { helloProblem } from './hello-validation.js';
 import { InflightBudget } from './inflight-budget.js';
 import { CarriedSeries } from './carried-series.js';
-import { checkStreamBatch } from './ref-batch.js';
+import { checkStreamBatch, type CheckedBatch } from './ref-batch.js';
+import { checkSeriesBatch, decodeAgentMessage, readSeriesBatch } from './wire-batch.js';
 import { SeriesRefTable } from './series-refs.js';
 
-type Stream = ServerDuplexStream<vigil.v1.AgentMessage, vigil.v1.CollectorMessage>;
+/** Requests arrive as bytes (ingest.server.ts): full-series batches are read against the stream's memo (wire-batch.ts). */
+type Stream = ServerDuplexStream<Buffer, vigil.v1.CollectorMessage>;
 
 const HELLO_TIMEOUT_MS = 10_000;
 /** How long a hello for an agent id that has a live stream waits for that stream to go away. */
@@ -117,10 +119,33 @@ export class IngestService {
       });
     });
 
-    call.on('data', (message: vigil.v1.AgentMessage) => {
+    // A checked batch: admitted within ingest.max_inflight_bytes, stored in stream order, acked once committed.
+    const take = (id: string, seq: number, { validation, bytes }: CheckedBatch, receivedAt: number) => {
+      if (!this.inflight.tryReserve(bytes)) {
+        throw new StreamError(GrpcStatus.UNAVAILABLE, `collector busy: ${this.inflight.bytes} bytes of batches in flight (ingest.max_inflight_bytes ${this.inflight.limit}), retry later`, 'inflight_full');
+      }
+      enqueue(async () => {
+        await this.ingestBatch(call, id, epoch, seq, validation);
+        if (ended) return;
+        this.write(call, { ack: { seq } });
+        this.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
+      }, () => this.inflight.release(bytes));
+    };
+
+    call.on('data', (bytes: Buffer) => {
       if (ended) return;
       if (lease) lease.lastMessageMs = this.clock.now();
+      const receivedAt = performance.now();
       try {
+        // Checked on arrival, in arrival order (definitions hold for the batches after them): the result
+        // holds compact copies of the samples and shared label sets, so the decoded message is garbage
+        // before it can be promoted while the batch waits for its turn (docs/storage.md, issue 14 memory).
+        const wire = agentId !== undefined ? readSeriesBatch(bytes) : undefined;
+        if (wire) {
+          take(agentId!, wire.seq, checkSeriesBatch(wire, this.validationContext(agentId!, hostname, memo)), receivedAt);
+          return;
+        }
+        const message = decodeAgentMessage(bytes);
         if (message.body === 'hello') {
           if (agentId) throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'hello sent twice', 'protocol');
           const hello = message.hello!;
@@ -162,22 +187,8 @@ export class IngestService {
           return;
         }
         if (message.body === 'batch') {
-          const receivedAt = performance.now();
-          // Checked on arrival, in arrival order (definitions hold for the batches after them): the result
-          // holds compact copies of the samples and shared label sets, so the decoded message is garbage
-          // before it can be promoted while the batch waits for its turn (docs/storage.md, issue 14 memory).
           const batch = message.batch!;
-          const { validation, bytes } = checkStreamBatch(batch, refs, this.validationContext(id, hostname, memo));
-          if (!this.inflight.tryReserve(bytes)) {
-            throw new StreamError(GrpcStatus.UNAVAILABLE, `collector busy: ${this.inflight.bytes} bytes of batches in flight (ingest.max_inflight_bytes ${this.inflight.limit}), retry later`, 'inflight_full');
-          }
-          const seq = Number(batch.seq ?? 0);
-          enqueue(async () => {
-            await this.ingestBatch(call, id, epoch, seq, validation);
-            if (ended) return;
-            this.write(call, { ack: { seq } });
-            this.metrics.ackLatency.observe((performance.now() - receivedAt) / 1000);
-          }, () => this.inflight.release(bytes));
+          take(id, Number(batch.seq ?? 0), checkStreamBatch(batch, refs, this.validationContext(id, hostname, memo)), receivedAt);
           return;
         }
         throw new StreamError(GrpcStatus.INVALID_ARGUMENT, 'empty message', 'protocol');
