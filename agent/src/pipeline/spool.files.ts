@@ -8,31 +8,14 @@
 //   lock                  pid of the agent using the directory
 // Header: "VGB1" | payload length u32 | created ms f64 | crc32 u32 over bytes 4..16 and the payload.
 // Every function takes the filesystem to use, so tests can make the disk full or read-only without root.
-import fs, { promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { randomUUID } from '../builtins.js';
 import type { Logger } from '../log.js';
 
-/**
- * The callback calls of node:fs that store a batch (appendDurable): each step is one request to the thread pool, with
- * neither a FileHandle nor a promise of its own, about 50 µs of CPU less per append than FileHandle promises.
- */
-export type SpoolFdFs = Pick<typeof fs, 'open' | 'write' | 'fdatasync' | 'close'>;
-
-/** The part of node:fs the spool uses: node:fs/promises for what happens rarely, `fd` for the append of every batch. */
-export type SpoolFs = Pick<typeof fsp, 'mkdir' | 'open' | 'readFile' | 'writeFile' | 'rm' | 'rename' | 'readdir'> & { fd: SpoolFdFs };
-
-export const nodeSpoolFs: SpoolFs = {
-  mkdir: fsp.mkdir,
-  open: fsp.open,
-  readFile: fsp.readFile,
-  writeFile: fsp.writeFile,
-  rm: fsp.rm,
-  rename: fsp.rename,
-  readdir: fsp.readdir,
-  fd: fs,
-};
+/** The part of node:fs/promises the spool uses. */
+export type SpoolFs = Pick<typeof fsp, 'mkdir' | 'open' | 'readFile' | 'writeFile' | 'rm' | 'rename' | 'readdir'>;
 
 const MAGIC = 0x56474231; // "VGB1"
 export const HEADER_BYTES = 20;
@@ -117,26 +100,6 @@ export async function writeDurable(fs: SpoolFs, file: string, data: Buffer | str
   }
   // The rename is durable only once the directory itself is synced.
   await dirFd?.sync().catch(() => undefined);
-}
-
-/**
- * Opens `file` (`w`: created or emptied; `a`: appended to), writes all of `data`, fdatasyncs and closes it. Settles
- * once the file is closed, with the first error of any step; resolved only when the data is on disk.
- */
-export function appendDurable(fd: SpoolFdFs, file: string, data: Uint8Array, flags: 'w' | 'a'): Promise<void> {
-  return new Promise((resolve, reject) => {
-    fd.open(file, flags, (openError, handle) => {
-      if (openError) return reject(openError);
-      const finish = (error: Error | null) => fd.close(handle, (closeError) => (error ?? closeError ? reject(error ?? closeError) : resolve()));
-      const write = (offset: number) =>
-        fd.write(handle, data, offset, data.length - offset, null, (writeError, written) => {
-          if (writeError) finish(writeError);
-          else if (offset + written < data.length) write(offset + written);
-          else fd.fdatasync(handle, finish);
-        });
-      write(0);
-    });
-  });
 }
 
 /** Loads state.json; a missing or corrupt one gives a fresh state (new epoch, seq 1). Read errors are thrown. */

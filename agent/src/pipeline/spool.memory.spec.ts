@@ -1,6 +1,6 @@
 // The spool when its disk fails: a real directory behind a filesystem that can be made read-only (EROFS), full
 // (ENOSPC: files are created but writes fail, as on a full tmpfs) or broken (EIO) at any moment.
-import nodeFs, { existsSync, promises as fsp, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, promises as fsp, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -14,12 +14,10 @@ function ioError(code: string, op: string, file: string): NodeJS.ErrnoException 
   return Object.assign(new Error(`${code}: fake failure, ${op} '${file}'`), { code });
 }
 
-/** node:fs with switchable failures of everything that writes. Reads always work. */
+/** node:fs/promises with switchable failures of everything that writes. Reads always work. */
 function faultyFs(): SpoolFs & { fault: Fault } {
   const state = { fault: undefined as Fault };
   const writes = (flags: unknown) => typeof flags === 'string' && /[wax+]/.test(flags);
-  /** Descriptors opened for writing on a full disk, and their files: their writes fail. */
-  const full = new Map<number, string>();
   return {
     get fault() {
       return state.fault;
@@ -43,26 +41,6 @@ function faultyFs(): SpoolFs & { fault: Fault } {
         close: () => handle.close(),
       });
     }) as SpoolFs['open'],
-    // The callback calls of a batch's append, failing the same way as `open` and its handle above.
-    fd: {
-      open: ((file: string, flags: string, callback: (error: NodeJS.ErrnoException | null, fd: number) => void) => {
-        if (writes(flags) && state.fault && state.fault !== 'ENOSPC') return process.nextTick(callback, ioError(state.fault, 'open', file), -1);
-        nodeFs.open(file, flags, (error, fd) => {
-          if (!error && writes(flags) && state.fault === 'ENOSPC') full.set(fd, file);
-          callback(error, fd);
-        });
-      }) as SpoolFs['fd']['open'],
-      write: ((fd: number, data: Buffer, offset: number, length: number, position: null, callback: (error: NodeJS.ErrnoException | null, written: number) => void) => {
-        const file = full.get(fd);
-        if (file !== undefined) return process.nextTick(callback, ioError('ENOSPC', 'write', file), 0);
-        nodeFs.write(fd, data, offset, length, position, callback);
-      }) as SpoolFs['fd']['write'],
-      fdatasync: nodeFs.fdatasync,
-      close: ((fd: number, callback: (error: NodeJS.ErrnoException | null) => void) => {
-        full.delete(fd);
-        nodeFs.close(fd, callback);
-      }) as SpoolFs['fd']['close'],
-    },
     readFile: fsp.readFile,
     readdir: fsp.readdir,
     writeFile: (async (file: string, data: string, options: { flag?: string }) => {

@@ -12,7 +12,7 @@
 import type { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { appendDurable, decodeFile, type SpoolFs } from './spool.files.js';
+import { decodeFile, type SpoolFs } from './spool.files.js';
 
 export const RECORD_HEADER_BYTES = 28;
 const BATCH_MAGIC = 0x56475331; // "VGS1"
@@ -171,7 +171,13 @@ export class SegmentLog {
     const file = this.fileOf(target.segment);
     try {
       // A new segment replaces whatever a failed append may have left under its name.
-      await appendDurable(this.fs.fd, file, data, fresh ? 'w' : 'a');
+      const handle = await this.fs.open(file, fresh ? 'w' : 'a');
+      try {
+        await handle.writeFile(data);
+        await handle.datasync();
+      } finally {
+        await handle.close();
+      }
     } catch (error) {
       this.current = undefined;
       await this.cutBack(file, target.bytes);

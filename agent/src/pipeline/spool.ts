@@ -3,6 +3,7 @@
 // disk refuses (read-only, full, I/O error), batches are held in memory, bounded, until it accepts writes again
 // (spool.disk.ts). Index: spool.index.ts; segments (the format): spool.segments.ts; state, lock and the format of one
 // file per batch, still read after an upgrade: spool.files.ts.
+import { promises as fsp } from 'node:fs';
 import { decodeBatch, type vigil } from '@vigil/proto/agent';
 import { randomUUID } from '../builtins.js';
 import type { Logger } from '../log.js';
@@ -11,7 +12,7 @@ import type { ClosedBatch } from './batcher.js';
 import { BatchEncoder } from './batch-encoder.js';
 import { SpoolDisk, type SpoolMode } from './spool.disk.js';
 import { SpoolIndex, type SpoolEntry as Entry } from './spool.index.js';
-import { attempt, freshState, ioErrorReason, loadState, nodeSpoolFs, SpoolLockedError, type SpoolFs, type SpoolState } from './spool.files.js';
+import { attempt, freshState, ioErrorReason, loadState, SpoolLockedError, type SpoolFs, type SpoolState } from './spool.files.js';
 import { decodeStored, encodeBatchRecord, RECORD_HEADER_BYTES } from './spool.segments.js';
 import { ReasonCounter, systemClock, type Clock } from './types.js';
 
@@ -45,7 +46,7 @@ export interface SpoolOptions {
   defaultAgentId?: string;
   clock?: Clock;
   logger?: Logger;
-  /** Filesystem (tests inject failures); node:fs by default. */
+  /** Filesystem (tests inject failures); node:fs/promises by default. */
   fs?: SpoolFs;
 }
 
@@ -76,7 +77,7 @@ export class Spool {
     this.memoryMaxBytes = options.memoryMaxBytes ?? DEFAULT_MEMORY_MAX_BYTES;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
-    this.disk = new SpoolDisk({ fs: options.fs ?? nodeSpoolFs, dir: options.dir, clock: this.clock, logger: this.logger, memoryMaxBytes: this.memoryMaxBytes });
+    this.disk = new SpoolDisk({ fs: options.fs ?? fsp, dir: options.dir, clock: this.clock, logger: this.logger, memoryMaxBytes: this.memoryMaxBytes });
     this.state = freshState(this.newAgentId());
   }
 
