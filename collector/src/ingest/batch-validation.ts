@@ -278,7 +278,7 @@ export class BatchCheck {
     }
 
     const kind = kindOf(s.type);
-    if (allSamplesValid(timestamps, values, this.oldest, this.newest, 0, count)) {
+    if (allSamplesValid(timestamps, values, this.oldest, this.newest)) {
       // The common case. Exact-size copies: a decoded array keeps a 17-slot backing store for one sample,
       // and the batch waits for its commit long enough to be promoted (docs/storage.md, issue 14 memory).
       if (count === 0) return entry;
@@ -433,8 +433,8 @@ export function sampleIsValid(ts: number, value: number, oldest: number, newest:
   return Number.isSafeInteger(ts) && ts >= oldest && ts <= newest && Number.isFinite(value);
 }
 
-function allSamplesValid(timestamps: ReadonlyArray<number | { toNumber(): number }>, values: readonly number[], oldest: number, newest: number, from: number, count: number): boolean {
-  for (let i = from; i < from + count; i++) {
+function allSamplesValid(timestamps: ReadonlyArray<number | { toNumber(): number }>, values: readonly number[], oldest: number, newest: number): boolean {
+  for (let i = 0; i < values.length; i++) {
     const ts = timestamps[i];
     if (typeof ts !== 'number' || !sampleIsValid(ts, values[i]!, oldest, newest)) return false;
   }
